@@ -1,0 +1,375 @@
+"""The CP-SAT model of selection and scheduling, one private method per family of rules.
+
+Months are offsets from the plan start. Each candidate project has a selection literal
+`x[p]`, one literal `y[p][s]` per allowed start `s` (sum = x), a start variable `o[p]`, and
+optional intervals per role for the cumulative constraints. Capacity and budget are linear
+over the `y` literals (a strong LP relaxation); `cumulative` adds CP propagation on top.
+
+In diagnosis mode every rule that a PMO can relax (a must-run flag, a fixed start, a window,
+a role's capacity, a year's budget, a dependency, an exclusive group) is guarded by its own
+assumption literal, so the solver can name a small set of rules that cannot hold together.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from engine.feasibility import allowed_starts, demand_profile, fte_units, money_units, year_costs
+from engine.model import DependencyType, Objective, Portfolio, Project
+from engine.months import month_range_text, month_text
+from engine.plan import score_units
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOptions:
+    """Formulation switches; the benchmark decides the defaults."""
+
+    time_indexed: bool | None = None  # None: on for `value` or when there is a budget
+    cumulative: bool | None = None  # None: on for `finish` (CP propagation of capacity)
+    fs_time_indexed: bool = True  # FS links as linear constraints over start literals
+    diagnosis: bool = False  # guard relaxable rules with assumption literals
+
+
+class PortfolioModel:
+    """Builds the CP-SAT model for one portfolio and objective."""
+
+    def __init__(self, portfolio: Portfolio, objective: Objective,
+                 options: ModelOptions = ModelOptions()) -> None:
+        self.portfolio = portfolio
+        self.objective = objective
+        self.options = options
+        self.model = cp_model.CpModel()
+        self.plan_start = portfolio.settings.plan_start
+        self.horizon = portfolio.settings.horizon
+        self.rules: dict[int, str] = {}  # assumption literal index -> the rule in words
+        self.guards: dict[int, cp_model.IntVar] = {}  # assumption literal index -> literal
+        self.time_indexed = (
+            options.time_indexed
+            if options.time_indexed is not None
+            else objective is Objective.VALUE or bool(portfolio.budget) or options.diagnosis
+        )
+        use_cumulative = options.cumulative
+        if use_cumulative is None:
+            use_cumulative = objective is Objective.FINISH
+        self.cumulative = use_cumulative and not options.diagnosis
+        self._variables()
+        self._selection_rules()
+        self._windows()
+        self._dependencies()
+        self._exclusive_groups()
+        self._capacity()
+        self._budget()
+        self._objective()
+
+    # ----------------------------------------------------------------- variables
+    def _variables(self) -> None:
+        """x, y, o per candidate; projects out of play or with no start stay out of the model."""
+        m = self.model
+        self.projects: dict[str, Project] = {}
+        self.starts: dict[str, list[int]] = {}
+        self.x: dict[str, cp_model.IntVar] = {}
+        self.y: dict[str, dict[int, cp_model.IntVar]] = {}
+        self.o: dict[str, cp_model.IntVar] = {}
+        self.profiles: dict[str, dict[str, list[int]]] = {}
+        for project in self.portfolio.projects:
+            if project.out_of_play or project.id in self.projects:
+                continue
+            starts = self._start_domain(project)
+            if not starts:
+                continue
+            pid = project.id
+            self.projects[pid] = project
+            self.starts[pid] = starts
+            self.profiles[pid] = demand_profile(self.portfolio, project)
+            self.x[pid] = m.NewBoolVar(f"x[{pid}]")
+            self.o[pid] = m.NewIntVarFromDomain(
+                cp_model.Domain.FromValues(starts), f"start[{pid}]")
+            if self.time_indexed:
+                self.y[pid] = {s: m.NewBoolVar(f"y[{pid},{s}]") for s in starts}
+                m.Add(sum(self.y[pid].values()) == self.x[pid])
+                # o is the chosen start, or the first allowed one when the project is out
+                m.Add(self.o[pid] == sum(s * v for s, v in self.y[pid].items())
+                      + starts[0] * (1 - self.x[pid]))
+            else:
+                m.Add(self.o[pid] == starts[0]).OnlyEnforceIf(self.x[pid].Not())
+
+    def _start_domain(self, project: Project) -> list[int]:
+        if not self.options.diagnosis:
+            return [s - self.plan_start for s in allowed_starts(self.portfolio, project)]
+        # windows and fixed starts become guarded rules: the domain is the whole horizon
+        last = self.horizon - max(project.duration, 1)
+        domain = set(range(0, last + 1))
+        if project.fixed_start is not None:
+            domain.add(project.fixed_start - self.plan_start)
+        return sorted(domain)
+
+    def _guard(self, rule: str) -> list[cp_model.IntVar]:
+        """An enforcement literal for a relaxable rule in diagnosis mode; none otherwise."""
+        if not self.options.diagnosis:
+            return []
+        literal = self.model.NewBoolVar(f"rule[{len(self.rules)}]")
+        self.rules[literal.Index()] = rule
+        self.guards[literal.Index()] = literal
+        self.model.AddAssumption(literal)
+        return [literal]
+
+    # ----------------------------------------------------------------- rules
+    def _selection_rules(self) -> None:
+        """Must-run projects are selected; with `finish`, every candidate is."""
+        for project in self.portfolio.projects:
+            if project.out_of_play:
+                continue
+            pid = project.id
+            if project.must_run or self.objective is Objective.FINISH:
+                rule = (f"{_name(project)} {_why_must(project)}"
+                        if project.must_run else f"{_name(project)} must be scheduled")
+                if pid not in self.x:
+                    guard = self._guard(rule)
+                    self.model.AddBoolOr([]).OnlyEnforceIf(guard)  # cannot start at all
+                    continue
+                self.model.Add(self.x[pid] == 1).OnlyEnforceIf(self._guard(rule))
+
+    def _windows(self) -> None:
+        """In diagnosis mode, fixed starts and start windows as guarded rules."""
+        if not self.options.diagnosis:
+            return
+        for pid, project in self.projects.items():
+            o, x = self.o[pid], self.x[pid]
+            if project.fixed_start is not None:
+                guard = self._guard(
+                    f"{_name(project)} is fixed to start {month_text(project.fixed_start)}")
+                self.model.Add(o == project.fixed_start - self.plan_start).OnlyEnforceIf(
+                    [*guard, x])
+                continue
+            lo, hi = project.earliest_start, project.latest_start
+            if lo is None and hi is None:
+                continue
+            window = month_range_text(lo if lo is not None else self.plan_start,
+                                      hi if hi is not None else self.plan_start + self.horizon)
+            guard = self._guard(f"{_name(project)} must start within {window}")
+            if lo is not None:
+                self.model.Add(o >= lo - self.plan_start).OnlyEnforceIf([*guard, x])
+            if hi is not None:
+                self.model.Add(o <= hi - self.plan_start).OnlyEnforceIf([*guard, x])
+
+    def _dependencies(self) -> None:
+        """FS, Requires, Excludes and With links between projects."""
+        m = self.model
+        for dep in self.portfolio.dependencies:
+            a, b = dep.predecessor, dep.successor
+            rule = _dependency_words(self.portfolio, dep)
+            xa, xb = self.x.get(a), self.x.get(b)
+            if dep.type is DependencyType.EXCLUDES:
+                if xa is not None and xb is not None:
+                    m.Add(xa + xb <= 1).OnlyEnforceIf(self._guard(rule))
+                continue
+            if dep.type is DependencyType.WITH:
+                if xa is None or xb is None:
+                    for lit in (xa, xb):
+                        if lit is not None:
+                            m.Add(lit == 0).OnlyEnforceIf(self._guard(rule))
+                else:
+                    m.Add(xa == xb).OnlyEnforceIf(self._guard(rule))
+                continue
+            if xb is None:
+                continue
+            guard = self._guard(rule)
+            if xa is None:
+                m.Add(xb == 0).OnlyEnforceIf(guard)
+                continue
+            m.Add(xb <= xa).OnlyEnforceIf(guard)
+            if dep.type is DependencyType.FS:
+                gap = self.projects[a].duration + dep.lag
+                m.Add(self.o[b] >= self.o[a] + gap).OnlyEnforceIf([*guard, xb])
+                if self.time_indexed and self.options.fs_time_indexed:
+                    self._fs_time_indexed(a, b, gap, guard)
+
+    def _fs_time_indexed(self, a: str, b: str, gap: int, guard: list) -> None:
+        """y[b, s] <= sum of y[a, s'] with s' + gap <= s: the LP-strong form of FS."""
+        ya, yb = self.y[a], self.y[b]
+        a_starts = sorted(ya)
+        for s, literal in yb.items():
+            early = [ya[t] for t in a_starts if t + gap <= s]
+            if len(early) == len(a_starts):
+                continue  # implied by y[b] -> x[b] -> x[a]
+            self.model.Add(literal <= sum(early)).OnlyEnforceIf(guard)
+
+    def _exclusive_groups(self) -> None:
+        """At most one project of each exclusive group."""
+        groups: dict[str, list[str]] = defaultdict(list)
+        for pid, project in self.projects.items():
+            if project.exclusive_group:
+                groups[project.exclusive_group].append(pid)
+        for group, members in groups.items():
+            if len(members) < 2:
+                continue
+            literals = [self.x[pid] for pid in members]
+            guard = self._guard(f'at most one project of exclusive group "{group}" '
+                                f"({', '.join(members)})")
+            if guard:
+                self.model.Add(sum(literals) <= 1).OnlyEnforceIf(guard)
+            else:
+                self.model.AddAtMostOne(literals)
+
+    def _capacity(self) -> None:
+        """Role capacity per month: linear over start literals and/or cumulative."""
+        capacity = {role: [fte_units(v) for v in values]
+                    for role, values in self.portfolio.capacity.items()}
+        if self.time_indexed:
+            self._capacity_linear(capacity)
+        if self.cumulative:
+            self._capacity_cumulative(capacity)
+
+    def _capacity_linear(self, capacity: dict[str, list[int]]) -> None:
+        terms: dict[tuple[str, int], list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        for pid, profile in self.profiles.items():
+            for role, row in profile.items():
+                if role not in capacity:
+                    continue
+                for s, literal in self.y[pid].items():
+                    for k, units in enumerate(row):
+                        if units > 0 and 0 <= s + k < self.horizon:
+                            terms[role, s + k].append((units, literal))
+        guards = {role: None for role in capacity}
+        for (role, t), items in sorted(terms.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            limit = capacity[role][t]
+            if sum(units for units, _ in items) <= limit:
+                continue  # can never bind
+            if guards[role] is None:
+                guards[role] = self._guard(f'capacity of role "{role}"')
+            self.model.Add(sum(u * v for u, v in items) <= limit).OnlyEnforceIf(guards[role])
+
+    def _capacity_cumulative(self, capacity: dict[str, list[int]]) -> None:
+        m = self.model
+        for role, caps in capacity.items():
+            peak = max(caps, default=0)
+            intervals, demands = [], []
+            for t0, t1, units in _runs(caps):  # capacity below the peak: a fixed busy block
+                if peak - units > 0:
+                    intervals.append(m.NewIntervalVar(t0, t1 - t0, t1, f"cap[{role},{t0}]"))
+                    demands.append(peak - units)
+            for pid, profile in self.profiles.items():
+                row = profile.get(role)
+                if not row:
+                    continue
+                fixed = len(self.starts[pid]) == 1
+                for k0, k1, units in _runs(row):
+                    if units <= 0:
+                        continue
+                    name = f"use[{pid},{role},{k0}]"
+                    if fixed:
+                        s = self.starts[pid][0]
+                        lo, hi = max(s + k0, 0), min(s + k1, self.horizon)
+                        if lo >= hi:
+                            continue
+                        interval = m.NewOptionalIntervalVar(lo, hi - lo, hi, self.x[pid], name)
+                    else:
+                        start = self.o[pid] + k0
+                        interval = m.NewOptionalIntervalVar(
+                            start, k1 - k0, start + (k1 - k0), self.x[pid], name)
+                    intervals.append(interval)
+                    demands.append(units)
+            if any(d > 0 for d in demands):
+                m.AddCumulative(intervals, demands, peak)
+
+    def _budget(self) -> None:
+        """Each budgeted year: the cost falling in it stays within its budget."""
+        if not self.portfolio.budget:
+            return
+        terms: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        for pid, project in self.projects.items():
+            for s, literal in self.y[pid].items():
+                for year, cents in year_costs(self.portfolio, project,
+                                              s + self.plan_start).items():
+                    if cents > 0:
+                        terms[year].append((cents, literal))
+        for year, items in sorted(terms.items()):
+            limit = money_units(self.portfolio.budget[year])
+            if sum(c for c, _ in items) <= limit:
+                continue
+            guard = self._guard(f"the {year} budget of {self.portfolio.budget[year]:,.0f}")
+            self.model.Add(sum(c * v for c, v in items) <= limit).OnlyEnforceIf(guard)
+
+    # ----------------------------------------------------------------- objective
+    def _objective(self) -> None:
+        """`value`: total score of the selected; `finish`: the last finish month."""
+        if self.options.diagnosis:
+            return
+        if self.objective is Objective.VALUE:
+            self.value = sum(score_units(self.portfolio, p) * self.x[pid]
+                             for pid, p in self.projects.items())
+            self.model.Maximize(self.value)
+            return
+        longest = max((self.starts[pid][-1] + p.duration for pid, p in self.projects.items()),
+                      default=0)
+        shortest = max((max(p.duration, 0) for p in self.projects.values()), default=0)
+        self.makespan = self.model.NewIntVar(shortest, max(longest, shortest), "makespan")
+        for pid, project in self.projects.items():
+            self.model.Add(self.makespan >= self.o[pid] + project.duration)
+        self.model.Minimize(self.makespan)
+
+    def tie_break(self, best: int) -> None:
+        """Keep the objective at `best` and move projects as early as possible."""
+        if self.objective is Objective.VALUE:
+            self.model.Add(self.value >= best)
+            self.model.Minimize(sum(self.o[pid] - self.starts[pid][0] for pid in self.o))
+        else:
+            self.model.Add(self.makespan <= best)
+            self.model.Minimize(sum(self.o[pid] + p.duration for pid, p in self.projects.items()))
+
+    def hint(self, starts: dict[str, int]) -> None:
+        """Hint every decision variable from a plan ({project ID: calendar start month})."""
+        self.model.ClearHints()
+        for pid in self.projects:
+            chosen = starts.get(pid)
+            offset = None if chosen is None else chosen - self.plan_start
+            if offset is not None and offset not in self.starts[pid]:
+                offset = None
+            self.model.AddHint(self.x[pid], offset is not None)
+            self.model.AddHint(self.o[pid], self.starts[pid][0] if offset is None else offset)
+            for s, literal in self.y.get(pid, {}).items():
+                self.model.AddHint(literal, s == offset)
+        if self.objective is Objective.FINISH and starts:
+            ends = [starts[pid] - self.plan_start + p.duration
+                    for pid, p in self.projects.items() if pid in starts]
+            self.model.AddHint(self.makespan, max(ends))
+
+    def plan(self, solver: cp_model.CpSolver) -> dict[str, int]:
+        """The selected projects and their calendar start months in the solver's solution."""
+        return {pid: self.plan_start + solver.Value(self.o[pid])
+                for pid in self.projects if solver.BooleanValue(self.x[pid])}
+
+
+def _runs(row: list[int]) -> list[tuple[int, int, int]]:
+    """Maximal runs of equal values: (first index, end index, value)."""
+    runs, begin = [], 0
+    for k in range(1, len(row) + 1):
+        if k == len(row) or row[k] != row[begin]:
+            runs.append((begin, k, row[begin]))
+            begin = k
+    return runs
+
+
+def _name(project: Project) -> str:
+    return f'"{project.name}" ({project.id})' if project.name else project.id
+
+
+def _why_must(project: Project) -> str:
+    if project.status.value == "In flight":
+        return "is in flight and must stay in the plan"
+    return "is mandatory" if project.mandatory else "is forced in"
+
+
+def _dependency_words(portfolio: Portfolio, dep) -> str:
+    a, b = dep.predecessor, dep.successor
+    if dep.type is DependencyType.FS:
+        lag = f" + {dep.lag} month(s)" if dep.lag else ""
+        return f"{b} starts after {a} finishes{lag} (FS), and needs {a}"
+    if dep.type is DependencyType.REQUIRES:
+        return f"{b} requires {a}"
+    if dep.type is DependencyType.EXCLUDES:
+        return f"{a} and {b} exclude each other"
+    return f"{a} and {b} go together (With)"

@@ -1,0 +1,210 @@
+"""Where a project can start and what it takes: the shared arithmetic of greedy, reasons and UDFs.
+
+FTE and money are kept in integer units (1/1000 FTE, cents) so that the greedy plan, the
+CP-SAT model and the explanations agree to the unit on what fits.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from engine.model import Portfolio, Project
+from engine.months import month_range_text, month_text, year_of
+
+FTE_UNITS = 1000  # 0.001 FTE resolution
+MONEY_UNITS = 100  # cents
+
+
+def fte_units(fte: float) -> int:
+    """FTE as integer units."""
+    return round(fte * FTE_UNITS)
+
+
+def money_units(amount: float) -> int:
+    """Money as integer cents."""
+    return round(amount * MONEY_UNITS)
+
+
+def demand_profile(portfolio: Portfolio, project: Project) -> dict[str, list[int]]:
+    """FTE units per role for each month of the project's life (offset 0 = first month)."""
+    profile: dict[str, list[int]] = {}
+    duration = project.duration
+    for demand in portfolio.demands:
+        if demand.project_id != project.id or duration <= 0:
+            continue
+        row = profile.setdefault(demand.role, [0] * duration)
+        first = (demand.from_month or 1) - 1
+        last = (demand.to_month or duration) - 1
+        for k in range(max(first, 0), min(last, duration - 1) + 1):
+            row[k] += fte_units(demand.fte)
+    return profile
+
+
+def allowed_starts(portfolio: Portfolio, project: Project) -> range:
+    """Calendar months the project may start in; empty when its window cannot hold it.
+
+    A fixed start is the only choice (and may lie before the plan start for work in flight).
+    Otherwise the project starts within its window and finishes inside the horizon.
+    """
+    if project.fixed_start is not None:
+        return range(project.fixed_start, project.fixed_start + 1)
+    first = portfolio.settings.plan_start
+    last = first + portfolio.settings.horizon - max(project.duration, 1)
+    if project.earliest_start is not None:
+        first = max(first, project.earliest_start)
+    if project.latest_start is not None:
+        last = min(last, project.latest_start)
+    return range(first, last + 1)
+
+
+def year_costs(portfolio: Portfolio, project: Project, start: int) -> dict[int, int]:
+    """Cents of the project's cost falling in each budgeted year, spread evenly over its months."""
+    cents = money_units(project.cost)
+    if cents == 0 or not portfolio.budget:
+        return {}
+    if project.duration <= 0:
+        year = year_of(start)
+        return {year: cents} if year in portfolio.budget else {}
+    months_in_year: dict[int, int] = defaultdict(int)
+    for k in range(project.duration):
+        months_in_year[year_of(start + k)] += 1
+    return {
+        year: round(cents * count / project.duration)
+        for year, count in months_in_year.items()
+        if year in portfolio.budget
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """Capacity missing for one role in one month at a given start."""
+
+    role: str
+    month: int
+    missing: int  # FTE units
+
+
+@dataclass
+class Ledger:
+    """Remaining capacity and budget while projects are added to a plan one by one."""
+
+    portfolio: Portfolio
+    capacity: dict[str, list[int]] = field(init=False)
+    budget: dict[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.capacity = {
+            role: [fte_units(v) for v in values]
+            for role, values in self.portfolio.capacity.items()
+        }
+        self.budget = {year: money_units(v) for year, v in self.portfolio.budget.items()}
+        self._profiles: dict[str, dict[str, list[int]]] = {}
+
+    def copy(self) -> Ledger:
+        """An independent ledger with the same remaining capacity and budget."""
+        twin = Ledger.__new__(Ledger)
+        twin.portfolio = self.portfolio
+        twin.capacity = {role: list(row) for role, row in self.capacity.items()}
+        twin.budget = dict(self.budget)
+        twin._profiles = self._profiles
+        return twin
+
+    def profile(self, project: Project) -> dict[str, list[int]]:
+        """The project's demand profile, cached."""
+        if project.id not in self._profiles:
+            self._profiles[project.id] = demand_profile(self.portfolio, project)
+        return self._profiles[project.id]
+
+    def shortfalls(self, project: Project, start: int) -> list[Shortfall]:
+        """Every role-month whose remaining capacity is short of the project at this start."""
+        plan_start = self.portfolio.settings.plan_start
+        missing = []
+        for role, row in self.profile(project).items():
+            remaining = self.capacity.get(role)
+            for k, need in enumerate(row):
+                offset = start + k - plan_start
+                if need <= 0 or remaining is None or not 0 <= offset < len(remaining):
+                    continue
+                if need > remaining[offset]:
+                    missing.append(Shortfall(role, start + k, need - remaining[offset]))
+        return missing
+
+    def over_budget(self, project: Project, start: int) -> dict[int, int]:
+        """Years whose remaining budget the project would exceed at this start, and by how much."""
+        return {
+            year: cents - self.budget[year]
+            for year, cents in year_costs(self.portfolio, project, start).items()
+            if cents > self.budget[year]
+        }
+
+    def fits(self, project: Project, start: int) -> bool:
+        """Whether the project fits remaining capacity and budget at this start."""
+        return not self.shortfalls(project, start) and not self.over_budget(project, start)
+
+    def commit(self, project: Project, start: int) -> None:
+        """Take the project's capacity and budget at this start."""
+        self._apply(project, start, 1)
+
+    def release(self, project: Project, start: int) -> None:
+        """Give back what `commit` took."""
+        self._apply(project, start, -1)
+
+    def _apply(self, project: Project, start: int, sign: int) -> None:
+        plan_start = self.portfolio.settings.plan_start
+        for role, row in self.profile(project).items():
+            remaining = self.capacity.get(role)
+            for k, need in enumerate(row):
+                offset = start + k - plan_start
+                if remaining is not None and 0 <= offset < len(remaining):
+                    remaining[offset] -= sign * need
+        for year, cents in year_costs(self.portfolio, project, start).items():
+            self.budget[year] -= sign * cents
+
+
+def describe_shortfalls(shortfalls: list[Shortfall]) -> str:
+    """`Data engineer 2027-03..2027-05 (short 0.5 FTE)`, grouped by role."""
+    by_role: dict[str, list[Shortfall]] = defaultdict(list)
+    for shortfall in shortfalls:
+        by_role[shortfall.role].append(shortfall)
+    parts = []
+    for role, items in by_role.items():
+        months = sorted(s.month for s in items)
+        worst = max(s.missing for s in items) / FTE_UNITS
+        parts.append(f"{role} {_runs(months)} (short up to {worst:g} FTE)")
+    return "; ".join(parts)
+
+
+def _runs(months: list[int]) -> str:
+    runs, first, last = [], months[0], months[0]
+    for m in months[1:]:
+        if m == last + 1:
+            last = m
+            continue
+        runs.append(month_range_text(first, last))
+        first = last = m
+    runs.append(month_range_text(first, last))
+    return ", ".join(runs)
+
+
+def lone_fit_blockers(portfolio: Portfolio, project: Project) -> str | None:
+    """Why the project cannot fit on an empty plan, in words; None when it can."""
+    starts = allowed_starts(portfolio, project)
+    if not starts:
+        return (f"its window leaves no start month inside the horizon for its "
+                f"{project.duration} months")
+    ledger = Ledger(portfolio)
+    best: str | None = None
+    for start in starts:
+        shortfalls = ledger.shortfalls(project, start)
+        over = ledger.over_budget(project, start)
+        if not shortfalls and not over:
+            return None
+        if best is None:
+            if shortfalls:
+                best = f"starting {month_text(start)}, {describe_shortfalls(shortfalls)}"
+            else:
+                year, cents = next(iter(over.items()))
+                best = (f"starting {month_text(start)}, its cost in {year} exceeds the "
+                        f"{year} budget by {cents / MONEY_UNITS:,.0f}")
+    return best

@@ -1,0 +1,173 @@
+"""The waterline: what a PMO does by hand, and the baseline every benchmark compares against.
+
+Rank by weighted score (work in flight and mandatory projects first), put each project at its
+earliest start that fits the capacity and budget left, skip what does not fit. With the
+`finish` objective every project must be placed, in dependency order (a serial schedule).
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import defaultdict
+
+from engine.feasibility import Ledger, allowed_starts
+from engine.model import DependencyType, Objective, Portfolio, Project
+from engine.plan import SCORE_UNITS, outcomes, priority_order, score_units, utilisation
+from engine.result import Result, SolveStatus
+from engine.validation import errors, validate
+
+
+def greedy(portfolio: Portfolio, *, objective: Objective | None = None) -> Result:
+    """Plan by the waterline; status FEASIBLE when every rule holds, NO_SOLUTION otherwise."""
+    began = time.perf_counter()
+    objective = objective or portfolio.settings.objective
+    problems = validate(portfolio)
+    if errors(problems):
+        return Result(SolveStatus.INVALID_INPUT, problems=tuple(problems), strategy="greedy",
+                      objective_name=objective.value)
+    starts, unplaced = greedy_starts(portfolio, objective)
+    missing_must = [pid for pid in unplaced if portfolio.project(pid).must_run]
+    everyone = objective is Objective.FINISH
+    failed = missing_must or (everyone and any(
+        not portfolio.project(pid).out_of_play for pid in unplaced))
+    reasons = {pid: "Did not fit when its turn came in the waterline" for pid in unplaced}
+    value = greedy_objective(portfolio, starts, objective)
+    return Result(
+        SolveStatus.NO_SOLUTION if failed else SolveStatus.FEASIBLE,
+        objective=None if failed else value,
+        wall_time=time.perf_counter() - began,
+        strategy="greedy",
+        projects=outcomes(portfolio, starts, reasons),
+        utilisation=utilisation(portfolio, starts),
+        problems=tuple(problems),
+        objective_name=objective.value,
+    )
+
+
+def greedy_objective(portfolio: Portfolio, starts: dict[str, int], objective: Objective) -> float:
+    """Total score of the placed projects, or the month count until the last one finishes."""
+    if objective is Objective.FINISH:
+        ends = [s + portfolio.project(pid).duration for pid, s in starts.items()]
+        return float(max(ends, default=portfolio.settings.plan_start)
+                     - portfolio.settings.plan_start)
+    return sum(score_units(portfolio, portfolio.project(pid)) for pid in starts) / SCORE_UNITS
+
+
+def greedy_starts(
+    portfolio: Portfolio, objective: Objective = Objective.VALUE
+) -> tuple[dict[str, int], list[str]]:
+    """The waterline plan as {project ID: start month}, and the IDs it could not place."""
+    ledger = Ledger(portfolio)
+    links = _Links(portfolio)
+    order = priority_order(portfolio)
+    if objective is Objective.FINISH:
+        order = links.topological(order)
+    starts: dict[str, int] = {}
+    skipped: list[str] = []
+    for project in order:
+        if project.id in starts:
+            continue
+        if project.out_of_play or not _place(portfolio, ledger, links, project, starts):
+            skipped.append(project.id)
+    return starts, [pid for pid in skipped if pid not in starts]
+
+
+def _place(portfolio, ledger, links, project, starts) -> bool:
+    """Place the project (and any `With` partners) at their earliest fitting starts."""
+    group = links.together(project.id)
+    members = [portfolio.project(pid) for pid in sorted(group, key=lambda g: g != project.id)]
+    if any(m.out_of_play or m.id in starts for m in members if m.id != project.id):
+        return False
+    trial = ledger.copy()  # a dry run: With-partners go in together or not at all
+    placed: dict[str, int] = {}
+    for member in members:
+        start = _earliest(portfolio, trial, links, member, {**starts, **placed})
+        if start is None:
+            return False
+        trial.commit(member, start)
+        placed[member.id] = start
+    for member in members:
+        ledger.commit(member, placed[member.id])
+    starts.update(placed)
+    return True
+
+
+def _earliest(portfolio, ledger, links, project: Project, starts) -> int | None:
+    if not links.allowed(project.id, starts):
+        return None
+    first = links.earliest_after_predecessors(project.id, starts)
+    for start in allowed_starts(portfolio, project):
+        if start >= first and ledger.fits(project, start):
+            return start
+    return None
+
+
+class _Links:
+    """Dependencies indexed for the greedy pass."""
+
+    def __init__(self, portfolio: Portfolio) -> None:
+        self.portfolio = portfolio
+        self.needs: dict[str, list[tuple[str, DependencyType, int]]] = defaultdict(list)
+        self.excludes: dict[str, set[str]] = defaultdict(set)
+        self.with_: dict[str, set[str]] = defaultdict(set)
+        self.group_of = {p.id: p.exclusive_group for p in portfolio.projects if p.exclusive_group}
+        for dep in portfolio.dependencies:
+            if dep.type in (DependencyType.FS, DependencyType.REQUIRES):
+                self.needs[dep.successor].append((dep.predecessor, dep.type, dep.lag))
+            elif dep.type is DependencyType.EXCLUDES:
+                self.excludes[dep.predecessor].add(dep.successor)
+                self.excludes[dep.successor].add(dep.predecessor)
+            else:
+                self.with_[dep.predecessor].add(dep.successor)
+                self.with_[dep.successor].add(dep.predecessor)
+
+    def together(self, project_id: str) -> set[str]:
+        """The project and everything tied to it by `With`, transitively."""
+        seen, todo = {project_id}, [project_id]
+        while todo:
+            for other in self.with_[todo.pop()]:
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        return seen
+
+    def allowed(self, project_id: str, starts: dict[str, int]) -> bool:
+        """Predecessors placed, nothing excluding it placed, its exclusive group still free."""
+        if any(pred not in starts for pred, _, _ in self.needs[project_id]):
+            return False
+        if self.excludes[project_id] & starts.keys():
+            return False
+        group = self.group_of.get(project_id)
+        return not group or not any(
+            self.group_of.get(other) == group for other in starts if other != project_id
+        )
+
+    def earliest_after_predecessors(self, project_id: str, starts: dict[str, int]) -> int:
+        """The first start that every FS predecessor (finish + lag) allows."""
+        first = -(10**9)
+        for pred, kind, lag in self.needs[project_id]:
+            if kind is DependencyType.FS:
+                first = max(first, starts[pred] + self.portfolio.project(pred).duration + lag)
+        return first
+
+    def topological(self, order: list[Project]) -> list[Project]:
+        """The same order, moved only as far as needed to put predecessors first."""
+        position = {p.id: i for i, p in enumerate(order)}
+        indegree = {p.id: len(self.needs[p.id]) for p in order}
+        children: dict[str, list[str]] = defaultdict(list)
+        for succ, preds in self.needs.items():
+            for pred, _, _ in preds:
+                children[pred].append(succ)
+        ready = [(position[pid], pid) for pid, deg in indegree.items() if deg == 0]
+        heapq.heapify(ready)
+        by_id = {p.id: p for p in order}
+        result = []
+        while ready:
+            _, pid = heapq.heappop(ready)
+            result.append(by_id[pid])
+            for child in children[pid]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    heapq.heappush(ready, (position[child], child))
+        return result

@@ -1,0 +1,44 @@
+"""Calendar months as plain integers (year * 12 + month - 1), and their text form."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+_MONTH_TEXT = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*$")
+
+
+def month(year: int, month_of_year: int) -> int:
+    """The month number of a calendar year and month (1-12)."""
+    if not 1 <= month_of_year <= 12:
+        raise ValueError(f"month must be 1-12, got {month_of_year}")
+    return year * 12 + month_of_year - 1
+
+
+def parse_month(value: object) -> int:
+    """Read `YYYY-MM` text, a date or a datetime as a month number; ValueError otherwise."""
+    if isinstance(value, datetime | date):
+        return month(value.year, value.month)
+    if isinstance(value, str):
+        found = _MONTH_TEXT.match(value)
+        if found:
+            return month(int(found.group(1)), int(found.group(2)))
+    raise ValueError(f"expected a month as YYYY-MM or a date, found {value!r}")
+
+
+def month_text(month_number: int) -> str:
+    """`YYYY-MM` for a month number."""
+    year, index = divmod(month_number, 12)
+    return f"{year:04d}-{index + 1:02d}"
+
+
+def year_of(month_number: int) -> int:
+    """The calendar year a month number falls in."""
+    return month_number // 12
+
+
+def month_range_text(first: int, last: int) -> str:
+    """`2027-03` or `2027-03..2027-05`."""
+    if first == last:
+        return month_text(first)
+    return f"{month_text(first)}..{month_text(last)}"

@@ -1,0 +1,220 @@
+"""`solve`: one CP-SAT model selects and schedules, warm-started from the waterline.
+
+The solve runs in two phases within the time limit: the objective itself, then (with what
+time is left, at most a quarter of the limit) a tie-break that keeps the objective and moves
+projects as early as possible. When the rules cannot all hold, a copy of the model with
+assumption literals names a small set of rules in conflict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from engine.cpsat_model import ModelOptions, PortfolioModel
+from engine.explain import deferral_reasons
+from engine.greedy import greedy_objective, greedy_starts
+from engine.model import Objective, Portfolio
+from engine.plan import SCORE_UNITS, outcomes, utilisation
+from engine.result import Result, SolveStatus, relative_gap
+from engine.validation import errors, validate
+
+TIE_BREAK_SHARE = 0.25  # of the time limit, at most, for moving projects earlier
+DIAGNOSIS_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A new best plan during a solve."""
+
+    objective: float
+    bound: float
+    gap: float | None
+    elapsed: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def solve(
+    portfolio: Portfolio,
+    *,
+    objective: Objective | str | None = None,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: ProgressCallback | None = None,
+    options: ModelOptions = ModelOptions(),
+    tie_break: bool = True,
+) -> Result:
+    """Select and schedule projects optimally (or as well as the time limit allows).
+
+    Never raises for bad input or infeasibility: the Result's status says what happened.
+    """
+    began = time.perf_counter()
+    settings = portfolio.settings
+    objective = Objective(objective) if objective else settings.objective
+    limit = float(time_limit if time_limit is not None else settings.time_limit)
+    problems = validate(portfolio)
+    if errors(problems):
+        return Result(SolveStatus.INVALID_INPUT, problems=tuple(problems),
+                      objective_name=objective.value, wall_time=time.perf_counter() - began)
+
+    baseline, unplaced = greedy_starts(portfolio, objective)
+    baseline_ok = _baseline_complete(portfolio, objective, unplaced)
+    baseline_value = greedy_objective(portfolio, baseline, objective) if baseline_ok else None
+
+    built = PortfolioModel(portfolio, objective, options)
+    built.hint(baseline)
+    solver = _solver(seed if seed is not None else settings.random_seed,
+                     workers if workers is not None else settings.workers,
+                     max(limit - (time.perf_counter() - began), 0.01))
+    listener = _Listener(objective, began, progress)
+    status = solver.Solve(built.model, listener)
+
+    if status == cp_model.INFEASIBLE:
+        conflicts = diagnose(portfolio, objective, max(0.5, min(DIAGNOSIS_SECONDS, limit)))
+        return Result(SolveStatus.INFEASIBLE, conflicts=tuple(conflicts), problems=tuple(problems),
+                      objective_name=objective.value, wall_time=time.perf_counter() - began,
+                      baseline_objective=baseline_value)
+    if status == cp_model.MODEL_INVALID:  # a bug of ours, not the user's: say so plainly
+        raise RuntimeError(f"internal model error: {built.model.Validate()}")
+
+    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    starts = built.plan(solver) if found else {}
+    proven = status == cp_model.OPTIMAL
+    raw_bound = solver.BestObjectiveBound() if found or status == cp_model.UNKNOWN else None
+
+    if found and baseline_ok and _better(objective, baseline_value,
+                                         greedy_objective(portfolio, starts, objective)):
+        starts, proven = dict(baseline), False  # never worse than the waterline
+    if not found and baseline_ok:
+        starts, found = dict(baseline), True
+
+    if found and tie_break:
+        starts = _tie_break(portfolio, objective, options, starts, solver, began, limit, seed,
+                            workers)
+
+    if not found:
+        return Result(SolveStatus.NO_SOLUTION, problems=tuple(problems),
+                      objective_name=objective.value, wall_time=time.perf_counter() - began,
+                      notes=("No plan was found within the time limit; raise the limit.",))
+
+    value = greedy_objective(portfolio, starts, objective)
+    bound = _bound(objective, raw_bound, value, proven)
+    reasons = deferral_reasons(portfolio, starts)
+    return Result(
+        SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        objective=value,
+        bound=bound,
+        gap=relative_gap(value, bound),
+        wall_time=time.perf_counter() - began,
+        strategy="cp-sat",
+        projects=outcomes(portfolio, starts, reasons),
+        utilisation=utilisation(portfolio, starts),
+        problems=tuple(problems),
+        baseline_objective=baseline_value,
+        objective_name=objective.value,
+    )
+
+
+def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> list[str]:
+    """A small set of rules that cannot all hold, in words (found by the solver, then shrunk)."""
+    began = time.perf_counter()
+    built = PortfolioModel(portfolio, objective, ModelOptions(diagnosis=True))
+    solver = _solver(0, 1, time_limit)
+    if solver.Solve(built.model) != cp_model.INFEASIBLE:
+        return ["The rules conflict, but no smaller set could be isolated in the time allowed."]
+    core = list(solver.SufficientAssumptionsForInfeasibility())
+    # deletion filter: drop each rule whose absence still leaves the rest infeasible
+    for literal in list(core):
+        remaining = time_limit - (time.perf_counter() - began)
+        if remaining <= 0.05 or len(core) == 1:
+            break
+        trial = [lit for lit in core if lit != literal]
+        built.model.ClearAssumptions()
+        built.model.AddAssumptions([built.guards[i] for i in trial])
+        check = _solver(0, 1, min(remaining, 2.0))
+        if check.Solve(built.model) == cp_model.INFEASIBLE:
+            core = trial
+    return [built.rules[index] for index in core if index in built.rules]
+
+
+def _tie_break(portfolio, objective, options, starts, solver, began, limit, seed, workers):
+    remaining = min(limit - (time.perf_counter() - began), TIE_BREAK_SHARE * limit)
+    if remaining < 0.05:
+        return starts
+    best = _objective_units(portfolio, objective, starts)
+    built = PortfolioModel(portfolio, objective, options)
+    built.tie_break(best)
+    built.hint(starts)
+    second = _solver(seed if seed is not None else portfolio.settings.random_seed,
+                     workers if workers is not None else portfolio.settings.workers, remaining)
+    status = second.Solve(built.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        better = built.plan(second)
+        if _objective_units(portfolio, objective, better) == best or _better(
+                objective, greedy_objective(portfolio, starts, objective),
+                greedy_objective(portfolio, better, objective)):
+            return better
+    return starts
+
+
+def _objective_units(portfolio, objective, starts) -> int:
+    value = greedy_objective(portfolio, starts, objective)
+    return round(value * SCORE_UNITS) if objective is Objective.VALUE else round(value)
+
+
+def _bound(objective: Objective, raw: float | None, value: float, proven: bool) -> float | None:
+    if proven:
+        return value
+    if raw is None:
+        return None
+    if objective is Objective.VALUE:
+        return max(raw / SCORE_UNITS, value)
+    return min(float(raw), value)
+
+
+def _better(objective: Objective, candidate: float | None, incumbent: float) -> bool:
+    """Whether `candidate` is strictly better than `incumbent`."""
+    if candidate is None:
+        return False
+    return candidate > incumbent + 1e-9 if objective is Objective.VALUE \
+        else candidate < incumbent - 1e-9
+
+
+def _baseline_complete(portfolio: Portfolio, objective: Objective, unplaced: list[str]) -> bool:
+    for pid in unplaced:
+        project = portfolio.project(pid)
+        if project.must_run or (objective is Objective.FINISH and not project.out_of_play):
+            return False
+    return True
+
+
+def _solver(seed: int, workers: int, seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = max(1, workers)
+    solver.parameters.random_seed = seed
+    return solver
+
+
+class _Listener(cp_model.CpSolverSolutionCallback):
+    """Forwards each improving solution to the progress callback."""
+
+    def __init__(self, objective: Objective, began: float, progress: ProgressCallback | None):
+        super().__init__()
+        self._scale = SCORE_UNITS if objective is Objective.VALUE else 1
+        self._began = began
+        self._progress = progress
+
+    def on_solution_callback(self) -> None:
+        if self._progress is None:
+            return
+        value = self.ObjectiveValue() / self._scale
+        bound = self.BestObjectiveBound() / self._scale
+        self._progress(Progress(value, bound, relative_gap(value, bound),
+                                time.perf_counter() - self._began))

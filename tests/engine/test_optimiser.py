@@ -1,0 +1,175 @@
+"""The optimiser's plans are checked by the independent checker, never trusted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from engine.checker import check_plan
+from engine.greedy import greedy
+from engine.model import (
+    Criterion,
+    Demand,
+    Dependency,
+    DependencyType,
+    Objective,
+    Portfolio,
+    Project,
+    ProjectStatus,
+    Settings,
+)
+from engine.months import month
+from engine.optimiser import solve
+from engine.result import SolveStatus
+from engine.validation import errors, validate
+from tests.engine.strategies import PLAN_START, portfolios
+
+SLOW = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SLOW
+@given(portfolios())
+def test_every_value_plan_keeps_every_rule_and_beats_the_waterline(portfolio):
+    if errors(validate(portfolio)):
+        return
+    result = solve(portfolio, time_limit=10, workers=1)
+    baseline = greedy(portfolio)
+    assert result.status in (SolveStatus.OPTIMAL, SolveStatus.INFEASIBLE)
+    if result.status is SolveStatus.INFEASIBLE:
+        assert result.conflicts, "an infeasible result names the rules in conflict"
+        assert baseline.status is not SolveStatus.FEASIBLE or check_plan(portfolio, baseline)
+        return
+    assert check_plan(portfolio, result) == []
+    assert result.gap == 0.0 and result.bound == result.objective
+    if baseline.status is SolveStatus.FEASIBLE:
+        assert check_plan(portfolio, baseline) == []
+        assert result.objective >= baseline.objective - 1e-9
+    for outcome in result.projects:
+        assert outcome.selected or outcome.reason, f"{outcome.project_id} has no reason"
+
+
+@SLOW
+@given(portfolios(max_projects=6, budget=False))
+def test_every_finish_plan_schedules_everything_and_keeps_every_rule(portfolio):
+    if errors(validate(portfolio)):
+        return
+    result = solve(portfolio, objective=Objective.FINISH, time_limit=10, workers=1)
+    if result.status is SolveStatus.INFEASIBLE:
+        assert result.conflicts
+        return
+    assert result.status is SolveStatus.OPTIMAL
+    assert check_plan(portfolio, result, everyone=True) == []
+    baseline = greedy(portfolio, objective=Objective.FINISH)
+    if baseline.status is SolveStatus.FEASIBLE:
+        assert result.objective <= baseline.objective
+
+
+def _three_projects(**changes) -> Portfolio:
+    base = Portfolio(
+        Settings(PLAN_START, 6, time_limit=5, workers=1),
+        [
+            Project("A", "Alpha", duration=3, scores={"v": 5}),
+            Project("B", "Beta", duration=2, scores={"v": 4}),
+            Project("C", "Gamma", duration=4, scores={"v": 6}),
+        ],
+        [Demand("A", "Dev", 1.0), Demand("B", "Dev", 1.0), Demand("C", "Dev", 1.0)],
+        {"Dev": (1.0,) * 6},
+        criteria=[Criterion("v", 1.0)],
+    )
+    return replace(base, **changes)
+
+
+def test_picks_the_best_combination_not_the_waterline():
+    # The waterline takes C (6) first, then only B fits: 10. A + B also fit: 9. C + B is best;
+    # with a 5-month horizon C (4 months) + B (2) no longer fit together, so A + B (9) wins.
+    short = _three_projects(capacity={"Dev": (1.0,) * 5},
+                            settings=Settings(PLAN_START, 5, time_limit=5, workers=1))
+    assert greedy(short).objective == 6.0
+    result = solve(short)
+    assert result.status is SolveStatus.OPTIMAL and result.objective == 9.0
+    assert {o.project_id for o in result.selected} == {"A", "B"}
+    reason = result.outcome("C").reason
+    assert "Dev" in reason and "2027-01" in reason
+
+
+def test_ties_are_broken_toward_earlier_starts():
+    result = solve(_three_projects())
+    starts = {o.project_id: o.start for o in result.selected}
+    assert starts == {"B": PLAN_START, "C": PLAN_START + 2}
+
+
+def test_same_input_and_seed_give_the_same_plan():
+    portfolio = _three_projects()
+    first = solve(portfolio, seed=7)
+    assert all(solve(portfolio, seed=7).projects == first.projects for _ in range(3))
+
+
+def test_infeasible_rules_are_named_by_the_solver():
+    # Two mandatory projects that each need the single developer for 4 of 6 months.
+    portfolio = _three_projects(projects=[
+        Project("A", "Alpha", duration=4, mandatory=True, scores={"v": 5}),
+        Project("B", "Beta", duration=4, mandatory=True, scores={"v": 4}),
+        Project("C", "Gamma", duration=1, scores={"v": 6}),
+    ])
+    result = solve(portfolio)
+    assert result.status is SolveStatus.INFEASIBLE
+    assert sorted(result.conflicts) == sorted([
+        '"Alpha" (A) is mandatory', '"Beta" (B) is mandatory', 'capacity of role "Dev"'])
+
+
+def test_infeasible_budget_and_fixed_start_are_named():
+    portfolio = _three_projects(
+        projects=[
+            Project("A", "Alpha", status=ProjectStatus.IN_FLIGHT, fixed_start=PLAN_START,
+                    duration=2, cost=100.0, scores={"v": 5}),
+            Project("B", "Beta", duration=2, mandatory=True, cost=100.0, scores={"v": 4}),
+        ],
+        demands=[],
+        budget={2027: 150.0},
+    )
+    result = solve(portfolio)
+    assert result.status is SolveStatus.INFEASIBLE
+    assert "the 2027 budget of 150" in result.conflicts
+    assert len(result.conflicts) == 3
+
+
+def test_deferral_names_the_dependency():
+    portfolio = _three_projects(
+        dependencies=[Dependency("A", "B", DependencyType.REQUIRES),
+                      Dependency("C", "B", DependencyType.EXCLUDES)])
+    result = solve(portfolio)
+    assert check_plan(portfolio, result) == []
+    out = [o for o in result.projects if not o.selected]
+    assert out and all(o.reason for o in out)
+    if not result.outcome("B").selected:
+        assert "A" in result.outcome("B").reason or "C" in result.outcome("B").reason
+
+
+def test_invalid_input_is_a_status_with_every_problem():
+    portfolio = _three_projects(demands=[Demand("Z", "Dev", 1.0), Demand("A", "Ops", 1.0)])
+    result = solve(portfolio)
+    assert result.status is SolveStatus.INVALID_INPUT
+    messages = " | ".join(p.message for p in result.problems)
+    assert 'unknown project ID "Z"' in messages and 'unknown role "Ops"' in messages
+
+
+def test_in_flight_project_started_before_the_plan_keeps_its_start():
+    portfolio = _three_projects(projects=[
+        Project("A", "Alpha", status=ProjectStatus.IN_FLIGHT, fixed_start=PLAN_START - 2,
+                duration=3, scores={"v": 1}),
+        Project("C", "Gamma", duration=4, scores={"v": 6}),
+    ], demands=[Demand("A", "Dev", 1.0), Demand("C", "Dev", 1.0)])
+    result = solve(portfolio)
+    assert result.outcome("A").start == PLAN_START - 2
+    # A holds the developer in the first plan month only, so C starts in month 2
+    assert result.outcome("C").start == PLAN_START + 1
+    assert check_plan(portfolio, result) == []
+
+
+@pytest.mark.parametrize("limit", [0.5, 2.0])
+def test_time_limit_is_respected(limit):
+    portfolio = _three_projects(settings=Settings(month(2027, 1), 6, time_limit=limit))
+    result = solve(portfolio)
+    assert result.wall_time < limit + 1.5
