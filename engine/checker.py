@@ -120,8 +120,9 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
 def _objective(portfolio: Portfolio, plan, name: str) -> float:
     if name == "finish":
         ends = [o.end for o in plan.values()]
-        return float(max(ends, default=portfolio.settings.plan_start)
-                     - portfolio.settings.plan_start)
+        return float(
+            max(ends, default=portfolio.settings.plan_start) - portfolio.settings.plan_start
+        )
     total_weight = sum(c.weight for c in portfolio.criteria)
     value = 0.0
     for pid in plan:

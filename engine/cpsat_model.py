@@ -36,8 +36,9 @@ class ModelOptions:
 class PortfolioModel:
     """Builds the CP-SAT model for one portfolio and objective."""
 
-    def __init__(self, portfolio: Portfolio, objective: Objective,
-                 options: ModelOptions = ModelOptions()) -> None:
+    def __init__(
+        self, portfolio: Portfolio, objective: Objective, options: ModelOptions = ModelOptions()
+    ) -> None:
         self.portfolio = portfolio
         self.objective = objective
         self.options = options
@@ -85,14 +86,15 @@ class PortfolioModel:
             self.starts[pid] = starts
             self.profiles[pid] = demand_profile(self.portfolio, project)
             self.x[pid] = m.NewBoolVar(f"x[{pid}]")
-            self.o[pid] = m.NewIntVarFromDomain(
-                cp_model.Domain.FromValues(starts), f"start[{pid}]")
+            self.o[pid] = m.NewIntVarFromDomain(cp_model.Domain.FromValues(starts), f"start[{pid}]")
             if self.time_indexed:
                 self.y[pid] = {s: m.NewBoolVar(f"y[{pid},{s}]") for s in starts}
                 m.Add(sum(self.y[pid].values()) == self.x[pid])
                 # o is the chosen start, or the first allowed one when the project is out
-                m.Add(self.o[pid] == sum(s * v for s, v in self.y[pid].items())
-                      + starts[0] * (1 - self.x[pid]))
+                m.Add(
+                    self.o[pid]
+                    == sum(s * v for s, v in self.y[pid].items()) + starts[0] * (1 - self.x[pid])
+                )
             else:
                 m.Add(self.o[pid] == starts[0]).OnlyEnforceIf(self.x[pid].Not())
 
@@ -124,8 +126,11 @@ class PortfolioModel:
                 continue
             pid = project.id
             if project.must_run or self.objective is Objective.FINISH:
-                rule = (f"{_name(project)} {_why_must(project)}"
-                        if project.must_run else f"{_name(project)} must be scheduled")
+                rule = (
+                    f"{_name(project)} {_why_must(project)}"
+                    if project.must_run
+                    else f"{_name(project)} must be scheduled"
+                )
                 if pid not in self.x:
                     guard = self._guard(rule)
                     self.model.AddBoolOr([]).OnlyEnforceIf(guard)  # cannot start at all
@@ -140,15 +145,19 @@ class PortfolioModel:
             o, x = self.o[pid], self.x[pid]
             if project.fixed_start is not None:
                 guard = self._guard(
-                    f"{_name(project)} is fixed to start {month_text(project.fixed_start)}")
+                    f"{_name(project)} is fixed to start {month_text(project.fixed_start)}"
+                )
                 self.model.Add(o == project.fixed_start - self.plan_start).OnlyEnforceIf(
-                    [*guard, x])
+                    [*guard, x]
+                )
                 continue
             lo, hi = project.earliest_start, project.latest_start
             if lo is None and hi is None:
                 continue
-            window = month_range_text(lo if lo is not None else self.plan_start,
-                                      hi if hi is not None else self.plan_start + self.horizon)
+            window = month_range_text(
+                lo if lo is not None else self.plan_start,
+                hi if hi is not None else self.plan_start + self.horizon,
+            )
             guard = self._guard(f"{_name(project)} must start within {window}")
             if lo is not None:
                 self.model.Add(o >= lo - self.plan_start).OnlyEnforceIf([*guard, x])
@@ -207,8 +216,9 @@ class PortfolioModel:
             if len(members) < 2:
                 continue
             literals = [self.x[pid] for pid in members]
-            guard = self._guard(f'at most one project of exclusive group "{group}" '
-                                f"({', '.join(members)})")
+            guard = self._guard(
+                f'at most one project of exclusive group "{group}" ({", ".join(members)})'
+            )
             if guard:
                 self.model.Add(sum(literals) <= 1).OnlyEnforceIf(guard)
             else:
@@ -216,8 +226,9 @@ class PortfolioModel:
 
     def _capacity(self) -> None:
         """Role capacity per month: linear over start literals and/or cumulative."""
-        capacity = {role: [fte_units(v) for v in values]
-                    for role, values in self.portfolio.capacity.items()}
+        capacity = {
+            role: [fte_units(v) for v in values] for role, values in self.portfolio.capacity.items()
+        }
         if self.time_indexed:
             self._capacity_linear(capacity)
         if self.cumulative:
@@ -269,7 +280,8 @@ class PortfolioModel:
                     else:
                         start = self.o[pid] + k0
                         interval = m.NewOptionalIntervalVar(
-                            start, k1 - k0, start + (k1 - k0), self.x[pid], name)
+                            start, k1 - k0, start + (k1 - k0), self.x[pid], name
+                        )
                     intervals.append(interval)
                     demands.append(units)
             if any(d > 0 for d in demands):
@@ -282,8 +294,7 @@ class PortfolioModel:
         terms: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
         for pid, project in self.projects.items():
             for s, literal in self.y[pid].items():
-                for year, cents in year_costs(self.portfolio, project,
-                                              s + self.plan_start).items():
+                for year, cents in year_costs(self.portfolio, project, s + self.plan_start).items():
                     if cents > 0:
                         terms[year].append((cents, literal))
         for year, items in sorted(terms.items()):
@@ -299,12 +310,14 @@ class PortfolioModel:
         if self.options.diagnosis:
             return
         if self.objective is Objective.VALUE:
-            self.value = sum(score_units(self.portfolio, p) * self.x[pid]
-                             for pid, p in self.projects.items())
+            self.value = sum(
+                score_units(self.portfolio, p) * self.x[pid] for pid, p in self.projects.items()
+            )
             self.model.Maximize(self.value)
             return
-        longest = max((self.starts[pid][-1] + p.duration for pid, p in self.projects.items()),
-                      default=0)
+        longest = max(
+            (self.starts[pid][-1] + p.duration for pid, p in self.projects.items()), default=0
+        )
         shortest = max((max(p.duration, 0) for p in self.projects.values()), default=0)
         self.makespan = self.model.NewIntVar(shortest, max(longest, shortest), "makespan")
         for pid, project in self.projects.items():
@@ -333,14 +346,20 @@ class PortfolioModel:
             for s, literal in self.y.get(pid, {}).items():
                 self.model.AddHint(literal, s == offset)
         if self.objective is Objective.FINISH and starts:
-            ends = [starts[pid] - self.plan_start + p.duration
-                    for pid, p in self.projects.items() if pid in starts]
+            ends = [
+                starts[pid] - self.plan_start + p.duration
+                for pid, p in self.projects.items()
+                if pid in starts
+            ]
             self.model.AddHint(self.makespan, max(ends))
 
     def plan(self, solver: cp_model.CpSolver) -> dict[str, int]:
         """The selected projects and their calendar start months in the solver's solution."""
-        return {pid: self.plan_start + solver.Value(self.o[pid])
-                for pid in self.projects if solver.BooleanValue(self.x[pid])}
+        return {
+            pid: self.plan_start + solver.Value(self.o[pid])
+            for pid in self.projects
+            if solver.BooleanValue(self.x[pid])
+        }
 
 
 def _runs(row: list[int]) -> list[tuple[int, int, int]]:

@@ -45,16 +45,20 @@ def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) ->
         return f"Status is {project.status.value}"
     window = allowed_starts(portfolio, project)
     if not window:
-        return (f"No start month lets its {project.duration} months finish inside the horizon "
-                "and its start window; widen the window or extend the horizon")
+        return (
+            f"No start month lets its {project.duration} months finish inside the horizon "
+            "and its start window; widen the window or extend the horizon"
+        )
     link = _link_reason(portfolio, project, starts)
     if link:
         return link
     first = _earliest_after_predecessors(portfolio, project, starts)
     candidates = [s for s in window if s >= first]
     if not candidates:
-        return (f"Its predecessors finish too late: the first possible start "
-                f"{month_text(first)} is after its latest start {month_text(window[-1])}")
+        return (
+            f"Its predecessors finish too late: the first possible start "
+            f"{month_text(first)} is after its latest start {month_text(window[-1])}"
+        )
     return _capacity_reason(portfolio, project, candidates, starts, ledger, score_by_id)
 
 
@@ -74,8 +78,11 @@ def _link_reason(portfolio: Portfolio, project: Project, starts) -> str | None:
                 return f"Must go together with {_label(portfolio, other)}, which is not in the plan"
     group = project.exclusive_group
     if group:
-        rivals = [p.id for p in portfolio.projects
-                  if p.exclusive_group == group and p.id in starts and p.id != project.id]
+        rivals = [
+            p.id
+            for p in portfolio.projects
+            if p.exclusive_group == group and p.id in starts and p.id != project.id
+        ]
         if rivals:
             return f'Exclusive group "{group}": {_label(portfolio, rivals[0])} is in the plan'
     return None
@@ -84,7 +91,11 @@ def _link_reason(portfolio: Portfolio, project: Project, starts) -> str | None:
 def _earliest_after_predecessors(portfolio: Portfolio, project: Project, starts) -> int:
     first = -(10**9)
     for dep in portfolio.dependencies:
-        if dep.type is DependencyType.FS and dep.successor == project.id and dep.predecessor in starts:
+        if (
+            dep.type is DependencyType.FS
+            and dep.successor == project.id
+            and dep.predecessor in starts
+        ):
             pred = portfolio.project(dep.predecessor)
             first = max(first, starts[pred.id] + pred.duration + dep.lag)
     return first
@@ -95,15 +106,16 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
     for start in candidates:
         shortfalls, over = ledger.shortfalls(project, start), ledger.over_budget(project, start)
         if not shortfalls and not over:
-            return (f"Fits from {month_text(start)} with the capacity and budget left, but the "
-                    "solver stopped before adding it; re-run with a longer time limit")
+            return (
+                f"Fits from {month_text(start)} with the capacity and budget left, but the "
+                "solver stopped before adding it; re-run with a longer time limit"
+            )
         per_start.append((start, shortfalls, over))
     span = month_range_text(candidates[0], candidates[-1])
     parts = []
     always_short = set.intersection(*({s.role for s in sf} for _, sf, _ in per_start))
     if always_short:
-        parts.append(f"Not enough {', '.join(sorted(always_short))} left at any start "
-                     f"{span}")
+        parts.append(f"Not enough {', '.join(sorted(always_short))} left at any start {span}")
     always_over = set.intersection(*(set(over) for _, _, over in per_start))
     if always_over:
         years = ", ".join(str(y) for y in sorted(always_over))
@@ -111,26 +123,37 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
     if not parts:
         parts.append(f"Blocked at every start {span} by capacity or budget")
     best_start, shortfalls, over = min(
-        per_start, key=lambda item: (sum(s.missing for s in item[1]) / FTE_UNITS
-                                     + sum(item[2].values()) / MONEY_UNITS / 1e6, item[0]))
+        per_start,
+        key=lambda item: (
+            sum(s.missing for s in item[1]) / FTE_UNITS + sum(item[2].values()) / MONEY_UNITS / 1e6,
+            item[0],
+        ),
+    )
     needs = []
     if shortfalls:
         needs.append(f"+FTE: {describe_shortfalls(shortfalls)}")
     for year, cents in sorted(over.items()):
         needs.append(f"+{cents / MONEY_UNITS:,.0f} of {year} budget")
     text = "; ".join(parts)
-    text = f"{text[0].upper()}{text[1:]}. To start {month_text(best_start)} it needs " + \
-        " and ".join(needs)
+    text = (
+        f"{text[0].upper()}{text[1:]}. To start {month_text(best_start)} it needs "
+        + " and ".join(needs)
+    )
     swap = _displaceable(portfolio, project, candidates, starts, ledger, score_by_id)
     if swap:
         text += f". It would fit if {swap} were dropped"
     return text
 
 
-def _displaceable(portfolio, project, candidates, starts, ledger: Ledger, score_by_id) -> str | None:
+def _displaceable(
+    portfolio, project, candidates, starts, ledger: Ledger, score_by_id
+) -> str | None:
     """The lowest-scored selected project (not must-run) whose removal lets this one fit."""
-    dependants = {d.predecessor for d in portfolio.dependencies
-                  if d.type is not DependencyType.EXCLUDES and d.successor in starts}
+    dependants = {
+        d.predecessor
+        for d in portfolio.dependencies
+        if d.type is not DependencyType.EXCLUDES and d.successor in starts
+    }
     tried = 0
     for other_id in sorted(starts, key=lambda pid: (score_by_id[pid], pid)):
         other = portfolio.project(other_id)

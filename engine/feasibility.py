@@ -95,8 +95,7 @@ class Ledger:
 
     def __post_init__(self) -> None:
         self.capacity = {
-            role: [fte_units(v) for v in values]
-            for role, values in self.portfolio.capacity.items()
+            role: [fte_units(v) for v in values] for role, values in self.portfolio.capacity.items()
         }
         self.budget = {year: money_units(v) for year, v in self.portfolio.budget.items()}
         self._profiles: dict[str, dict[str, list[int]]] = {}
@@ -191,8 +190,9 @@ def lone_fit_blockers(portfolio: Portfolio, project: Project) -> str | None:
     """Why the project cannot fit on an empty plan, in words; None when it can."""
     starts = allowed_starts(portfolio, project)
     if not starts:
-        return (f"its window leaves no start month inside the horizon for its "
-                f"{project.duration} months")
+        return (
+            f"its window leaves no start month inside the horizon for its {project.duration} months"
+        )
     ledger = Ledger(portfolio)
     best: str | None = None
     for start in starts:
@@ -205,6 +205,8 @@ def lone_fit_blockers(portfolio: Portfolio, project: Project) -> str | None:
                 best = f"starting {month_text(start)}, {describe_shortfalls(shortfalls)}"
             else:
                 year, cents = next(iter(over.items()))
-                best = (f"starting {month_text(start)}, its cost in {year} exceeds the "
-                        f"{year} budget by {cents / MONEY_UNITS:,.0f}")
+                best = (
+                    f"starting {month_text(start)}, its cost in {year} exceeds the "
+                    f"{year} budget by {cents / MONEY_UNITS:,.0f}"
+                )
     return best

@@ -24,13 +24,18 @@ def greedy(portfolio: Portfolio, *, objective: Objective | None = None) -> Resul
     objective = objective or portfolio.settings.objective
     problems = validate(portfolio)
     if errors(problems):
-        return Result(SolveStatus.INVALID_INPUT, problems=tuple(problems), strategy="greedy",
-                      objective_name=objective.value)
+        return Result(
+            SolveStatus.INVALID_INPUT,
+            problems=tuple(problems),
+            strategy="greedy",
+            objective_name=objective.value,
+        )
     starts, unplaced = greedy_starts(portfolio, objective)
     missing_must = [pid for pid in unplaced if portfolio.project(pid).must_run]
     everyone = objective is Objective.FINISH
-    failed = missing_must or (everyone and any(
-        not portfolio.project(pid).out_of_play for pid in unplaced))
+    failed = missing_must or (
+        everyone and any(not portfolio.project(pid).out_of_play for pid in unplaced)
+    )
     reasons = {pid: "Did not fit when its turn came in the waterline" for pid in unplaced}
     value = greedy_objective(portfolio, starts, objective)
     return Result(
@@ -49,8 +54,9 @@ def greedy_objective(portfolio: Portfolio, starts: dict[str, int], objective: Ob
     """Total score of the placed projects, or the month count until the last one finishes."""
     if objective is Objective.FINISH:
         ends = [s + portfolio.project(pid).duration for pid, s in starts.items()]
-        return float(max(ends, default=portfolio.settings.plan_start)
-                     - portfolio.settings.plan_start)
+        return float(
+            max(ends, default=portfolio.settings.plan_start) - portfolio.settings.plan_start
+        )
     return sum(score_units(portfolio, portfolio.project(pid)) for pid in starts) / SCORE_UNITS
 
 

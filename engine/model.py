@@ -105,9 +105,7 @@ class Project:
     @property
     def must_run(self) -> bool:
         """Mandatory, forced in, or already in flight: the plan must include it."""
-        return (
-            self.mandatory or self.force is Force.IN or self.status is ProjectStatus.IN_FLIGHT
-        )
+        return self.mandatory or self.force is Force.IN or self.status is ProjectStatus.IN_FLIGHT
 
     @property
     def out_of_play(self) -> bool:

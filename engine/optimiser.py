@@ -47,7 +47,7 @@ def solve(
     seed: int | None = None,
     workers: int | None = None,
     progress: ProgressCallback | None = None,
-    options: ModelOptions = ModelOptions(),
+    options: ModelOptions | None = None,
     tie_break: bool = True,
 ) -> Result:
     """Select and schedule projects optimally (or as well as the time limit allows).
@@ -55,13 +55,18 @@ def solve(
     Never raises for bad input or infeasibility: the Result's status says what happened.
     """
     began = time.perf_counter()
+    options = options or ModelOptions()
     settings = portfolio.settings
     objective = Objective(objective) if objective else settings.objective
     limit = float(time_limit if time_limit is not None else settings.time_limit)
     problems = validate(portfolio)
     if errors(problems):
-        return Result(SolveStatus.INVALID_INPUT, problems=tuple(problems),
-                      objective_name=objective.value, wall_time=time.perf_counter() - began)
+        return Result(
+            SolveStatus.INVALID_INPUT,
+            problems=tuple(problems),
+            objective_name=objective.value,
+            wall_time=time.perf_counter() - began,
+        )
 
     baseline, unplaced = greedy_starts(portfolio, objective)
     baseline_ok = _baseline_complete(portfolio, objective, unplaced)
@@ -69,17 +74,24 @@ def solve(
 
     built = PortfolioModel(portfolio, objective, options)
     built.hint(baseline)
-    solver = _solver(seed if seed is not None else settings.random_seed,
-                     workers if workers is not None else settings.workers,
-                     max(limit - (time.perf_counter() - began), 0.01))
+    solver = _solver(
+        seed if seed is not None else settings.random_seed,
+        workers if workers is not None else settings.workers,
+        max(limit - (time.perf_counter() - began), 0.01),
+    )
     listener = _Listener(objective, began, progress)
     status = solver.Solve(built.model, listener)
 
     if status == cp_model.INFEASIBLE:
         conflicts = diagnose(portfolio, objective, max(0.5, min(DIAGNOSIS_SECONDS, limit)))
-        return Result(SolveStatus.INFEASIBLE, conflicts=tuple(conflicts), problems=tuple(problems),
-                      objective_name=objective.value, wall_time=time.perf_counter() - began,
-                      baseline_objective=baseline_value)
+        return Result(
+            SolveStatus.INFEASIBLE,
+            conflicts=tuple(conflicts),
+            problems=tuple(problems),
+            objective_name=objective.value,
+            wall_time=time.perf_counter() - began,
+            baseline_objective=baseline_value,
+        )
     if status == cp_model.MODEL_INVALID:  # a bug of ours, not the user's: say so plainly
         raise RuntimeError(f"internal model error: {built.model.Validate()}")
 
@@ -88,20 +100,28 @@ def solve(
     proven = status == cp_model.OPTIMAL
     raw_bound = solver.BestObjectiveBound() if found or status == cp_model.UNKNOWN else None
 
-    if found and baseline_ok and _better(objective, baseline_value,
-                                         greedy_objective(portfolio, starts, objective)):
+    if (
+        found
+        and baseline_ok
+        and _better(objective, baseline_value, greedy_objective(portfolio, starts, objective))
+    ):
         starts, proven = dict(baseline), False  # never worse than the waterline
     if not found and baseline_ok:
         starts, found = dict(baseline), True
 
     if found and tie_break:
-        starts = _tie_break(portfolio, objective, options, starts, solver, began, limit, seed,
-                            workers)
+        starts = _tie_break(
+            portfolio, objective, options, starts, solver, began, limit, seed, workers
+        )
 
     if not found:
-        return Result(SolveStatus.NO_SOLUTION, problems=tuple(problems),
-                      objective_name=objective.value, wall_time=time.perf_counter() - began,
-                      notes=("No plan was found within the time limit; raise the limit.",))
+        return Result(
+            SolveStatus.NO_SOLUTION,
+            problems=tuple(problems),
+            objective_name=objective.value,
+            wall_time=time.perf_counter() - began,
+            notes=("No plan was found within the time limit; raise the limit.",),
+        )
 
     value = greedy_objective(portfolio, starts, objective)
     bound = _bound(objective, raw_bound, value, proven)
@@ -151,14 +171,19 @@ def _tie_break(portfolio, objective, options, starts, solver, began, limit, seed
     built = PortfolioModel(portfolio, objective, options)
     built.tie_break(best)
     built.hint(starts)
-    second = _solver(seed if seed is not None else portfolio.settings.random_seed,
-                     workers if workers is not None else portfolio.settings.workers, remaining)
+    second = _solver(
+        seed if seed is not None else portfolio.settings.random_seed,
+        workers if workers is not None else portfolio.settings.workers,
+        remaining,
+    )
     status = second.Solve(built.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         better = built.plan(second)
         if _objective_units(portfolio, objective, better) == best or _better(
-                objective, greedy_objective(portfolio, starts, objective),
-                greedy_objective(portfolio, better, objective)):
+            objective,
+            greedy_objective(portfolio, starts, objective),
+            greedy_objective(portfolio, better, objective),
+        ):
             return better
     return starts
 
@@ -182,8 +207,11 @@ def _better(objective: Objective, candidate: float | None, incumbent: float) -> 
     """Whether `candidate` is strictly better than `incumbent`."""
     if candidate is None:
         return False
-    return candidate > incumbent + 1e-9 if objective is Objective.VALUE \
+    return (
+        candidate > incumbent + 1e-9
+        if objective is Objective.VALUE
         else candidate < incumbent - 1e-9
+    )
 
 
 def _baseline_complete(portfolio: Portfolio, objective: Objective, unplaced: list[str]) -> bool:
@@ -216,5 +244,6 @@ class _Listener(cp_model.CpSolverSolutionCallback):
             return
         value = self.ObjectiveValue() / self._scale
         bound = self.BestObjectiveBound() / self._scale
-        self._progress(Progress(value, bound, relative_gap(value, bound),
-                                time.perf_counter() - self._began))
+        self._progress(
+            Progress(value, bound, relative_gap(value, bound), time.perf_counter() - self._began)
+        )

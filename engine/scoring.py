@@ -11,8 +11,24 @@ from engine.errors import InputError
 from engine.model import Criterion, Direction
 
 # Saaty's random consistency index by matrix size (Saaty 1980).
-RANDOM_INDEX = (0.0, 0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51, 1.48, 1.56,
-                1.57, 1.59)
+RANDOM_INDEX = (
+    0.0,
+    0.0,
+    0.0,
+    0.58,
+    0.90,
+    1.12,
+    1.24,
+    1.32,
+    1.41,
+    1.45,
+    1.49,
+    1.51,
+    1.48,
+    1.56,
+    1.57,
+    1.59,
+)
 
 
 def oriented(value: float, criterion: Criterion) -> float:
@@ -51,15 +67,21 @@ def score_rows(
     if not (len(directions) == len(mins) == len(maxs) == count):
         raise InputError("weights, directions, mins and maxs must have one entry per criterion")
     criteria = [
-        Criterion(f"c{i}", float(weights[i]), parse_direction(directions[i]),
-                  float(mins[i]), float(maxs[i]))
+        Criterion(
+            f"c{i}",
+            float(weights[i]),
+            parse_direction(directions[i]),
+            float(mins[i]),
+            float(maxs[i]),
+        )
         for i in range(count)
     ]
     rows = []
     for number, row in enumerate(scores, start=1):
         if len(row) != count:
             raise InputError(f"row {number} has {len(row)} scores for {count} weights")
-        rows.append(weighted_score({c.name: float(v) for c, v in zip(criteria, row)}, criteria))
+        values = {c.name: float(v) for c, v in zip(criteria, row, strict=True)}
+        rows.append(weighted_score(values, criteria))
     return rows
 
 
@@ -110,8 +132,14 @@ def ahp(matrix: Sequence[Sequence[float]]) -> AhpResult:
                 trial_cr = ((lam - n) / (n - 1)) / ri
                 if trial_cr < best_cr - 1e-12:
                     worst, suggested, best_cr = (i, j), float(implied), trial_cr
-    return AhpResult(tuple(float(w) for w in weights), float(lambda_max), float(max(ci, 0.0)),
-                     float(max(cr, 0.0)), worst, suggested)
+    return AhpResult(
+        tuple(float(w) for w in weights),
+        float(lambda_max),
+        float(max(ci, 0.0)),
+        float(max(cr, 0.0)),
+        worst,
+        suggested,
+    )
 
 
 def _pairwise(matrix: Sequence[Sequence[float]]) -> np.ndarray:

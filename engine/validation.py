@@ -38,8 +38,16 @@ class Problem:
 def validate(portfolio: Portfolio) -> list[Problem]:
     """Every problem in the portfolio, errors and warnings, in a stable order."""
     problems: list[Problem] = []
-    for check in (_settings, _projects, _criteria, _capacity, _demands, _dependencies,
-                  _budget, _fit_alone):
+    for check in (
+        _settings,
+        _projects,
+        _criteria,
+        _capacity,
+        _demands,
+        _dependencies,
+        _budget,
+        _fit_alone,
+    ):
         problems.extend(check(portfolio))
     return problems
 
@@ -52,14 +60,26 @@ def errors(problems: list[Problem]) -> list[Problem]:
 def _settings(p: Portfolio):
     s = p.settings
     if not isinstance(s.horizon, int) or s.horizon < 1:
-        yield Problem("settings", "horizon", "horizon",
-                      f"Horizon (months) must be a whole number of at least 1; found {s.horizon!r}")
+        yield Problem(
+            "settings",
+            "horizon",
+            "horizon",
+            f"Horizon (months) must be a whole number of at least 1; found {s.horizon!r}",
+        )
     elif s.horizon > 240:
-        yield Problem("settings", "horizon", "horizon",
-                      f"Horizon (months) must be at most 240; found {s.horizon}")
+        yield Problem(
+            "settings",
+            "horizon",
+            "horizon",
+            f"Horizon (months) must be at most 240; found {s.horizon}",
+        )
     if not s.time_limit > 0:
-        yield Problem("settings", "time_limit", "time_limit",
-                      f"Time limit (s) must be more than 0; found {s.time_limit!r}")
+        yield Problem(
+            "settings",
+            "time_limit",
+            "time_limit",
+            f"Time limit (s) must be more than 0; found {s.time_limit!r}",
+        )
 
 
 def _projects(p: Portfolio):
@@ -71,62 +91,111 @@ def _projects(p: Portfolio):
             yield Problem("project", i, "id", "ID is blank; give every project a unique ID")
             continue
         if ids[project.id] > 1:
-            yield Problem("project", i, "id",
-                          f'ID "{project.id}" is used {ids[project.id]} times; IDs must be unique')
+            yield Problem(
+                "project",
+                i,
+                "id",
+                f'ID "{project.id}" is used {ids[project.id]} times; IDs must be unique',
+            )
         if not isinstance(project.duration, int) or project.duration < 0:
-            yield Problem("project", i, "duration",
-                          f'"{project.id}": duration must be a whole number of months (0 or '
-                          f"more); found {project.duration!r}")
+            yield Problem(
+                "project",
+                i,
+                "duration",
+                f'"{project.id}": duration must be a whole number of months (0 or '
+                f"more); found {project.duration!r}",
+            )
         if not math.isfinite(project.cost) or project.cost < 0:
-            yield Problem("project", i, "cost",
-                          f'"{project.id}": cost must be 0 or more; found {project.cost!r}')
+            yield Problem(
+                "project",
+                i,
+                "cost",
+                f'"{project.id}": cost must be 0 or more; found {project.cost!r}',
+            )
         for name in ("earliest_start", "latest_start", "fixed_start"):
             value = getattr(project, name)
             # work in flight may have started before the plan start
             too_early = value is not None and value < first and name != "fixed_start"
             if value is not None and (too_early or value > last):
-                yield Problem("project", i, name,
-                              f'"{project.id}": {_label(name)} {month_text(value)} is outside '
-                              f"the horizon {month_range_text(first, last)}")
+                yield Problem(
+                    "project",
+                    i,
+                    name,
+                    f'"{project.id}": {_label(name)} {month_text(value)} is outside '
+                    f"the horizon {month_range_text(first, last)}",
+                )
         lo, hi = project.earliest_start, project.latest_start
         if lo is not None and hi is not None and lo > hi:
-            yield Problem("project", i, "latest_start",
-                          f'"{project.id}": latest start {month_text(hi)} is before earliest '
-                          f"start {month_text(lo)}; swap them or widen the window")
+            yield Problem(
+                "project",
+                i,
+                "latest_start",
+                f'"{project.id}": latest start {month_text(hi)} is before earliest '
+                f"start {month_text(lo)}; swap them or widen the window",
+            )
         fixed = project.fixed_start
-        if fixed is not None and ((lo is not None and fixed < lo) or (hi is not None and fixed > hi)):
-            yield Problem("project", i, "fixed_start",
-                          f'"{project.id}": fixed start {month_text(fixed)} is outside its own '
-                          "window (earliest / latest start)")
+        outside = (lo is not None and fixed is not None and fixed < lo) or (
+            hi is not None and fixed is not None and fixed > hi
+        )
+        if outside:
+            yield Problem(
+                "project",
+                i,
+                "fixed_start",
+                f'"{project.id}": fixed start {month_text(fixed)} is outside its own '
+                "window (earliest / latest start)",
+            )
         if project.must_run and project.force.value == "Out":
-            yield Problem("project", i, "force",
-                          f'"{project.id}" is {_why_must(project)} but forced out; '
-                          "choose one")
+            yield Problem(
+                "project",
+                i,
+                "force",
+                f'"{project.id}" is {_why_must(project)} but forced out; choose one',
+            )
         if project.status.value == "In flight" and fixed is None:
-            yield Problem("project", i, "fixed_start",
-                          f'"{project.id}" is in flight, so it needs its actual start month in '
-                          '"Fixed start"')
+            yield Problem(
+                "project",
+                i,
+                "fixed_start",
+                f'"{project.id}" is in flight, so it needs its actual start month in "Fixed start"',
+            )
         if project.must_run and project.status.value in ("Closed", "On hold"):
-            yield Problem("project", i, "status",
-                          f'"{project.id}" is {project.status.value} but also '
-                          f"{_why_must(project)}; change the status or the flag")
+            yield Problem(
+                "project",
+                i,
+                "status",
+                f'"{project.id}" is {project.status.value} but also '
+                f"{_why_must(project)}; change the status or the flag",
+            )
         if project.exclusive_group and project.must_run and not project.out_of_play:
             mandatory_by_group[project.exclusive_group].append(project.id)
         for criterion in p.criteria:
             value = project.scores.get(criterion.name)
             if value is None:
-                yield Problem("project", i, f"score:{criterion.name}",
-                              f'"{project.id}" has no score for "{criterion.name}"',
-                              Severity.ERROR)
+                yield Problem(
+                    "project",
+                    i,
+                    f"score:{criterion.name}",
+                    f'"{project.id}" has no score for "{criterion.name}"',
+                    Severity.ERROR,
+                )
             elif not criterion.min <= value <= criterion.max:
-                yield Problem("project", i, f"score:{criterion.name}",
-                              f'"{project.id}": score {value:g} for "{criterion.name}" is outside '
-                              f"its scale {criterion.min:g}..{criterion.max:g}")
+                yield Problem(
+                    "project",
+                    i,
+                    f"score:{criterion.name}",
+                    f'"{project.id}": score {value:g} for "{criterion.name}" is outside '
+                    f"its scale {criterion.min:g}..{criterion.max:g}",
+                )
     for group, members in mandatory_by_group.items():
         if len(members) > 1:
-            yield Problem("project", _index(p, members[1]), "exclusive_group",
-                          f'exclusive group "{group}" has {len(members)} projects that must run '
-                          f"({', '.join(members)}); at most one of a group can be selected")
+            yield Problem(
+                "project",
+                _index(p, members[1]),
+                "exclusive_group",
+                f'exclusive group "{group}" has {len(members)} projects that must run '
+                f"({', '.join(members)}); at most one of a group can be selected",
+            )
 
 
 def _criteria(p: Portfolio):
@@ -135,32 +204,56 @@ def _criteria(p: Portfolio):
         if not criterion.name.strip():
             yield Problem("criterion", i, "name", "criterion name is blank")
         elif names[criterion.name] > 1:
-            yield Problem("criterion", i, "name",
-                          f'criterion "{criterion.name}" is listed {names[criterion.name]} times')
+            yield Problem(
+                "criterion",
+                i,
+                "name",
+                f'criterion "{criterion.name}" is listed {names[criterion.name]} times',
+            )
         if not math.isfinite(criterion.weight) or criterion.weight < 0:
-            yield Problem("criterion", i, "weight",
-                          f'"{criterion.name}": weight must be 0 or more; found {criterion.weight!r}')
+            yield Problem(
+                "criterion",
+                i,
+                "weight",
+                f'"{criterion.name}": weight must be 0 or more; found {criterion.weight!r}',
+            )
         if not criterion.min < criterion.max:
-            yield Problem("criterion", i, "max",
-                          f'"{criterion.name}": Max ({criterion.max:g}) must be greater than '
-                          f"Min ({criterion.min:g})")
+            yield Problem(
+                "criterion",
+                i,
+                "max",
+                f'"{criterion.name}": Max ({criterion.max:g}) must be greater than '
+                f"Min ({criterion.min:g})",
+            )
     if p.criteria and sum(c.weight for c in p.criteria) <= 0:
-        yield Problem("criterion", 0, "weight", "the criteria weights add up to 0; give at "
-                      "least one criterion a positive weight")
+        yield Problem(
+            "criterion",
+            0,
+            "weight",
+            "the criteria weights add up to 0; give at least one criterion a positive weight",
+        )
 
 
 def _capacity(p: Portfolio):
     for role, values in p.capacity.items():
         if len(values) != p.settings.horizon:
-            yield Problem("capacity", role, None,
-                          f'role "{role}" has {len(values)} months of capacity; the horizon has '
-                          f"{p.settings.horizon}")
+            yield Problem(
+                "capacity",
+                role,
+                None,
+                f'role "{role}" has {len(values)} months of capacity; the horizon has '
+                f"{p.settings.horizon}",
+            )
         for offset, value in enumerate(values):
             if not math.isfinite(value) or value < 0:
-                yield Problem("capacity", role, str(p.settings.plan_start + offset),
-                              f'role "{role}": capacity in '
-                              f"{month_text(p.settings.plan_start + offset)} must be 0 or more "
-                              f"FTE; found {value!r}")
+                yield Problem(
+                    "capacity",
+                    role,
+                    str(p.settings.plan_start + offset),
+                    f'role "{role}": capacity in '
+                    f"{month_text(p.settings.plan_start + offset)} must be 0 or more "
+                    f"FTE; found {value!r}",
+                )
 
 
 def _demands(p: Portfolio):
@@ -168,13 +261,17 @@ def _demands(p: Portfolio):
     for i, demand in enumerate(p.demands):
         project = by_id.get(demand.project_id)
         if project is None:
-            yield Problem("demand", i, "project_id",
-                          f'unknown project ID "{demand.project_id}"; add it to the intake or '
-                          "fix the ID")
+            yield Problem(
+                "demand",
+                i,
+                "project_id",
+                f'unknown project ID "{demand.project_id}"; add it to the intake or fix the ID',
+            )
         if demand.role not in p.capacity:
             known = ", ".join(p.capacity) or "none"
-            yield Problem("demand", i, "role",
-                          f'unknown role "{demand.role}"; roles with capacity: {known}')
+            yield Problem(
+                "demand", i, "role", f'unknown role "{demand.role}"; roles with capacity: {known}'
+            )
         if not math.isfinite(demand.fte) or demand.fte < 0:
             yield Problem("demand", i, "fte", f"FTE must be 0 or more; found {demand.fte!r}")
         if project is None or not isinstance(project.duration, int):
@@ -182,17 +279,28 @@ def _demands(p: Portfolio):
         lo = 1 if demand.from_month is None else demand.from_month
         hi = project.duration if demand.to_month is None else demand.to_month
         if project.duration == 0 and (demand.from_month or demand.to_month):
-            yield Problem("demand", i, "from_month",
-                          f'"{project.id}" is a milestone (0 months); its demand cannot name '
-                          "months")
+            yield Problem(
+                "demand",
+                i,
+                "from_month",
+                f'"{project.id}" is a milestone (0 months); its demand cannot name months',
+            )
         elif lo < 1 or (project.duration and lo > project.duration):
-            yield Problem("demand", i, "from_month",
-                          f'From month {lo} is outside "{project.id}" (months 1..'
-                          f"{project.duration}); leave it blank for the whole project")
+            yield Problem(
+                "demand",
+                i,
+                "from_month",
+                f'From month {lo} is outside "{project.id}" (months 1..'
+                f"{project.duration}); leave it blank for the whole project",
+            )
         elif hi < lo or hi > max(project.duration, 1):
-            yield Problem("demand", i, "to_month",
-                          f'To month {hi} must be between From month {lo} and "{project.id}"\'s '
-                          f"duration {project.duration}")
+            yield Problem(
+                "demand",
+                i,
+                "to_month",
+                f'To month {hi} must be between From month {lo} and "{project.id}"\'s '
+                f"duration {project.duration}",
+            )
 
 
 def _dependencies(p: Portfolio):
@@ -202,22 +310,35 @@ def _dependencies(p: Portfolio):
         for name in ("predecessor", "successor"):
             value = getattr(dep, name)
             if value not in ids:
-                yield Problem("dependency", i, name,
-                              f'unknown project ID "{value}" in a dependency')
+                yield Problem(
+                    "dependency", i, name, f'unknown project ID "{value}" in a dependency'
+                )
         if dep.predecessor == dep.successor:
-            yield Problem("dependency", i, "successor",
-                          f'"{dep.predecessor}" cannot depend on itself')
+            yield Problem(
+                "dependency", i, "successor", f'"{dep.predecessor}" cannot depend on itself'
+            )
         if not isinstance(dep.lag, int) or dep.lag < 0:
-            yield Problem("dependency", i, "lag",
-                          f"Lag (months) must be a whole number, 0 or more; found {dep.lag!r}")
+            yield Problem(
+                "dependency",
+                i,
+                "lag",
+                f"Lag (months) must be a whole number, 0 or more; found {dep.lag!r}",
+            )
         if dep.type in (DependencyType.FS, DependencyType.REQUIRES):
             graph[dep.predecessor].add(dep.successor)
     cycle = _find_cycle(graph)
     if cycle:
-        index = next(i for i, d in enumerate(p.dependencies)
-                     if d.predecessor == cycle[0] and d.successor == cycle[1])
-        yield Problem("dependency", index, "successor",
-                      f"dependency cycle: {' -> '.join(cycle)}; remove one of these links")
+        index = next(
+            i
+            for i, d in enumerate(p.dependencies)
+            if d.predecessor == cycle[0] and d.successor == cycle[1]
+        )
+        yield Problem(
+            "dependency",
+            index,
+            "successor",
+            f"dependency cycle: {' -> '.join(cycle)}; remove one of these links",
+        )
     yield from _contradictions(p)
 
 
@@ -228,29 +349,45 @@ def _contradictions(p: Portfolio):
         if a is None or b is None:
             continue
         if dep.type is DependencyType.EXCLUDES and a.must_run and b.must_run:
-            yield Problem("dependency", i, "type",
-                          f'"{a.id}" and "{b.id}" exclude each other but both must run')
+            yield Problem(
+                "dependency",
+                i,
+                "type",
+                f'"{a.id}" and "{b.id}" exclude each other but both must run',
+            )
         needs_pred = dep.type in (DependencyType.FS, DependencyType.REQUIRES, DependencyType.WITH)
         if needs_pred and b.must_run and a.out_of_play:
-            yield Problem("dependency", i, "predecessor",
-                          f'"{b.id}" must run and needs "{a.id}", which is '
-                          f"{_why_out(a)}")
+            yield Problem(
+                "dependency",
+                i,
+                "predecessor",
+                f'"{b.id}" must run and needs "{a.id}", which is {_why_out(a)}',
+            )
         if dep.type is DependencyType.WITH and a.must_run and b.out_of_play:
-            yield Problem("dependency", i, "successor",
-                          f'"{a.id}" must run together with "{b.id}", which is {_why_out(b)}')
+            yield Problem(
+                "dependency",
+                i,
+                "successor",
+                f'"{a.id}" must run together with "{b.id}", which is {_why_out(b)}',
+            )
 
 
 def _budget(p: Portfolio):
     for year, amount in p.budget.items():
         if not math.isfinite(amount) or amount < 0:
-            yield Problem("budget", year, "budget",
-                          f"budget for {year} must be 0 or more; found {amount!r}")
+            yield Problem(
+                "budget", year, "budget", f"budget for {year} must be 0 or more; found {amount!r}"
+            )
     years = {year_of(m) for m in p.months}
     for year in p.budget:
         if year not in years:
-            yield Problem("budget", year, "year",
-                          f"budget year {year} is outside the horizon; it is ignored",
-                          Severity.WARNING)
+            yield Problem(
+                "budget",
+                year,
+                "year",
+                f"budget year {year} is outside the horizon; it is ignored",
+                Severity.WARNING,
+            )
 
 
 def _fit_alone(p: Portfolio):
@@ -262,9 +399,12 @@ def _fit_alone(p: Portfolio):
             continue
         blocker = lone_fit_blockers(p, project)
         if blocker:
-            yield Problem("project", i, "fixed_start" if project.fixed_start is not None
-                          else "mandatory",
-                          f'"{project.id}" must run but cannot fit even alone: {blocker}')
+            yield Problem(
+                "project",
+                i,
+                "fixed_start" if project.fixed_start is not None else "mandatory",
+                f'"{project.id}" must run but cannot fit even alone: {blocker}',
+            )
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -276,7 +416,7 @@ def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if colour.get(nxt) == 1:
-                return [*stack[stack.index(nxt):], nxt]
+                return [*stack[stack.index(nxt) :], nxt]
             if nxt not in colour:
                 found = visit(nxt)
                 if found:

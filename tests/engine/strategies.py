@@ -60,8 +60,11 @@ def portfolios(draw, max_projects: int = 8, horizon: int = 8, budget: bool | Non
             fte = draw(st.sampled_from([0.5, 1.0, 1.5, 2.0]))
             demands.append(Demand(project.id, role, fte, first, last))
     capacity = {
-        role: tuple(draw(st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0]),
-                                  min_size=horizon, max_size=horizon)))
+        role: tuple(
+            draw(
+                st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0]), min_size=horizon, max_size=horizon)
+            )
+        )
         for role in ROLES
     }
     links = []

@@ -84,8 +84,9 @@ def _three_projects(**changes) -> Portfolio:
 def test_picks_the_best_combination_not_the_waterline():
     # The waterline takes C (6) first, then only B fits: 10. A + B also fit: 9. C + B is best;
     # with a 5-month horizon C (4 months) + B (2) no longer fit together, so A + B (9) wins.
-    short = _three_projects(capacity={"Dev": (1.0,) * 5},
-                            settings=Settings(PLAN_START, 5, time_limit=5, workers=1))
+    short = _three_projects(
+        capacity={"Dev": (1.0,) * 5}, settings=Settings(PLAN_START, 5, time_limit=5, workers=1)
+    )
     assert greedy(short).objective == 6.0
     result = solve(short)
     assert result.status is SolveStatus.OPTIMAL and result.objective == 9.0
@@ -108,22 +109,32 @@ def test_same_input_and_seed_give_the_same_plan():
 
 def test_infeasible_rules_are_named_by_the_solver():
     # Two mandatory projects that each need the single developer for 4 of 6 months.
-    portfolio = _three_projects(projects=[
-        Project("A", "Alpha", duration=4, mandatory=True, scores={"v": 5}),
-        Project("B", "Beta", duration=4, mandatory=True, scores={"v": 4}),
-        Project("C", "Gamma", duration=1, scores={"v": 6}),
-    ])
+    portfolio = _three_projects(
+        projects=[
+            Project("A", "Alpha", duration=4, mandatory=True, scores={"v": 5}),
+            Project("B", "Beta", duration=4, mandatory=True, scores={"v": 4}),
+            Project("C", "Gamma", duration=1, scores={"v": 6}),
+        ]
+    )
     result = solve(portfolio)
     assert result.status is SolveStatus.INFEASIBLE
-    assert sorted(result.conflicts) == sorted([
-        '"Alpha" (A) is mandatory', '"Beta" (B) is mandatory', 'capacity of role "Dev"'])
+    assert sorted(result.conflicts) == sorted(
+        ['"Alpha" (A) is mandatory', '"Beta" (B) is mandatory', 'capacity of role "Dev"']
+    )
 
 
 def test_infeasible_budget_and_fixed_start_are_named():
     portfolio = _three_projects(
         projects=[
-            Project("A", "Alpha", status=ProjectStatus.IN_FLIGHT, fixed_start=PLAN_START,
-                    duration=2, cost=100.0, scores={"v": 5}),
+            Project(
+                "A",
+                "Alpha",
+                status=ProjectStatus.IN_FLIGHT,
+                fixed_start=PLAN_START,
+                duration=2,
+                cost=100.0,
+                scores={"v": 5},
+            ),
             Project("B", "Beta", duration=2, mandatory=True, cost=100.0, scores={"v": 4}),
         ],
         demands=[],
@@ -137,8 +148,11 @@ def test_infeasible_budget_and_fixed_start_are_named():
 
 def test_deferral_names_the_dependency():
     portfolio = _three_projects(
-        dependencies=[Dependency("A", "B", DependencyType.REQUIRES),
-                      Dependency("C", "B", DependencyType.EXCLUDES)])
+        dependencies=[
+            Dependency("A", "B", DependencyType.REQUIRES),
+            Dependency("C", "B", DependencyType.EXCLUDES),
+        ]
+    )
     result = solve(portfolio)
     assert check_plan(portfolio, result) == []
     out = [o for o in result.projects if not o.selected]
@@ -156,11 +170,20 @@ def test_invalid_input_is_a_status_with_every_problem():
 
 
 def test_in_flight_project_started_before_the_plan_keeps_its_start():
-    portfolio = _three_projects(projects=[
-        Project("A", "Alpha", status=ProjectStatus.IN_FLIGHT, fixed_start=PLAN_START - 2,
-                duration=3, scores={"v": 1}),
-        Project("C", "Gamma", duration=4, scores={"v": 6}),
-    ], demands=[Demand("A", "Dev", 1.0), Demand("C", "Dev", 1.0)])
+    portfolio = _three_projects(
+        projects=[
+            Project(
+                "A",
+                "Alpha",
+                status=ProjectStatus.IN_FLIGHT,
+                fixed_start=PLAN_START - 2,
+                duration=3,
+                scores={"v": 1},
+            ),
+            Project("C", "Gamma", duration=4, scores={"v": 6}),
+        ],
+        demands=[Demand("A", "Dev", 1.0), Demand("C", "Dev", 1.0)],
+    )
     result = solve(portfolio)
     assert result.outcome("A").start == PLAN_START - 2
     # A holds the developer in the first plan month only, so C starts in month 2

@@ -28,8 +28,9 @@ def test_score_is_linear_in_each_input(a, b, risk):
 
 
 def test_score_rows_matches_weighted_score():
-    rows = score_rows([[8, 2], [0, 5]], [3, 1], ["Higher is better", "Lower is better"],
-                      [0, 1], [10, 5])
+    rows = score_rows(
+        [[8, 2], [0, 5]], [3, 1], ["Higher is better", "Lower is better"], [0, 1], [10, 5]
+    )
     assert rows == pytest.approx([7.0, 0.25])
 
 

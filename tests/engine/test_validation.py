@@ -22,8 +22,10 @@ START = month(2027, 1)
 def _portfolio(**parts) -> Portfolio:
     base = dict(
         settings=Settings(START, 12),
-        projects=[Project("A", duration=3, scores={"v": 5}), Project("B", duration=2,
-                                                                    scores={"v": 5})],
+        projects=[
+            Project("A", duration=3, scores={"v": 5}),
+            Project("B", duration=2, scores={"v": 5}),
+        ],
         demands=[Demand("A", "Dev", 1.0)],
         capacity={"Dev": (2.0,) * 12},
         criteria=[Criterion("v", 1.0)],
@@ -41,19 +43,25 @@ def test_a_clean_portfolio_has_no_problems():
 
 
 def test_every_problem_is_collected_with_its_place():
-    found = _messages(_portfolio(
-        projects=[
-            Project("A", duration=3, scores={"v": 5}),
-            Project("A", duration=-1, scores={"v": 11}),
-            Project("", duration=1, scores={"v": 1}),
-        ],
-        demands=[Demand("Z", "Dev", 1.0), Demand("A", "Ops", 1.0),
-                 Demand("A", "Dev", 1.0, from_month=4)],
-    ))
+    found = _messages(
+        _portfolio(
+            projects=[
+                Project("A", duration=3, scores={"v": 5}),
+                Project("A", duration=-1, scores={"v": 11}),
+                Project("", duration=1, scores={"v": 1}),
+            ],
+            demands=[
+                Demand("Z", "Dev", 1.0),
+                Demand("A", "Ops", 1.0),
+                Demand("A", "Dev", 1.0, from_month=4),
+            ],
+        )
+    )
     assert ("project", 0, "id", 'ID "A" is used 2 times; IDs must be unique') in found
     assert any(e == "project" and i == 1 and f == "duration" for e, i, f, _ in found)
-    assert any(e == "project" and i == 1 and f == "score:v" and "outside" in m
-               for e, i, f, m in found)
+    assert any(
+        e == "project" and i == 1 and f == "score:v" and "outside" in m for e, i, f, m in found
+    )
     assert ("project", 2, "id", "ID is blank; give every project a unique ID") in found
     assert any(e == "demand" and i == 0 and 'unknown project ID "Z"' in m for e, i, _, m in found)
     assert any(e == "demand" and i == 1 and 'unknown role "Ops"' in m for e, i, _, m in found)
@@ -61,23 +69,37 @@ def test_every_problem_is_collected_with_its_place():
 
 
 def test_cycles_are_named():
-    found = _messages(_portfolio(
-        projects=[Project(x, duration=1, scores={"v": 1}) for x in "ABC"],
-        dependencies=[Dependency("A", "B"), Dependency("B", "C", DependencyType.REQUIRES),
-                      Dependency("C", "A")],
-    ))
+    found = _messages(
+        _portfolio(
+            projects=[Project(x, duration=1, scores={"v": 1}) for x in "ABC"],
+            dependencies=[
+                Dependency("A", "B"),
+                Dependency("B", "C", DependencyType.REQUIRES),
+                Dependency("C", "A"),
+            ],
+        )
+    )
     assert any("dependency cycle: A -> B -> C -> A" in m for *_, m in found)
 
 
 def test_contradictions_are_named():
-    found = _messages(_portfolio(projects=[
-        Project("A", duration=1, mandatory=True, force=Force.OUT, scores={"v": 1}),
-        Project("B", duration=1, status=ProjectStatus.IN_FLIGHT, scores={"v": 1}),
-        Project("C", duration=1, mandatory=True, exclusive_group="G", scores={"v": 1}),
-        Project("D", duration=1, mandatory=True, exclusive_group="G", scores={"v": 1}),
-        Project("E", duration=1, earliest_start=START + 5, latest_start=START + 2,
-                scores={"v": 1}),
-    ]))
+    found = _messages(
+        _portfolio(
+            projects=[
+                Project("A", duration=1, mandatory=True, force=Force.OUT, scores={"v": 1}),
+                Project("B", duration=1, status=ProjectStatus.IN_FLIGHT, scores={"v": 1}),
+                Project("C", duration=1, mandatory=True, exclusive_group="G", scores={"v": 1}),
+                Project("D", duration=1, mandatory=True, exclusive_group="G", scores={"v": 1}),
+                Project(
+                    "E",
+                    duration=1,
+                    earliest_start=START + 5,
+                    latest_start=START + 2,
+                    scores={"v": 1},
+                ),
+            ]
+        )
+    )
     text = " | ".join(m for *_, m in found)
     assert '"A" is mandatory but forced out' in text
     assert '"B" is in flight, so it needs its actual start month' in text
@@ -86,12 +108,15 @@ def test_contradictions_are_named():
 
 
 def test_mandatory_project_that_cannot_fit_alone_names_role_and_month():
-    found = _messages(_portfolio(
-        projects=[Project("A", duration=3, mandatory=True, scores={"v": 5})],
-        demands=[Demand("A", "Dev", 3.0, 2, 2)],
-    ))
-    assert any('"A" must run but cannot fit even alone' in m and "Dev 2027-02" in m
-               for *_, m in found)
+    found = _messages(
+        _portfolio(
+            projects=[Project("A", duration=3, mandatory=True, scores={"v": 5})],
+            demands=[Demand("A", "Dev", 3.0, 2, 2)],
+        )
+    )
+    assert any(
+        '"A" must run but cannot fit even alone' in m and "Dev 2027-02" in m for *_, m in found
+    )
 
 
 def test_budget_outside_horizon_is_a_warning_only():
