@@ -28,8 +28,9 @@ class ModelOptions:
     """Formulation switches; the benchmark decides the defaults."""
 
     time_indexed: bool | None = None  # None: on for `value` or when there is a budget
-    cumulative: bool | None = None  # None: on for `finish` (CP propagation of capacity)
-    fs_time_indexed: bool = True  # FS links as linear constraints over start literals
+    cumulative: bool = True  # capacity also as cumulative constraints (CP propagation)
+    fs_time_indexed: bool = False  # FS links also as linear constraints over start literals
+    cover_depth: int = 0  # per role-month: at most k of the starts needing > capacity/(k+1)
     diagnosis: bool = False  # guard relaxable rules with assumption literals
 
 
@@ -52,10 +53,7 @@ class PortfolioModel:
             if options.time_indexed is not None
             else objective is Objective.VALUE or bool(portfolio.budget) or options.diagnosis
         )
-        use_cumulative = options.cumulative
-        if use_cumulative is None:
-            use_cumulative = objective is Objective.FINISH
-        self.cumulative = use_cumulative and not options.diagnosis
+        self.cumulative = options.cumulative and not options.diagnosis
         self._variables()
         self._selection_rules()
         self._windows()
@@ -252,6 +250,23 @@ class PortfolioModel:
             if guards[role] is None:
                 guards[role] = self._guard(f'capacity of role "{role}"')
             self.model.Add(sum(u * v for u, v in items) <= limit).OnlyEnforceIf(guards[role])
+            self._covers(items, limit, guards[role])
+
+    def _covers(self, items, limit: int, guard) -> None:
+        """Redundant cover constraints: k + 1 demands above capacity/(k + 1) cannot all run.
+
+        They cut off the LP's habit of spreading large demands thinly over many starts.
+        """
+        previous = -1
+        for k in range(1, self.options.cover_depth + 1):
+            big = [v for u, v in items if u * (k + 1) > limit]
+            if len(big) <= k or len(big) == previous:
+                continue
+            previous = len(big)
+            if k == 1 and not guard:
+                self.model.AddAtMostOne(big)
+            else:
+                self.model.Add(sum(big) <= k).OnlyEnforceIf(guard)
 
     def _capacity_cumulative(self, capacity: dict[str, list[int]]) -> None:
         m = self.model

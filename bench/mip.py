@@ -1,0 +1,230 @@
+"""The selection-and-scheduling problem as a time-indexed MIP, solved with HiGHS: a baseline.
+
+Binary y[p, s] means "project p starts in month s", one per start the engine allows
+(`engine.feasibility.allowed_starts`); x_p = sum_s y[p, s] says whether p is selected. Demand
+profiles, costs per year and FTE / money units come from `engine.feasibility`, so a plan
+that fits here fits the engine's ledger to the unit. The objective is always the total
+weighted score (`engine.scoring.weighted_score`), whatever the portfolio's objective setting.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import highspy
+import numpy as np
+
+from engine.feasibility import (
+    allowed_starts,
+    demand_profile,
+    fte_units,
+    money_units,
+    year_costs,
+)
+from engine.model import DependencyType, Portfolio, Project
+from engine.result import SolveStatus
+from engine.scoring import weighted_score
+
+
+class MipResult(NamedTuple):
+    """What `solve_mip` returns; `value` and `plan` are None / empty when there is no plan."""
+
+    value: float | None  # total weighted score of the plan, recomputed from the plan
+    bound: float | None  # HiGHS's proven upper bound on the total score
+    status: SolveStatus
+    wall_time: float  # seconds, model building included
+    plan: dict[str, int]  # project ID -> calendar start month, selected projects only
+
+
+@dataclass
+class _Model:
+    """Columns (one per project start) and rows (sparse) before they go to HiGHS."""
+
+    starts: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # id -> (s, col)
+    costs: list[float] = field(default_factory=list)
+    rows: list[tuple[dict[int, float], float, float]] = field(default_factory=list)
+
+    def x(self, project_id: str) -> dict[int, float]:
+        """The selection x_p as a linear expression (column -> coefficient)."""
+        return {col: 1.0 for _, col in self.starts.get(project_id, ())}
+
+    def add(self, terms: dict[int, float], lower: float, upper: float) -> None:
+        """Add `lower <= sum(terms) <= upper`."""
+        self.rows.append((terms, lower, upper))
+
+
+def solve_mip(
+    portfolio: Portfolio,
+    *,
+    time_limit: float | None = None,
+    threads: int = 2,
+    gap: float = 1e-6,
+    seed: int = 0,
+    log: bool = False,
+) -> MipResult:
+    """Maximise the total weighted score of a feasible selection and schedule with HiGHS.
+
+    Holds capacity per role-month, budget per year, must-run and forced-out projects,
+    windows and fixed starts (through the allowed starts), exclusive groups and FS /
+    Requires / Excludes / With links. `time_limit` defaults to the portfolio's setting.
+    """
+    began = time.perf_counter()
+    projects = [p for p in portfolio.projects if not p.out_of_play]
+    model = _Model()
+    scores = {p.id: weighted_score(p.scores, portfolio.criteria) for p in projects}
+    for project in projects:
+        cols = []
+        for start in allowed_starts(portfolio, project):
+            cols.append((start, len(model.costs)))
+            model.costs.append(scores[project.id])
+        model.starts[project.id] = cols
+        if project.must_run and not cols:
+            return MipResult(None, None, SolveStatus.INFEASIBLE,
+                             time.perf_counter() - began, {})
+
+    _selection(model, projects)
+    _capacity(model, portfolio, projects)
+    _budget(model, portfolio, projects)
+    _groups(model, projects)
+    _links(model, portfolio)
+    highs = _highs(model, time_limit or portfolio.settings.time_limit, threads, gap, seed, log)
+    if model.costs:
+        highs.run()
+    status, plan = _read(highs, model)
+    value = sum(scores[pid] for pid in plan) if status.has_plan else None
+    bound = _bound(highs, status, value)
+    return MipResult(value, bound, status, time.perf_counter() - began, plan)
+
+
+def _selection(model: _Model, projects: list[Project]) -> None:
+    """At most one start per project; exactly one when it must run."""
+    for project in projects:
+        model.add(model.x(project.id), 1.0 if project.must_run else 0.0, 1.0)
+
+
+def _capacity(model: _Model, portfolio: Portfolio, projects: list[Project]) -> None:
+    """Per role and horizon month, planned FTE units within capacity units."""
+    plan_start, horizon = portfolio.settings.plan_start, portfolio.settings.horizon
+    terms: dict[tuple[str, int], dict[int, float]] = defaultdict(dict)
+    for project in projects:
+        profile = demand_profile(portfolio, project)
+        for start, col in model.starts[project.id]:
+            for role, row in profile.items():
+                if role not in portfolio.capacity:
+                    continue
+                for k, need in enumerate(row):
+                    offset = start + k - plan_start
+                    if need > 0 and 0 <= offset < horizon:
+                        terms[role, offset][col] = float(need)
+    for (role, offset), row_terms in terms.items():
+        limit = fte_units(portfolio.capacity[role][offset])
+        if sum(row_terms.values()) > limit:  # rows that can never bind are left out
+            model.add(row_terms, -np.inf, float(limit))
+
+
+def _budget(model: _Model, portfolio: Portfolio, projects: list[Project]) -> None:
+    """Per budgeted year, the cents falling in that year within the budget."""
+    terms: dict[int, dict[int, float]] = defaultdict(dict)
+    for project in projects:
+        for start, col in model.starts[project.id]:
+            for year, cents in year_costs(portfolio, project, start).items():
+                if cents > 0:
+                    terms[year][col] = float(cents)
+    for year, row_terms in terms.items():
+        model.add(row_terms, -np.inf, float(money_units(portfolio.budget[year])))
+
+
+def _groups(model: _Model, projects: list[Project]) -> None:
+    """At most one project of each exclusive group."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for project in projects:
+        if project.exclusive_group:
+            members[project.exclusive_group].append(project.id)
+    for ids in members.values():
+        if len(ids) > 1:
+            model.add({c: 1.0 for pid in ids for c in model.x(pid)}, 0.0, 1.0)
+
+
+def _links(model: _Model, portfolio: Portfolio) -> None:
+    """Dependencies; a project out of play (or without starts) counts as not selected."""
+    durations = {p.id: p.duration for p in portfolio.projects}
+    for dep in portfolio.dependencies:
+        pred, succ = dep.predecessor, dep.successor
+        x_pred, x_succ = model.x(pred), model.x(succ)
+        if dep.type is DependencyType.FS:
+            # y[succ, s] <= sum of y[pred, s'] with s' + d_pred + lag <= s
+            for start, col in model.starts.get(succ, ()):
+                terms = {c: -1.0 for s2, c in model.starts.get(pred, ())
+                         if s2 + durations[pred] + dep.lag <= start}
+                terms[col] = 1.0
+                model.add(terms, -np.inf, 0.0)
+        elif dep.type is DependencyType.REQUIRES:
+            model.add(_combine(x_succ, x_pred, -1.0), -np.inf, 0.0)
+        elif dep.type is DependencyType.EXCLUDES:
+            model.add(_combine(x_succ, x_pred, 1.0), -np.inf, 1.0)
+        elif dep.type is DependencyType.WITH:
+            model.add(_combine(x_succ, x_pred, -1.0), 0.0, 0.0)
+
+
+def _combine(first: dict[int, float], second: dict[int, float], factor: float) -> dict[int, float]:
+    terms = dict(first)
+    for col, coef in second.items():
+        terms[col] = terms.get(col, 0.0) + factor * coef
+    return terms
+
+
+def _highs(model: _Model, time_limit: float, threads: int, gap: float, seed: int,
+           log: bool) -> highspy.Highs:
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", log)
+    highs.setOptionValue("time_limit", float(time_limit))
+    highs.setOptionValue("threads", int(threads))
+    highs.setOptionValue("mip_rel_gap", float(gap))
+    highs.setOptionValue("random_seed", int(seed))
+    n = len(model.costs)
+    if n == 0:
+        return highs
+    empty = np.zeros(0)
+    highs.addCols(n, np.array(model.costs), np.zeros(n), np.ones(n), 0,
+                  np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), empty)
+    highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                                np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8))
+    highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    rows = [r for r in model.rows if r[0]]
+    lower = np.array([r[1] for r in rows], dtype=float)
+    upper = np.array([r[2] for r in rows], dtype=float)
+    starts = np.cumsum([0] + [len(r[0]) for r in rows[:-1]], dtype=np.int32)
+    index = np.array([c for r in rows for c in r[0]], dtype=np.int32)
+    value = np.array([v for r in rows for v in r[0].values()], dtype=float)
+    if rows:
+        highs.addRows(len(rows), lower, upper, len(index), starts, index, value)
+    return highs
+
+
+def _read(highs: highspy.Highs, model: _Model) -> tuple[SolveStatus, dict[str, int]]:
+    if not model.costs:
+        infeasible = any(lo > 0 for terms, lo, _ in model.rows if not terms)
+        return (SolveStatus.INFEASIBLE if infeasible else SolveStatus.OPTIMAL), {}
+    status = highs.getModelStatus()
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return SolveStatus.INFEASIBLE, {}
+    has_solution = highs.getInfo().primal_solution_status == 2  # kSolutionStatusFeasible
+    if not has_solution:
+        return SolveStatus.NO_SOLUTION, {}
+    values = highs.getSolution().col_value
+    plan = {pid: start for pid, cols in model.starts.items()
+            for start, col in cols if values[col] > 0.5}
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    return (SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE), plan
+
+
+def _bound(highs: highspy.Highs, status: SolveStatus, value: float | None) -> float | None:
+    if status is SolveStatus.OPTIMAL and not highs.getNumCol():
+        return value
+    if status is SolveStatus.INFEASIBLE:
+        return None
+    bound = highs.getInfo().mip_dual_bound
+    return float(bound) if np.isfinite(bound) else None

@@ -1,0 +1,1 @@
+"""Tests of the benchmark readers, generator and MIP baseline."""
