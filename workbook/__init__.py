@@ -1,0 +1,1 @@
+"""The Excel workbook: schema, template builder, reader, writer and the `pmo` command."""
