@@ -1,0 +1,101 @@
+"""The `pmo` command: new, validate, optimise (objective, JSON), doctor, usage errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from types import SimpleNamespace
+
+import openpyxl
+from rich.console import Console
+
+from tests.workbook._books import copy_book, sha
+from workbook import cli
+from workbook.cli import main
+
+
+def test_new_writes_a_workbook_that_validates(tmp_path, capsys):
+    path = tmp_path / "Dept.xlsm"
+    assert main(["new", str(path)]) == 0
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Dept.xlsm: no input errors (0 warning(s)); 45 projects, 9 roles, 24 months." in out
+
+
+def test_new_empty_and_refusing_to_overwrite(tmp_path, capsys):
+    path = tmp_path / "Empty.xlsm"
+    assert main(["new", str(path), "--empty"]) == 0
+    before = sha(path)
+    assert main(["new", str(path)]) == 3
+    assert sha(path) == before
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr()
+    assert "already exists; choose another name or add --force" in out.err
+    assert "0 projects" in out.out
+    assert main(["new", str(tmp_path / "Book.xlsx")]) == 3
+
+
+def test_usage_errors_exit_3(capsys):
+    assert main([]) == 3
+    assert main(["optimise"]) == 3
+    assert main(["optimise", "x.xlsm", "--objective", "fastest"]) == 3
+    assert main(["frobnicate"]) == 3
+    assert main(["--help"]) == 0
+    err = capsys.readouterr().err
+    assert "invalid choice: 'fastest'" in err
+
+
+def test_optimise_into_a_copy_with_json(tmp_path, capsys):
+    book = copy_book(tmp_path)
+    before = sha(book)
+    out, result = tmp_path / "Scenario.xlsm", tmp_path / "result.json"
+    code = main(["optimise", str(book), "--out", str(out), "--objective", "value",
+                 "--time-limit", "2", "--seed", "3", "--json", str(result)])
+    assert code == 0
+    assert sha(book) == before and out.exists()
+    data = json.loads(result.read_text())
+    assert data["status"] in ("optimal", "feasible")
+    month = re.compile(r"^\d{4}-\d{2}$")
+    assert all(month.match(p["start"]) for p in data["projects"] if p["selected"])
+    assert all(month.match(u["month"]) for u in data["utilisation"])
+    log = openpyxl.load_workbook(out)["Run log"]
+    assert "objective=value" in log["I4"].value and "seed 3" in log["I4"].value
+    assert "Wrote the results into" in capsys.readouterr().out
+
+
+def test_infeasible_exits_2_with_reasons_and_json(tmp_path, capsys):
+    # "finish" schedules every project in play, but the sample has an Excludes pair.
+    book = copy_book(tmp_path)
+    before = sha(book)
+    result = tmp_path / "result.json"
+    code = main(["optimise", str(book), "--objective", "finish", "--time-limit", "2",
+                 "--json", str(result)])
+    assert code == 2
+    out = capsys.readouterr().out.splitlines()
+    assert "No plan: infeasible." in out
+    assert "  - P-117 and P-118 exclude each other" in out
+    assert json.loads(result.read_text())["status"] == "infeasible"
+    assert sha(book) == before
+
+
+def test_time_limit_must_be_positive(tmp_path):
+    book = copy_book(tmp_path)
+    assert main(["optimise", str(book), "--time-limit", "0"]) == 3
+
+
+def test_progress_lines_when_not_a_terminal():
+    console = Console(record=True, force_terminal=False, width=200)
+    progress = cli._Progress(console)
+    progress(SimpleNamespace(objective=10.0, bound=12.0, gap=1 / 6, elapsed=0.5))
+    progress(SimpleNamespace(objective=11.0, bound=12.0, gap=1 / 12, elapsed=1.5))
+    progress(SimpleNamespace(objective=11.5, bound=12.0, gap=0.04, elapsed=1.7))  # too soon
+    progress.stop()
+    text = console.export_text()
+    assert text.count("Optimising...") == 1
+    assert "best 11, bound 12, gap 8.3%" in text
+
+
+def test_doctor_reports(capsys):
+    code = main(["doctor"])
+    assert code in (0, 3)
+    assert capsys.readouterr().out.strip()

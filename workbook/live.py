@@ -1,0 +1,291 @@
+"""The live-Excel transport: read an open `xlwings.Book`, and write output grids into it.
+
+Reading copies the values and Excel Tables of the workbook's sheets into an in-memory
+openpyxl workbook, so the very reader that reads files (`workbook.reader`) reads the open
+workbook too: same rules, same messages, same sheet and cell names.
+
+Writing is planned first and done after: `plan_writes` turns the grids of
+`workbook.outputs` into a list of sheet edits (clear, values, number formats, table size)
+following the same layout rules as the file writer (`workbook.writer`), without touching
+Excel; `apply` then makes the edits through xlwings. Nothing is written if planning fails.
+
+Every function here takes any object with xlwings' Book API: desktop Excel through
+`xw.Book.caller()`, or xlwings' remote `xw.Book(json=...)` in tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import Table
+
+from engine.errors import FileError
+from workbook import schema
+from workbook.outputs import CellValue, Grid
+from workbook.reader import ReadResult, _Reader
+from workbook.writer import HEADER_ROW
+
+MAX_CELLS = 2_000_000  # as workbook.safety: what one sheet may hand over before it is refused
+# Excel turns typed-in text like "2027-03", "1.5", "TRUE", "Mar 27" or "=A1" into dates,
+# numbers and formulas; a leading apostrophe keeps such text as text, as the file writer does.
+_PLAIN_TEXT = re.compile(r"^[^\W\d_]")
+_DATE_LIKE = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[\s\-/.,]*\d",
+                        re.IGNORECASE)
+_WORDS_EXCEL_READS = frozenset({"true", "false"})
+
+
+@dataclass
+class SheetData:
+    """Values and Excel Tables of one sheet as read from the open workbook."""
+
+    name: str
+    cells: dict[tuple[int, int], object]  # (row, column), 1-based -> value; no blanks
+    tables: dict[str, str] = field(default_factory=dict)  # table name -> "A3:K4"
+    totals: dict[str, int] = field(default_factory=dict)  # table name -> totals rows
+
+    @property
+    def last_row(self) -> int:
+        """The last row holding a value (0 on an empty sheet)."""
+        return max((r for r, _ in self.cells), default=0)
+
+    @property
+    def last_column(self) -> int:
+        """The last column holding a value (0 on an empty sheet)."""
+        return max((c for _, c in self.cells), default=0)
+
+
+@dataclass
+class Snapshot:
+    """The sheets of an open workbook that the reader and the writer need."""
+
+    book_name: str
+    sheets: dict[str, SheetData]
+
+    def sheet(self, name: str) -> SheetData | None:
+        """The sheet with this name (ignoring case and spaces, as Excel does), if it was read."""
+        if name in self.sheets:
+            return self.sheets[name]
+        key = _key(name)
+        return next((s for n, s in self.sheets.items() if _key(n) == key), None)
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def cell_name(row: int, column: int) -> str:
+    """`B7` for row 7, column 2."""
+    return f"{get_column_letter(column)}{row}"
+
+
+def table_header_row(data: SheetData, table: str | None) -> int | None:
+    """The header row of a table on the sheet, if the sheet has that table."""
+    ref = data.tables.get(table) if table else None
+    return range_boundaries(ref)[1] if ref else None
+
+
+def _wanted(name: str) -> bool:
+    known = {_key(s.name) for s in schema.SHEETS if s not in (schema.START, schema.XLWINGS_CONF)}
+    return _key(name) in known
+
+
+def snapshot(book, names: Iterable[str] | None = None) -> Snapshot:
+    """Read the values and tables of the PMO sheets (or only `names`) of an open workbook."""
+    wanted = set(names) if names is not None else None
+    sheets: dict[str, SheetData] = {}
+    for sheet in book.sheets:
+        name = sheet.name
+        if (name not in wanted) if wanted is not None else not _wanted(name):
+            continue
+        sheets[name] = read_sheet(sheet)
+    return Snapshot(book.name, sheets)
+
+
+def read_sheet(sheet) -> SheetData:
+    """One sheet's values (from A1 to its last used cell) and Excel Tables."""
+    used = sheet.used_range
+    last = used.last_cell
+    rows, columns = last.row, last.column
+    if rows * columns > MAX_CELLS:
+        raise FileError(f'sheet "{sheet.name}" uses {rows:,} rows by {columns:,} columns, more '
+                        f"than the {MAX_CELLS:,} cells a PMO sheet may have; delete the empty "
+                        "rows and columns below and right of the data, save, and run again")
+    cells: dict[tuple[int, int], object] = {}
+    if rows and columns:
+        values = sheet.range((1, 1), (rows, columns)).options(ndim=2).value or []
+        for r, row in enumerate(values, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None and not (isinstance(value, str) and value == ""):
+                    cells[(r, c)] = value
+    tables, totals = {}, {}
+    for table in sheet.tables:
+        address = table.range.address.replace("$", "")
+        tables[table.name] = address
+        totals[table.name] = 1 if table.show_totals else 0
+    return SheetData(sheet.name, cells, tables, totals)
+
+
+# --- Reading: the file reader over a copy in memory -------------------------------------------
+
+def to_openpyxl(snap: Snapshot) -> openpyxl.Workbook:
+    """An in-memory openpyxl workbook holding the snapshot's values and tables."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for data in snap.sheets.values():
+        ws = book.create_sheet(data.name)
+        for (r, c), value in data.cells.items():
+            cell = ws.cell(r, c)
+            if isinstance(value, str):
+                # values read from Excel are results, never formulas: keep "=..." as text
+                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                cell.data_type = "s"
+            else:
+                cell.value = value
+        for name, ref in data.tables.items():
+            ws.add_table(Table(displayName=name, ref=ref,
+                               totalsRowCount=data.totals.get(name) or None))
+    return book
+
+
+def read_snapshot(snap: Snapshot) -> ReadResult:
+    """The portfolio and its problems, read from a snapshot by the file reader's rules."""
+    # TODO(workbook.reader): use a public entry point for an already-loaded workbook once
+    # the reader offers one; `_Reader` is its internal class.
+    result = _Reader(Path(snap.book_name), to_openpyxl(snap)).read()
+    result.path = None
+    return result
+
+
+def read_book(book) -> tuple[Snapshot, ReadResult]:
+    """Snapshot an open workbook and read its portfolio."""
+    snap = snapshot(book)
+    return snap, read_snapshot(snap)
+
+
+# --- Writing: plan first, then apply ----------------------------------------------------------
+
+Box = tuple[int, int, int, int]  # first row, first column, last row, last column (1-based)
+
+
+@dataclass
+class SheetEdit:
+    """Everything to do to one output sheet, in order: create, clear, values, formats, table."""
+
+    sheet: str
+    create: bool = False
+    clear: Box | None = None
+    blocks: list[tuple[int, int, list[list[CellValue]]]] = field(default_factory=list)
+    formats: list[tuple[Box, str]] = field(default_factory=list)
+    table: tuple[str, str] | None = None  # (name, new range)
+
+
+def excel_text(value: CellValue) -> CellValue:
+    """A value as it must be handed to Excel so that text stays text."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not text:
+        return None
+    if (_PLAIN_TEXT.match(text) and not _DATE_LIKE.match(text)
+            and text.casefold() not in _WORDS_EXCEL_READS):
+        return text
+    return "'" + text
+
+
+def plan_writes(snap: Snapshot, grids: Iterable[Grid]) -> list[SheetEdit]:
+    """The edits that put the grids on their sheets, laid out as the file writer lays them out."""
+    return [_plan(snap.sheet(grid.sheet), grid) for grid in grids]
+
+
+def _plan(data: SheetData | None, grid: Grid) -> SheetEdit:
+    spec = grid.spec
+    if spec.role is not schema.Role.OUTPUT:
+        raise FileError(f'refusing to write into "{grid.sheet}": it is not an output sheet')
+    edit = SheetEdit(data.name if data is not None else grid.sheet, create=data is None)
+    if data is None:
+        data = SheetData(grid.sheet, {(1, 1): spec.name, (2, 1): spec.description})
+        edit.blocks.append((1, 1, [[spec.name], [spec.description]]))
+    table_ref = data.tables.get(spec.table) if spec.table else None
+    header_row = table_header_row(data, spec.table) or HEADER_ROW
+    width = len(grid.header)
+    fixed = {c.header: c for c in spec.columns}
+    formats = [fixed[h].number_format if h in fixed else None for h in grid.header]
+    first = header_row + 1
+    if grid.append:
+        used = [r for (r, c) in data.cells if r > header_row and c <= width]
+        first = max(used, default=header_row) + 1
+    elif data.last_row >= header_row:
+        edit.clear = (header_row, 1, data.last_row, max(data.last_column, width))
+    rows = [[excel_text(v) for v in _padded(row, width)] for row in grid.rows]
+    header = [excel_text(h) for h in grid.header]
+    if first == header_row + 1:
+        edit.blocks.append((header_row, 1, [header, *rows]))
+    else:
+        edit.blocks.append((header_row, 1, [header]))
+        if rows:
+            edit.blocks.append((first, 1, rows))
+    if grid.rows:
+        last_data = first + len(grid.rows) - 1
+        edit.formats += _column_formats(formats, first, last_data)
+        for offset, row_format in enumerate(grid.row_formats[:len(grid.rows)]):
+            if row_format and width > len(fixed):
+                r = first + offset
+                edit.formats.append(((r, len(fixed) + 1, r, width), row_format))
+    if table_ref:
+        last = max(first + len(grid.rows) - 1, header_row + 1)
+        edit.table = (spec.table, f"A{header_row}:{get_column_letter(width)}{last}")
+    return edit
+
+
+def _padded(row: list[CellValue], width: int) -> list[CellValue]:
+    return list(row[:width]) + [None] * (width - len(row))
+
+
+def _column_formats(formats: list[str | None], first: int, last: int) -> list[tuple[Box, str]]:
+    """One number format per run of neighbouring columns that share it."""
+    runs: list[tuple[Box, str]] = []
+    start = 0
+    for column in range(1, len(formats) + 1):
+        here = formats[column - 1]
+        nxt = formats[column] if column < len(formats) else None
+        if here and here != nxt:
+            runs.append(((first, start + 1, last, column), here))
+        if here != nxt:
+            start = column
+    return runs
+
+
+def apply(book, edits: list[SheetEdit]) -> None:
+    """Make the planned edits through xlwings (Excel recalculates by itself afterwards)."""
+    for edit in edits:
+        if edit.create:
+            sheet = book.sheets.add(edit.sheet, after=book.sheets[len(book.sheets) - 1])
+        else:
+            sheet = book.sheets[edit.sheet]
+        if edit.clear is not None:
+            r1, c1, r2, c2 = edit.clear
+            sheet.range((r1, c1), (r2, c2)).clear_contents()
+        for row, column, values in edit.blocks:
+            sheet.range((row, column)).value = values
+        for (r1, c1, r2, c2), number_format in edit.formats:
+            sheet.range((r1, c1), (r2, c2)).number_format = number_format
+        if edit.table is not None:
+            name, ref = edit.table
+            sheet.tables[name].resize(sheet.range(ref))
+
+
+def write_grids(book, grids: Iterable[Grid], snap: Snapshot | None = None) -> list[SheetEdit]:
+    """Plan and apply: the grids written into the open workbook; returns the edits made."""
+    grids = list(grids)
+    if snap is None:
+        wanted = {_key(g.sheet) for g in grids}
+        snap = snapshot(book, [s.name for s in book.sheets if _key(s.name) in wanted])
+    edits = plan_writes(snap, grids)
+    apply(book, edits)
+    return edits

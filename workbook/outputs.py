@@ -1,0 +1,256 @@
+"""What the output sheets say, as plain rows of cells: shared by every way of writing them.
+
+Nothing here knows about openpyxl or Excel: the file writer (`workbook.writer`) and the live
+Excel writer both take these grids and put them on their sheets. Months are `YYYY-MM` text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.model import Portfolio, Project
+from engine.months import month_text
+from engine.result import ProjectOutcome, Result
+from engine.validation import Severity
+from workbook import schema
+
+CellValue = str | int | float | bool | None
+
+SELECTED = "Selected"
+DEFERRED = "Deferred"
+NOT_IN_PLAY = "Not in play"
+PLANNED = 1  # Schedule cell of a planned month
+MUST_RUN = 2  # Schedule cell of a month of a mandatory, forced or in-flight project
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A problem or note for the Messages sheet, at a sheet and cell when known."""
+
+    sheet: str | None
+    cell: str | None
+    message: str
+    severity: Severity | str = Severity.ERROR
+
+    @property
+    def location(self) -> str:
+        """`Intake!F12`, `Intake` or empty."""
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}" if self.location else self.message
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """The content of one output sheet: a header row and the rows below it.
+
+    `row_formats` gives, per row, the number format of the columns after the fixed ones
+    (the month columns of Utilisation mix FTE and percentages). `append` grids add their rows
+    below the existing ones instead of replacing them (the run log keeps its history).
+    """
+
+    sheet: str
+    header: list[str]
+    rows: list[list[CellValue]]
+    row_formats: list[str | None] = field(default_factory=list)
+    append: bool = False
+
+    @property
+    def spec(self) -> schema.Sheet:
+        """The schema entry of the sheet."""
+        return schema.sheet(self.sheet)
+
+
+def portfolio_checksum(portfolio: Portfolio) -> str:
+    """A short fingerprint of the inputs, to tell runs on the same data apart from others."""
+    return hashlib.sha256(repr(portfolio).encode("utf-8")).hexdigest()[:16]
+
+
+def decision(project: Project, outcome: ProjectOutcome | None) -> str:
+    """Selected, Deferred or Not in play."""
+    if outcome is not None and outcome.selected:
+        return SELECTED
+    return NOT_IN_PLAY if project.out_of_play else DEFERRED
+
+
+def _month(value: int | None) -> str | None:
+    return None if value is None else month_text(value)
+
+
+def _number(value: float | None) -> float | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return value
+
+
+def _outcomes(result: Result) -> dict[str, ProjectOutcome]:
+    return {o.project_id: o for o in result.projects}
+
+
+def portfolio_grid(portfolio: Portfolio, result: Result,
+                   details: Mapping[str, Mapping[str, object]] | None = None) -> Grid:
+    """Portfolio: every project in rank order with its decision, dates, score and reason."""
+    details = details or {}
+    outcomes = _outcomes(result)
+    rows = []
+    for project in portfolio.projects:
+        outcome = outcomes.get(project.id)
+        department = details.get(project.id, {}).get("Department")
+        rows.append([
+            outcome.rank if outcome and outcome.rank else None,
+            project.id,
+            project.name,
+            None if department is None else str(department),
+            decision(project, outcome),
+            _month(outcome.start) if outcome and outcome.selected else None,
+            _month(outcome.finish) if outcome and outcome.selected else None,
+            project.duration,
+            project.cost,
+            round(outcome.score, 3) if outcome else None,
+            outcome.reason if outcome else "",
+        ])
+    rows.sort(key=lambda row: (row[0] is None, row[0] or 0, row[1]))
+    return Grid(schema.PORTFOLIO.name, [c.header for c in schema.PORTFOLIO.columns], rows)
+
+
+def schedule_grid(portfolio: Portfolio, result: Result) -> Grid:
+    """Schedule: a Gantt chart, one row per project and a 1 (or 2) in each month it runs."""
+    outcomes = _outcomes(result)
+    months = list(portfolio.months)
+    header = [c.header for c in schema.SCHEDULE.columns] + [month_text(m) for m in months]
+    planned, others = [], []
+    for project in portfolio.projects:
+        outcome = outcomes.get(project.id)
+        chosen = outcome is not None and outcome.selected and outcome.start is not None
+        row: list[CellValue] = [
+            project.id, project.name, decision(project, outcome),
+            _month(outcome.start) if chosen else None,
+            _month(outcome.finish) if chosen else None,
+        ]
+        marks: list[CellValue] = [None] * len(months)
+        if chosen:
+            mark = MUST_RUN if project.must_run else PLANNED
+            for m in range(outcome.start, (outcome.finish or outcome.start) + 1):
+                if months and months[0] <= m <= months[-1]:
+                    marks[m - months[0]] = mark
+            planned.append((outcome.start, project.id, row + marks))
+        else:
+            others.append((project.id, row + marks))
+    rows = [row for *_, row in sorted(planned)] + [row for _, row in sorted(others)]
+    return Grid(schema.SCHEDULE.name, header, rows)
+
+
+def utilisation_grid(portfolio: Portfolio, result: Result) -> Grid:
+    """Utilisation: per role, demand, capacity and load (demand / capacity) per month."""
+    months = list(portfolio.months)
+    header = [c.header for c in schema.UTILISATION.columns] + [month_text(m) for m in months]
+    cells = {(u.role, u.month): u for u in result.utilisation}
+    rows: list[list[CellValue]] = []
+    formats: list[str | None] = []
+    for role, capacity in portfolio.capacity.items():
+        demand_row: list[CellValue] = [role, "Demand (FTE)"]
+        capacity_row: list[CellValue] = [role, "Capacity (FTE)"]
+        load_row: list[CellValue] = [role, "Load"]
+        for offset, m in enumerate(months):
+            cell = cells.get((role, m))
+            demand = cell.demand if cell else 0.0
+            available = cell.capacity if cell else (capacity[offset] if offset < len(capacity)
+                                                     else 0.0)
+            demand_row.append(round(demand, 3))
+            capacity_row.append(round(available, 3))
+            if available > 0:
+                load_row.append(round(demand / available, 4))
+            else:
+                load_row.append(None if demand <= 0 else "no capacity")
+        rows += [demand_row, capacity_row, load_row]
+        formats += [schema.FMT_FTE, schema.FMT_FTE, schema.FMT_PERCENT]
+    return Grid(schema.UTILISATION.name, header, rows, formats)
+
+
+def messages_grid(messages: Iterable[Message], result: Result | None = None) -> Grid:
+    """Messages: input problems and warnings, the conflicts and notes of the run."""
+    rows: list[list[CellValue]] = []
+    for message in messages:
+        rows.append([str(message.severity), message.sheet, message.cell, message.message])
+    if result is not None:
+        rows += [["Error", None, None, f"Conflict: {text}"] for text in result.conflicts]
+        rows += [["Info", None, None, text] for text in result.notes]
+    if not rows:
+        rows.append(["Info", None, None, "No problems found in the inputs."])
+    return Grid(schema.MESSAGES.name, [c.header for c in schema.MESSAGES.columns], rows)
+
+
+def settings_text(portfolio: Portfolio, result: Result | None = None) -> str:
+    """The settings a run used, in one line."""
+    s = portfolio.settings
+    objective = result.objective_name if result is not None else s.objective.value
+    return (f"objective={objective}; plan {month_text(s.plan_start)} for {s.horizon} months; "
+            f"time limit {s.time_limit:g} s; seed {s.random_seed}")
+
+
+def run_log_grid(portfolio: Portfolio, result: Result, *, run_at: datetime | None = None,
+                 settings: str | None = None) -> Grid:
+    """Run log: one new row for this run, appended below the earlier ones."""
+    run_at = run_at or datetime.now().replace(microsecond=0)
+    row: list[CellValue] = [
+        run_at.isoformat(sep=" "),
+        result.status.value,
+        result.strategy,
+        _number(result.objective),
+        _number(result.bound),
+        _number(result.gap),
+        round(result.wall_time, 2),
+        len(result.selected),
+        settings or settings_text(portfolio, result),
+        portfolio_checksum(portfolio),
+    ]
+    return Grid(schema.RUN_LOG.name, [c.header for c in schema.RUN_LOG.columns], [row],
+                append=True)
+
+
+def result_grids(portfolio: Portfolio, result: Result, messages: Iterable[Message] = (),
+                 details: Mapping[str, Mapping[str, object]] | None = None, *,
+                 run_at: datetime | None = None, settings: str | None = None) -> list[Grid]:
+    """Every output sheet for a finished run."""
+    grids = [messages_grid(messages, result)]
+    if result.status.has_plan:
+        grids = [portfolio_grid(portfolio, result, details), schedule_grid(portfolio, result),
+                 utilisation_grid(portfolio, result), *grids]
+    return [*grids, run_log_grid(portfolio, result, run_at=run_at, settings=settings)]
+
+
+def result_json(portfolio: Portfolio, result: Result) -> dict:
+    """The result as the `--json` file: status, numbers, projects and utilisation."""
+    outcomes = _outcomes(result)
+    projects = []
+    for project in portfolio.projects:
+        outcome = outcomes.get(project.id)
+        selected = bool(outcome and outcome.selected)
+        projects.append({
+            "id": project.id,
+            "selected": selected,
+            "start": _month(outcome.start) if selected else None,
+            "finish": _month(outcome.finish) if selected else None,
+            "score": round(outcome.score, 6) if outcome else None,
+            "reason": outcome.reason if outcome else "",
+        })
+    return {
+        "status": result.status.value,
+        "objective": _number(result.objective),
+        "bound": _number(result.bound),
+        "gap": _number(result.gap),
+        "wall_time_s": round(result.wall_time, 3),
+        "projects": projects,
+        "utilisation": [
+            {"role": u.role, "month": month_text(u.month), "demand": round(u.demand, 6),
+             "capacity": round(u.capacity, 6)}
+            for u in result.utilisation
+        ],
+    }

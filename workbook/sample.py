@@ -1,0 +1,341 @@
+"""The sample portfolio shipped in the template: a mid-sized organisation's 2027-2028 book.
+
+45 projects over 9 roles and 24 months. Four are in flight (two started in 2026), three
+are mandatory or forced in, two are on hold or closed. Dependencies include finish-to-start
+links with lags, a Requires, an Excludes pair and a With pair; two CRM options form an
+exclusive group. Demand is about 1.4 times capacity, so the plan has to defer real projects
+and say why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.model import (
+    Criterion,
+    Demand,
+    Dependency,
+    DependencyType,
+    Direction,
+    Force,
+    Perspective,
+    Portfolio,
+    Project,
+    ProjectStatus,
+    Settings,
+)
+from engine.months import month, parse_month
+
+PLAN_START = month(2027, 1)
+HORIZON = 24
+
+ROLES = (
+    "Project manager",
+    "Business analyst",
+    "Solution architect",
+    "Software developer",
+    "Data engineer",
+    "Infrastructure engineer",
+    "Test analyst",
+    "Change manager",
+    "Security specialist",
+)
+
+# Base FTE per role; July, August and December lose some to holidays, and
+# data engineers are hired in 2028.
+_BASE_CAPACITY = {
+    "Project manager": 5.5,
+    "Business analyst": 5.0,
+    "Solution architect": 2.5,
+    "Software developer": 11.0,
+    "Data engineer": 3.5,
+    "Infrastructure engineer": 4.0,
+    "Test analyst": 6.0,
+    "Change manager": 1.5,
+    "Security specialist": 2.0,
+}
+
+CRITERIA = (
+    Criterion("Financial return", 30, Direction.HIGHER, 0, 10, Perspective.FINANCIAL),
+    Criterion("Customer impact", 25, Direction.HIGHER, 0, 10, Perspective.CUSTOMER),
+    Criterion("Strategic alignment", 20, Direction.HIGHER, 0, 10, Perspective.INTERNAL_PROCESS),
+    Criterion("Capability building", 10, Direction.HIGHER, 0, 10,
+              Perspective.LEARNING_AND_GROWTH),
+    Criterion("Delivery risk", 15, Direction.LOWER, 1, 5, Perspective.INTERNAL_PROCESS),
+)
+
+BUDGET = {2027: 9_500_000.0, 2028: 9_000_000.0}
+
+# Role mixes (FTE at scale 1.0) and the share of the project's life each role works:
+# (role, fte, first fraction, last fraction) of the duration.
+_MIXES: dict[str, tuple[tuple[str, float, float, float], ...]] = {
+    "app": (("Project manager", 0.5, 0, 1), ("Business analyst", 1.0, 0, 0.4),
+            ("Solution architect", 0.5, 0, 0.3), ("Software developer", 3.0, 0.2, 0.9),
+            ("Test analyst", 1.5, 0.6, 1), ("Change manager", 0.5, 0.75, 1)),
+    "data": (("Project manager", 0.5, 0, 1), ("Business analyst", 1.0, 0, 0.4),
+             ("Solution architect", 0.5, 0, 0.3), ("Data engineer", 2.0, 0.2, 1),
+             ("Test analyst", 0.5, 0.7, 1)),
+    "infra": (("Project manager", 0.5, 0, 1), ("Solution architect", 0.5, 0, 0.3),
+              ("Infrastructure engineer", 2.5, 0.1, 1), ("Security specialist", 0.5, 0.3, 1),
+              ("Test analyst", 0.5, 0.7, 1)),
+    "business": (("Project manager", 0.5, 0, 1), ("Business analyst", 1.5, 0, 0.7),
+                 ("Software developer", 1.0, 0.3, 0.8), ("Test analyst", 0.5, 0.6, 1),
+                 ("Change manager", 1.0, 0.5, 1)),
+    "security": (("Project manager", 0.5, 0, 1), ("Solution architect", 0.5, 0, 0.4),
+                 ("Security specialist", 1.0, 0, 1), ("Infrastructure engineer", 1.0, 0.2, 1),
+                 ("Test analyst", 0.5, 0.7, 1)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: str
+    name: str
+    department: str
+    sponsor: str
+    programme: str
+    objective: str
+    mix: str
+    scale: float
+    duration: int
+    cost: float
+    scores: tuple[float, float, float, float, float]  # in CRITERIA order
+    status: ProjectStatus = ProjectStatus.PROPOSED
+    mandatory: bool = False
+    force: Force = Force.NONE
+    earliest: str | None = None
+    latest: str | None = None
+    fixed: str | None = None
+    group: str | None = None
+    manager: str = ""
+
+
+_P = ProjectStatus
+_ROWS = (
+    _Row("P-101", "ERP upgrade to S/4HANA", "Finance", "Chief Financial Officer",
+         "Finance transformation", "Modernise core systems", "app", 1.6, 16, 3_200_000,
+         (6, 4, 9, 6, 4), _P.IN_FLIGHT, fixed="2026-10", manager="Priya Raman"),
+    _Row("P-102", "Data platform (lakehouse)", "Data & Analytics", "Chief Data Officer",
+         "Data foundation", "Become data-driven", "data", 1.5, 12, 1_500_000,
+         (5, 5, 9, 9, 3), _P.IN_FLIGHT, fixed="2026-11", manager="Tom Becker"),
+    _Row("P-103", "Customer portal redesign", "Customer Service", "Chief Customer Officer",
+         "Digital customer", "Delight customers", "app", 1.0, 9, 900_000,
+         (6, 9, 8, 5, 2), _P.IN_FLIGHT, fixed="2027-01", manager="Ana Silva"),
+    _Row("P-104", "Network refresh phase 2", "IT", "Chief Information Officer",
+         "Infrastructure renewal", "Modernise core systems", "infra", 1.0, 8, 700_000,
+         (3, 3, 6, 4, 2), _P.IN_FLIGHT, fixed="2026-08", manager="Sam Okafor"),
+    _Row("P-105", "Records retention (GDPR)", "Legal & Compliance", "General Counsel",
+         "Regulatory", "Stay compliant", "business", 0.8, 6, 400_000,
+         (2, 3, 7, 3, 2), mandatory=True, earliest="2027-01", latest="2027-06",
+         manager="Lena Fischer"),
+    _Row("P-106", "E-invoicing mandate", "Finance", "Chief Financial Officer",
+         "Regulatory", "Stay compliant", "app", 0.8, 8, 650_000,
+         (4, 3, 7, 3, 3), mandatory=True, earliest="2027-03", latest="2027-09",
+         manager="Priya Raman"),
+    _Row("P-107", "Security operations centre uplift", "IT", "Chief Information Security Officer",
+         "Cyber resilience", "Stay compliant", "security", 1.0, 10, 1_100_000,
+         (3, 4, 8, 6, 3), force=Force.IN, manager="Noor Haddad"),
+    _Row("P-108", "Master data management", "Data & Analytics", "Chief Data Officer",
+         "Data foundation", "Become data-driven", "data", 1.0, 9, 800_000,
+         (5, 4, 8, 7, 3), manager="Tom Becker"),
+    _Row("P-109", "Customer 360 analytics", "Marketing", "Chief Marketing Officer",
+         "Data foundation", "Grow revenue", "data", 1.0, 8, 750_000,
+         (8, 7, 8, 7, 3)),
+    _Row("P-110", "Sales forecasting with machine learning", "Sales", "Sales Director",
+         "Data foundation", "Grow revenue", "data", 0.8, 6, 500_000,
+         (7, 5, 7, 8, 4)),
+    _Row("P-111", "CRM consolidation on Salesforce", "Sales", "Sales Director",
+         "Digital customer", "Grow revenue", "app", 1.5, 12, 1_800_000,
+         (8, 8, 8, 5, 3), group="CRM platform"),
+    _Row("P-112", "CRM consolidation on Dynamics 365", "Sales", "Sales Director",
+         "Digital customer", "Grow revenue", "app", 1.3, 10, 1_400_000,
+         (7, 7, 8, 5, 3), group="CRM platform"),
+    _Row("P-113", "Warehouse management system", "Supply Chain", "Chief Operating Officer",
+         "Supply chain excellence", "Run efficiently", "app", 1.4, 12, 1_600_000,
+         (8, 5, 7, 5, 4)),
+    _Row("P-114", "HR self-service portal", "HR", "Chief People Officer",
+         "People experience", "Great place to work", "business", 0.8, 6, 350_000,
+         (3, 2, 5, 6, 2)),
+    _Row("P-115", "Data quality programme", "Data & Analytics", "Chief Data Officer",
+         "Data foundation", "Become data-driven", "data", 0.6, 8, 400_000,
+         (4, 3, 7, 7, 2)),
+    _Row("P-116", "Mobile field-service app", "Operations", "Chief Operating Officer",
+         "Digital operations", "Run efficiently", "app", 1.0, 8, 850_000,
+         (7, 7, 6, 5, 3)),
+    _Row("P-117", "Customer service chatbot (in-house)", "Customer Service",
+         "Chief Customer Officer", "Digital customer", "Delight customers", "app", 0.8, 6,
+         550_000, (6, 7, 6, 8, 4)),
+    _Row("P-118", "Contact centre AI (vendor)", "Customer Service", "Chief Customer Officer",
+         "Digital customer", "Delight customers", "business", 0.8, 5, 700_000,
+         (6, 7, 6, 4, 2)),
+    _Row("P-119", "Contract lifecycle management", "Legal & Compliance", "General Counsel",
+         "Regulatory", "Run efficiently", "business", 0.7, 6, 400_000,
+         (5, 2, 6, 4, 2)),
+    _Row("P-120", "Identity and access management upgrade", "IT",
+         "Chief Information Security Officer", "Cyber resilience", "Stay compliant",
+         "security", 1.0, 8, 900_000, (4, 4, 8, 6, 3)),
+    _Row("P-121", "Zero-trust network", "IT", "Chief Information Security Officer",
+         "Cyber resilience", "Stay compliant", "security", 1.2, 10, 1_200_000,
+         (4, 3, 8, 7, 4)),
+    _Row("P-122", "Cloud migration wave 1", "IT", "Chief Information Officer",
+         "Infrastructure renewal", "Modernise core systems", "infra", 1.2, 8, 1_000_000,
+         (7, 3, 8, 7, 3)),
+    _Row("P-123", "Cloud migration wave 2", "IT", "Chief Information Officer",
+         "Infrastructure renewal", "Modernise core systems", "infra", 1.2, 8, 1_000_000,
+         (7, 3, 8, 7, 3)),
+    _Row("P-124", "Data centre exit", "IT", "Chief Information Officer",
+         "Infrastructure renewal", "Run efficiently", "infra", 1.0, 6, 800_000,
+         (9, 2, 7, 4, 4)),
+    _Row("P-125", "Procure-to-pay automation", "Finance", "Chief Financial Officer",
+         "Finance transformation", "Run efficiently", "business", 0.8, 7, 500_000,
+         (7, 2, 6, 5, 2)),
+    _Row("P-126", "Treasury management system", "Finance", "Chief Financial Officer",
+         "Finance transformation", "Run efficiently", "app", 0.6, 6, 450_000,
+         (5, 1, 5, 4, 2)),
+    _Row("P-127", "Budgeting and planning tool", "Finance", "Chief Financial Officer",
+         "Finance transformation", "Run efficiently", "business", 0.8, 6, 500_000,
+         (5, 2, 6, 5, 2)),
+    _Row("P-128", "Learning management system", "HR", "Chief People Officer",
+         "People experience", "Great place to work", "business", 0.6, 5, 300_000,
+         (2, 2, 5, 9, 1)),
+    _Row("P-129", "Employee onboarding portal", "HR", "Chief People Officer",
+         "People experience", "Great place to work", "app", 0.5, 4, 200_000,
+         (2, 3, 4, 6, 1)),
+    _Row("P-130", "E-commerce replatform", "Sales", "Chief Digital Officer",
+         "Digital customer", "Grow revenue", "app", 1.8, 12, 2_200_000,
+         (9, 9, 9, 6, 4)),
+    _Row("P-131", "Product information management", "Marketing", "Chief Digital Officer",
+         "Digital customer", "Grow revenue", "data", 0.6, 6, 450_000,
+         (5, 6, 7, 5, 2)),
+    _Row("P-132", "Marketing automation", "Marketing", "Chief Marketing Officer",
+         "Digital customer", "Grow revenue", "business", 0.6, 5, 350_000,
+         (6, 6, 5, 4, 2)),
+    _Row("P-133", "Dynamic pricing engine", "Sales", "Sales Director",
+         "Digital customer", "Grow revenue", "data", 0.8, 7, 650_000,
+         (9, 4, 7, 7, 4)),
+    _Row("P-134", "Document management migration", "Operations", "Chief Operating Officer",
+         "Digital operations", "Run efficiently", "business", 0.6, 6, 300_000,
+         (3, 1, 4, 3, 2)),
+    _Row("P-135", "Intranet refresh", "HR", "Chief People Officer",
+         "People experience", "Great place to work", "app", 0.5, 5, 250_000,
+         (1, 2, 3, 4, 1)),
+    _Row("P-136", "Backup and disaster recovery modernisation", "IT",
+         "Chief Information Officer", "Cyber resilience", "Stay compliant", "infra", 0.8, 6,
+         600_000, (3, 3, 7, 4, 2)),
+    _Row("P-137", "ESG reporting", "Finance", "Chief Financial Officer",
+         "Regulatory", "Stay compliant", "data", 0.6, 6, 400_000,
+         (3, 4, 8, 5, 2), earliest="2027-07"),
+    _Row("P-138", "Fleet telematics", "Operations", "Chief Operating Officer",
+         "Digital operations", "Run efficiently", "infra", 0.6, 6, 550_000,
+         (6, 3, 5, 4, 3)),
+    _Row("P-139", "Supplier portal", "Supply Chain", "Chief Operating Officer",
+         "Supply chain excellence", "Run efficiently", "app", 0.8, 7, 600_000,
+         (5, 4, 6, 4, 2)),
+    _Row("P-140", "Self-service BI roll-out", "Data & Analytics", "Chief Data Officer",
+         "Data foundation", "Become data-driven", "data", 0.5, 5, 250_000,
+         (4, 3, 7, 8, 1)),
+    _Row("P-141", "API gateway", "IT", "Chief Information Officer",
+         "Infrastructure renewal", "Modernise core systems", "app", 0.6, 5, 350_000,
+         (4, 4, 7, 7, 2)),
+    _Row("P-142", "Test automation framework", "IT", "Chief Information Officer",
+         "Engineering excellence", "Modernise core systems", "app", 0.5, 6, 300_000,
+         (3, 2, 6, 9, 2)),
+    _Row("P-143", "Web accessibility remediation", "Marketing", "Chief Digital Officer",
+         "Digital customer", "Delight customers", "app", 0.5, 4, 200_000,
+         (2, 6, 6, 4, 1), latest="2027-12"),
+    _Row("P-144", "Office move Manchester", "Operations", "Chief Operating Officer",
+         "Workplace", "Run efficiently", "infra", 0.6, 4, 900_000,
+         (3, 1, 3, 2, 3), _P.ON_HOLD),
+    _Row("P-145", "Legacy fax decommission", "IT", "Chief Information Officer",
+         "Infrastructure renewal", "Run efficiently", "infra", 0.2, 2, 50_000,
+         (2, 1, 4, 1, 1), _P.CLOSED),
+)
+
+DEPENDENCIES = (
+    Dependency("P-102", "P-108", DependencyType.FS, 0),  # MDM lands on the data platform
+    Dependency("P-108", "P-109", DependencyType.FS, 1),  # Customer 360 needs mastered data
+    Dependency("P-102", "P-110", DependencyType.FS, 2),
+    Dependency("P-122", "P-123", DependencyType.FS, 2),  # cloud waves in order
+    Dependency("P-123", "P-124", DependencyType.FS, 1),  # exit only after wave 2
+    Dependency("P-120", "P-121", DependencyType.FS, 0),  # zero trust builds on IAM
+    Dependency("P-101", "P-125", DependencyType.REQUIRES, 0),
+    Dependency("P-117", "P-118", DependencyType.EXCLUDES, 0),  # two answers to one need
+    Dependency("P-130", "P-131", DependencyType.WITH, 0),  # replatform only with product data
+)
+DEPENDENCY_NOTES = (
+    "Master data management runs on the data platform",
+    "Customer 360 needs mastered customer data",
+    "Forecasting models read from the data platform",
+    "Wave 2 reuses the landing zone of wave 1",
+    "The data centre can close only after wave 2",
+    "Zero trust relies on the new identity platform",
+    "Procure-to-pay automation targets the new ERP",
+    "Chatbot and vendor contact-centre AI are alternatives",
+    "The new shop needs the product catalogue from PIM",
+)
+
+
+def _capacity_row(role: str) -> tuple[float, ...]:
+    values = []
+    for offset in range(HORIZON):
+        calendar = PLAN_START + offset
+        year, month_index = divmod(calendar, 12)
+        fte = _BASE_CAPACITY[role]
+        if role == "Data engineer" and year >= 2028:
+            fte += 1.5
+        if month_index in (6, 7):  # July, August
+            fte *= 0.85
+        elif month_index == 11:  # December
+            fte *= 0.9
+        values.append(round(fte * 2) / 2)
+    return tuple(values)
+
+
+def _demands(row: _Row) -> list[Demand]:
+    demands = []
+    for role, fte, first, last in _MIXES[row.mix]:
+        from_month = 1 + int(first * row.duration)
+        to_month = max(from_month, round(last * row.duration))
+        demands.append(Demand(row.id, role, round(fte * row.scale * 2) / 2 or 0.5,
+                              None if from_month == 1 else from_month,
+                              None if to_month == row.duration else to_month))
+    return demands
+
+
+def _month(text: str | None) -> int | None:
+    return None if text is None else parse_month(text)
+
+
+def sample_portfolio() -> Portfolio:
+    """The sample portfolio as engine data."""
+    projects = tuple(
+        Project(
+            id=row.id, name=row.name, status=row.status, mandatory=row.mandatory,
+            force=row.force, earliest_start=_month(row.earliest),
+            latest_start=_month(row.latest), fixed_start=_month(row.fixed),
+            duration=row.duration, cost=float(row.cost), exclusive_group=row.group,
+            scores={c.name: float(s) for c, s in zip(CRITERIA, row.scores, strict=True)},
+        )
+        for row in _ROWS
+    )
+    demands = tuple(d for row in _ROWS for d in _demands(row))
+    return Portfolio(
+        settings=Settings(plan_start=PLAN_START, horizon=HORIZON, time_limit=20.0),
+        projects=projects,
+        demands=demands,
+        capacity={role: _capacity_row(role) for role in ROLES},
+        dependencies=DEPENDENCIES,
+        criteria=CRITERIA,
+        budget=BUDGET,
+    )
+
+
+def sample_details() -> dict[str, dict[str, str]]:
+    """The optional Intake columns (sponsor, department, ...) of each sample project."""
+    details = {}
+    for row in _ROWS:
+        values = {"Sponsor": row.sponsor, "Department": row.department,
+                  "Programme": row.programme, "Strategic objective": row.objective,
+                  "Project manager": row.manager}
+        details[row.id] = {k: v for k, v in values.items() if v}
+    return details
