@@ -51,7 +51,7 @@ class PortfolioModel:
         self.time_indexed = (
             options.time_indexed
             if options.time_indexed is not None
-            else objective is Objective.VALUE or bool(portfolio.budget) or options.diagnosis
+            else objective is Objective.VALUE or options.diagnosis
         )
         self.cumulative = options.cumulative and not options.diagnosis
         self._variables()
@@ -306,18 +306,48 @@ class PortfolioModel:
         """Each budgeted year: the cost falling in it stays within its budget."""
         if not self.portfolio.budget:
             return
-        terms: dict[int, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
+        terms: dict[int, list] = defaultdict(list)
+        worst: dict[int, int] = defaultdict(int)
         for pid, project in self.projects.items():
-            for s, literal in self.y[pid].items():
-                for year, cents in year_costs(self.portfolio, project, s + self.plan_start).items():
-                    if cents > 0:
-                        terms[year].append((cents, literal))
+            by_start = {
+                s: year_costs(self.portfolio, project, s + self.plan_start)
+                for s in self.starts[pid]
+            }
+            for year in self.portfolio.budget:
+                costs = [by_start[s].get(year, 0) for s in self.starts[pid]]
+                if max(costs) <= 0:
+                    continue
+                worst[year] += max(costs)
+                if self.time_indexed:
+                    terms[year].extend(
+                        c * self.y[pid][s]
+                        for s, c in zip(self.starts[pid], costs, strict=True)
+                        if c
+                    )
+                else:
+                    terms[year].append(self._year_cost(pid, year, costs))
         for year, items in sorted(terms.items()):
             limit = money_units(self.portfolio.budget[year])
-            if sum(c for c, _ in items) <= limit:
+            if worst[year] <= limit:
                 continue
             guard = self._guard(f"the {year} budget of {self.portfolio.budget[year]:,.0f}")
-            self.model.Add(sum(c * v for c, v in items) <= limit).OnlyEnforceIf(guard)
+            self.model.Add(sum(items) <= limit).OnlyEnforceIf(guard)
+
+    def _year_cost(self, pid: str, year: int, costs: list[int]) -> cp_model.IntVar:
+        """The project's cost in a year as a variable: a table lookup on its start, 0 if out."""
+        m = self.model
+        starts = self.starts[pid]
+        looked_up = m.NewIntVar(min(costs), max(costs), f"cost_at_start[{pid},{year}]")
+        if starts == list(range(starts[0], starts[-1] + 1)):
+            m.AddElement(self.o[pid] - starts[0], costs, looked_up)
+        else:
+            index = m.NewIntVar(0, len(starts) - 1, f"start_index[{pid},{year}]")
+            m.AddElement(index, starts, self.o[pid])
+            m.AddElement(index, costs, looked_up)
+        cost = m.NewIntVar(0, max(costs), f"cost[{pid},{year}]")
+        m.Add(cost == looked_up).OnlyEnforceIf(self.x[pid])
+        m.Add(cost == 0).OnlyEnforceIf(self.x[pid].Not())
+        return cost
 
     # ----------------------------------------------------------------- objective
     def _objective(self) -> None:

@@ -77,9 +77,11 @@ def rag(value: float, amber: float, red: float) -> Rag:
     value = _finite("value", value)
     amber, red = _finite("amber threshold", amber), _finite("red threshold", red)
     if amber == red:
-        raise InputError("the amber and red thresholds are equal, so it is unclear whether "
-                         "higher or lower is worse; make amber > red when lower is worse "
-                         "(SPI), amber < red when higher is worse (overrun)")
+        raise InputError(
+            "the amber and red thresholds are equal, so it is unclear whether "
+            "higher or lower is worse; make amber > red when lower is worse "
+            "(SPI), amber < red when higher is worse (overrun)"
+        )
     if amber > red:
         if value < red:
             return Rag.RED

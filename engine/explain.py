@@ -52,11 +52,11 @@ def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) ->
     link = _link_reason(portfolio, project, starts)
     if link:
         return link
-    first = _earliest_after_predecessors(portfolio, project, starts)
+    first, late = _earliest_after_predecessors(portfolio, project, starts)
     candidates = [s for s in window if s >= first]
     if not candidates:
         return (
-            f"Its predecessors finish too late: the first possible start "
+            f"{_label(portfolio, late)} finishes too late: the first possible start "
             f"{month_text(first)} is after its latest start {month_text(window[-1])}"
         )
     return _capacity_reason(portfolio, project, candidates, starts, ledger, score_by_id)
@@ -88,17 +88,20 @@ def _link_reason(portfolio: Portfolio, project: Project, starts) -> str | None:
     return None
 
 
-def _earliest_after_predecessors(portfolio: Portfolio, project: Project, starts) -> int:
-    first = -(10**9)
+def _earliest_after_predecessors(portfolio: Portfolio, project: Project, starts):
+    """The first start its FS predecessors allow, and the predecessor that sets it."""
+    first, late = -(10**9), ""
     for dep in portfolio.dependencies:
         if (
             dep.type is DependencyType.FS
             and dep.successor == project.id
-            and dep.predecessor in starts
+            and (dep.predecessor in starts)
         ):
             pred = portfolio.project(dep.predecessor)
-            first = max(first, starts[pred.id] + pred.duration + dep.lag)
-    return first
+            allowed = starts[pred.id] + pred.duration + dep.lag
+            if allowed > first:
+                first, late = allowed, pred.id
+    return first, late
 
 
 def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, score_by_id) -> str:
@@ -131,7 +134,7 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
     )
     needs = []
     if shortfalls:
-        needs.append(f"+FTE: {describe_shortfalls(shortfalls)}")
+        needs.append(f"+FTE: {describe_shortfalls(shortfalls, most=3)}")
     for year, cents in sorted(over.items()):
         needs.append(f"+{cents / MONEY_UNITS:,.0f} of {year} budget")
     text = "; ".join(parts)

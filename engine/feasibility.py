@@ -161,16 +161,24 @@ class Ledger:
             self.budget[year] -= sign * cents
 
 
-def describe_shortfalls(shortfalls: list[Shortfall]) -> str:
-    """`Data engineer 2027-03..2027-05 (short 0.5 FTE)`, grouped by role."""
+def describe_shortfalls(shortfalls: list[Shortfall], most: int | None = None) -> str:
+    """`Data engineer 2027-03..2027-05 (short up to 0.5 FTE)`, grouped by role.
+
+    With `most`, only the roles missing the most FTE-months are named, and the rest counted.
+    """
     by_role: dict[str, list[Shortfall]] = defaultdict(list)
     for shortfall in shortfalls:
         by_role[shortfall.role].append(shortfall)
+    roles = sorted(by_role, key=lambda r: -sum(s.missing for s in by_role[r]))
+    shown = roles if most is None else roles[:most]
     parts = []
-    for role, items in by_role.items():
+    for role in shown:
+        items = by_role[role]
         months = sorted(s.month for s in items)
         worst = max(s.missing for s in items) / FTE_UNITS
         parts.append(f"{role} {_runs(months)} (short up to {worst:g} FTE)")
+    if len(roles) > len(shown):
+        parts.append(f"{len(roles) - len(shown)} more role(s)")
     return "; ".join(parts)
 
 

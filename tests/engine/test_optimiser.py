@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from engine.checker import check_plan
+from engine.cpsat_model import ModelOptions
 from engine.greedy import greedy
 from engine.model import (
     Criterion,
@@ -51,7 +52,7 @@ def test_every_value_plan_keeps_every_rule_and_beats_the_waterline(portfolio):
 
 
 @SLOW
-@given(portfolios(max_projects=6, budget=False))
+@given(portfolios(max_projects=6))
 def test_every_finish_plan_schedules_everything_and_keeps_every_rule(portfolio):
     if errors(validate(portfolio)):
         return
@@ -64,6 +65,20 @@ def test_every_finish_plan_schedules_everything_and_keeps_every_rule(portfolio):
     baseline = greedy(portfolio, objective=Objective.FINISH)
     if baseline.status is SolveStatus.FEASIBLE:
         assert result.objective <= baseline.objective
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(portfolios(budget=True))
+def test_interval_only_model_keeps_every_rule_and_agrees_on_the_optimum(portfolio):
+    if errors(validate(portfolio)):
+        return
+    interval_only = solve(portfolio, time_limit=10, workers=1,
+                          options=ModelOptions(time_indexed=False))
+    time_indexed = solve(portfolio, time_limit=10, workers=1)
+    assert interval_only.status is time_indexed.status
+    if interval_only.status is SolveStatus.OPTIMAL:
+        assert check_plan(portfolio, interval_only) == []
+        assert interval_only.objective == pytest.approx(time_indexed.objective)
 
 
 def _three_projects(**changes) -> Portfolio:
@@ -196,3 +211,20 @@ def test_time_limit_is_respected(limit):
     portfolio = _three_projects(settings=Settings(month(2027, 1), 6, time_limit=limit))
     result = solve(portfolio)
     assert result.wall_time < limit + 1.5
+
+
+def test_deferral_names_the_predecessor_that_finishes_too_late():
+    portfolio = _three_projects(
+        projects=[
+            Project("A", "Alpha", duration=4, mandatory=True, scores={"v": 5}),
+            Project("B", "Beta", duration=1, latest_start=PLAN_START + 2, scores={"v": 4}),
+        ],
+        demands=[],
+        dependencies=[Dependency("A", "B", DependencyType.FS, 1)],
+    )
+    result = solve(portfolio)
+    assert not result.outcome("B").selected
+    assert result.outcome("B").reason == (
+        'A "Alpha" finishes too late: the first possible start 2027-06 is after its latest '
+        "start 2027-03"
+    )
