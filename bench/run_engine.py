@@ -25,6 +25,8 @@ CONFIGS = {
     "default": ModelOptions(),
     "no-cumulative": ModelOptions(cumulative=False),
     "fs-linear": ModelOptions(fs_time_indexed=True),
+    "time-indexed": ModelOptions(time_indexed=True),
+    "interval-only": ModelOptions(time_indexed=False),
     "covers": ModelOptions(cover_depth=3),
 }
 

@@ -27,11 +27,16 @@ from engine.plan import score_units
 class ModelOptions:
     """Formulation switches; the benchmark decides the defaults."""
 
-    time_indexed: bool | None = None  # None: on for `value` or when there is a budget
+    time_indexed: bool | None = None  # None: for `value` when starts <= TIME_INDEXED_LIMIT
     cumulative: bool = True  # capacity also as cumulative constraints (CP propagation)
     fs_time_indexed: bool = False  # FS links also as linear constraints over start literals
     cover_depth: int = 0  # per role-month: at most k of the starts needing > capacity/(k+1)
     diagnosis: bool = False  # guard relaxable rules with assumption literals
+
+
+# Start literals give a strong LP bound on small portfolios; past this many (project, start)
+# pairs the LP slows CP-SAT more than it helps (bench/run_engine.py, docs/benchmarks.md).
+TIME_INDEXED_LIMIT = 3000
 
 
 class PortfolioModel:
@@ -48,10 +53,10 @@ class PortfolioModel:
         self.horizon = portfolio.settings.horizon
         self.rules: dict[int, str] = {}  # assumption literal index -> the rule in words
         self.guards: dict[int, cp_model.IntVar] = {}  # assumption literal index -> literal
-        self.time_indexed = (
+        self.time_indexed = options.diagnosis or (
             options.time_indexed
             if options.time_indexed is not None
-            else objective is Objective.VALUE or options.diagnosis
+            else objective is Objective.VALUE and self._start_count() <= TIME_INDEXED_LIMIT
         )
         self.cumulative = options.cumulative and not options.diagnosis
         self._variables()
@@ -95,6 +100,13 @@ class PortfolioModel:
                 )
             else:
                 m.Add(self.o[pid] == starts[0]).OnlyEnforceIf(self.x[pid].Not())
+
+    def _start_count(self) -> int:
+        return sum(
+            len(allowed_starts(self.portfolio, p))
+            for p in self.portfolio.projects
+            if not p.out_of_play
+        )
 
     def _start_domain(self, project: Project) -> list[int]:
         if not self.options.diagnosis:

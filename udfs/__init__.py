@@ -1,0 +1,1 @@
+"""Excel glue: worksheet functions (`udfs.functions`) and button entry points (`udfs.entry`)."""
