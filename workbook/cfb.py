@@ -76,8 +76,11 @@ def build_compound_file(streams: dict[str, bytes]) -> bytes:
         if len(entry.name) > 31:
             raise ValueError(f"entry name longer than 31 characters: {entry.name!r}")
         if entry.children:
-            entry.child = _tree(sorted(entry.children, key=lambda e: _sort_key(e.name)), 0,
-                                _depth(len(entry.children)))
+            entry.child = _tree(
+                sorted(entry.children, key=lambda e: _sort_key(e.name)),
+                0,
+                _depth(len(entry.children)),
+            )
 
     # Small streams live in the mini stream, itself stored in the root entry's chain.
     mini_stream = bytearray()
@@ -97,7 +100,8 @@ def build_compound_file(streams: dict[str, bytes]) -> bytes:
     mini_fat_bytes = struct.pack(f"<{len(mini_fat)}I", *mini_fat)
     if mini_fat:
         mini_fat_bytes += struct.pack("<I", FREESECT) * (
-            (_ceil_div(len(mini_fat_bytes), SECTOR) * SECTOR - len(mini_fat_bytes)) // 4)
+            (_ceil_div(len(mini_fat_bytes), SECTOR) * SECTOR - len(mini_fat_bytes)) // 4
+        )
     chains.append((None, directory))
     chains.append((None, mini_fat_bytes))
     chains.append((root, bytes(mini_stream)))
@@ -179,23 +183,31 @@ def _directory(entries: list[_Entry]) -> bytes:
 
 def _dir_record(entry: _Entry | None) -> bytes:
     if entry is None:
-        return b"\0" * 64 + struct.pack("<HBB3I", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM) + (
-            b"\0" * 36 + struct.pack("<IQ", 0, 0))
+        return (
+            b"\0" * 64
+            + struct.pack("<HBB3I", 0, 0, 0, NOSTREAM, NOSTREAM, NOSTREAM)
+            + (b"\0" * 36 + struct.pack("<IQ", 0, 0))
+        )
     name = (entry.name + "\0").encode("utf-16-le")
     return (
         name.ljust(64, b"\0")
-        + struct.pack("<HBB3I", len(name), entry.kind, entry.color, entry.left, entry.right,
-                      entry.child)
+        + struct.pack(
+            "<HBB3I", len(name), entry.kind, entry.color, entry.left, entry.right, entry.child
+        )
         + b"\0" * 16  # CLSID
         + b"\0" * 4  # state bits
         + b"\0" * 16  # creation and modification times
-        + struct.pack("<IQ", entry.start if entry.kind != _STORAGE else 0,
-                      entry.size if entry.kind != _STORAGE else 0)
+        + struct.pack(
+            "<IQ",
+            entry.start if entry.kind != _STORAGE else 0,
+            entry.size if entry.kind != _STORAGE else 0,
+        )
     )
 
 
-def _header(*, n_fat: int, dir_start: int, mini_fat_start: int, n_mini_fat: int,
-            fat_sectors: list[int]) -> bytes:
+def _header(
+    *, n_fat: int, dir_start: int, mini_fat_start: int, n_mini_fat: int, fat_sectors: list[int]
+) -> bytes:
     difat = fat_sectors + [FREESECT] * (_MAX_HEADER_FAT - len(fat_sectors))
     return (
         bytes.fromhex("D0CF11E0A1B11AE1")

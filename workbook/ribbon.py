@@ -41,11 +41,13 @@ def add_ribbon(xlsm_path: str | os.PathLike[str], xml_text: str | None = None) -
     try:
         root = SafeET.fromstring(text.encode("utf-8"))
     except Exception as exc:  # defusedxml raises several kinds
-        raise FileError(f"The ribbon XML is not well-formed: {exc}. Fix the customUI "
-                        "markup before adding it.") from exc
+        raise FileError(
+            f"The ribbon XML is not well-formed: {exc}. Fix the customUI markup before adding it."
+        ) from exc
     if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
-        raise FileError(f"The ribbon XML root must be <customUI xmlns=\"{CUSTOMUI_NS}\">, "
-                        f"found {root.tag!r}.")
+        raise FileError(
+            f'The ribbon XML root must be <customUI xmlns="{CUSTOMUI_NS}">, found {root.tag!r}.'
+        )
     _rewrite(Path(xlsm_path), ribbon=text.encode("utf-8"))
 
 
@@ -76,16 +78,20 @@ def _open(path: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
-        raise FileError(f"Cannot open {path} as an .xlsm workbook (a zip package): {exc}. "
-                        "Check the path and that the file is not damaged.") from exc
+        raise FileError(
+            f"Cannot open {path} as an .xlsm workbook (a zip package): {exc}. "
+            "Check the path and that the file is not damaged."
+        ) from exc
 
 
 def _read_xml(zf: zipfile.ZipFile, name: str, path: Path) -> ET.Element:
     try:
         info = zf.getinfo(name)
     except KeyError:
-        raise FileError(f"{path} has no {name}: it is not a valid Office package. "
-                        "Re-create it with the template builder.") from None
+        raise FileError(
+            f"{path} has no {name}: it is not a valid Office package. "
+            "Re-create it with the template builder."
+        ) from None
     if info.file_size > _MAX_XML:
         raise FileError(f"{path}: {name} claims {info.file_size} bytes; refusing to parse it.")
     try:
@@ -109,8 +115,9 @@ def _with_relationship(rels: ET.Element) -> bytes:
         if rel.tag == tag and rel.get("Type") == REL_TYPE:
             rels.remove(rel)
     ids = {rel.get("Id") for rel in rels}
-    new_id = next(f"rIdPMORibbon{n or ''}" for n in range(len(ids) + 1)
-                  if f"rIdPMORibbon{n or ''}" not in ids)
+    new_id = next(
+        f"rIdPMORibbon{n or ''}" for n in range(len(ids) + 1) if f"rIdPMORibbon{n or ''}" not in ids
+    )
     ET.SubElement(rels, tag, {"Id": new_id, "Type": REL_TYPE, "Target": PART})
     return _serialise(rels, _RELS_NS)
 
@@ -122,8 +129,11 @@ def _with_xml_content_type(types: ET.Element) -> bytes | None:
             return None
         if child.tag == f"{{{_TYPES_NS}}}Override" and child.get("PartName") == f"/{PART}":
             return None
-    ET.SubElement(types, f"{{{_TYPES_NS}}}Override",
-                  {"PartName": f"/{PART}", "ContentType": "application/xml"})
+    ET.SubElement(
+        types,
+        f"{{{_TYPES_NS}}}Override",
+        {"PartName": f"/{PART}", "ContentType": "application/xml"},
+    )
     return _serialise(types, _TYPES_NS)
 
 
@@ -150,8 +160,9 @@ def _rewrite(path: Path, ribbon: bytes | None) -> None:
                     data = replaced.pop(info.filename, None)
                     out.writestr(info, zf.read(info) if data is None else data)
                 for name, data in replaced.items():  # parts that were not there before
-                    out.writestr(zipfile.ZipInfo(name, _FIXED_TIME), data,
-                                 compress_type=zipfile.ZIP_DEFLATED)
+                    out.writestr(
+                        zipfile.ZipInfo(name, _FIXED_TIME), data, compress_type=zipfile.ZIP_DEFLATED
+                    )
             os.chmod(tmp, path.stat().st_mode & 0o7777)
             os.replace(tmp, path)
         except BaseException:

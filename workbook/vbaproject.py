@@ -37,18 +37,25 @@ WORKSHEET_BASE = "0{00020820-0000-0000-C000-000000000046}"
 CLASS_BASE = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"
 
 _REFERENCES = (
-    ("stdole", r"*\G{00020430-0000-0000-C000-000000000046}#2.0#0"
-               r"#C:\Windows\System32\stdole2.tlb#OLE Automation"),
+    (
+        "stdole",
+        r"*\G{00020430-0000-0000-C000-000000000046}#2.0#0"
+        r"#C:\Windows\System32\stdole2.tlb#OLE Automation",
+    ),
     # Version 2.0: Office loads the newest registered 2.x library (as Excel itself writes).
-    ("Office", r"*\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.0#0"
-               r"#C:\Program Files\Common Files\Microsoft Shared\OFFICE16\MSO.DLL"
-               r"#Microsoft Office 16.0 Object Library"),
+    (
+        "Office",
+        r"*\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.0#0"
+        r"#C:\Program Files\Common Files\Microsoft Shared\OFFICE16\MSO.DLL"
+        r"#Microsoft Office 16.0 Object Library",
+    ),
 )
 _NAME_RE = re.compile(r'\AAttribute VB_Name = "([A-Za-z][A-Za-z0-9_]{0,30})"\r\n')
 _BASE_RE = re.compile(r'^Attribute VB_Base = "([^"]*)"\r$', re.MULTILINE)
 
 
 # --- MS-OVBA 2.4.1 compression -------------------------------------------------------
+
 
 def compress(data: bytes) -> bytes:
     """Compress `data` into an MS-OVBA CompressedContainer (section 2.4.1.3.6)."""
@@ -99,8 +106,11 @@ def _match(chunk: bytes, pos: int, heads: dict[bytes, list[int]]) -> tuple[int, 
     best_len, best_pos = 0, 0
     for cand in reversed(candidates[-256:]):  # bounded search keeps worst cases fast
         length = 3
-        while (length < maximum and pos + length < len(chunk)
-               and chunk[cand + length] == chunk[pos + length]):
+        while (
+            length < maximum
+            and pos + length < len(chunk)
+            and chunk[cand + length] == chunk[pos + length]
+        ):
             length += 1
         if length > best_len:
             best_len, best_pos = length, cand
@@ -110,6 +120,7 @@ def _match(chunk: bytes, pos: int, heads: dict[bytes, list[int]]) -> tuple[int, 
 
 
 # --- MS-OVBA 2.4.3 data encryption (CMG, DPB and GC in the PROJECT stream) -----------
+
 
 def encrypt(data: bytes, project_id: str = PROJECT_ID, seed: int = _SEED) -> str:
     """Obfuscate `data` as MS-OVBA 2.4.3.2 specifies and return it as hex digits."""
@@ -143,6 +154,7 @@ def decrypt(hex_text: str, project_id: str = PROJECT_ID) -> bytes:
 
 # --- Module sources --------------------------------------------------------------------
 
+
 def module_text(source: str) -> str:
     """The text a module stream stores for `source`: CRLF line ends, ending in CRLF."""
     text = source.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
@@ -169,8 +181,9 @@ def load_sources(folder: Path = VBA_DIR) -> dict[str, str]:
     for path in sorted(folder.iterdir()):
         if path.suffix.lower() in (".bas", ".cls"):
             sources[path.stem] = path.read_bytes().decode(_CODEC)
-    return dict(sorted(sources.items(), key=lambda kv: (module_kind(kv[1]) != "document",
-                                                         kv[0].lower())))
+    return dict(
+        sorted(sources.items(), key=lambda kv: (module_kind(kv[1]) != "document", kv[0].lower()))
+    )
 
 
 def default_project() -> bytes:
@@ -179,6 +192,7 @@ def default_project() -> bytes:
 
 
 # --- The project -------------------------------------------------------------------------
+
 
 def build_vba_project(modules: dict[str, str]) -> bytes:
     """Return the bytes of a `vbaProject.bin` holding `modules` (name -> source text).
@@ -198,8 +212,10 @@ def build_vba_project(modules: dict[str, str]) -> bytes:
             texts[name] = text.encode(_CODEC)
         except UnicodeEncodeError as exc:
             line = text[: exc.start].count("\n") + 1
-            raise ValueError(f"module {name!r} line {line}: character {text[exc.start]!r} "
-                             f"is not in code page {CODEPAGE}; use plain text") from exc
+            raise ValueError(
+                f"module {name!r} line {line}: character {text[exc.start]!r} "
+                f"is not in code page {CODEPAGE}; use plain text"
+            ) from exc
     if len({n.lower() for n in texts}) != len(texts):
         raise ValueError("module names must differ regardless of case")
     kinds = {name: module_kind(source) for name, source in modules.items()}
@@ -221,9 +237,13 @@ def _project_stream(kinds: dict[str, str]) -> bytes:
     """2.3.1: the PROJECT stream, MBCS text with CRLF line ends."""
     lines = [f'ID="{PROJECT_ID}"']
     for name, kind in kinds.items():
-        lines.append({"document": f"Document={name}/&H00000000",
-                      "class": f"Class={name}",
-                      "standard": f"Module={name}"}[kind])
+        lines.append(
+            {
+                "document": f"Document={name}/&H00000000",
+                "class": f"Class={name}",
+                "standard": f"Module={name}",
+            }[kind]
+        )
     lines += [
         f'Name="{PROJECT_NAME}"',
         'HelpContextID="0"',

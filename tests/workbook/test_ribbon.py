@@ -59,8 +59,9 @@ def _rewrite(path: Path, parts: dict[str, bytes]) -> None:
 
 def _extensibility_targets(path: Path) -> list[str]:
     rels = SafeET.fromstring(_parts(path)["_rels/.rels"])
-    return [r.get("Target") for r in rels.iter(f"{RELS_NS}Relationship")
-            if r.get("Type") == REL_TYPE]
+    return [
+        r.get("Target") for r in rels.iter(f"{RELS_NS}Relationship") if r.get("Type") == REL_TYPE
+    ]
 
 
 def test_ribbon_xml_has_the_pmo_tab_and_four_buttons() -> None:
@@ -70,7 +71,11 @@ def test_ribbon_xml_has_the_pmo_tab_and_four_buttons() -> None:
     assert [t.get("label") for t in tabs] == ["PMO"]
     buttons = tabs[0].findall("ui:group/ui:button", NS)
     assert [b.get("label") for b in buttons] == [
-        "Validate", "Re-optimise", "Explain selected project", "Save scenario"]
+        "Validate",
+        "Re-optimise",
+        "Explain selected project",
+        "Save scenario",
+    ]
     assert all(b.get("imageMso") for b in buttons)
     ids = [e.get("id") for e in root.iter() if e.get("id") is not None]
     assert len(ids) == len(set(ids)), "control ids must be unique"
@@ -78,8 +83,11 @@ def test_ribbon_xml_has_the_pmo_tab_and_four_buttons() -> None:
 
 def test_every_on_action_is_a_ribbon_callback_in_the_vba() -> None:
     code = "\n".join(load_sources().values())
-    actions = [e.get("onAction") for e in SafeET.fromstring(RIBBON_XML.read_bytes()).iter()
-               if e.get("onAction") is not None]
+    actions = [
+        e.get("onAction")
+        for e in SafeET.fromstring(RIBBON_XML.read_bytes()).iter()
+        if e.get("onAction") is not None
+    ]
     assert len(actions) == 4
     for action in actions:
         signature = rf"^Public Sub {re.escape(action)}\(control As IRibbonControl\)\r?$"
@@ -98,7 +106,8 @@ def test_add_ribbon_inserts_part_and_relationship_once(xlsm: Path) -> None:
 
 
 def test_openpyxl_drops_the_relationship_and_ensure_restores_it(
-        xlsm: Path, vba_project: bytes) -> None:
+    xlsm: Path, vba_project: bytes
+) -> None:
     add_ribbon(xlsm)
     openpyxl.load_workbook(xlsm, keep_vba=True).save(xlsm)
     parts = _parts(xlsm)
@@ -110,7 +119,8 @@ def test_openpyxl_drops_the_relationship_and_ensure_restores_it(
     restored = _parts(xlsm)
     assert restored["xl/vbaProject.bin"] == vba_project
     assert {n: d for n, d in restored.items() if n != "_rels/.rels"} == {
-        n: d for n, d in parts.items() if n != "_rels/.rels"}
+        n: d for n, d in parts.items() if n != "_rels/.rels"
+    }
     openpyxl.load_workbook(xlsm, keep_vba=True)  # still a workbook openpyxl reads
 
 
@@ -128,7 +138,8 @@ def test_add_ribbon_takes_over_another_extensibility_relationship(xlsm: Path) ->
     parts["_rels/.rels"] = parts["_rels/.rels"].replace(
         b"</Relationships>",
         f'<Relationship Id="rIdPMORibbon" Type="{REL_TYPE}" '
-        'Target="customUI/customUI.xml"/></Relationships>'.encode())
+        'Target="customUI/customUI.xml"/></Relationships>'.encode(),
+    )
     _rewrite(xlsm, parts)
     add_ribbon(xlsm)
     assert _extensibility_targets(xlsm) == [PART]

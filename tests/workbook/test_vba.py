@@ -31,11 +31,19 @@ from workbook.vbaproject import (
     module_text,
 )
 
-EXPECTED_MODULES = {"ThisWorkbook": "document", "Dictionary": "class",
-                    "PMOButtons": "standard", "xlwings": "standard"}
-BUTTON_MACROS = {"PMO_Validate": "validate", "PMO_Reoptimise": "reoptimise",
-                 "PMO_ExplainSelected": "explain_selected", "PMO_SaveScenario": "save_scenario",
-                 "PMO_Main": "main"}
+EXPECTED_MODULES = {
+    "ThisWorkbook": "document",
+    "Dictionary": "class",
+    "PMOButtons": "standard",
+    "xlwings": "standard",
+}
+BUTTON_MACROS = {
+    "PMO_Validate": "validate",
+    "PMO_Reoptimise": "reoptimise",
+    "PMO_ExplainSelected": "explain_selected",
+    "PMO_SaveScenario": "save_scenario",
+    "PMO_Main": "main",
+}
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +92,16 @@ def _expected_decompression(data: bytes, container: bytes) -> bytes:
 
 # --- compression ---------------------------------------------------------------------
 
+
 def test_compression_matches_the_spec_examples() -> None:
     # MS-OVBA 3.2.1 (no compression possible) and 3.2.2 (normal compression).
     assert compress(b"abcdefghijklmnopqrstuv.") == bytes.fromhex(
-        "01 19 B0 00 61 62 63 64 65 66 67 68 00 69 6A 6B 6C 6D 6E 6F 70 00 71 72 73 74 75 76 2E")
+        "01 19 B0 00 61 62 63 64 65 66 67 68 00 69 6A 6B 6C 6D 6E 6F 70 00 71 72 73 74 75 76 2E"
+    )
     assert compress(b"#aaabcdefaaaaghijaaaaaklaaamnopqaaaaaaaaaaaarstuvwxyzaaa") == bytes.fromhex(
         "01 2F B0 00 23 61 61 61 62 63 64 65 82 66 00 70 61 67 68 69 6A 01 38 08 61 6B 6C 00"
-        " 20 6D 6E 6F 70 06 71 02 70 04 00 72 73 74 75 76 10 77 78 79 7A 00 2C")
+        " 20 6D 6E 6F 70 06 71 02 70 04 00 72 73 74 75 76 10 77 78 79 7A 00 2C"
+    )
 
 
 def test_sources_over_4kb_round_trip_through_oletools(sources: dict[str, str]) -> None:
@@ -106,8 +117,11 @@ def test_sources_over_4kb_round_trip_through_oletools(sources: dict[str, str]) -
 
 @pytest.mark.parametrize("size", [1, 3, 4095, 4096, 4097, 8192, 8193])
 def test_chunk_boundaries_round_trip(size: int) -> None:
-    for data in (b"a" * size, (b"Sub X()\r\nEnd Sub\r\n" * size)[:size],
-                 bytes(range(256)) * (size // 256) + bytes(range(size % 256))):
+    for data in (
+        b"a" * size,
+        (b"Sub X()\r\nEnd Sub\r\n" * size)[:size],
+        bytes(range(256)) * (size // 256) + bytes(range(size % 256)),
+    ):
         container = compress(data)
         assert decompress_stream(container) == _expected_decompression(data, container)
 
@@ -127,8 +141,11 @@ def test_random_bytes_round_trip(data: bytes) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from([b"a", b"b", b"Sub ", b"\r\n", b"End Sub", b"xyz" * 30]),
-                max_size=2_000).map(b"".join))
+@given(
+    st.lists(
+        st.sampled_from([b"a", b"b", b"Sub ", b"\r\n", b"End Sub", b"xyz" * 30]), max_size=2_000
+    ).map(b"".join)
+)
 def test_repetitive_bytes_round_trip_without_raw_chunks(data: bytes) -> None:
     container = compress(data)
     assert decompress_stream(container) == data
@@ -136,6 +153,7 @@ def test_repetitive_bytes_round_trip_without_raw_chunks(data: bytes) -> None:
 
 
 # --- PROJECT stream encryption ------------------------------------------------------
+
 
 def test_decrypt_reads_values_excel_wrote() -> None:
     # From the PROJECT stream of xlwings' Excel-saved quickstart_standalone.xlsm.
@@ -154,6 +172,7 @@ def test_encrypt_round_trips(seed: int) -> None:
 
 
 # --- the project as readers see it --------------------------------------------------
+
 
 def test_sources_are_the_expected_modules(sources: dict[str, str]) -> None:
     assert {name: module_kind(src) for name, src in sources.items()} == EXPECTED_MODULES
@@ -181,7 +200,8 @@ def test_project_parses_strictly(project: bytes) -> None:
     ole = olefile.OleFileIO(io.BytesIO(project), raise_defects=olefile.DEFECT_INCORRECT)
     assert sorted("/".join(e) for e in ole.listdir()) == sorted(
         ["PROJECT", "PROJECTwm", "VBA/_VBA_PROJECT", "VBA/dir"]
-        + [f"VBA/{n}" for n in EXPECTED_MODULES])
+        + [f"VBA/{n}" for n in EXPECTED_MODULES]
+    )
     # Version 0xFFFF and no performance cache: Office recompiles from source.
     assert ole.openstream("VBA/_VBA_PROJECT").read() == bytes.fromhex("CC61FFFF000100")
     vba = VBA_Project(ole, "", "PROJECT", "VBA/dir", relaxed=False)  # raises on any surprise
@@ -216,8 +236,22 @@ def _project_lines(project: bytes) -> list[str]:
 def test_dir_stream_holds_every_record_in_order(project: bytes) -> None:
     ole = olefile.OleFileIO(io.BytesIO(project))
     ids = [r for r, _ in _dir_records(decompress_stream(ole.openstream("VBA/dir").read()))]
-    information = [0x01, 0x02, 0x14, 0x03, 0x04, 0x05, 0x40, 0x06, 0x3D, 0x07, 0x08, 0x09,
-                   0x0C, 0x3C]
+    information = [
+        0x01,
+        0x02,
+        0x14,
+        0x03,
+        0x04,
+        0x05,
+        0x40,
+        0x06,
+        0x3D,
+        0x07,
+        0x08,
+        0x09,
+        0x0C,
+        0x3C,
+    ]
     references = [0x16, 0x3E, 0x0D] * 2
     module = [0x19, 0x47, 0x1A, 0x32, 0x1C, 0x48, 0x31, 0x1E, 0x2C]
     modules = []
@@ -230,8 +264,12 @@ def test_project_stream_lists_modules_and_unprotected_state(project: bytes) -> N
     lines = _project_lines(project)
     project_id = lines[0].removeprefix("ID=").strip('"')
     assert re.fullmatch(r"\{[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}\}", project_id)
-    assert lines[1:5] == ["Document=ThisWorkbook/&H00000000", "Class=Dictionary",
-                          "Module=PMOButtons", "Module=xlwings"]
+    assert lines[1:5] == [
+        "Document=ThisWorkbook/&H00000000",
+        "Class=Dictionary",
+        "Module=PMOButtons",
+        "Module=xlwings",
+    ]
     values = dict(line.split("=", 1) for line in lines if line.startswith(("CMG", "DPB", "GC")))
     assert decrypt(values["CMG"].strip('"'), project_id) == bytes(4)  # nothing protected
     assert decrypt(values["DPB"].strip('"'), project_id) == b"\x00"  # no password
@@ -253,19 +291,23 @@ def test_xlsm_keeps_the_project_bytes(xlsm: Path, project: bytes) -> None:
         assert b'codeName="ThisWorkbook"' in zf.read("xl/workbook.xml")
 
 
-@pytest.mark.parametrize(("modules", "message"), [
-    ({}, "at least one module"),
-    ({"Foo": 'Attribute VB_Name = "Bar"\r\n'}, 'must start with Attribute VB_Name = "Foo"'),
-    ({"Foo": "Sub X()\r\nEnd Sub\r\n"}, 'must start with Attribute VB_Name = "Foo"'),
-    ({"Foo": 'Attribute VB_Name = "Foo"\r\n\' \u2713 done\r\n'}, "line 2"),
-    ({"Foo": 'Attribute VB_Name = "Foo"\n', "FOO": 'Attribute VB_Name = "FOO"\n'}, "case"),
-])
+@pytest.mark.parametrize(
+    ("modules", "message"),
+    [
+        ({}, "at least one module"),
+        ({"Foo": 'Attribute VB_Name = "Bar"\r\n'}, 'must start with Attribute VB_Name = "Foo"'),
+        ({"Foo": "Sub X()\r\nEnd Sub\r\n"}, 'must start with Attribute VB_Name = "Foo"'),
+        ({"Foo": 'Attribute VB_Name = "Foo"\r\n\' \u2713 done\r\n'}, "line 2"),
+        ({"Foo": 'Attribute VB_Name = "Foo"\n', "FOO": 'Attribute VB_Name = "FOO"\n'}, "case"),
+    ],
+)
 def test_bad_sources_are_refused_with_a_reason(modules: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         build_vba_project(modules)
 
 
 # --- the VBA sources -----------------------------------------------------------------
+
 
 def test_button_macros_call_python_entry_points(sources: dict[str, str]) -> None:
     code = module_text(sources["PMOButtons"])
@@ -278,18 +320,22 @@ def test_button_macros_call_python_entry_points(sources: dict[str, str]) -> None
 def test_vendored_xlwings_module_is_the_installed_one(sources: dict[str, str]) -> None:
     import xlwings
 
-    vendored = re.search(r"^Public Const XLWINGS_VERSION As String = \"(.+)\"",
-                         sources["xlwings"], re.M)
+    vendored = re.search(
+        r"^Public Const XLWINGS_VERSION As String = \"(.+)\"", sources["xlwings"], re.M
+    )
     assert vendored
     if vendored.group(1) != xlwings.__version__:
-        pytest.skip(f"installed xlwings {xlwings.__version__} differs from the vendored "
-                    f"module {vendored.group(1)}: refresh workbook/vba/xlwings.bas")
+        pytest.skip(
+            f"installed xlwings {xlwings.__version__} differs from the vendored "
+            f"module {vendored.group(1)}: refresh workbook/vba/xlwings.bas"
+        )
     shipped = (Path(xlwings.__file__).parent / "xlwings.bas").read_bytes().decode("cp1252")
     assert module_text(shipped) == module_text(sources["xlwings"])
     assert "BSD 3-clause" in sources["xlwings"][:400]
 
 
 # --- the compound file writer --------------------------------------------------------
+
 
 def _check_red_black(ole: olefile.OleFileIO, sid: int) -> int:
     """Black height of the sibling tree rooted at `sid`; asserts the red-black rules."""
@@ -339,7 +385,7 @@ def test_compound_file_rejects_long_names() -> None:
 
 # --- LibreOffice loads the workbook and sees the modules ------------------------------
 
-_LO_SCRIPT = r'''
+_LO_SCRIPT = r"""
 import json, os, subprocess, sys, time, uuid
 import uno
 from com.sun.star.beans import PropertyValue
@@ -392,12 +438,13 @@ finally:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
-'''
+"""
 
 
 @pytest.fixture(scope="module")
-def libreoffice_view(libreoffice, xlsm: Path,
-                     tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+def libreoffice_view(
+    libreoffice, xlsm: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict, Path]:
     """Module names, types and text as LibreOffice sees them, and its re-saved copy.
 
     The `libreoffice` fixture (tests/conftest.py) skips without LibreOffice, or fails
@@ -407,38 +454,57 @@ def libreoffice_view(libreoffice, xlsm: Path,
     script = work / "lo_modules.py"
     script.write_text(_LO_SCRIPT)
     copy = work / "resaved.xlsm"
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
     run = subprocess.run(
-        [str(libreoffice.python), str(script), str(libreoffice.soffice), str(xlsm), str(copy),
-         str(work / "profile")],
-        capture_output=True, text=True, timeout=240, check=False, env=env)
+        [
+            str(libreoffice.python),
+            str(script),
+            str(libreoffice.soffice),
+            str(xlsm),
+            str(copy),
+            str(work / "profile"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        env=env,
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout.strip().splitlines()[-1]), copy
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_sees_the_modules(libreoffice_view: tuple[dict, Path],
-                                      sources: dict[str, str]) -> None:
+def test_libreoffice_sees_the_modules(
+    libreoffice_view: tuple[dict, Path], sources: dict[str, str]
+) -> None:
     libraries, _ = libreoffice_view
     modules = libraries["VBAProject"]
     # com.sun.star.script.ModuleType: 1 normal, 2 class, 4 document
     lo_type = {"standard": 1, "class": 2, "document": 4}
     assert {n: t for n, (t, _) in modules.items()} == {
-        n: lo_type[k] for n, k in EXPECTED_MODULES.items()}
+        n: lo_type[k] for n, k in EXPECTED_MODULES.items()
+    }
     # LibreOffice replaces the Attribute lines with its own two header lines.
     for name in ("PMOButtons", "xlwings"):
         lo_lines = modules[name][1].replace("\r\n", "\n").split("\n")
         assert lo_lines[:2] == ["Rem Attribute VBA_ModuleType=VBAModule", "Option VBASupport 1"]
-        ours = [line for line in module_text(sources[name]).split("\r\n")
-                if not line.startswith("Attribute ")]
+        ours = [
+            line
+            for line in module_text(sources[name]).split("\r\n")
+            if not line.startswith("Attribute ")
+        ]
         assert [line.rstrip() for line in lo_lines[2:] if line.strip()] == [
-            line.rstrip() for line in ours if line.strip()]
+            line.rstrip() for line in ours if line.strip()
+        ]
 
 
 @pytest.mark.libreoffice
-def test_libreoffice_writes_the_same_dir_records(libreoffice_view: tuple[dict, Path],
-                                                 project: bytes) -> None:
+def test_libreoffice_writes_the_same_dir_records(
+    libreoffice_view: tuple[dict, Path], project: bytes
+) -> None:
     """An independent writer (LibreOffice re-saving the workbook) emits the same records."""
     _, copy = libreoffice_view
     with zipfile.ZipFile(copy) as zf:
