@@ -20,6 +20,7 @@ from engine.checker import check_plan
 from engine.cpsat_model import ModelOptions
 from engine.greedy import greedy
 from engine.optimiser import solve
+from engine.result import ProjectOutcome, Result, SolveStatus
 
 CONFIGS = {
     "default": ModelOptions(),
@@ -31,8 +32,8 @@ CONFIGS = {
 }
 
 
-def run(size: int, seed: int, limit: float, config: str, workers: int) -> dict:
-    """One benchmark run; raises if either plan breaks a rule."""
+def run(size: int, seed: int, limit: float, config: str, workers: int, mip: bool = False) -> dict:
+    """One benchmark run; raises if any plan breaks a rule."""
     portfolio = generate_portfolio(size, seed=seed)
     began = time.perf_counter()
     baseline = greedy(portfolio)
@@ -42,7 +43,17 @@ def run(size: int, seed: int, limit: float, config: str, workers: int) -> dict:
         broken = check_plan(portfolio, plan)
         if broken:
             raise AssertionError(f"{name} plan breaks rules at size {size} seed {seed}: {broken}")
+    row_mip = {}
+    if mip:
+        from bench.mip import solve_mip  # highspy is a benchmark-only dependency
+
+        found = solve_mip(portfolio, time_limit=limit, threads=workers, seed=seed)
+        if found.plan:
+            _check_starts(portfolio, found.plan, "HiGHS", size, seed)
+        row_mip = {"mip_value": found.value, "mip_bound": found.bound,
+                   "mip_status": found.status.value, "mip_time": found.wall_time}
     return {
+        **row_mip,
         "size": size, "seed": seed, "limit": limit, "config": config, "workers": workers,
         "status": result.status.value, "greedy": baseline.objective,
         "greedy_time": greedy_time, "value": result.objective, "bound": result.bound,
@@ -51,12 +62,23 @@ def run(size: int, seed: int, limit: float, config: str, workers: int) -> dict:
     }
 
 
+def _check_starts(portfolio, plan: dict[str, int], name: str, size: int, seed: int) -> None:
+    outcomes = tuple(
+        ProjectOutcome(p.id, p.id in plan, plan.get(p.id),
+                       None if p.id not in plan else plan[p.id] + p.duration)
+        for p in portfolio.projects
+    )
+    broken = check_plan(portfolio, Result(SolveStatus.FEASIBLE, projects=outcomes))
+    if broken:
+        raise AssertionError(f"{name} plan breaks rules at size {size} seed {seed}: {broken}")
+
+
 def summarise(rows: list[dict]) -> str:
     """Markdown table: medians over seeds per size, limit and config."""
     lines = [
         "| projects | limit (s) | config | greedy value | engine value | vs greedy | bound | gap "
-        "| proven | time (s) |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| proven | time (s) | HiGHS value | HiGHS bound | engine >= HiGHS |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     keys = sorted({(r["size"], r["limit"], r["config"]) for r in rows})
     for size, limit, config in keys:
@@ -64,10 +86,17 @@ def summarise(rows: list[dict]) -> str:
         med = lambda k: statistics.median(r[k] for r in group)  # noqa: E731
         lift = statistics.median(r["value"] / r["greedy"] - 1 for r in group)
         proven = sum(r["status"] == "optimal" for r in group)
+        with_mip = [r for r in group if r.get("mip_value") is not None]
+        mip = (
+            f"{statistics.median(r['mip_value'] for r in with_mip):.1f} | "
+            f"{statistics.median(r['mip_bound'] for r in with_mip):.1f} | "
+            f"{sum(r['value'] >= r['mip_value'] - 1e-6 for r in with_mip)}/{len(with_mip)}"
+            if with_mip else "- | - | -"
+        )
         lines.append(
             f"| {size} | {limit:g} | {config} | {med('greedy'):.1f} | {med('value'):.1f} | "
             f"{lift:+.1%} | {med('bound'):.1f} | {med('gap'):.2%} | {proven}/{len(group)} | "
-            f"{med('time'):.1f} |"
+            f"{med('time'):.1f} | {mip} |"
         )
     return "\n".join(lines)
 
@@ -80,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limits", type=float, nargs="+", default=[10, 60])
     parser.add_argument("--configs", nargs="+", default=["default"], choices=sorted(CONFIGS))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--mip", action="store_true", help="also run HiGHS on the same model")
     parser.add_argument("--out", type=Path, default=Path("bench/results/engine.jsonl"))
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
             for limit in args.limits:
                 for config in args.configs:
                     for seed in args.seeds:
-                        row = run(size, seed, limit, config, args.workers)
+                        row = run(size, seed, limit, config, args.workers, args.mip)
                         rows.append(row)
                         sink.write(json.dumps(row) + "\n")
                         sink.flush()

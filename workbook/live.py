@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -28,7 +27,7 @@ from openpyxl.worksheet.table import Table
 from engine.errors import FileError
 from workbook import schema
 from workbook.outputs import CellValue, Grid
-from workbook.reader import ReadResult, _Reader
+from workbook.reader import ReadResult, read_loaded
 from workbook.writer import HEADER_ROW
 
 MAX_CELLS = 2_000_000  # as workbook.safety: what one sheet may hand over before it is refused
@@ -155,11 +154,7 @@ def to_openpyxl(snap: Snapshot) -> openpyxl.Workbook:
 
 def read_snapshot(snap: Snapshot) -> ReadResult:
     """The portfolio and its problems, read from a snapshot by the file reader's rules."""
-    # TODO(workbook.reader): use a public entry point for an already-loaded workbook once
-    # the reader offers one; `_Reader` is its internal class.
-    result = _Reader(Path(snap.book_name), to_openpyxl(snap)).read()
-    result.path = None
-    return result
+    return read_loaded(to_openpyxl(snap), snap.book_name)
 
 
 def read_book(book) -> tuple[Snapshot, ReadResult]:

@@ -130,11 +130,20 @@ def read_workbook(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS)
     path = Path(path)
     check_workbook_file(path, limits)
     stamp = FileStamp.of(path)
-    book = _load(path, data_only=False)
-    reader = _Reader(path, book)
-    result = reader.read()
+    result = read_loaded(_load(path, data_only=False), path)
     result.stamp = stamp
     result.path = path
+    return result
+
+
+def read_loaded(book, name: str | os.PathLike[str]) -> ReadResult:
+    """Read an openpyxl workbook already in memory (e.g. a copy of a live Excel book).
+
+    `name` is the workbook's file name (or path, when the file exists, so cached formula
+    results can be read from it). Input problems never raise.
+    """
+    result = _Reader(Path(name), book).read()
+    result.path = None
     return result
 
 

@@ -425,7 +425,7 @@ MACROS = (
     ("PMO_Reoptimise", "Re-optimise", "Select and schedule projects; write the output sheets."),
     ("PMO_ExplainSelected", "Explain selected project",
      "Why the project in the selected row is in or out of the plan."),
-    ("PMO_SaveScenario", "Save scenario", "Save a copy of this workbook as a named scenario."),
+    ("PMO_SaveScenario", "Save scenario", "Copy the current plan into a new sheet 'Scenario n'."),
 )
 
 # Workbook-level defined names (validation lists and key settings for UDFs).

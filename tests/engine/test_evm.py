@@ -29,26 +29,43 @@ def test_undefined_ratios_are_none():
     assert spent_nothing_earned.eac is None and spent_nothing_earned.vac is None
 
 
-@pytest.mark.parametrize("args, word", [
-    ((-1, 0, 0, 0), "PV"),
-    ((0, "lots", 0, 0), "EV"),
-    ((0, 0, float("nan"), 0), "AC"),
-])
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        ((-1, 0, 0, 0), "PV"),
+        ((0, "lots", 0, 0), "EV"),
+        ((0, 0, float("nan"), 0), "AC"),
+    ],
+)
 def test_bad_amounts_name_the_argument(args, word):
     with pytest.raises(InputError, match=word):
         earned_value(*args)
 
 
-@pytest.mark.parametrize("value, expected", [
-    (0.80, Rag.RED), (0.90, Rag.AMBER), (0.93, Rag.AMBER), (0.95, Rag.GREEN), (1.2, Rag.GREEN),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (0.80, Rag.RED),
+        (0.90, Rag.AMBER),
+        (0.93, Rag.AMBER),
+        (0.95, Rag.GREEN),
+        (1.2, Rag.GREEN),
+    ],
+)
 def test_rag_lower_is_worse_when_amber_above_red(value, expected):
     assert rag(value, amber=0.95, red=0.90) is expected
 
 
-@pytest.mark.parametrize("value, expected", [
-    (0.0, Rag.GREEN), (0.05, Rag.GREEN), (0.07, Rag.AMBER), (0.10, Rag.AMBER), (0.2, Rag.RED),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (0.0, Rag.GREEN),
+        (0.05, Rag.GREEN),
+        (0.07, Rag.AMBER),
+        (0.10, Rag.AMBER),
+        (0.2, Rag.RED),
+    ],
+)
 def test_rag_higher_is_worse_when_amber_below_red(value, expected):
     assert rag(value, amber=0.05, red=0.10) is expected
 

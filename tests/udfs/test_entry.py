@@ -1,0 +1,352 @@
+"""The buttons' entry points against a real xlwings Book (xlwings' remote engine, no Excel).
+
+One write-back, two transports: the cells the entry points write through xlwings must be the
+cells the file writer writes for the same grids, sheet by sheet, value by value.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+
+import openpyxl
+import pytest
+from openpyxl.utils.cell import range_boundaries
+
+import udfs.entry as entry
+from engine.result import SolveStatus
+from tests.udfs.remote import (
+    SAMPLE,
+    open_book,
+    payload_from_file,
+    replay,
+    sheet_cells,
+    table_ref,
+    use_remote_engine,
+)
+from workbook import live, schema
+from workbook.outputs import result_grids, settings_text
+from workbook.reader import read_workbook
+from workbook.writer import write_grids
+
+RUN_AT = datetime(2027, 1, 15, 9, 30)
+TIME_LIMIT = 3.0  # any plan will do: both transports write the same result
+
+
+@pytest.fixture(scope="module")
+def run():
+    """Re-optimise the sample workbook once through the remote engine."""
+    with pytest.MonkeyPatch.context() as patch:
+        use_remote_engine(patch)
+        payload = payload_from_file(SAMPLE)
+        book = open_book(payload)
+        report = entry.reoptimise(book, time_limit=TIME_LIMIT, run_at=RUN_AT)
+        actions = book.json()["actions"]
+        after, formats = replay(payload, actions)
+    return payload, report, after, formats, actions
+
+
+@pytest.fixture(autouse=True)
+def remote(monkeypatch):
+    use_remote_engine(monkeypatch)
+
+
+def _file_cells(path, sheet):
+    ws = openpyxl.load_workbook(path)[sheet]
+    cells = {key: c.value for key, c in ws._cells.items() if c.value is not None}
+    formats = {key: c.number_format for key, c in ws._cells.items() if c.value is not None}
+    tables = {t.displayName: t.ref for t in ws.tables.values()}
+    return cells, formats, tables
+
+
+def test_live_reader_reads_what_the_file_reader_reads(monkeypatch):
+    book = open_book(payload_from_file(SAMPLE))
+    _, live_read = live.read_book(book)
+    file_read = read_workbook(SAMPLE)
+    assert live_read.portfolio == file_read.portfolio
+    assert live_read.details == file_read.details
+    assert [str(m) for m in live_read.messages()] == [str(m) for m in file_read.messages()]
+
+
+def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
+    _, report, after, live_formats, _ = run
+    assert report.ok and report.result.status.has_plan
+    # The grids are what the headless command builds for this portfolio and result.
+    read = read_workbook(SAMPLE)
+    expected = result_grids(read.portfolio, report.result, read.messages(), read.details,
+                            run_at=RUN_AT, settings=settings_text(read.portfolio, report.result))
+    # the Run log differs only by the time-limit override in its settings text and checksum
+    assert [g.sheet for g in report.grids] == [g.sheet for g in expected]
+    for ours, theirs in zip(report.grids, expected, strict=True):
+        if ours.sheet != schema.RUN_LOG.name:
+            assert ours == theirs, ours.sheet
+    # The file writer puts the same grids into a copy of the workbook.
+    copy = tmp_path / SAMPLE.name
+    shutil.copy2(SAMPLE, copy)
+    write_grids(copy, report.grids, backup=False)
+    for spec in schema.OUTPUT_SHEETS:
+        file_cells, file_formats, file_tables = _file_cells(copy, spec.name)
+        live_cells = sheet_cells(after, spec.name)
+        assert live_cells.keys() == file_cells.keys(), spec.name
+        for key, value in live_cells.items():
+            theirs, where = file_cells[key], (spec.name, key)
+            numbers = (int, float)
+            if type(value) in numbers and type(theirs) in numbers:
+                # Excel has one number type (2200000.0 reads back as 2200000), and openpyxl
+                # stores floats with 16 significant digits: the last bit may differ
+                assert value == pytest.approx(theirs, rel=1e-14), where
+            else:
+                assert (value, type(value)) == (theirs, type(theirs)), where
+        for key, number_format in live_formats[spec.name].items():
+            if key in file_cells:
+                assert file_formats[key] == number_format, (spec.name, key)
+        if spec.table:
+            assert table_ref(after, spec.name, spec.table) == file_tables[spec.table]
+
+
+def test_reoptimise_fills_and_resizes_the_tables(run):
+    payload, report, after, formats, _ = run
+    portfolio_rows = len(report.grids[0].rows)
+    assert table_ref(payload, "Portfolio", "tblPortfolio") == "A3:K4"
+    assert table_ref(after, "Portfolio", "tblPortfolio") == f"A3:K{3 + portfolio_rows}"
+    cells = sheet_cells(after, "Portfolio")
+    assert cells[(3, 1)] == "Rank" and cells[(3, 11)] == "Reason"
+    decisions = {cells.get((r, 5)) for r in range(4, 4 + portfolio_rows)}
+    assert decisions <= {"Selected", "Deferred", "Not in play"} and "Selected" in decisions
+    assert {v for k, v in formats["Portfolio"].items() if k[1] == 9} == {schema.FMT_MONEY}
+    log = sheet_cells(after, "Run log")
+    assert log[(4, 1)] == "2027-01-15 09:30:00"
+    assert log[(4, 2)] == report.result.status.value
+    assert table_ref(after, "Run log", "tblRunLog") == "A3:J4"
+
+
+def test_month_text_stays_text_in_excel(run):
+    *_, actions = run
+    sent = [v for a in actions if a["func"] == "setValues" for row in a["values"] for v in row]
+    assert "'2027-01" in sent  # a month header: without the apostrophe Excel makes it a date
+    assert "2027-01" not in sent
+
+
+def test_a_second_run_appends_to_the_run_log(run):
+    _, _, after, _, _ = run
+    book = open_book(after)
+    report = entry.reoptimise(book, time_limit=1.0, run_at=datetime(2027, 2, 1))
+    again, _ = replay(after, book.json()["actions"])
+    log = sheet_cells(again, "Run log")
+    assert log[(4, 1)] == "2027-01-15 09:30:00"
+    assert log[(5, 1)] == "2027-02-01 00:00:00"
+    assert table_ref(again, "Run log", "tblRunLog") == "A3:J5"
+    assert report.ok
+
+
+def test_main_is_reoptimise():
+    payload = payload_from_file(SAMPLE)
+    settings = next(s for s in payload["sheets"] if s["name"] == "Settings")
+    row = next(r for r in settings["values"] if r[0] == "Time limit (s)")
+    row[1] = 1  # main() takes its time limit from the Settings sheet, like the button
+    book = open_book(payload)
+    report = entry.main(book)
+    assert report.result is not None and report.result.status in (SolveStatus.OPTIMAL,
+                                                                   SolveStatus.FEASIBLE)
+
+
+def _sample_with(tmp_path, sheet, cell, value):
+    book = openpyxl.load_workbook(SAMPLE, keep_vba=True)
+    book[sheet][cell] = value
+    path = tmp_path / "changed.xlsm"
+    book.save(path)
+    return path
+
+
+def test_validate_lists_the_file_readers_problems_with_their_cells(tmp_path):
+    path = _sample_with(tmp_path, "Intake", "I5", "3.5 mo")
+    payload = payload_from_file(path)
+    book = open_book(payload)
+    report = entry.validate(book)
+    assert not report.ok
+    expected = [[str(m.severity), m.sheet, m.cell, m.message]
+                for m in read_workbook(path).messages()]
+    assert report.grids[0].rows == expected
+    assert ["Error", "Intake", "I5"] in [row[:3] for row in expected]
+    after, _ = replay(payload, book.json()["actions"])
+    messages = sheet_cells(after, "Messages")
+    assert messages[(4, 2)] == "Intake" and messages[(4, 3)] == "I5"
+    assert "whole number" in messages[(4, 4)]
+    # nothing but Messages was touched
+    touched = {a["sheet_position"] for a in book.json()["actions"]}
+    assert touched == {_index(payload, "Messages")}
+
+
+def test_reoptimise_with_input_errors_writes_only_messages(tmp_path):
+    path = _sample_with(tmp_path, "Settings", "B4", "next spring")
+    payload = payload_from_file(path)
+    book = open_book(payload)
+    report = entry.reoptimise(book, time_limit=1.0)
+    assert not report.ok and report.result is None
+    assert {a["sheet_position"] for a in book.json()["actions"]} == {_index(payload, "Messages")}
+    after, _ = replay(payload, book.json()["actions"])
+    assert sheet_cells(after, "Messages")[(4, 3)] == "B4"
+
+
+def test_a_failure_writes_only_the_messages_sheet(monkeypatch):
+    # Intake and Demand are over this limit, Messages is not: reading fails before planning.
+    monkeypatch.setattr(live, "MAX_CELLS", 500)
+    payload = payload_from_file(SAMPLE)
+    book = open_book(payload)
+    report = entry.reoptimise(book, time_limit=1.0)
+    assert not report.ok
+    assert "Re-optimise stopped" in report.summary and "Intake" in report.summary
+    actions = book.json()["actions"]
+    assert {a["sheet_position"] for a in actions} == {_index(payload, "Messages")}
+    after, _ = replay(payload, actions)
+    assert "rows and columns" in sheet_cells(after, "Messages")[(4, 4)]
+
+
+def test_an_unexpected_error_is_noted_on_messages_and_raised(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(entry, "result_grids", broken)
+    payload = payload_from_file(SAMPLE)
+    book = open_book(payload)
+    with pytest.raises(ZeroDivisionError):
+        entry.reoptimise(book, time_limit=1.0)
+    actions = book.json()["actions"]
+    assert {a["sheet_position"] for a in actions} == {_index(payload, "Messages")}
+    after, _ = replay(payload, actions)
+    assert "unexpected error (ZeroDivisionError: boom)" in sheet_cells(after, "Messages")[(4, 4)]
+
+
+def _index(payload, name):
+    return [s["name"] for s in payload["sheets"]].index(name)
+
+
+def _row_of(payload, sheet, project_id):
+    cells = sheet_cells(payload, sheet)
+    return next(r for (r, c), v in cells.items() if v == project_id and c <= 2)
+
+
+def test_explain_selected_on_the_portfolio_sheet(run):
+    _, report, after, _, _ = run
+    deferred = next(o for o in report.result.projects if not o.selected and o.reason)
+    row = _row_of(after, "Portfolio", deferred.project_id)
+    after["book"]["active_sheet_index"] = _index(after, "Portfolio")
+    after["book"]["selection"] = f"K{row}"
+    book = open_book(after)
+    explained = entry.explain_selected(book)
+    assert explained.ok
+    assert explained.summary.startswith(f"{deferred.project_id} ")
+    assert "deferred in the last run" in explained.summary
+    rows = explained.grids[0].rows
+    assert all(r[1] == "Portfolio" and r[2] == f"B{row}" for r in rows)
+    assert any(r[3].startswith("Inputs: status") for r in rows)
+    assert any(r[3].startswith("Why, with the inputs as they are now:") for r in rows)
+    alert = next(a for a in book.json()["actions"] if a["func"] == "alert")
+    assert deferred.project_id in alert["args"][0]
+
+
+def test_explain_selected_on_intake_for_a_selected_project(run):
+    _, report, after, _, _ = run
+    chosen = report.result.selected[0]
+    row = _row_of(after, "Intake", chosen.project_id)
+    after["book"]["active_sheet_index"] = _index(after, "Intake")
+    after["book"]["selection"] = f"C{row}"
+    explained = entry.explain_selected(open_book(after))
+    assert "selected in the last run" in explained.summary
+    assert chosen.project_id in explained.summary
+
+
+def test_explain_without_a_project_row_says_what_to_select():
+    payload = payload_from_file(SAMPLE, active="Start", selection="B2")
+    explained = entry.explain_selected(open_book(payload))
+    assert explained.summary.startswith("Select a cell in a project's row")
+
+
+def test_save_scenario_copies_the_portfolio_into_a_new_sheet(run):
+    _, _, after, _, _ = run
+    book = open_book(after)
+    saved = entry.save_scenario(book)
+    assert saved.ok and '"Scenario 1"' in saved.summary
+    scenario, formats = replay(after, book.json()["actions"])
+    names = [s["name"] for s in scenario["sheets"]]
+    assert names[-1] == "Scenario 1"
+    assert scenario["book"]["active_sheet_index"] == len(names) - 1
+    portfolio = sheet_cells(after, "Portfolio")
+    copied = sheet_cells(scenario, "Scenario 1")
+    header = 3  # tblPortfolio's header row
+    width = len(schema.PORTFOLIO.columns)
+    for (r, c), value in portfolio.items():
+        if r >= header and c <= width:
+            assert copied[(r - header + entry.SCENARIO_HEADER_ROW, c)] == value
+    assert copied[(1, 1)] == "Scenario 1"
+    assert "Run of 2027-01-15 09:30:00" in copied[(2, 1)]
+    assert set(formats["Scenario 1"].values()) == {schema.FMT_MONEY, schema.FMT_SCORE}
+    # a second save numbers on
+    again = open_book(scenario)
+    assert '"Scenario 2"' in entry.save_scenario(again).summary
+
+
+def test_save_scenario_before_any_run_writes_nothing():
+    payload = payload_from_file(SAMPLE)
+    book = open_book(payload)
+    saved = entry.save_scenario(book)
+    assert not saved.ok and "Re-optimise first" in saved.summary
+    assert [a["func"] for a in book.json()["actions"]] == ["alert"]
+
+
+def test_next_scenario_name():
+    assert entry.next_scenario_name(["Start", "Portfolio"]) == "Scenario 1"
+    assert entry.next_scenario_name(["Scenario 1", "Scenario 7", "Scenario x"]) == "Scenario 8"
+
+
+def test_entry_points_need_no_caller_at_import():
+    # Book.caller() only inside the functions: importing works without Excel.
+    import importlib
+
+    module = importlib.reload(entry)
+    for name in ("validate", "reoptimise", "explain_selected", "save_scenario", "main"):
+        assert callable(getattr(module, name))
+
+
+def test_vba_macros_call_these_entry_points():
+    source = (SAMPLE.parent / "vba" / "PMOButtons.bas").read_text(encoding="cp1252")
+    for name in ("validate", "reoptimise", "explain_selected", "save_scenario", "main"):
+        assert f'RunPython "import udfs.entry as e; e.{name}()"' in source
+        assert callable(getattr(entry, name))
+
+
+def test_plan_clears_old_rows_before_a_shorter_write():
+    data = live.SheetData("Messages", {(3, 1): "Severity", (3, 4): "Message",
+                                       **{(r, 4): f"old {r}" for r in range(4, 30)}},
+                          {"tblMessages": "A3:D29"})
+    snap = live.Snapshot("B.xlsm", {"Messages": data})
+    from workbook.outputs import messages_grid
+
+    edit = live.plan_writes(snap, [messages_grid([])])[0]
+    assert edit.clear == (3, 1, 29, 4)
+    assert edit.table == ("tblMessages", "A3:D4")
+    assert range_boundaries(edit.table[1])[3] == 4
+
+
+@pytest.mark.parametrize("text, sent", [
+    ("Selected", "Selected"),
+    ("2027-03", "'2027-03"),
+    ("=SUM(A1)", "'=SUM(A1)"),
+    ("-5", "'-5"),
+    ("TRUE", "'TRUE"),
+    ("Mar 2027 rollout", "'Mar 2027 rollout"),
+    ("Marketing site", "Marketing site"),
+    ("", None),
+])
+def test_excel_text_keeps_text_as_text(text, sent):
+    assert live.excel_text(text) == sent
+
+
+def test_only_udfs_imports_xlwings():
+    import subprocess
+    import sys
+
+    code = ("import sys, workbook.live, workbook.outputs, workbook.reader;"
+            "sys.exit(1 if 'xlwings' in sys.modules else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -1,0 +1,311 @@
+"""The worksheet functions, called as Excel calls them: with cells, rows and 2-D ranges."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import io
+import sys
+import types
+from datetime import datetime
+
+import pytest
+import xlwings as xw
+
+from engine.scoring import ahp, score_rows
+from udfs import functions as f
+
+CAPACITY = [
+    ["Role", "2027-01", "2027-02", "2027-03", "2027-04"],
+    ["Developer", 2, 2, 1.5, 2],
+    ["Tester", 1, 1, 1, None],
+]
+
+
+def is_error(value) -> bool:
+    return isinstance(value, str) and value.startswith("#PMO! ")
+
+
+# --- what Excel sees of each function ------------------------------------------------------
+
+@pytest.mark.parametrize("function", f.FUNCTIONS, ids=lambda fn: fn.__name__)
+def test_wizard_text_and_signature(function):
+    assert function.__name__.startswith("PMO_")
+    doc = function.__doc__
+    assert 40 < len(doc) <= 255, "Excel's function wizard shows at most 255 characters"
+    assert "\n" not in doc
+    params = inspect.signature(function).parameters.values()
+    # xlwings refuses keyword-only arguments and *args with defaults
+    assert all(p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for p in params)
+
+
+# --- PMO_SCORE -----------------------------------------------------------------------------
+
+def test_score_matches_the_engine():
+    scores = [[8, 2, 5], [5, 5, 5], [10, 0, 1]]
+    weights = [30, 20, 50]
+    directions = ["Higher is better", "Lower is better", "Higher is better"]
+    got = f.PMO_SCORE(scores, [weights], directions, 0, 10)  # a row range, one scale for all
+    assert [row[0] for row in got] == pytest.approx(score_rows(scores, weights, directions))
+    assert got[0][0] == pytest.approx((30 * 8 + 20 * 8 + 50 * 5) / 100)
+
+
+def test_score_takes_columns_and_blank_rows():
+    got = f.PMO_SCORE([[4, 6], [None, None], [10, 10]], [[1], [1]])  # weights as a column
+    assert got == [[5.0], [""], [10.0]]
+
+
+def test_score_blank_cell_counts_as_the_worst_of_its_scale():
+    got = f.PMO_SCORE([[None, 10]], [1, 1], ["higher", "lower"], [1, 1], [5, 10])
+    # higher is better: worst 1; lower is better: 10 is its worst -> oriented 1
+    assert got == [[1.0]]
+
+
+@pytest.mark.parametrize("args, words", [
+    (([[1, 2, 3]], [1, 1]), "weights and scores differ in length"),
+    (([[1, "high"]], [1, 1]), 'scores row 1 column 2 must be a number; found "high"'),
+    (([[1, 2]], [1, -1]), "weights must be 0 or more"),
+    (([[1, 2]], [1, 1], ["up", "sideways"]), "direction must be"),
+    (([[1, 2]], [1, 1], None, [0, 0, 0]), "mins has 3 values for 2 weights"),
+    (([[1, 2]], [1, 1], None, 5, 5), "min 5 must be below max 5"),
+    (([[1, 2]], [[1, 2], [3, 4]]), "weights must be one row or one column"),
+    (([[1]], []), "weights is empty"),
+])
+def test_score_bad_arguments_give_readable_text(args, words):
+    got = f.PMO_SCORE(*args)
+    assert is_error(got) and words in got, got
+
+
+# --- AHP -------------------------------------------------------------------------------------
+
+SAATY = [[1, 3, 5], [1 / 3, 1, 3], [1 / 5, 1 / 3, 1]]
+
+
+def test_ahp_weights_spill_a_column_matching_the_engine():
+    got = f.PMO_AHP_WEIGHTS(SAATY)
+    assert len(got) == 3 and all(len(row) == 1 for row in got)
+    assert [row[0] for row in got] == pytest.approx(ahp(SAATY).weights)
+    assert sum(row[0] for row in got) == pytest.approx(1)
+    assert f.PMO_AHP_CR(SAATY) == pytest.approx(ahp(SAATY).consistency_ratio)
+
+
+def test_ahp_upper_triangle_and_fraction_text_are_enough():
+    upper = [[1, 3, "5"], [None, None, "3/1"], [None, None, None]]
+    flat = [row[0] for row in f.PMO_AHP_WEIGHTS(upper)]
+    assert flat == pytest.approx([row[0] for row in f.PMO_AHP_WEIGHTS(SAATY)])
+    assert f.PMO_AHP_CR([[1, "1/3"], [None, 1]]) == pytest.approx(0)
+
+
+def test_inconsistent_matrix_has_a_high_ratio():
+    assert f.PMO_AHP_CR([[1, 9, 1 / 9], [None, 1, 9], [None, None, 1]]) > 0.1
+
+
+@pytest.mark.parametrize("matrix, words", [
+    ([[1, 2, 3], [0.5, 1, 2]], "must be square"),
+    ([[1, None], [None, 1]], "both blank"),
+    ([[1, 2], [3, 1]], "reciprocal"),
+    ([[1, -2], [None, 1]], "positive"),
+    ([[1, "a lot"], [None, 1]], "must be a number"),
+])
+def test_ahp_bad_matrix(matrix, words):
+    for function in (f.PMO_AHP_WEIGHTS, f.PMO_AHP_CR):
+        got = function(matrix)
+        assert is_error(got) and words in got, got
+
+
+# --- EVM and RAG ---------------------------------------------------------------------------
+
+def test_evm_one_row():
+    spi, cpi, eac, vac = f.PMO_EVM(100, 90, 120, 1000)[0]
+    assert (spi, cpi) == (pytest.approx(0.9), pytest.approx(0.75))
+    assert eac == pytest.approx(1000 / 0.75) and vac == pytest.approx(1000 - 1000 / 0.75)
+
+
+def test_evm_columns_and_undefined_values():
+    got = f.PMO_EVM([[100], [0], [None]], [[90], [0], [None]], [[120], [0], [None]], 1000)
+    assert len(got) == 3
+    assert got[1] == ["", "", 1000.0, 0.0]  # not started: no indices, budget stands
+    assert got[2] == ["", "", "", ""]  # no PV, EV, AC: a row not reported yet stays blank
+
+
+@pytest.mark.parametrize("args, words", [
+    ((100, -5, 1, 1), "EV (earned value) must be 0 or more"),
+    ((100, "ninety", 1, 1), 'EV must be a number; found "ninety"'),
+    (([1, 2], [1, 2, 3], 1, 1), "pv has 2 values but another argument has 3"),
+])
+def test_evm_bad_arguments(args, words):
+    got = f.PMO_EVM(*args)
+    assert is_error(got) and words in got, got
+
+
+def test_rag_both_directions_and_columns():
+    assert f.PMO_RAG(0.92, 0.95, 0.90) == "Amber"
+    assert f.PMO_RAG(0.85, 0.95, 0.90) == "Red"
+    assert f.PMO_RAG(0.12, 0.05, 0.10) == "Red"
+    assert f.PMO_RAG([[1.0], [0.91], [None], [0.5]], 0.95, 0.9) == [
+        ["Green"], ["Amber"], [""], ["Red"]]
+
+
+def test_rag_bad_arguments():
+    assert "thresholds are equal" in f.PMO_RAG(1, 0.9, 0.9)
+    assert "amber must be a number" in f.PMO_RAG(1, "high", 0.9)
+
+
+# --- PMO_UTILISATION -------------------------------------------------------------------------
+
+def test_utilisation_cell_by_cell():
+    got = f.PMO_UTILISATION([[1, 3], [None, 2], [0, None]], [[2, 2], [4, 0], [0, None]])
+    assert got == [[0.5, 1.5], [0.0, f.NO_CAPACITY], ["", ""]]
+
+
+def test_utilisation_shapes_must_match():
+    got = f.PMO_UTILISATION([[1, 2]], [[1], [2]])
+    assert is_error(got) and "demand is 1x2 but capacity is 2x1" in got
+    assert "must be a number" in f.PMO_UTILISATION([["Dev"]], [[1]])
+
+
+# --- PMO_FITS --------------------------------------------------------------------------------
+
+def test_fits_when_every_month_has_room():
+    demand = [["Developer", 1, None, None], ["Tester", 0.5, 2, 3]]
+    assert f.PMO_FITS(demand, CAPACITY, "2027-01", 3) == "Fits"
+
+
+def test_blocked_names_role_month_and_shortfall():
+    got = f.PMO_FITS([["Developer", 2, None, None]], CAPACITY, "2027-02", 2)
+    assert got == "Blocked: Developer 2027-03 (short up to 0.5 FTE)"
+
+
+def test_start_as_date_serial_or_column_number():
+    demand = [["Developer", 2, 1, 1]]
+    blocked = "Blocked: Developer 2027-03 (short up to 0.5 FTE)"
+    assert f.PMO_FITS(demand, CAPACITY, datetime(2027, 3, 1)) == blocked
+    assert f.PMO_FITS(demand, CAPACITY, 46447) == blocked  # 2027-03-01 as an Excel serial
+    assert f.PMO_FITS(demand, CAPACITY, 3) == blocked
+    assert f.PMO_FITS(demand, CAPACITY, 4) == "Fits"
+
+
+def test_demand_rows_straight_from_the_demand_table():
+    rows = [["P-1", "Tester", 1, 1, 4], ["P-1", "Developer", 1, None, None]]
+    assert f.PMO_FITS(rows, CAPACITY, "2027-01", 4) == \
+        "Blocked: Tester 2027-04 (short up to 1 FTE)"
+
+
+def test_missing_role_and_running_past_the_horizon_block():
+    got = f.PMO_FITS([["Designer", 1, 1, 2]], CAPACITY, "2027-04")
+    assert got.startswith("Blocked: ")
+    assert 'no capacity row for role "Designer"' in got
+    assert "runs to 2027-05, past 2027-04" in got
+
+
+@pytest.mark.parametrize("args, words", [
+    (([["Developer", 1, None, None]], CAPACITY, "2027-01"), "give the duration"),
+    (([["Developer", 1, 1, 2]], CAPACITY, "2026-12"), "outside the capacity months"),
+    (([["Developer", 1, 1, 2]], CAPACITY, 9), "nor a column number 1..4"),
+    (([["Developer", 1, 1, 2]], CAPACITY, None), "start is blank"),
+    (([["Developer", 1, 1, 2]], [["Role", "Jan"], ["Developer", 1]], 1), "must hold the months"),
+    (([["Developer", 1, 1, 2]], [["Role", "2027-01", "2027-03"], ["Developer", 1, 1]], 1),
+     "without gaps"),
+    (([["Developer", -1, 1, 2]], CAPACITY, 1), "FTE must be 0 or more"),
+    (([["Developer", 1, 0.5, 2]], CAPACITY, 1), "from month must be a whole month"),
+    (([["Developer"]], CAPACITY, 1), "2 to 5 columns"),
+    (([[None, 1, 1, 2]], CAPACITY, 1), "has no role"),
+    (([["Developer", 1, 1, 2]], CAPACITY, 1, 2.5), "duration must be a whole number"),
+    (([], CAPACITY, 1), "demand is empty"),
+])
+def test_fits_bad_arguments(args, words):
+    got = f.PMO_FITS(*args)
+    assert is_error(got) and words in got, got
+
+
+def test_an_unexpected_error_is_still_text(monkeypatch):
+    def broken(*args):
+        raise RuntimeError("engine fell over")
+
+    monkeypatch.setattr(f, "ahp", broken)
+    got = f.PMO_AHP_CR(SAATY)
+    assert got == "#PMO! unexpected RuntimeError: engine fell over"
+
+
+# --- the Windows side of xlwings, as far as it runs without Excel ----------------------------
+
+@pytest.fixture
+def windows_xlwings(monkeypatch):
+    """xlwings' Windows UDF decorators and VBA generator (`xlwings.udfs`), with the pywin32
+    modules it imports replaced by empty ones: registration and code generation call no COM.
+    Yields (xlwings.udfs, a fresh copy of udfs.functions decorated by it)."""
+    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+    sys.modules["pythoncom"].CoInitialize = lambda: None
+    sys.modules["win32com.client"].Dispatch = lambda *args: None
+    sys.modules.pop("xlwings.udfs", None)
+    windows = importlib.import_module("xlwings.udfs")
+    monkeypatch.setattr(xw, "func", windows.xlfunc)
+    monkeypatch.setattr(xw, "arg", windows.xlarg)
+    monkeypatch.setattr(xw, "ret", windows.xlret)
+    spec = importlib.util.spec_from_file_location("pmo_functions_windows", f.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    try:
+        yield windows, module
+    finally:
+        sys.modules.pop("xlwings.udfs", None)
+        if hasattr(xw, "udfs"):
+            delattr(xw, "udfs")
+
+
+class _Workbook:
+    Name = "PMO_Portfolio.xlsm"
+
+
+def test_windows_registration_and_generated_vba(windows_xlwings):
+    windows, module = windows_xlwings
+    names = {fn.__name__ for fn in f.FUNCTIONS}
+    registered = {name for name in dir(module) if hasattr(getattr(module, name), "__xlfunc__")}
+    assert registered == names
+    for name in names:
+        info = getattr(module, name).__xlfunc__
+        assert info["category"] == f.CATEGORY
+        assert len(info["ret"]["doc"]) <= 255
+        for arg in info["args"]:
+            assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
+            # ranges arrive as lists of rows whatever their shape; start and duration are cells
+            expected = {} if arg["name"] in ("start", "duration") else {"ndim": 2}
+            assert arg["options"] == expected, (name, arg["name"])
+    vba = io.StringIO()
+    windows.generate_vba_wrapper("udfs.functions", module, vba, _Workbook())
+    code = vba.getvalue()
+    assert "Function PMO_SCORE(scores, weights, Optional directions, Optional mins, " \
+           "Optional maxs)" in code
+    assert "Function PMO_FITS(demand, capacity, start, Optional duration)" in code
+    assert code.count('XLPy.CallUDF("udfs.functions"') == 2 * len(names)
+
+
+def test_score_over_the_sample_sheets_equals_the_optimisers_scores():
+    """=PMO_SCORE(tblScoring[[first]:[last criterion]], tblCriteria[Weight], ...Direction,
+    ...Min, ...Max) on the sample workbook gives the score the optimiser uses."""
+    import openpyxl
+
+    from engine.scoring import weighted_score
+    from tests.udfs.remote import SAMPLE
+    from workbook.reader import read_workbook
+
+    book = openpyxl.load_workbook(SAMPLE, data_only=True)
+    criteria = [list(r) for r in book["Criteria"].iter_rows(min_row=4, values_only=True)
+                if r[0]]
+    names = [r[0] for r in criteria]
+    scoring = book["Scoring"]
+    header = [c.value for c in scoring[8]]
+    first, last = header.index(names[0]), header.index(names[-1])
+    ids, scores = [], []
+    for row in scoring.iter_rows(min_row=9, values_only=True):
+        if row[0]:
+            ids.append(row[0])
+            scores.append(list(row[first:last + 1]))
+    column = [[r[2]] for r in criteria]
+    got = f.PMO_SCORE(scores, column, [[r[3]] for r in criteria], [[r[4]] for r in criteria],
+                      [[r[5]] for r in criteria])
+    portfolio = read_workbook(SAMPLE).portfolio
+    expected = [weighted_score(portfolio.project(i).scores, portfolio.criteria) for i in ids]
+    assert [row[0] for row in got] == pytest.approx(expected)

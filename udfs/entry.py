@@ -1,0 +1,460 @@
+"""What the buttons and the PMO ribbon tab run (through xlwings' `RunPython`).
+
+    PMO_Validate         -> validate()
+    PMO_Reoptimise       -> reoptimise()
+    PMO_ExplainSelected  -> explain_selected()
+    PMO_SaveScenario     -> save_scenario()
+    PMO_Main, "Run main" -> main()
+
+Each works on the workbook that called it (`xw.Book.caller()`) or on the `book` given (tests
+pass xlwings' remote Book). They read the sheets with `workbook.live`, run the same engine
+and build the same output grids (`workbook.outputs`) as the `pmo` command, and write back
+through xlwings. All output is computed before the first cell is written; when something
+fails, only the Messages sheet is written, with what went wrong. Progress and the outcome
+show in Excel's status bar.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import xlwings as xw
+
+from engine.errors import PmoError
+from engine.explain import deferral_reasons
+from engine.feasibility import lone_fit_blockers
+from engine.model import Force, Portfolio, Project
+from engine.months import month_range_text, month_text, parse_month
+from engine.result import Result, SolveStatus
+from engine.validation import Severity
+from workbook import live, schema
+from workbook.outputs import (
+    SELECTED,
+    Grid,
+    Message,
+    messages_grid,
+    result_grids,
+    settings_text,
+)
+
+STATUS_EVERY_S = 1.0
+SCENARIO_PREFIX = "Scenario "
+SCENARIO_HEADER_ROW = 4
+
+
+@dataclass
+class Report:
+    """What an entry point did: its one-line outcome, the grids written and the run's result."""
+
+    summary: str
+    grids: list[Grid] = field(default_factory=list)
+    result: Result | None = None
+    ok: bool = True
+
+
+class _StatusBar:
+    """Excel's status bar when the engine has one (desktop Excel; not the remote engine)."""
+
+    def __init__(self, book) -> None:
+        self.book = book
+        self.works = True
+
+    def __call__(self, text: str) -> None:
+        if not self.works:
+            return
+        try:
+            self.book.app.status_bar = text
+        except Exception:  # NotImplementedError on xlwings' remote engine; never fatal
+            self.works = False
+
+
+def _caller(book):
+    return book if book is not None else xw.Book.caller()
+
+
+def _write(book, grids: list[Grid], snap: live.Snapshot) -> None:
+    live.apply(book, live.plan_writes(snap, grids))
+
+
+def _failed(book, status: _StatusBar, action: str, error: Exception) -> Report:
+    """Write only the Messages sheet, saying what went wrong.
+
+    Errors of the input or the file (PmoError) are the whole story; anything else is a bug,
+    raised again after the note so that xlwings shows its traceback.
+    """
+    if isinstance(error, PmoError):
+        text = f"{action} stopped: {error}"
+    else:
+        text = f"{action} stopped by an unexpected error ({type(error).__name__}: {error})"
+    grid = messages_grid([Message(None, None, text)])
+    try:
+        live.write_grids(book, [grid])
+    finally:
+        status(f"PMO: {text}")
+    if not isinstance(error, PmoError):
+        raise error
+    return Report(text, [grid], ok=False)
+
+
+def _count(messages: list[Message]) -> tuple[int, int]:
+    errors = sum(1 for m in messages if m.severity is Severity.ERROR)
+    return errors, len(messages) - errors
+
+
+# --- Validate ---------------------------------------------------------------------------------
+
+def validate(book=None) -> Report:
+    """Check every input sheet and list each problem, with its sheet and cell, on Messages."""
+    book = _caller(book)
+    status = _StatusBar(book)
+    status("PMO: checking the inputs...")
+    try:
+        snap, read = live.read_book(book)
+        messages = read.messages()
+        errors, warnings = _count(messages)
+        grid = messages_grid(messages)
+        _write(book, [grid], snap)
+    except Exception as error:
+        return _failed(book, status, "Validate", error)
+    p = read.portfolio
+    if errors:
+        summary = f"{errors} input error(s), {warnings} warning(s): see the Messages sheet"
+    else:
+        summary = (f"No input errors ({warnings} warning(s)); {len(p.projects)} projects, "
+                   f"{len(p.capacity)} roles, {p.settings.horizon} months")
+    status(f"PMO: {summary}")
+    return Report(summary, [grid], ok=not errors)
+
+
+# --- Re-optimise ------------------------------------------------------------------------------
+
+def reoptimise(book=None, *, time_limit: float | None = None, seed: int | None = None,
+               run_at: datetime | None = None) -> Report:
+    """Select and schedule the projects again and write Portfolio, Schedule, Utilisation,
+    Messages and Run log, as `pmo optimise` does for a file."""
+    book = _caller(book)
+    status = _StatusBar(book)
+    status("PMO: reading the workbook...")
+    try:
+        snap, read = live.read_book(book)
+        messages = read.messages()
+        errors, _ = _count(messages)
+        if errors:
+            grid = messages_grid(messages)
+            _write(book, [grid], snap)
+            summary = f"{errors} input error(s): nothing was planned; see the Messages sheet"
+            status(f"PMO: {summary}")
+            return Report(summary, [grid], ok=False)
+        portfolio = _with_overrides(read.portfolio, time_limit, seed)
+        result = _solve(status, portfolio)
+        if result.status is SolveStatus.INVALID_INPUT:
+            grid = messages_grid(read.messages(result.problems))
+            _write(book, [grid], snap)
+            summary = "input errors: nothing was planned; see the Messages sheet"
+            status(f"PMO: {summary}")
+            return Report(summary, [grid], result, ok=False)
+        status("PMO: writing the results...")
+        grids = result_grids(portfolio, result, messages, read.details, run_at=run_at,
+                             settings=settings_text(portfolio, result))
+        _write(book, grids, snap)
+    except Exception as error:
+        return _failed(book, status, "Re-optimise", error)
+    summary = _outcome(portfolio, result)
+    status(f"PMO: {summary}")
+    return Report(summary, grids, result, ok=result.status.has_plan)
+
+
+def main(book=None) -> Report:
+    """xlwings' "Run main" and the PMO_Main macro: re-optimise the calling workbook."""
+    return reoptimise(book)
+
+
+def _with_overrides(portfolio: Portfolio, time_limit: float | None,
+                    seed: int | None) -> Portfolio:
+    changes = {}
+    if time_limit is not None:
+        changes["time_limit"] = float(time_limit)
+    if seed is not None:
+        changes["random_seed"] = int(seed)
+    if not changes:
+        return portfolio
+    return dataclasses.replace(portfolio,
+                               settings=dataclasses.replace(portfolio.settings, **changes))
+
+
+def _solve(status: _StatusBar, portfolio: Portfolio) -> Result:
+    """Solve in a worker thread while this thread, which owns Excel, updates the status bar."""
+    from engine.optimiser import solve  # CP-SAT takes a second to import: only when needed
+
+    latest: list = []
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = solve(portfolio, progress=latest.append)
+        except BaseException as error:  # handed back to the calling thread
+            outcome["error"] = error
+
+    limit = portfolio.settings.time_limit
+    began = time.perf_counter()
+    worker = threading.Thread(target=run, name="pmo-solve", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        elapsed = time.perf_counter() - began
+        text = f"PMO: optimising... {elapsed:.0f} of at most {limit:g} s"
+        if latest:
+            info = latest[-1]
+            gap = "n/a" if info.gap is None else f"{info.gap:.1%}"
+            text += f"; best {info.objective:g}, bound {info.bound:g}, gap {gap}"
+        status(text)
+        worker.join(STATUS_EVERY_S)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["result"]  # type: ignore[return-value]
+
+
+def _outcome(portfolio: Portfolio, result: Result) -> str:
+    if not result.status.has_plan:
+        return f"no plan ({result.status.value}): see the Messages sheet; other sheets kept"
+    in_play = sum(1 for p in portfolio.projects if not p.out_of_play)
+    gap = "" if result.gap is None else f", gap {result.gap:.1%}"
+    return (f"{result.status.value} plan: {len(result.selected)} of {in_play} projects "
+            f"selected{gap}, {result.wall_time:.1f} s")
+
+
+# --- Explain the selected project --------------------------------------------------------------
+
+def explain_selected(book=None) -> Report:
+    """Why the project in the selected row (any sheet with an ID column: Portfolio, Intake,
+    Scoring, Schedule...) is in or out of the plan; written to Messages and shown in a box."""
+    book = _caller(book)
+    status = _StatusBar(book)
+    try:
+        selection = book.selection
+        sheet_name, row = selection.sheet.name, selection.row
+        snap, read = live.read_book(book)
+        if sheet_name not in snap.sheets:
+            snap.sheets[sheet_name] = live.read_sheet(book.sheets[sheet_name])
+        project_id, where = _selected_id(snap.sheets[sheet_name], row)
+        portfolio = read.portfolio
+        if project_id is None or project_id not in {p.id for p in portfolio.projects}:
+            text = ("Select a cell in a project's row (on Portfolio, Intake, Scoring or "
+                    "Schedule) and press Explain again.")
+            lines = [text]
+        else:
+            lines = explain(portfolio, project_id, snap.sheet(schema.PORTFOLIO.name))
+        rows = [Message(sheet_name, where, line, "Info") for line in lines]
+        grid = messages_grid(rows)
+        _write(book, [grid], snap)
+    except Exception as error:
+        return _failed(book, status, "Explain", error)
+    status(f"PMO: {lines[0]}")
+    _alert(book, "\n\n".join(lines), "PMO: explain selected project")
+    return Report(lines[0], [grid])
+
+
+def _header_row(data: live.SheetData, row: int) -> tuple[int, int] | None:
+    """(header row, ID column) of the table the row belongs to: the nearest "ID" header above."""
+    for r in range(row - 1, 0, -1):
+        for (hr, c), value in data.cells.items():
+            if hr == r and isinstance(value, str) and value.strip().casefold() == "id":
+                return r, c
+    return None
+
+
+def _selected_id(data: live.SheetData, row: int) -> tuple[str | None, str | None]:
+    found = _header_row(data, row)
+    if found is None:
+        return None, None
+    _, column = found
+    value = data.cells.get((row, column))
+    if value is None:
+        return None, None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split()), live.cell_name(row, column)
+
+
+def _last_plan(portfolio_sheet: live.SheetData | None) -> dict[str, dict[str, object]]:
+    """{ID: {header: value}} of the rows on the Portfolio sheet (the last run's decisions)."""
+    if portfolio_sheet is None:
+        return {}
+    found = None
+    for (r, _c), value in sorted(portfolio_sheet.cells.items()):
+        if isinstance(value, str) and value.strip().casefold() == "id":
+            found = r
+            break
+    if found is None:
+        return {}
+    headers = {c: str(v) for (r, c), v in portfolio_sheet.cells.items() if r == found}
+    rows: dict[int, dict[str, object]] = {}
+    for (r, c), value in portfolio_sheet.cells.items():
+        if r > found and c in headers:
+            rows.setdefault(r, {})[headers[c]] = value
+    plan = {}
+    for values in rows.values():
+        raw = values.get("ID")
+        if raw is None:
+            continue
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        plan[" ".join(str(raw).split())] = values
+    return plan
+
+
+def _month(value: object) -> int | None:
+    try:
+        return parse_month(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def explain(portfolio: Portfolio, project_id: str, portfolio_sheet=None) -> list[str]:
+    """Lines that say why a project is in or out, from the last plan on the Portfolio sheet
+    checked against the inputs as they are now."""
+    project = portfolio.project(project_id)
+    title = f"{project.id} {project.name}".strip()
+    plan = _last_plan(portfolio_sheet)
+    starts = {pid: m for pid, row in plan.items() if row.get("Decision") == SELECTED
+              and (m := _month(row.get("Start"))) is not None
+              and pid in {p.id for p in portfolio.projects}}
+    lines = []
+    if project.out_of_play:
+        why = "forced out" if project.force is Force.OUT else f"status {project.status.value}"
+        lines.append(f"{title}: not in play ({why}); change Status or Force on Intake to let "
+                     "the optimiser consider it.")
+    elif project_id in starts:
+        row = plan[project_id]
+        finish = _month(row.get("Finish")) or starts[project_id]
+        lines.append(f"{title}: selected in the last run, "
+                     f"{month_range_text(starts[project_id], finish)}.")
+        if row.get("Reason"):
+            lines.append(f"Why: {row['Reason']}")
+    elif plan:
+        row = plan.get(project_id, {})
+        reason = deferral_reasons(portfolio, starts).get(project_id) or row.get("Reason") or ""
+        lines.append(f"{title}: deferred in the last run.")
+        if reason:
+            lines.append(f"Why, with the inputs as they are now: {reason}")
+    else:
+        lines.append(f"{title}: no plan yet; press Re-optimise.")
+    lines += _facts(portfolio, project)
+    if not project.out_of_play and project_id not in starts:
+        blocker = lone_fit_blockers(portfolio, project)
+        lines.append("Alone on an empty plan it would fit; other projects take what it needs."
+                     if blocker is None else f"Even alone on an empty plan it cannot fit: "
+                     f"{blocker}.")
+    return lines
+
+
+def _facts(portfolio: Portfolio, project: Project) -> list[str]:
+    flags = [f"status {project.status.value}"]
+    if project.mandatory:
+        flags.append("mandatory")
+    if project.force is not Force.NONE:
+        flags.append(f"force {project.force.value}")
+    window = []
+    if project.fixed_start is not None:
+        window.append(f"fixed start {month_text(project.fixed_start)}")
+    if project.earliest_start is not None:
+        window.append(f"earliest start {month_text(project.earliest_start)}")
+    if project.latest_start is not None:
+        window.append(f"latest start {month_text(project.latest_start)}")
+    roles = sorted({d.role for d in portfolio.demands if d.project_id == project.id})
+    text = (f"Inputs: {', '.join(flags)}; {project.duration} months; cost {project.cost:,.0f}"
+            + (f"; {', '.join(window)}" if window else "")
+            + (f"; needs {', '.join(roles)}" if roles else "; no demand rows") + ".")
+    return [text]
+
+
+# --- Save scenario ----------------------------------------------------------------------------
+
+def save_scenario(book=None) -> Report:
+    """Copy the current plan (the Portfolio sheet's values) into a new sheet "Scenario <n>",
+    headed by when it was saved and the run it came from."""
+    book = _caller(book)
+    status = _StatusBar(book)
+    try:
+        names = [sheet.name for sheet in book.sheets]
+        wanted = [n for n in (schema.PORTFOLIO.name, schema.RUN_LOG.name) if n in names]
+        snap = live.snapshot(book, wanted)
+        rows = scenario_rows(snap)
+        if rows is None:
+            summary = "Nothing to save yet: press Re-optimise first, then Save scenario."
+            status(f"PMO: {summary}")
+            _alert(book, summary)
+            return Report(summary, ok=False)
+        name = next_scenario_name(names)
+        title = [[name], [_scenario_note(snap)]]
+        sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+        sheet.range((1, 1)).value = [[live.excel_text(v) for v in row] for row in title]
+        sheet.range((SCENARIO_HEADER_ROW, 1)).value = [
+            [live.excel_text(v) for v in row] for row in rows]
+        for (column, number_format) in _scenario_formats(rows[0]):
+            if len(rows) > 1:
+                sheet.range((SCENARIO_HEADER_ROW + 1, column),
+                            (SCENARIO_HEADER_ROW + len(rows) - 1, column)).number_format = \
+                    number_format
+        sheet.activate()
+    except Exception as error:
+        return _failed(book, status, "Save scenario", error)
+    summary = f'Saved the plan as sheet "{name}" ({len(rows) - 1} projects).'
+    status(f"PMO: {summary}")
+    return Report(summary)
+
+
+def _alert(book, text: str, title: str = "PMO") -> None:
+    # An engine without message boxes is fine: the status bar and Messages say it too.
+    with contextlib.suppress(Exception):
+        book.app.alert(text, title=title)
+
+
+def next_scenario_name(names: list[str]) -> str:
+    """`Scenario <n>` with n one more than the highest saved so far."""
+    pattern = re.compile(rf"^{re.escape(SCENARIO_PREFIX)}(\d+)$")
+    taken = [int(m.group(1)) for n in names if (m := pattern.match(n))]
+    return f"{SCENARIO_PREFIX}{max(taken, default=0) + 1}"
+
+
+def scenario_rows(snap: live.Snapshot) -> list[list[object]] | None:
+    """Header and rows of the Portfolio table as they stand; None when there is no plan."""
+    data = snap.sheet(schema.PORTFOLIO.name)
+    if data is None:
+        return None
+    header_row = live.table_header_row(data, schema.PORTFOLIO.table) or live.HEADER_ROW
+    width = len(schema.PORTFOLIO.columns)
+    rows = []
+    for r in range(header_row, data.last_row + 1):
+        row = [data.cells.get((r, c)) for c in range(1, width + 1)]
+        if r > header_row and all(v is None for v in row):
+            continue
+        rows.append(row)
+    if len(rows) < 2:
+        return None
+    return rows
+
+
+def _scenario_note(snap: live.Snapshot) -> str:
+    saved = datetime.now().replace(microsecond=0).isoformat(sep=" ")
+    note = f"Saved {saved} from the Portfolio sheet."
+    log = snap.sheet(schema.RUN_LOG.name)
+    if log is not None and log.cells:
+        last = max(r for r, _ in log.cells)
+        headers = [c.header for c in schema.RUN_LOG.columns]
+        values = {h: log.cells.get((last, i)) for i, h in enumerate(headers, start=1)}
+        if values.get("Run at") and values.get("Run at") != "Run at":
+            note += (f" Run of {values['Run at']}: {values.get('Status')}, objective "
+                     f"{values.get('Objective')}, {values.get('Selected')} selected; "
+                     f"{values.get('Settings')}.")
+    return note
+
+
+def _scenario_formats(header: list[object]) -> list[tuple[int, str]]:
+    formats = {c.header: c.number_format for c in schema.PORTFOLIO.columns if c.number_format}
+    return [(i, formats[h]) for i, h in enumerate(header, start=1) if h in formats]
