@@ -13,7 +13,7 @@ from engine.model import DependencyType, Direction, Force, Portfolio, ProjectSta
 from engine.result import Result
 
 FTE_TOLERANCE = 0.002
-MONEY_TOLERANCE = 0.02
+MONEY_TOLERANCE = 0.1  # per planned project: the monthly cost is rounded to the cent
 
 
 def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) -> list[str]:

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from engine.feasibility import allowed_starts, demand_profile, fte_units, money_units, year_costs
+from engine.feasibility import (
+    allowed_starts,
+    demand_profile,
+    fte_units,
+    money_units,
+    monthly_cost,
+    year_costs,
+)
 from engine.model import DependencyType, Objective, Portfolio, Project
 from engine.months import month_range_text, month_text
 from engine.plan import score_units
@@ -321,6 +328,9 @@ class PortfolioModel:
         terms: dict[int, list] = defaultdict(list)
         worst: dict[int, int] = defaultdict(int)
         for pid, project in self.projects.items():
+            rate = monthly_cost(project)
+            if rate == 0:
+                continue
             by_start = {
                 s: year_costs(self.portfolio, project, s + self.plan_start)
                 for s in self.starts[pid]
@@ -337,7 +347,7 @@ class PortfolioModel:
                         if c
                     )
                 else:
-                    terms[year].append(self._year_cost(pid, year, costs))
+                    terms[year].append(rate * self._months_in_year(pid, year, max(costs) // rate))
         for year, items in sorted(terms.items()):
             limit = money_units(self.portfolio.budget[year])
             if worst[year] <= limit:
@@ -345,21 +355,23 @@ class PortfolioModel:
             guard = self._guard(f"the {year} budget of {self.portfolio.budget[year]:,.0f}")
             self.model.Add(sum(items) <= limit).OnlyEnforceIf(guard)
 
-    def _year_cost(self, pid: str, year: int, costs: list[int]) -> cp_model.IntVar:
-        """The project's cost in a year as a variable: a table lookup on its start, 0 if out."""
+    def _months_in_year(self, pid: str, year: int, most: int) -> cp_model.IntVar:
+        """How many of the project's months fall in the year (0 when it is not selected)."""
         m = self.model
+        project, o = self.projects[pid], self.o[pid]
+        first = year * 12 - self.plan_start  # the year's months as offsets: [first, first + 12)
+        length = max(project.duration, 1)  # a milestone spends its cost in its start month
         starts = self.starts[pid]
-        looked_up = m.NewIntVar(min(costs), max(costs), f"cost_at_start[{pid},{year}]")
-        if starts == list(range(starts[0], starts[-1] + 1)):
-            m.AddElement(self.o[pid] - starts[0], costs, looked_up)
-        else:
-            index = m.NewIntVar(0, len(starts) - 1, f"start_index[{pid},{year}]")
-            m.AddElement(index, starts, self.o[pid])
-            m.AddElement(index, costs, looked_up)
-        cost = m.NewIntVar(0, max(costs), f"cost[{pid},{year}]")
-        m.Add(cost == looked_up).OnlyEnforceIf(self.x[pid])
-        m.Add(cost == 0).OnlyEnforceIf(self.x[pid].Not())
-        return cost
+        lo = m.NewIntVar(first, max(starts[-1], first), f"lo[{pid},{year}]")
+        hi = m.NewIntVar(min(starts[0] + length, first + 12), first + 12, f"hi[{pid},{year}]")
+        m.AddMaxEquality(lo, [o, first])
+        m.AddMinEquality(hi, [o + length, first + 12])
+        overlap = m.NewIntVar(0, most, f"months[{pid},{year}]")
+        m.AddMaxEquality(overlap, [hi - lo, 0])
+        counted = m.NewIntVar(0, most, f"counted[{pid},{year}]")
+        m.Add(counted == overlap).OnlyEnforceIf(self.x[pid])
+        m.Add(counted == 0).OnlyEnforceIf(self.x[pid].Not())
+        return counted
 
     # ----------------------------------------------------------------- objective
     def _objective(self) -> None:

@@ -58,21 +58,25 @@ def allowed_starts(portfolio: Portfolio, project: Project) -> range:
     return range(first, last + 1)
 
 
-def year_costs(portfolio: Portfolio, project: Project, start: int) -> dict[int, int]:
-    """Cents of the project's cost falling in each budgeted year, spread evenly over its months."""
+def monthly_cost(project: Project) -> int:
+    """Cents the project spends per month: its cost spread evenly (all of it for a milestone)."""
     cents = money_units(project.cost)
-    if cents == 0 or not portfolio.budget:
+    return cents if project.duration <= 0 else round(cents / project.duration)
+
+
+def year_costs(portfolio: Portfolio, project: Project, start: int) -> dict[int, int]:
+    """Cents of the project's cost in each budgeted year: months in that year x monthly cost.
+
+    Linear in the months of overlap, so the optimiser can model it on interval variables.
+    """
+    rate = monthly_cost(project)
+    if rate == 0 or not portfolio.budget:
         return {}
-    if project.duration <= 0:
-        year = year_of(start)
-        return {year: cents} if year in portfolio.budget else {}
     months_in_year: dict[int, int] = defaultdict(int)
-    for k in range(project.duration):
+    for k in range(max(project.duration, 1)):
         months_in_year[year_of(start + k)] += 1
     return {
-        year: round(cents * count / project.duration)
-        for year, count in months_in_year.items()
-        if year in portfolio.budget
+        year: rate * count for year, count in months_in_year.items() if year in portfolio.budget
     }
 
 

@@ -61,12 +61,15 @@ def greedy_objective(portfolio: Portfolio, starts: dict[str, int], objective: Ob
 
 
 def greedy_starts(
-    portfolio: Portfolio, objective: Objective = Objective.VALUE
+    portfolio: Portfolio, objective: Objective = Objective.VALUE, *, by_density: bool = False
 ) -> tuple[dict[str, int], list[str]]:
-    """The waterline plan as {project ID: start month}, and the IDs it could not place."""
+    """The waterline plan as {project ID: start month}, and the IDs it could not place.
+
+    `by_density` ranks by score per scarce FTE-month instead of by score (a warm start).
+    """
     ledger = Ledger(portfolio)
     links = _Links(portfolio)
-    order = priority_order(portfolio)
+    order = priority_order(portfolio, by_density=by_density)
     if objective is Objective.FINISH:
         order = links.topological(order)
     starts: dict[str, int] = {}

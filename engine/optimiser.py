@@ -16,9 +16,10 @@ from ortools.sat.python import cp_model
 
 from engine.cpsat_model import ModelOptions, PortfolioModel
 from engine.explain import deferral_reasons
+from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts
 from engine.model import Objective, Portfolio
-from engine.plan import SCORE_UNITS, outcomes, utilisation
+from engine.plan import SCORE_UNITS, outcomes, scores, utilisation
 from engine.result import Result, SolveStatus, relative_gap
 from engine.validation import errors, validate
 
@@ -73,7 +74,7 @@ def solve(
     baseline_value = greedy_objective(portfolio, baseline, objective) if baseline_ok else None
 
     built = PortfolioModel(portfolio, objective, options)
-    built.hint(baseline)
+    built.hint(_warm_start(portfolio, objective, baseline, baseline_value))
     solver = _solver(
         seed if seed is not None else settings.random_seed,
         workers if workers is not None else settings.workers,
@@ -124,7 +125,7 @@ def solve(
         )
 
     value = greedy_objective(portfolio, starts, objective)
-    bound = _bound(objective, raw_bound, value, proven)
+    bound = _bound(portfolio, objective, raw_bound, value, proven)
     reasons = deferral_reasons(portfolio, starts)
     return Result(
         SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
@@ -188,19 +189,46 @@ def _tie_break(portfolio, objective, options, starts, solver, began, limit, seed
     return starts
 
 
+def _warm_start(portfolio, objective, baseline, baseline_value) -> dict[str, int]:
+    """The better of the waterline and the density-ranked greedy plan."""
+    if objective is not Objective.VALUE:
+        return baseline
+    dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
+    if not _baseline_complete(portfolio, objective, unplaced):
+        return baseline
+    value = greedy_objective(portfolio, dense, objective)
+    return dense if baseline_value is None or value > baseline_value else baseline
+
+
 def _objective_units(portfolio, objective, starts) -> int:
     value = greedy_objective(portfolio, starts, objective)
     return round(value * SCORE_UNITS) if objective is Objective.VALUE else round(value)
 
 
-def _bound(objective: Objective, raw: float | None, value: float, proven: bool) -> float | None:
+def _bound(
+    portfolio: Portfolio, objective: Objective, raw: float | None, value: float, proven: bool
+) -> float | None:
+    """The proven bound; a solver bound on the wrong side of the plan is not one (the solver
+    stopped before proving anything), so fall back to the trivial bound."""
     if proven:
         return value
-    if raw is None:
-        return None
     if objective is Objective.VALUE:
-        return max(raw / SCORE_UNITS, value)
-    return min(float(raw), value)
+        if raw is not None and raw / SCORE_UNITS >= value - 1e-9:
+            return raw / SCORE_UNITS
+        return sum(
+            max(score, 0.0)
+            for pid, score in scores(portfolio).items()
+            if not portfolio.project(pid).out_of_play
+        )
+    if raw is not None and raw <= value + 1e-9:
+        return float(raw)
+    plan_start = portfolio.settings.plan_start
+    earliest_ends = [
+        starts[0] + p.duration - plan_start
+        for p in portfolio.projects
+        if not p.out_of_play and (starts := allowed_starts(portfolio, p))
+    ]
+    return float(max(earliest_ends, default=0))
 
 
 def _better(objective: Objective, candidate: float | None, incumbent: float) -> bool:
