@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from engine.model import Portfolio, Project
-from engine.months import month_range_text, month_text, year_of
+from engine.months import month_runs_text, month_text, year_of
 
 FTE_UNITS = 1000  # 0.001 FTE resolution
 MONEY_UNITS = 100  # cents
@@ -180,22 +180,12 @@ def describe_shortfalls(shortfalls: list[Shortfall], most: int | None = None) ->
         items = by_role[role]
         months = sorted(s.month for s in items)
         worst = max(s.missing for s in items) / FTE_UNITS
-        parts.append(f"{role} {_runs(months)} (short up to {worst:g} FTE)")
+        parts.append(f"{role} {month_runs_text(months)} (short up to {worst:g} FTE)")
     if len(roles) > len(shown):
         parts.append(f"{len(roles) - len(shown)} more role(s)")
     return "; ".join(parts)
 
 
-def _runs(months: list[int]) -> str:
-    runs, first, last = [], months[0], months[0]
-    for m in months[1:]:
-        if m == last + 1:
-            last = m
-            continue
-        runs.append(month_range_text(first, last))
-        first = last = m
-    runs.append(month_range_text(first, last))
-    return ", ".join(runs)
 
 
 def lone_fit_blockers(portfolio: Portfolio, project: Project) -> str | None:

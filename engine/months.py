@@ -42,3 +42,16 @@ def month_range_text(first: int, last: int) -> str:
     if first == last:
         return month_text(first)
     return f"{month_text(first)}..{month_text(last)}"
+
+
+def month_runs_text(months: list[int]) -> str:
+    """Sorted months as runs: `2027-01..2027-03, 2027-06`."""
+    runs, first, last = [], months[0], months[0]
+    for m in months[1:]:
+        if m == last + 1:
+            last = m
+            continue
+        runs.append(month_range_text(first, last))
+        first = last = m
+    runs.append(month_range_text(first, last))
+    return ", ".join(runs)

@@ -39,7 +39,7 @@ from engine.model import (
     ProjectStatus,
     Settings,
 )
-from engine.months import month_range_text, month_text, parse_month
+from engine.months import month_range_text, month_runs_text, month_text, parse_month
 from engine.validation import Problem, Severity, validate
 from workbook import schema
 from workbook.outputs import Message
@@ -661,7 +661,7 @@ class _Reader:
         if missing:
             next_column = max(table.headers, default=1) + 1
             self.error(table.sheet, table.header_cell(next_column),
-                       f"no column for {_month_runs(missing)}; the plan runs "
+                       f"no column for {month_runs_text(missing)}; the plan runs "
                        f"{month_range_text(wanted[0], wanted[-1])} (Settings), so Capacity "
                        "needs a column headed YYYY-MM for each of its months")
         capacity: dict[str, tuple[float, ...]] = {}
@@ -754,15 +754,3 @@ class _Formula:
 def _is_formula(cell) -> bool:
     return cell.data_type == "f" or not isinstance(
         cell.value, str | int | float | bool | datetime | date)
-
-
-def _month_runs(months: list[int]) -> str:
-    runs, first, last = [], months[0], months[0]
-    for m in months[1:]:
-        if m == last + 1:
-            last = m
-            continue
-        runs.append(month_range_text(first, last))
-        first = last = m
-    runs.append(month_range_text(first, last))
-    return ", ".join(runs)
