@@ -28,6 +28,7 @@ CONFIGS = {
     "fs-linear": ModelOptions(fs_time_indexed=True),
     "time-indexed": ModelOptions(time_indexed=True),
     "interval-only": ModelOptions(time_indexed=False),
+    "lp-start": ModelOptions(lp_warm_start=True),
     "covers": ModelOptions(cover_depth=3),
 }
 
@@ -50,22 +51,38 @@ def run(size: int, seed: int, limit: float, config: str, workers: int, mip: bool
         found = solve_mip(portfolio, time_limit=limit, threads=workers, seed=seed)
         if found.plan:
             _check_starts(portfolio, found.plan, "HiGHS", size, seed)
-        row_mip = {"mip_value": found.value, "mip_bound": found.bound,
-                   "mip_status": found.status.value, "mip_time": found.wall_time}
+        row_mip = {
+            "mip_value": found.value,
+            "mip_bound": found.bound,
+            "mip_status": found.status.value,
+            "mip_time": found.wall_time,
+        }
     return {
         **row_mip,
-        "size": size, "seed": seed, "limit": limit, "config": config, "workers": workers,
-        "status": result.status.value, "greedy": baseline.objective,
-        "greedy_time": greedy_time, "value": result.objective, "bound": result.bound,
-        "gap": result.gap, "time": result.wall_time,
+        "size": size,
+        "seed": seed,
+        "limit": limit,
+        "config": config,
+        "workers": workers,
+        "status": result.status.value,
+        "greedy": baseline.objective,
+        "greedy_time": greedy_time,
+        "value": result.objective,
+        "bound": result.bound,
+        "gap": result.gap,
+        "time": result.wall_time,
         "selected": len(result.selected),
     }
 
 
 def _check_starts(portfolio, plan: dict[str, int], name: str, size: int, seed: int) -> None:
     outcomes = tuple(
-        ProjectOutcome(p.id, p.id in plan, plan.get(p.id),
-                       None if p.id not in plan else plan[p.id] + p.duration)
+        ProjectOutcome(
+            p.id,
+            p.id in plan,
+            plan.get(p.id),
+            None if p.id not in plan else plan[p.id] + p.duration,
+        )
         for p in portfolio.projects
     )
     broken = check_plan(portfolio, Result(SolveStatus.FEASIBLE, projects=outcomes))
@@ -83,7 +100,10 @@ def summarise(rows: list[dict]) -> str:
     keys = sorted({(r["size"], r["limit"], r["config"]) for r in rows})
     for size, limit, config in keys:
         group = [r for r in rows if (r["size"], r["limit"], r["config"]) == (size, limit, config)]
-        med = lambda k: statistics.median(r[k] for r in group)  # noqa: E731
+
+        def med(key: str, group: list[dict] = group) -> float:
+            return statistics.median(r[key] for r in group)
+
         lift = statistics.median(r["value"] / r["greedy"] - 1 for r in group)
         proven = sum(r["status"] == "optimal" for r in group)
         with_mip = [r for r in group if r.get("mip_value") is not None]
@@ -91,7 +111,8 @@ def summarise(rows: list[dict]) -> str:
             f"{statistics.median(r['mip_value'] for r in with_mip):.1f} | "
             f"{statistics.median(r['mip_bound'] for r in with_mip):.1f} | "
             f"{sum(r['value'] >= r['mip_value'] - 1e-6 for r in with_mip)}/{len(with_mip)}"
-            if with_mip else "- | - | -"
+            if with_mip
+            else "- | - | -"
         )
         lines.append(
             f"| {size} | {limit:g} | {config} | {med('greedy'):.1f} | {med('value'):.1f} | "

@@ -47,30 +47,44 @@ def run_one(family: str, name: str, limit: float, workers: int) -> dict:
     """Solve one instance and compare with its best-known value."""
     portfolio = portfolio_of(family, name)
     objective = Objective.VALUE if family == "mknap" else Objective.FINISH
-    result = solve(portfolio, objective=objective, time_limit=limit, workers=workers,
-                   tie_break=False)
+    result = solve(
+        portfolio, objective=objective, time_limit=limit, workers=workers, tie_break=False
+    )
     broken = check_plan(portfolio, result, everyone=objective is Objective.FINISH)
     if broken:
         raise AssertionError(f"{name}: the plan breaks rules: {broken[:3]}")
     known = best_known(family, name)
     value = result.objective
-    gap = None if value is None else (
-        (known.value - value) / known.value if objective is Objective.VALUE
-        else (value - known.value) / known.value)
+    gap = (
+        None
+        if value is None
+        else (
+            (known.value - value) / known.value
+            if objective is Objective.VALUE
+            else (value - known.value) / known.value
+        )
+    )
     return {
-        "instance": name, "status": result.status.value, "objective": value,
-        "bound": result.bound, "best_known": known.value, "best_known_optimal": known.is_optimal,
-        "gap_to_best_known": gap, "time_s": round(result.wall_time, 3),
+        "instance": name,
+        "status": result.status.value,
+        "objective": value,
+        "bound": result.bound,
+        "best_known": known.value,
+        "best_known_optimal": known.is_optimal,
+        "gap_to_best_known": gap,
+        "time_s": round(result.wall_time, 3),
     }
 
 
 def summarise(rows: list[dict]) -> str:
     """One Markdown line: share at best-known, share proven, share proven within 1 s, gaps."""
     n = len(rows)
-    at_best = sum(r["gap_to_best_known"] is not None and r["gap_to_best_known"] <= 1e-9
-                  for r in rows)
-    better = sum(r["gap_to_best_known"] is not None and r["gap_to_best_known"] < -1e-9
-                 for r in rows)
+    at_best = sum(
+        r["gap_to_best_known"] is not None and r["gap_to_best_known"] <= 1e-9 for r in rows
+    )
+    better = sum(
+        r["gap_to_best_known"] is not None and r["gap_to_best_known"] < -1e-9 for r in rows
+    )
     proven = sum(r["status"] == "optimal" for r in rows)
     fast = sum(r["status"] == "optimal" and r["time_s"] <= 1.0 for r in rows)
     gaps = [r["gap_to_best_known"] for r in rows if r["gap_to_best_known"] is not None]
@@ -112,8 +126,10 @@ def main(argv: list[str] | None = None) -> None:
             writer.writerow(row)
             sink.flush()
             print(row, flush=True)
-    print("| instances | at best-known | better than best-known | proven optimal "
-          "| proven within 1 s | mean gap to best-known | median time (s) |")
+    print(
+        "| instances | at best-known | better than best-known | proven optimal "
+        "| proven within 1 s | mean gap to best-known | median time (s) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     print(summarise(rows))
 

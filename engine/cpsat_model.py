@@ -38,6 +38,7 @@ class ModelOptions:
     cumulative: bool = True  # capacity also as cumulative constraints (CP propagation)
     fs_time_indexed: bool = False  # FS links also as linear constraints over start literals
     cover_depth: int = 0  # per role-month: at most k of the starts needing > capacity/(k+1)
+    lp_warm_start: bool = False  # also try a plan rounded from the LP relaxation as the hint
     diagnosis: bool = False  # guard relaxable rules with assumption literals
 
 

@@ -186,8 +186,6 @@ def describe_shortfalls(shortfalls: list[Shortfall], most: int | None = None) ->
     return "; ".join(parts)
 
 
-
-
 def lone_fit_blockers(portfolio: Portfolio, project: Project) -> str | None:
     """Why the project cannot fit on an empty plan, in words; None when it can."""
     starts = allowed_starts(portfolio, project)

@@ -61,15 +61,21 @@ def greedy_objective(portfolio: Portfolio, starts: dict[str, int], objective: Ob
 
 
 def greedy_starts(
-    portfolio: Portfolio, objective: Objective = Objective.VALUE, *, by_density: bool = False
+    portfolio: Portfolio,
+    objective: Objective = Objective.VALUE,
+    *,
+    by_density: bool = False,
+    order: list[Project] | None = None,
+    preferred: dict[str, list[int]] | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """The waterline plan as {project ID: start month}, and the IDs it could not place.
 
-    `by_density` ranks by score per scarce FTE-month instead of by score (a warm start).
+    Warm-start variants: `by_density` ranks by score per scarce FTE-month instead of by
+    score; `order` gives the ranking outright, and `preferred` the starts to try first.
     """
     ledger = Ledger(portfolio)
-    links = _Links(portfolio)
-    order = priority_order(portfolio, by_density=by_density)
+    links = _Links(portfolio, preferred or {})
+    order = order or priority_order(portfolio, by_density=by_density)
     if objective is Objective.FINISH:
         order = links.topological(order)
     starts: dict[str, int] = {}
@@ -106,8 +112,9 @@ def _earliest(portfolio, ledger, links, project: Project, starts) -> int | None:
     if not links.allowed(project.id, starts):
         return None
     first = links.earliest_after_predecessors(project.id, starts)
-    for start in allowed_starts(portfolio, project):
-        if start >= first and ledger.fits(project, start):
+    window = allowed_starts(portfolio, project)
+    for start in [*links.preferred.get(project.id, ()), *window]:
+        if start >= first and start in window and ledger.fits(project, start):
             return start
     return None
 
@@ -115,8 +122,9 @@ def _earliest(portfolio, ledger, links, project: Project, starts) -> int | None:
 class _Links:
     """Dependencies indexed for the greedy pass."""
 
-    def __init__(self, portfolio: Portfolio) -> None:
+    def __init__(self, portfolio: Portfolio, preferred: dict[str, list[int]]) -> None:
         self.portfolio = portfolio
+        self.preferred = preferred
         self.needs: dict[str, list[tuple[str, DependencyType, int]]] = defaultdict(list)
         self.excludes: dict[str, set[str]] = defaultdict(set)
         self.with_: dict[str, set[str]] = defaultdict(set)

@@ -18,6 +18,7 @@ from engine.cpsat_model import ModelOptions, PortfolioModel
 from engine.explain import deferral_reasons
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts
+from engine.lp_start import better_of, lp_guided_starts
 from engine.model import Objective, Portfolio
 from engine.plan import SCORE_UNITS, outcomes, scores, utilisation
 from engine.result import Result, SolveStatus, relative_gap
@@ -25,6 +26,7 @@ from engine.validation import errors, validate
 
 TIE_BREAK_SHARE = 0.25  # of the time limit, at most, for moving projects earlier
 DIAGNOSIS_SECONDS = 10.0
+LP_SHARE = 0.2  # of the time limit, at most, for the LP relaxation of an LP warm start
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ def solve(
     baseline_value = greedy_objective(portfolio, baseline, objective) if baseline_ok else None
 
     built = PortfolioModel(portfolio, objective, options)
-    built.hint(_warm_start(portfolio, objective, baseline, baseline_value))
+    built.hint(_warm_start(portfolio, objective, baseline, baseline_ok, options, limit))
     solver = _solver(
         seed if seed is not None else settings.random_seed,
         workers if workers is not None else settings.workers,
@@ -189,15 +191,19 @@ def _tie_break(portfolio, objective, options, starts, solver, began, limit, seed
     return starts
 
 
-def _warm_start(portfolio, objective, baseline, baseline_value) -> dict[str, int]:
-    """The better of the waterline and the density-ranked greedy plan."""
+def _warm_start(portfolio, objective, baseline, baseline_ok, options, limit) -> dict[str, int]:
+    """The best of the waterline, the density-ranked greedy plan and (if asked) the LP one."""
     if objective is not Objective.VALUE:
         return baseline
     dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
-    if not _baseline_complete(portfolio, objective, unplaced):
+    plans = [baseline if baseline_ok else None]
+    if _baseline_complete(portfolio, objective, unplaced):
+        plans.append(dense)
+    if options.lp_warm_start:
+        plans.append(lp_guided_starts(portfolio, LP_SHARE * limit))
+    if all(plan is None for plan in plans):
         return baseline
-    value = greedy_objective(portfolio, dense, objective)
-    return dense if baseline_value is None or value > baseline_value else baseline
+    return better_of(portfolio, *plans)
 
 
 def _objective_units(portfolio, objective, starts) -> int:

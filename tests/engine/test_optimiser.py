@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from engine.checker import check_plan
 from engine.cpsat_model import ModelOptions
 from engine.greedy import greedy
+from engine.lp_start import lp_guided_starts
 from engine.model import (
     Criterion,
     Demand,
@@ -23,7 +24,7 @@ from engine.model import (
 )
 from engine.months import month
 from engine.optimiser import solve
-from engine.result import SolveStatus
+from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.validation import errors, validate
 from tests.engine.strategies import PLAN_START, portfolios
 
@@ -72,13 +73,36 @@ def test_every_finish_plan_schedules_everything_and_keeps_every_rule(portfolio):
 def test_interval_only_model_keeps_every_rule_and_agrees_on_the_optimum(portfolio):
     if errors(validate(portfolio)):
         return
-    interval_only = solve(portfolio, time_limit=10, workers=1,
-                          options=ModelOptions(time_indexed=False))
+    interval_only = solve(
+        portfolio, time_limit=10, workers=1, options=ModelOptions(time_indexed=False)
+    )
     time_indexed = solve(portfolio, time_limit=10, workers=1)
     assert interval_only.status is time_indexed.status
     if interval_only.status is SolveStatus.OPTIMAL:
         assert check_plan(portfolio, interval_only) == []
         assert interval_only.objective == pytest.approx(time_indexed.objective)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(portfolios(budget=True))
+def test_lp_warm_start_keeps_every_rule(portfolio):
+    if errors(validate(portfolio)):
+        return
+    result = solve(portfolio, time_limit=10, workers=1, options=ModelOptions(lp_warm_start=True))
+    if result.status.has_plan:
+        assert check_plan(portfolio, result) == []
+    plan = lp_guided_starts(portfolio, 5)
+    if plan is not None:
+        outcomes = tuple(
+            ProjectOutcome(
+                p.id,
+                p.id in plan,
+                plan.get(p.id),
+                plan[p.id] + p.duration if p.id in plan else None,
+            )
+            for p in portfolio.projects
+        )
+        assert check_plan(portfolio, Result(SolveStatus.FEASIBLE, projects=outcomes)) == []
 
 
 def _three_projects(**changes) -> Portfolio:
