@@ -5,9 +5,15 @@
     pmo optimise BOOK [--out OUT] [--objective value|finish] [--time-limit S]
                       [--seed N] [--json RESULT.json] [--no-backup]
     pmo doctor                       check Python packages and LibreOffice
+    pmo recalc BOOK... [--out-dir DIR]
+                                     recompute every formula with LibreOffice, store values
+    pmo batch PATH_OR_GLOB... (--out-dir DIR | --in-place) [--jobs N] [--scheduler ADDR]
+              [--time-limit S] [--report REPORT.csv] [--json REPORT.json]
+                                     validate, optimise, write back and recalculate many
 
 Exit codes: 0 done, 1 input errors (all listed), 2 no plan (infeasible: the reasons are
-listed), 3 file or usage error.
+listed), 3 file or usage error. `pmo recalc` exits 3 when any workbook failed; `pmo batch`
+exits 1 when any workbook did not end "ok" (see its report) and 3 on a usage error.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -65,7 +72,55 @@ def _parser() -> argparse.ArgumentParser:
                      help="do not keep the previous version as NAME.bak.xlsm")
     doctor = commands.add_parser("doctor", help="check the installation")
     doctor.add_argument("--smoke", action="store_true", help="also run LibreOffice once")
+    again = commands.add_parser("recalc", help="recompute every formula with LibreOffice")
+    again.add_argument("books", nargs="+", metavar="BOOK", help="workbooks, folders or globs")
+    again.add_argument("--out-dir", type=Path, metavar="DIR",
+                       help="write the recalculated copies here (default: in place)")
+    again.add_argument("--timeout", type=float, default=120.0, metavar="S",
+                       help="seconds per workbook before LibreOffice is restarted")
+    _batch_parser(commands)
     return parser
+
+
+def _batch_parser(commands) -> None:
+    from workbook import batch
+
+    many = commands.add_parser("batch", help="optimise and recalculate many workbooks",
+                               description="Validate, optimise, write back and recalculate "
+                               "each workbook, each in a child process of its own.")
+    many.add_argument("inputs", nargs="+", metavar="PATH_OR_GLOB",
+                      help="workbooks, folders of workbooks or glob patterns")
+    where = many.add_mutually_exclusive_group()
+    where.add_argument("--out-dir", type=Path, metavar="DIR",
+                       help="write updated copies here; the inputs are not changed")
+    where.add_argument("--in-place", action="store_true",
+                       help="update the workbooks themselves (each keeps NAME.bak.xlsm)")
+    many.add_argument("--jobs", type=_positive_int, metavar="N",
+                      help=f"workbooks at a time on this machine (default: cores, "
+                           f"{batch.default_jobs()} here)")
+    many.add_argument("--scheduler", metavar="ADDRESS",
+                      help="run on a Dask cluster instead, e.g. tcp://host:8786")
+    many.add_argument("--time-limit", type=float, metavar="S",
+                      help="solver seconds per workbook (default: each workbook's Settings)")
+    many.add_argument("--solver-workers", type=_positive_int, metavar="N",
+                      help="CP-SAT threads per workbook (default: cores / jobs locally, "
+                           "the workbook's Settings on a cluster)")
+    many.add_argument("--timeout-margin", type=float, default=batch.MARGIN_S, metavar="S",
+                      help="seconds on top of the time limit before a workbook is stopped")
+    many.add_argument("--memory-limit", type=int, default=batch.MEMORY_LIMIT_MB, metavar="MB",
+                      help="address space per worker process, LibreOffice included (0: none)")
+    many.add_argument("--report", type=Path, metavar="REPORT.csv")
+    many.add_argument("--json", type=Path, metavar="REPORT.json")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(console, args)
         if args.command in ("optimise", "optimize"):
             return _optimise(console, args)
+        if args.command == "recalc":
+            return _recalc(console, args)
+        if args.command == "batch":
+            return _batch(console, args)
         return _doctor(console, args)
     except FileError as error:
         errors.print(Text(f"File error: {error}", style="red"))
@@ -145,67 +204,147 @@ def _validate(console: Console, args) -> int:
     return EXIT_OK
 
 
-def _optimise(console: Console, args) -> int:
+@dataclasses.dataclass
+class OptimiseOutcome:
+    """What `optimise_book` did to one workbook, with the time each step took."""
+
+    code: int  # EXIT_OK (results written), EXIT_INPUT or EXIT_INFEASIBLE (nothing written)
+    messages: list  # input problems and warnings (workbook.outputs.Message), each located
+    portfolio: Portfolio  # as solved: the workbook's, with the overrides applied
+    result: Result | None = None  # None when the inputs had errors
+    written: object | None = None  # workbook.writer.WriteOutcome when results were written
+    read_s: float = 0.0
+    solve_s: float = 0.0
+    write_s: float = 0.0
+
+    @property
+    def errors(self) -> list:
+        """The messages that stopped the run (severity Error)."""
+        return [m for m in self.messages if m.severity is Severity.ERROR]
+
+
+StageCallback = Callable[[str, float | None], None]
+
+
+def optimise_book(book: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
+                  objective: str | None = None, time_limit: float | None = None,
+                  seed: int | None = None, workers: int | None = None, backup: bool = True,
+                  progress: Callable | None = None, json_path: Path | None = None,
+                  on_stage: StageCallback | None = None) -> OptimiseOutcome:
+    """Read and validate `book`, solve it and write the results into it (or into `out`).
+
+    Overrides (objective, time limit, seed, solver workers) replace the workbook's Settings.
+    `on_stage(name, limit)` is called as "read", "solve" (with the solve's time limit in
+    seconds) and "write" begin. Input errors and "no plan" are outcomes (nothing is written);
+    raises `FileError` when the file cannot be read or written, or is open in Excel.
+    """
     from workbook.outputs import result_grids, result_json, settings_text
+    from workbook.reader import read_workbook
     from workbook.writer import check_writable, write_grids
 
-    read, messages, code = _read(console, args.book)
-    if code is not None:
-        return code
-    check_writable(args.book, read.stamp)  # fail before a long solve, not after it
-    if args.out is not None:
-        check_writable(args.out, None)
-    portfolio = _effective(read.portfolio, args)
-    result = _solve(console, portfolio)
-    if args.json is not None:
-        args.json.write_text(json.dumps(result_json(portfolio, result), indent=2) + "\n",
+    book = Path(book)
+    out = Path(out) if out is not None else None
+    stage = on_stage or (lambda _name, _limit: None)
+    began = time.perf_counter()
+    stage("read", None)
+    read = read_workbook(book)
+    messages = read.messages()
+    outcome = OptimiseOutcome(EXIT_OK, messages, read.portfolio)
+    if outcome.errors:
+        outcome.code = EXIT_INPUT
+        outcome.read_s = time.perf_counter() - began
+        return outcome
+    check_writable(book, read.stamp)  # fail before a long solve, not after it
+    if out is not None:
+        check_writable(out, None)
+    portfolio = _effective(read.portfolio, objective, time_limit, seed, workers)
+    outcome.portfolio = portfolio
+    outcome.read_s = time.perf_counter() - began
+
+    from engine.optimiser import solve  # CP-SAT takes a second to import: only when needed
+
+    began = time.perf_counter()
+    stage("solve", portfolio.settings.time_limit)
+    result = outcome.result = solve(portfolio, progress=progress)
+    outcome.solve_s = time.perf_counter() - began
+    if json_path is not None:
+        json_path.write_text(json.dumps(result_json(portfolio, result), indent=2) + "\n",
                              encoding="utf-8")
-    _summary(console, portfolio, result)
     if result.status is SolveStatus.INVALID_INPUT:
-        _print_messages(console, read.messages(result.problems))
-        return EXIT_INPUT
+        outcome.messages = read.messages(result.problems)
+        outcome.code = EXIT_INPUT
+        return outcome
     if not result.status.has_plan:
+        outcome.code = EXIT_INFEASIBLE
+        return outcome
+    began = time.perf_counter()
+    stage("write", None)
+    grids = result_grids(portfolio, result, messages, read.details,
+                         settings=settings_text(portfolio, result))
+    outcome.written = write_grids(book, grids, out=out, stamp=read.stamp, backup=backup)
+    outcome.write_s = time.perf_counter() - began
+    return outcome
+
+
+def _optimise(console: Console, args) -> int:
+    display: list[_Progress] = []  # shown from the moment the solve starts
+
+    def stage(name: str, _limit: float | None) -> None:
+        if name == "solve":
+            display.append(_Progress(console))
+
+    try:
+        outcome = optimise_book(args.book, args.out, objective=args.objective,
+                                time_limit=args.time_limit, seed=args.seed,
+                                backup=not args.no_backup, json_path=args.json,
+                                progress=lambda info: display[-1](info), on_stage=stage)
+    finally:
+        for shown in display:
+            shown.stop()
+    result = outcome.result
+    if result is None:  # input errors found while reading
+        _print_messages(console, outcome.messages)
+        console.print(Text(f"{len(outcome.errors)} input error(s) in {args.book.name}; fix "
+                           "them and run again.", style="red"))
+        return outcome.code
+    if outcome.code != EXIT_INPUT:
+        _print_messages(console, outcome.messages)
+    _summary(console, outcome.portfolio, result)
+    if outcome.code == EXIT_INPUT:
+        _print_messages(console, outcome.messages)
+        return outcome.code
+    if outcome.code == EXIT_INFEASIBLE:
         console.print(Text(f"No plan: {result.status.value}.", style="red"))
         for conflict in result.conflicts:
             console.print(Text(f"  - {conflict}"))
         for note in result.notes:
             console.print(Text(f"  {note}"))
         console.print(Text(f"{args.book.name} was not changed.", style="red"))
-        return EXIT_INFEASIBLE
-    grids = result_grids(portfolio, result, messages, read.details,
-                         settings=settings_text(portfolio, result))
-    outcome = write_grids(args.book, grids, out=args.out, stamp=read.stamp,
-                          backup=not args.no_backup)
-    kept = f" (previous version kept as {outcome.backup.name})" if outcome.backup else ""
-    console.print(Text(f"Wrote the results into {outcome.path}{kept}.", style="green"))
+        return outcome.code
+    written = outcome.written
+    kept = f" (previous version kept as {written.backup.name})" if written.backup else ""
+    console.print(Text(f"Wrote the results into {written.path}{kept}.", style="green"))
     return EXIT_OK
 
 
-def _effective(portfolio: Portfolio, args) -> Portfolio:
+def _effective(portfolio: Portfolio, objective: str | None, time_limit: float | None,
+               seed: int | None, workers: int | None = None) -> Portfolio:
     """The portfolio with the command line's overrides of its settings."""
-    changes = {}
-    if args.objective:
-        changes["objective"] = Objective(args.objective)
-    if args.time_limit is not None:
-        if not args.time_limit > 0:
+    changes: dict[str, object] = {}
+    if objective:
+        changes["objective"] = Objective(objective)
+    if time_limit is not None:
+        if not time_limit > 0:
             raise FileError("--time-limit must be more than 0 seconds")
-        changes["time_limit"] = args.time_limit
-    if args.seed is not None:
-        changes["random_seed"] = args.seed
+        changes["time_limit"] = time_limit
+    if seed is not None:
+        changes["random_seed"] = seed
+    if workers is not None:
+        changes["workers"] = workers
     if not changes:
         return portfolio
     settings = dataclasses.replace(portfolio.settings, **changes)
     return dataclasses.replace(portfolio, settings=settings)
-
-
-def _solve(console: Console, portfolio: Portfolio) -> Result:
-    from engine.optimiser import solve  # CP-SAT takes a second to import: only when needed
-
-    display = _Progress(console)
-    try:
-        return solve(portfolio, progress=display)
-    finally:
-        display.stop()
 
 
 class _Progress:
@@ -268,6 +407,77 @@ def _summary(console: Console, portfolio: Portfolio, result: Result) -> None:
         in_play = [p for p in portfolio.projects if not p.out_of_play]
         table.add_row("Selected", f"{len(result.selected)} of {len(in_play)} projects in play")
     console.print(table)
+
+
+def _recalc(console: Console, args) -> int:
+    from workbook.batch import check_distinct_names, expand_inputs
+    from workbook.recalc import Recalculator
+    from workbook.writer import owner_files
+
+    books = expand_inputs(args.books)
+    if args.out_dir is not None:
+        check_distinct_names(books)
+    failed = 0
+    with Recalculator(timeout=args.timeout) as calc:
+        for book in books:
+            locks = owner_files(book) if args.out_dir is None else []
+            if locks:
+                outcome = None
+                error = (f"{book.name}: FAILED: open in Excel (lock file {locks[0].name} "
+                         "found); close it in Excel and run again")
+            else:
+                out = args.out_dir / book.name if args.out_dir is not None else None
+                outcome = calc.recalc(book, out)
+                error = "" if outcome.ok else str(outcome)
+            if error:
+                failed += 1
+                console.print(Text(error, style="red"))
+            else:
+                console.print(Text(str(outcome), style="green"))
+    if failed:
+        console.print(Text(f"{failed} of {len(books)} workbook(s) could not be recalculated.",
+                           style="red"))
+        return EXIT_FILE
+    return EXIT_OK
+
+
+def _batch(console: Console, args) -> int:
+    from workbook import batch
+    from workbook.recalc import INSTALL_HINT, LibreOfficeError, find_libreoffice
+
+    if args.timeout_margin <= 0:
+        raise FileError("--timeout-margin must be more than 0 seconds")
+    books = batch.expand_inputs(args.inputs)
+    jobs = args.jobs or batch.default_jobs()
+    workers = args.solver_workers
+    if workers is None and args.scheduler is None:
+        workers = max(1, (os.cpu_count() or 1) // jobs)  # the cores, shared by the jobs
+    tasks = batch.plan_tasks(books, out_dir=args.out_dir, in_place=args.in_place,
+                             time_limit=args.time_limit, workers=workers)
+    options = batch.RunnerOptions(margin=args.timeout_margin,
+                                  memory_limit_mb=max(args.memory_limit, 0))
+    if args.scheduler is None and find_libreoffice() is None:
+        raise LibreOfficeError("pmo batch recalculates every workbook with LibreOffice, which "
+                               f"is not installed here. Install it with: {INSTALL_HINT}")
+    slots = 0 if args.scheduler else min(jobs, len(tasks))
+    where = f"on {args.scheduler}" if args.scheduler else f"with {slots} job(s)"
+    console.print(Text(f"{len(tasks)} workbook(s) {where}."))
+    with batch.ProgressDisplay(console, len(tasks), slots) as display:
+        if args.scheduler:
+            reports = batch.run_dask(tasks, args.scheduler, options=options, listener=display)
+        else:
+            reports = batch.run_local(tasks, jobs=jobs, options=options, listener=display)
+    console.print(batch.summary_table(reports))
+    if args.report is not None:
+        batch.write_csv(reports, args.report)
+    if args.json is not None:
+        batch.write_json(reports, args.json)
+    good = sum(report.ok for report in reports)
+    written = [str(p) for p in (args.report, args.json) if p is not None]
+    tail = f" Report: {', '.join(written)}." if written else ""
+    console.print(Text(f"{good} of {len(reports)} workbook(s) ok.{tail}",
+                       style="green" if good == len(reports) else "red"))
+    return EXIT_OK if good == len(reports) else EXIT_INPUT
 
 
 def _doctor(console: Console, args) -> int:
