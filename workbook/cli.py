@@ -39,6 +39,7 @@ from engine.result import Result, SolveStatus
 from engine.validation import Severity
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_FILE = 0, 1, 2, 3
+RUN_MAIN_MODULE = Path(__file__).with_name("PMO_Portfolio.py")
 PROGRESS_AFTER_S = 1.0
 
 
@@ -164,6 +165,9 @@ def _new(console: Console, args) -> int:
     if path.exists() and not args.force:
         raise FileError(f"{path} already exists; choose another name or add --force")
     build_workbook(path, empty=args.empty)
+    runner = path.with_suffix(".py")  # what the xlwings add-in's "Run main" imports
+    if not runner.exists():
+        runner.write_text(RUN_MAIN_MODULE.read_text(encoding="utf-8"), encoding="utf-8")
     what = "an empty" if args.empty else "the sample"
     console.print(Text(f"Wrote {path} with {what} portfolio. Next: pmo optimise {path}"))
     return EXIT_OK

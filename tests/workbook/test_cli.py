@@ -20,6 +20,9 @@ def test_new_writes_a_workbook_that_validates(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "Dept.xlsm: no input errors (0 warning(s)); 45 projects, 9 roles, 24 months." in out
+    # the xlwings add-in's "Run main" imports the module named after the workbook
+    runner = (tmp_path / "Dept.py").read_text(encoding="utf-8")
+    assert "from udfs.entry import main" in runner
 
 
 def test_new_empty_and_refusing_to_overwrite(tmp_path, capsys):
