@@ -200,21 +200,28 @@ def _verify(path: Path, inputs, grids: list[Grid]) -> None:
     """Re-open the written file: it must parse, keep every input cell and hold the outputs."""
     try:
         check_workbook_file(path)
-        book = openpyxl.load_workbook(path, keep_vba=True)
+        # read-only streams the sheets: only the input sheets are walked, not the outputs
+        book = openpyxl.load_workbook(path, read_only=True)
     except Exception as error:
         raise FileError(f"the written workbook could not be read back ({error}); the original "
                         "was left as it was") from error
-    for title, cells in inputs.items():
-        if title not in book.sheetnames:
-            raise FileError(f'writing lost the sheet "{title}"; the original was left as it was')
-        written = book[title]._cells
-        for key, (value, data_type) in cells.items():
-            cell = written.get(key)
-            if cell is None or cell.value != value or cell.data_type != data_type:
-                where = f"{get_column_letter(key[1])}{key[0]}"
-                raise FileError(f"writing would have changed {title}!{where}; the original was "
-                                "left as it was")
-    missing = [g.sheet for g in grids if g.sheet not in book.sheetnames]
+    try:
+        for title, cells in inputs.items():
+            if title not in book.sheetnames:
+                raise FileError(f'writing lost the sheet "{title}"; the original was left as '
+                                "it was")
+            written = {(c.row, c.column): c for row in book[title].iter_rows() for c in row
+                       if c.value is not None}
+            for key, (value, data_type) in cells.items():
+                cell = written.get(key)
+                if cell is None or cell.value != value or cell.data_type != data_type:
+                    where = f"{get_column_letter(key[1])}{key[0]}"
+                    raise FileError(f"writing would have changed {title}!{where}; the original "
+                                    "was left as it was")
+        sheetnames = book.sheetnames
+    finally:
+        book.close()
+    missing = [g.sheet for g in grids if g.sheet not in sheetnames]
     if missing:
         raise FileError(f"writing lost the output sheet(s) {', '.join(missing)}; the original "
                         "was left as it was")

@@ -215,3 +215,21 @@ def test_only_output_sheets_can_be_written(tmp_path):
     book = copy_book(tmp_path)
     with pytest.raises(FileError, match="not an output sheet"):
         writer.write_grids(book, [Grid("Intake", ["ID"], [["X"]])])
+
+
+def test_a_write_that_would_change_an_input_cell_is_refused(tmp_path, monkeypatch):
+    book = copy_book(tmp_path)
+    before = sha(book)
+    read = read_workbook(book)
+    real_save = writer._save
+
+    def tamper_then_save(workbook, path):
+        workbook["Intake"]["B4"].value = "Overwritten by a buggy writer"
+        real_save(workbook, path)
+
+    monkeypatch.setattr(writer, "_save", tamper_then_save)
+    with pytest.raises(FileError, match=r"writing would have changed Intake!B4"):
+        writer.write_grids(book, result_grids(read.portfolio, _hand_result(read.portfolio)),
+                           stamp=read.stamp)
+    assert sha(book) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Book.xlsm"]
