@@ -30,9 +30,18 @@ from engine.model import (
 from engine.months import month, year_of
 
 ROLE_NAMES = (
-    "Business analyst", "Project manager", "Solution architect", "Developer", "Data engineer",
-    "Tester", "UX designer", "Infrastructure engineer", "Security specialist",
-    "Change manager", "Data scientist", "Product owner",
+    "Business analyst",
+    "Project manager",
+    "Solution architect",
+    "Developer",
+    "Data engineer",
+    "Tester",
+    "UX designer",
+    "Infrastructure engineer",
+    "Security specialist",
+    "Change manager",
+    "Data scientist",
+    "Product owner",
 )
 
 CRITERIA = (
@@ -40,8 +49,9 @@ CRITERIA = (
     Criterion("Financial return", 0.25, Direction.HIGHER, 0, 10, Perspective.FINANCIAL),
     Criterion("Customer impact", 0.20, Direction.HIGHER, 0, 10, Perspective.CUSTOMER),
     Criterion("Delivery risk", 0.15, Direction.LOWER, 1, 5, None),
-    Criterion("Capability building", 0.10, Direction.HIGHER, 0, 10,
-              Perspective.LEARNING_AND_GROWTH),
+    Criterion(
+        "Capability building", 0.10, Direction.HIGHER, 0, 10, Perspective.LEARNING_AND_GROWTH
+    ),
 )
 
 MONTHLY_RATE = 12_000.0  # cost of one FTE-month, before per-project noise
@@ -83,13 +93,15 @@ def generate_portfolio(
     rng = random.Random(seed)
     roles = _role_names(n_roles)
     width = len(str(n_projects))
-    drafts = [_draft(rng, f"P{i + 1:0{width}d}", roles, horizon, plan_start)
-              for i in range(n_projects)]
+    drafts = [
+        _draft(rng, f"P{i + 1:0{width}d}", roles, horizon, plan_start) for i in range(n_projects)
+    ]
 
     capacity = _capacity(rng, drafts, roles, horizon, over_demand)
     budget = _budget(drafts, plan_start, horizon, budget_share)
-    settings = Settings(plan_start=plan_start, horizon=horizon, objective=Objective.VALUE,
-                        random_seed=seed)
+    settings = Settings(
+        plan_start=plan_start, horizon=horizon, objective=Objective.VALUE, random_seed=seed
+    )
     demands = [d for draft in drafts for d in draft.demands]
     projects = [draft.project for draft in drafts]
     base = Portfolio(settings, projects, demands, capacity, (), CRITERIA, budget)
@@ -109,8 +121,7 @@ def _role_names(count: int) -> list[str]:
     return names
 
 
-def _draft(rng: random.Random, pid: str, roles: list[str], horizon: int,
-           plan_start: int) -> _Draft:
+def _draft(rng: random.Random, pid: str, roles: list[str], horizon: int, plan_start: int) -> _Draft:
     duration = rng.randint(2, min(12, horizon))
     demands = []
     fte_months = 0.0
@@ -125,13 +136,15 @@ def _draft(rng: random.Random, pid: str, roles: list[str], horizon: int,
         demands.append(Demand(pid, role, fte, first, last))
     cost = round(fte_months * MONTHLY_RATE * rng.uniform(0.8, 1.4), -3)
     scores = {c.name: float(rng.randint(int(c.min), int(c.max))) for c in CRITERIA}
-    project = Project(id=pid, name=f"Initiative {pid[1:]}", duration=duration, cost=cost,
-                      scores=scores)
+    project = Project(
+        id=pid, name=f"Initiative {pid[1:]}", duration=duration, cost=cost, scores=scores
+    )
     return _Draft(project, tuple(demands))
 
 
-def _capacity(rng: random.Random, drafts: list[_Draft], roles: list[str], horizon: int,
-              over_demand: float) -> dict[str, tuple[float, ...]]:
+def _capacity(
+    rng: random.Random, drafts: list[_Draft], roles: list[str], horizon: int, over_demand: float
+) -> dict[str, tuple[float, ...]]:
     """Per-role capacity: the role's demand / over_demand spread over the horizon, +-10%.
 
     A month never drops below the role's largest single request, so every project can fit
@@ -153,23 +166,24 @@ def _capacity(rng: random.Random, drafts: list[_Draft], roles: list[str], horizo
     return capacity
 
 
-def _budget(drafts: list[_Draft], plan_start: int, horizon: int,
-            share: float) -> dict[int, float]:
+def _budget(drafts: list[_Draft], plan_start: int, horizon: int, share: float) -> dict[int, float]:
     """Each horizon year gets `share` of the total cost, pro rata to its months in the horizon."""
     total = sum(d.project.cost for d in drafts)
     months_in_year: dict[int, int] = {}
     for m in range(plan_start, plan_start + horizon):
         months_in_year[year_of(m)] = months_in_year.get(year_of(m), 0) + 1
-    return {year: round(share * total * count / horizon, -3)
-            for year, count in months_in_year.items()}
+    return {
+        year: round(share * total * count / horizon, -3) for year, count in months_in_year.items()
+    }
 
 
 def _count(share: float, n: int, minimum_at: int = 20) -> int:
     return max(round(share * n), 1 if n >= minimum_at and share > 0 else 0)
 
 
-def _place_must_run(rng: random.Random, portfolio: Portfolio, n: int, in_flight_share: float,
-                    mandatory_share: float) -> dict[str, Project]:
+def _place_must_run(
+    rng: random.Random, portfolio: Portfolio, n: int, in_flight_share: float, mandatory_share: float
+) -> dict[str, Project]:
     """Turn some projects into in-flight or mandatory ones that fit together on one plan.
 
     Candidates are tried in random order against a ledger of what the earlier ones took; a
@@ -185,14 +199,16 @@ def _place_must_run(rng: random.Random, portfolio: Portfolio, n: int, in_flight_
         if wanted_flight:
             # started 1-6 months before the plan and still running at its start
             back = rng.randint(1, min(6, project.duration - 1))
-            candidate = replace(project, status=ProjectStatus.IN_FLIGHT,
-                                fixed_start=plan_start - back)
+            candidate = replace(
+                project, status=ProjectStatus.IN_FLIGHT, fixed_start=plan_start - back
+            )
         elif wanted_mandatory:
             candidate = replace(project, status=ProjectStatus.APPROVED, mandatory=True)
         else:
             break
-        start = next((s for s in allowed_starts(portfolio, candidate)
-                      if ledger.fits(candidate, s)), None)
+        start = next(
+            (s for s in allowed_starts(portfolio, candidate) if ledger.fits(candidate, s)), None
+        )
         if start is None:
             continue
         ledger.commit(candidate, start)
@@ -204,8 +220,14 @@ def _place_must_run(rng: random.Random, portfolio: Portfolio, n: int, in_flight_
     return chosen
 
 
-def _add_windows(rng: random.Random, projects: list[Project], must_run: dict[str, Project],
-                 plan_start: int, horizon: int, share: float) -> list[Project]:
+def _add_windows(
+    rng: random.Random,
+    projects: list[Project],
+    must_run: dict[str, Project],
+    plan_start: int,
+    horizon: int,
+    share: float,
+) -> list[Project]:
     """Earliest and/or latest start on about `share` of the optional projects."""
     out = []
     for project in projects:
@@ -216,13 +238,19 @@ def _add_windows(rng: random.Random, projects: list[Project], must_run: dict[str
         earliest = rng.randint(plan_start, last)
         latest = rng.randint(earliest, last)
         kind = rng.random()
-        out.append(replace(project, earliest_start=earliest if kind < 0.7 else None,
-                           latest_start=latest if kind >= 0.4 else None))
+        out.append(
+            replace(
+                project,
+                earliest_start=earliest if kind < 0.7 else None,
+                latest_start=latest if kind >= 0.4 else None,
+            )
+        )
     return out
 
 
-def _add_groups(rng: random.Random, projects: list[Project], optional: list[int],
-                share: float) -> list[Project]:
+def _add_groups(
+    rng: random.Random, projects: list[Project], optional: list[int], share: float
+) -> list[Project]:
     """Exclusive groups of 2-3 optional projects (alternative solutions to one need)."""
     pool = list(optional)
     rng.shuffle(pool)
@@ -236,8 +264,13 @@ def _add_groups(rng: random.Random, projects: list[Project], optional: list[int]
     return projects
 
 
-def _links(rng: random.Random, projects: list[Project], optional: list[int],
-           dependency_share: float, exclude_share: float) -> list[Dependency]:
+def _links(
+    rng: random.Random,
+    projects: list[Project],
+    optional: list[int],
+    dependency_share: float,
+    exclude_share: float,
+) -> list[Dependency]:
     """FS / Requires (and a few With) links from lower to higher index, so acyclic; Excludes.
 
     Only optional projects are linked, so no link can force work onto the must-run plan.
@@ -253,8 +286,11 @@ def _links(rng: random.Random, projects: list[Project], optional: list[int],
         seen.add((a, b))
         kind = rng.random()
         if kind < 0.65:
-            links.append(Dependency(projects[a].id, projects[b].id, DependencyType.FS,
-                                    rng.choice((0, 0, 0, 1, 2))))
+            links.append(
+                Dependency(
+                    projects[a].id, projects[b].id, DependencyType.FS, rng.choice((0, 0, 0, 1, 2))
+                )
+            )
         elif kind < 0.9:
             links.append(Dependency(projects[a].id, projects[b].id, DependencyType.REQUIRES))
         else:

@@ -224,16 +224,23 @@ def read_psplib(path: str | Path) -> RcpspInstance:
     demands: list[tuple[int, ...]] = []
     for number, row in _section(lines, "REQUESTS/DURATIONS:", 2, jobs, path):
         if len(row) < 3 + renewable:
-            raise FileError(f"{path.name} line {number}: expected job, mode, duration and "
-                            f"{renewable} requests")
+            raise FileError(
+                f"{path.name} line {number}: expected job, mode, duration and {renewable} requests"
+            )
         durations.append(row[2])
-        demands.append(tuple(row[3:3 + renewable]))
+        demands.append(tuple(row[3 : 3 + renewable]))
 
-    (_, capacities), = _section(lines, "RESOURCEAVAILABILITIES:", 1, 1, path)
+    ((_, capacities),) = _section(lines, "RESOURCEAVAILABILITIES:", 1, 1, path)
     if len(capacities) < renewable:
         raise FileError(f"{path.name}: {len(capacities)} availabilities for {renewable} resources")
-    return RcpspInstance(path.stem, tuple(durations), tuple(successors), tuple(demands),
-                         tuple(capacities[:renewable]), horizon)
+    return RcpspInstance(
+        path.stem,
+        tuple(durations),
+        tuple(successors),
+        tuple(demands),
+        tuple(capacities[:renewable]),
+        horizon,
+    )
 
 
 def _header_int(lines: list[str], label: str, path: Path) -> int:
@@ -254,13 +261,15 @@ def _section(lines: list[str], title: str, skip: int, count: int, path: Path):
     rows = []
     for i in range(first, first + count):
         if i >= len(lines):
-            raise FileError(f"{path.name}: section {title!r} ends after {i - first} of "
-                            f"{count} rows")
+            raise FileError(
+                f"{path.name}: section {title!r} ends after {i - first} of {count} rows"
+            )
         try:
             rows.append((i + 1, [int(t) for t in lines[i].split()]))
         except ValueError:
-            raise FileError(f"{path.name} line {i + 1}: expected whole numbers, found "
-                            f"{lines[i].strip()!r}") from None
+            raise FileError(
+                f"{path.name} line {i + 1}: expected whole numbers, found {lines[i].strip()!r}"
+            ) from None
     return rows
 
 
@@ -272,8 +281,9 @@ def read_mplib(path: str | Path) -> RcmpspInstance:
     successor is written `project:activity` (1-based).
     """
     path = Path(path)
-    lines = [(n, line.split()) for n, line in enumerate(path.read_text().splitlines(), 1)
-             if line.strip()]
+    lines = [
+        (n, line.split()) for n, line in enumerate(path.read_text().splitlines(), 1) if line.strip()
+    ]
     rows = iter(lines)
 
     def take(what: str) -> tuple[int, list[str]]:
@@ -286,8 +296,9 @@ def read_mplib(path: str | Path) -> RcmpspInstance:
         try:
             return [int(t) for t in tokens]
         except ValueError:
-            raise FileError(f"{path.name} line {number}: expected whole numbers, found "
-                            f"{' '.join(tokens)!r}") from None
+            raise FileError(
+                f"{path.name} line {number}: expected whole numbers, found {' '.join(tokens)!r}"
+            ) from None
 
     n_projects = ints(*take("the project count"))[0]
     n_resources = ints(*take("the resource count"))[0]
@@ -302,11 +313,13 @@ def read_mplib(path: str | Path) -> RcmpspInstance:
         p_durations, p_demands, p_successors = [], [], []
         for a in range(n_activities):
             number, tokens = take(f"activity {a + 1} of project {p + 1}")
-            head = ints(number, tokens[:n_resources + 2])
-            links = tokens[n_resources + 2:]
+            head = ints(number, tokens[: n_resources + 2])
+            links = tokens[n_resources + 2 :]
             if len(head) != n_resources + 2 or len(links) != head[-1]:
-                raise FileError(f"{path.name} line {number}: expected duration, "
-                                f"{n_resources} demands, a count and that many successors")
+                raise FileError(
+                    f"{path.name} line {number}: expected duration, "
+                    f"{n_resources} demands, a count and that many successors"
+                )
             p_durations.append(head[0])
             p_demands.append(tuple(head[1:-1]))
             p_successors.append(tuple(_link(text, number, path) for text in links))
@@ -316,8 +329,14 @@ def read_mplib(path: str | Path) -> RcmpspInstance:
     leftover = next(rows, None)
     if leftover is not None:
         raise FileError(f"{path.name} line {leftover[0]}: unexpected data after the last project")
-    return RcmpspInstance(path.stem, tuple(capacities), tuple(releases), tuple(durations),
-                          tuple(demands), tuple(successors))
+    return RcmpspInstance(
+        path.stem,
+        tuple(capacities),
+        tuple(releases),
+        tuple(durations),
+        tuple(demands),
+        tuple(successors),
+    )
 
 
 def _link(text: str, number: int, path: Path) -> tuple[int, int]:
@@ -341,7 +360,7 @@ def read_mknap(path: str | Path) -> tuple[KnapsackInstance, ...]:
         nonlocal position
         if position + count > len(tokens):
             raise FileError(f"{path.name}: file ends early ({len(tokens)} numbers)")
-        chunk = tokens[position:position + count]
+        chunk = tokens[position : position + count]
         position += count
         try:
             return [_number(t) for t in chunk]
@@ -356,11 +375,15 @@ def read_mknap(path: str | Path) -> tuple[KnapsackInstance, ...]:
         values = tuple(take(n))
         weights = tuple(tuple(take(n)) for _ in range(m))
         capacities = tuple(take(m))
-        problems.append(KnapsackInstance(_knapsack_name(path.stem, index, n, m), values, weights,
-                                         capacities, opt or None))
+        problems.append(
+            KnapsackInstance(
+                _knapsack_name(path.stem, index, n, m), values, weights, capacities, opt or None
+            )
+        )
     if position != len(tokens):
-        raise FileError(f"{path.name}: {len(tokens) - position} numbers left after {count} "
-                        "problems")
+        raise FileError(
+            f"{path.name}: {len(tokens) - position} numbers left after {count} problems"
+        )
     return tuple(problems)
 
 
@@ -407,8 +430,9 @@ def serial_schedule(
     while ready:
         _, j = heapq.heappop(ready)
         placed += 1
-        t = max([starts[i] + durations[i] for i in predecessors[j]]
-                + [releases[j] if releases else 0])
+        t = max(
+            [starts[i] + durations[i] for i in predecessors[j]] + [releases[j] if releases else 0]
+        )
         starts[j] = t = _first_fit(t, durations[j], demands[j], capacities, used)
         for k, need in enumerate(demands[j]):
             row = used[k]
@@ -448,12 +472,14 @@ def _latest_starts(durations: Sequence[int], successors: Sequence[Sequence[int]]
     return [visit(j) for j in range(n)]
 
 
-def _first_fit(t: int, duration: int, need: Sequence[int], capacities: Sequence[int],
-               used: list[list[int]]) -> int:
+def _first_fit(
+    t: int, duration: int, need: Sequence[int], capacities: Sequence[int], used: list[list[int]]
+) -> int:
     for k, amount in enumerate(need):
         if amount > capacities[k]:
-            raise ValueError(f"an activity needs {amount} of resource {k + 1}, capacity "
-                             f"{capacities[k]}")
+            raise ValueError(
+                f"an activity needs {amount} of resource {k + 1}, capacity {capacities[k]}"
+            )
     while True:
         clash = None
         for k, amount in enumerate(need):
@@ -469,8 +495,9 @@ def _first_fit(t: int, duration: int, need: Sequence[int], capacities: Sequence[
 
 def rcpsp_upper_bound(instance: RcpspInstance) -> int:
     """The makespan of the serial schedule: a feasible, usually tight horizon."""
-    starts = serial_schedule(instance.durations, instance.successors, instance.demands,
-                             instance.capacities)
+    starts = serial_schedule(
+        instance.durations, instance.successors, instance.demands, instance.capacities
+    )
     return max(s + d for s, d in zip(starts, instance.durations, strict=True))
 
 
@@ -512,14 +539,21 @@ def rcpsp_to_portfolio(
     """
     ids = [f"A{j + 1}" for j in range(instance.n_activities)]
     horizon = horizon or max(sum(instance.durations), instance.horizon)
-    projects = [Project(id=ids[j], mandatory=True, duration=d)
-                for j, d in enumerate(instance.durations)]
+    projects = [
+        Project(id=ids[j], mandatory=True, duration=d) for j, d in enumerate(instance.durations)
+    ]
     roles = [f"R{k + 1}" for k in range(instance.n_resources)]
-    demands = [Demand(ids[j], roles[k], float(units))
-               for j, row in enumerate(instance.demands)
-               for k, units in enumerate(row) if units > 0 and instance.durations[j] > 0]
-    links = [Dependency(ids[j], ids[k], DependencyType.FS, 0)
-             for j, succ in enumerate(instance.successors) for k in succ]
+    demands = [
+        Demand(ids[j], roles[k], float(units))
+        for j, row in enumerate(instance.demands)
+        for k, units in enumerate(row)
+        if units > 0 and instance.durations[j] > 0
+    ]
+    links = [
+        Dependency(ids[j], ids[k], DependencyType.FS, 0)
+        for j, succ in enumerate(instance.successors)
+        for k in succ
+    ]
     capacity = {roles[k]: (float(c),) * horizon for k, c in enumerate(instance.capacities)}
     settings = Settings(plan_start=plan_start, horizon=horizon, objective=Objective.FINISH)
     return Portfolio(settings, projects, demands, capacity, links)
@@ -546,13 +580,19 @@ def rcmpsp_to_portfolio(
         earliest = plan_start + release if release > 0 else None
         for a, duration in enumerate(p_durations):
             pid = _activity_id(p, a)
-            projects.append(Project(id=pid, mandatory=True, duration=duration,
-                                    earliest_start=earliest))
+            projects.append(
+                Project(id=pid, mandatory=True, duration=duration, earliest_start=earliest)
+            )
             if duration > 0:
-                demands.extend(Demand(pid, roles[k], float(units))
-                               for k, units in enumerate(instance.demands[p][a]) if units > 0)
-            links.extend(Dependency(pid, _activity_id(q, b), DependencyType.FS, 0)
-                         for q, b in instance.successors[p][a])
+                demands.extend(
+                    Demand(pid, roles[k], float(units))
+                    for k, units in enumerate(instance.demands[p][a])
+                    if units > 0
+                )
+            links.extend(
+                Dependency(pid, _activity_id(q, b), DependencyType.FS, 0)
+                for q, b in instance.successors[p][a]
+            )
     capacity = {roles[k]: (float(c),) * horizon for k, c in enumerate(instance.capacities)}
     settings = Settings(plan_start=plan_start, horizon=horizon, objective=Objective.FINISH)
     return Portfolio(settings, projects, demands, capacity, links)
@@ -566,7 +606,8 @@ def makespan(portfolio: Portfolio, starts: Mapping[str, int]) -> int:
     """
     durations = {p.id: p.duration for p in portfolio.projects}
     return max(start + durations[pid] for pid, start in starts.items()) - (
-        portfolio.settings.plan_start)
+        portfolio.settings.plan_start
+    )
 
 
 def _activity_id(project: int, activity: int) -> str:
@@ -586,12 +627,17 @@ def knapsack_to_portfolio(
     ids = [f"I{j + 1}" for j in range(instance.n_items)]
     top = max(max(instance.values, default=0), 1)
     criteria = [Criterion("Score", 1.0, Direction.HIGHER, 0.0, float(top))]
-    projects = [Project(id=ids[j], duration=1, scores={"Score": float(v)})
-                for j, v in enumerate(instance.values)]
+    projects = [
+        Project(id=ids[j], duration=1, scores={"Score": float(v)})
+        for j, v in enumerate(instance.values)
+    ]
     roles = [f"r{i + 1}" for i in range(instance.n_constraints)]
-    demands = [Demand(ids[j], roles[i], float(w))
-               for i, row in enumerate(instance.weights)
-               for j, w in enumerate(row) if w > 0]
+    demands = [
+        Demand(ids[j], roles[i], float(w))
+        for i, row in enumerate(instance.weights)
+        for j, w in enumerate(row)
+        if w > 0
+    ]
     capacity = {roles[i]: (float(b),) for i, b in enumerate(instance.capacities)}
     settings = Settings(plan_start=plan_start, horizon=1, objective=Objective.VALUE)
     return Portfolio(settings, projects, demands, capacity, criteria=criteria)

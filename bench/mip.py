@@ -82,8 +82,7 @@ def solve_mip(
             model.costs.append(scores[project.id])
         model.starts[project.id] = cols
         if project.must_run and not cols:
-            return MipResult(None, None, SolveStatus.INFEASIBLE,
-                             time.perf_counter() - began, {})
+            return MipResult(None, None, SolveStatus.INFEASIBLE, time.perf_counter() - began, {})
 
     _selection(model, projects)
     _capacity(model, portfolio, projects)
@@ -157,8 +156,11 @@ def _links(model: _Model, portfolio: Portfolio) -> None:
         if dep.type is DependencyType.FS:
             # y[succ, s] <= sum of y[pred, s'] with s' + d_pred + lag <= s
             for start, col in model.starts.get(succ, ()):
-                terms = {c: -1.0 for s2, c in model.starts.get(pred, ())
-                         if s2 + durations[pred] + dep.lag <= start}
+                terms = {
+                    c: -1.0
+                    for s2, c in model.starts.get(pred, ())
+                    if s2 + durations[pred] + dep.lag <= start
+                }
                 terms[col] = 1.0
                 model.add(terms, -np.inf, 0.0)
         elif dep.type is DependencyType.REQUIRES:
@@ -176,8 +178,9 @@ def _combine(first: dict[int, float], second: dict[int, float], factor: float) -
     return terms
 
 
-def _highs(model: _Model, time_limit: float, threads: int, gap: float, seed: int,
-           log: bool) -> highspy.Highs:
+def _highs(
+    model: _Model, time_limit: float, threads: int, gap: float, seed: int, log: bool
+) -> highspy.Highs:
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", log)
     highs.setOptionValue("time_limit", float(time_limit))
@@ -188,10 +191,19 @@ def _highs(model: _Model, time_limit: float, threads: int, gap: float, seed: int
     if n == 0:
         return highs
     empty = np.zeros(0)
-    highs.addCols(n, np.array(model.costs), np.zeros(n), np.ones(n), 0,
-                  np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), empty)
-    highs.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
-                                np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8))
+    highs.addCols(
+        n,
+        np.array(model.costs),
+        np.zeros(n),
+        np.ones(n),
+        0,
+        np.zeros(0, dtype=np.int32),
+        np.zeros(0, dtype=np.int32),
+        empty,
+    )
+    highs.changeColsIntegrality(
+        n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger, dtype=np.uint8)
+    )
     highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
     rows = [r for r in model.rows if r[0]]
     lower = np.array([r[1] for r in rows], dtype=float)
@@ -215,8 +227,9 @@ def _read(highs: highspy.Highs, model: _Model) -> tuple[SolveStatus, dict[str, i
     if not has_solution:
         return SolveStatus.NO_SOLUTION, {}
     values = highs.getSolution().col_value
-    plan = {pid: start for pid, cols in model.starts.items()
-            for start, col in cols if values[col] > 0.5}
+    plan = {
+        pid: start for pid, cols in model.starts.items() for start, col in cols if values[col] > 0.5
+    }
     optimal = status == highspy.HighsModelStatus.kOptimal
     return (SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE), plan
 

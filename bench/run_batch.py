@@ -44,8 +44,13 @@ def run(paths: list[Path], jobs: int, time_limit: float, out_dir: Path) -> dict:
     """One whole batch; raises when a workbook does not end "ok"."""
     shutil.rmtree(out_dir, ignore_errors=True)
     workers = max(1, (os.cpu_count() or 1) // jobs)
-    tasks = plan_tasks(expand_inputs(paths), out_dir=out_dir, in_place=False,
-                       time_limit=time_limit, workers=workers)
+    tasks = plan_tasks(
+        expand_inputs(paths),
+        out_dir=out_dir,
+        in_place=False,
+        time_limit=time_limit,
+        workers=workers,
+    )
     began = time.perf_counter()
     reports = run_local(tasks, jobs=jobs, options=RunnerOptions())
     wall = time.perf_counter() - began
@@ -85,7 +90,8 @@ def summarise(rows: list[dict]) -> str:
             f"| {r['jobs']} | {r['solver_workers']} | {r['books']} | {r['wall_s']:.1f} | "
             f"{r['books_per_min']:.1f} | {r['read_s']:.2f} | {r['solve_s']:.2f} | "
             f"{r['write_s']:.2f} | {r['recalc_s']:.2f} | {r['overhead_s']:.2f} | "
-            f"{r['outside_solve_s']:.2f} | {r['optimal']}/{r['books']} |")
+            f"{r['outside_solve_s']:.2f} | {r['optimal']}/{r['books']} |"
+        )
     return "\n".join(lines)
 
 
@@ -96,8 +102,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--projects", type=int, default=100)
     parser.add_argument("--time-limit", type=float, default=5.0)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--folder", type=Path,
-                        default=Path(tempfile.gettempdir()) / "pmo-bench-batch")
+    parser.add_argument(
+        "--folder", type=Path, default=Path(tempfile.gettempdir()) / "pmo-bench-batch"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench/results/batch.json"))
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
@@ -107,12 +114,20 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(run(paths, jobs, args.time_limit, args.folder / f"out-{jobs}"))
         print(summarise(rows[-1:]).splitlines()[-1], flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({
-        "command": " ".join(["python -m bench.run_batch", *argv]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                   f"{platform.python_version()}",
-        "projects": args.projects, "time_limit_s": args.time_limit, "runs": rows,
-    }, indent=2) + "\n")
+    args.out.write_text(
+        json.dumps(
+            {
+                "command": " ".join(["python -m bench.run_batch", *argv]),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+                f"{platform.python_version()}",
+                "projects": args.projects,
+                "time_limit_s": args.time_limit,
+                "runs": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(summarise(rows))
 
 

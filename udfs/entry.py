@@ -109,6 +109,7 @@ def _count(messages: list[Message]) -> tuple[int, int]:
 
 # --- Validate ---------------------------------------------------------------------------------
 
+
 def validate(book=None) -> Report:
     """Check every input sheet and list each problem, with its sheet and cell, on Messages."""
     book = _caller(book)
@@ -126,16 +127,24 @@ def validate(book=None) -> Report:
     if errors:
         summary = f"{errors} input error(s), {warnings} warning(s): see the Messages sheet"
     else:
-        summary = (f"No input errors ({warnings} warning(s)); {len(p.projects)} projects, "
-                   f"{len(p.capacity)} roles, {p.settings.horizon} months")
+        summary = (
+            f"No input errors ({warnings} warning(s)); {len(p.projects)} projects, "
+            f"{len(p.capacity)} roles, {p.settings.horizon} months"
+        )
     status(f"PMO: {summary}")
     return Report(summary, [grid], ok=not errors)
 
 
 # --- Re-optimise ------------------------------------------------------------------------------
 
-def reoptimise(book=None, *, time_limit: float | None = None, seed: int | None = None,
-               run_at: datetime | None = None) -> Report:
+
+def reoptimise(
+    book=None,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    run_at: datetime | None = None,
+) -> Report:
     """Select and schedule the projects again and write Portfolio, Schedule, Utilisation,
     Messages and Run log, as `pmo optimise` does for a file."""
     book = _caller(book)
@@ -160,8 +169,14 @@ def reoptimise(book=None, *, time_limit: float | None = None, seed: int | None =
             status(f"PMO: {summary}")
             return Report(summary, [grid], result, ok=False)
         status("PMO: writing the results...")
-        grids = result_grids(portfolio, result, messages, read.details, run_at=run_at,
-                             settings=settings_text(portfolio, result))
+        grids = result_grids(
+            portfolio,
+            result,
+            messages,
+            read.details,
+            run_at=run_at,
+            settings=settings_text(portfolio, result),
+        )
         _write(book, grids, snap)
     except Exception as error:
         return _failed(book, status, "Re-optimise", error)
@@ -175,8 +190,7 @@ def main(book=None) -> Report:
     return reoptimise(book)
 
 
-def _with_overrides(portfolio: Portfolio, time_limit: float | None,
-                    seed: int | None) -> Portfolio:
+def _with_overrides(portfolio: Portfolio, time_limit: float | None, seed: int | None) -> Portfolio:
     changes = {}
     if time_limit is not None:
         changes["time_limit"] = float(time_limit)
@@ -184,8 +198,9 @@ def _with_overrides(portfolio: Portfolio, time_limit: float | None,
         changes["random_seed"] = int(seed)
     if not changes:
         return portfolio
-    return dataclasses.replace(portfolio,
-                               settings=dataclasses.replace(portfolio.settings, **changes))
+    return dataclasses.replace(
+        portfolio, settings=dataclasses.replace(portfolio.settings, **changes)
+    )
 
 
 def _solve(status: _StatusBar, portfolio: Portfolio) -> Result:
@@ -224,11 +239,14 @@ def _outcome(portfolio: Portfolio, result: Result) -> str:
         return f"no plan ({result.status.value}): see the Messages sheet; other sheets kept"
     in_play = sum(1 for p in portfolio.projects if not p.out_of_play)
     gap = "" if result.gap is None else f", gap {result.gap:.1%}"
-    return (f"{result.status.value} plan: {len(result.selected)} of {in_play} projects "
-            f"selected{gap}, {result.wall_time:.1f} s")
+    return (
+        f"{result.status.value} plan: {len(result.selected)} of {in_play} projects "
+        f"selected{gap}, {result.wall_time:.1f} s"
+    )
 
 
 # --- Explain the selected project --------------------------------------------------------------
+
 
 def explain_selected(book=None) -> Report:
     """Why the project in the selected row (any sheet with an ID column: Portfolio, Intake,
@@ -244,8 +262,10 @@ def explain_selected(book=None) -> Report:
         project_id, where = _selected_id(snap.sheets[sheet_name], row)
         portfolio = read.portfolio
         if project_id is None or project_id not in {p.id for p in portfolio.projects}:
-            text = ("Select a cell in a project's row (on Portfolio, Intake, Scoring or "
-                    "Schedule) and press Explain again.")
+            text = (
+                "Select a cell in a project's row (on Portfolio, Intake, Scoring or "
+                "Schedule) and press Explain again."
+            )
             lines = [text]
         else:
             lines = explain(portfolio, project_id, snap.sheet(schema.PORTFOLIO.name))
@@ -321,19 +341,26 @@ def explain(portfolio: Portfolio, project_id: str, portfolio_sheet=None) -> list
     project = portfolio.project(project_id)
     title = f"{project.id} {project.name}".strip()
     plan = _last_plan(portfolio_sheet)
-    starts = {pid: m for pid, row in plan.items() if row.get("Decision") == SELECTED
-              and (m := _month(row.get("Start"))) is not None
-              and pid in {p.id for p in portfolio.projects}}
+    starts = {
+        pid: m
+        for pid, row in plan.items()
+        if row.get("Decision") == SELECTED
+        and (m := _month(row.get("Start"))) is not None
+        and pid in {p.id for p in portfolio.projects}
+    }
     lines = []
     if project.out_of_play:
         why = "forced out" if project.force is Force.OUT else f"status {project.status.value}"
-        lines.append(f"{title}: not in play ({why}); change Status or Force on Intake to let "
-                     "the optimiser consider it.")
+        lines.append(
+            f"{title}: not in play ({why}); change Status or Force on Intake to let "
+            "the optimiser consider it."
+        )
     elif project_id in starts:
         row = plan[project_id]
         finish = _month(row.get("Finish")) or starts[project_id]
-        lines.append(f"{title}: selected in the last run, "
-                     f"{month_range_text(starts[project_id], finish)}.")
+        lines.append(
+            f"{title}: selected in the last run, {month_range_text(starts[project_id], finish)}."
+        )
         if row.get("Reason"):
             lines.append(f"Why: {row['Reason']}")
     elif plan:
@@ -347,9 +374,11 @@ def explain(portfolio: Portfolio, project_id: str, portfolio_sheet=None) -> list
     lines += _facts(portfolio, project)
     if not project.out_of_play and project_id not in starts:
         blocker = lone_fit_blockers(portfolio, project)
-        lines.append("Alone on an empty plan it would fit; other projects take what it needs."
-                     if blocker is None else f"Even alone on an empty plan it cannot fit: "
-                     f"{blocker}.")
+        lines.append(
+            "Alone on an empty plan it would fit; other projects take what it needs."
+            if blocker is None
+            else f"Even alone on an empty plan it cannot fit: {blocker}."
+        )
     return lines
 
 
@@ -367,13 +396,17 @@ def _facts(portfolio: Portfolio, project: Project) -> list[str]:
     if project.latest_start is not None:
         window.append(f"latest start {month_text(project.latest_start)}")
     roles = sorted({d.role for d in portfolio.demands if d.project_id == project.id})
-    text = (f"Inputs: {', '.join(flags)}; {project.duration} months; cost {project.cost:,.0f}"
-            + (f"; {', '.join(window)}" if window else "")
-            + (f"; needs {', '.join(roles)}" if roles else "; no demand rows") + ".")
+    text = (
+        f"Inputs: {', '.join(flags)}; {project.duration} months; cost {project.cost:,.0f}"
+        + (f"; {', '.join(window)}" if window else "")
+        + (f"; needs {', '.join(roles)}" if roles else "; no demand rows")
+        + "."
+    )
     return [text]
 
 
 # --- Save scenario ----------------------------------------------------------------------------
+
 
 def save_scenario(book=None) -> Report:
     """Copy the current plan (the Portfolio sheet's values) into a new sheet "Scenario <n>",
@@ -395,12 +428,13 @@ def save_scenario(book=None) -> Report:
         sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
         sheet.range((1, 1)).value = [[live.excel_text(v) for v in row] for row in title]
         sheet.range((SCENARIO_HEADER_ROW, 1)).value = [
-            [live.excel_text(v) for v in row] for row in rows]
-        for (column, number_format) in _scenario_formats(rows[0]):
+            [live.excel_text(v) for v in row] for row in rows
+        ]
+        for column, number_format in _scenario_formats(rows[0]):
             if len(rows) > 1:
-                sheet.range((SCENARIO_HEADER_ROW + 1, column),
-                            (SCENARIO_HEADER_ROW + len(rows) - 1, column)).number_format = \
-                    number_format
+                sheet.range(
+                    (SCENARIO_HEADER_ROW + 1, column), (SCENARIO_HEADER_ROW + len(rows) - 1, column)
+                ).number_format = number_format
         sheet.activate()
     except Exception as error:
         return _failed(book, status, "Save scenario", error)
@@ -449,9 +483,11 @@ def _scenario_note(snap: live.Snapshot) -> str:
         headers = [c.header for c in schema.RUN_LOG.columns]
         values = {h: log.cells.get((last, i)) for i, h in enumerate(headers, start=1)}
         if values.get("Run at") and values.get("Run at") != "Run at":
-            note += (f" Run of {values['Run at']}: {values.get('Status')}, objective "
-                     f"{values.get('Objective')}, {values.get('Selected')} selected; "
-                     f"{values.get('Settings')}.")
+            note += (
+                f" Run of {values['Run at']}: {values.get('Status')}, objective "
+                f"{values.get('Objective')}, {values.get('Selected')} selected; "
+                f"{values.get('Settings')}."
+            )
     return note
 
 

@@ -59,6 +59,7 @@ def _excel_safe(function: Callable) -> Callable:
 
 # --- Reading arguments ----------------------------------------------------------------------
 
+
 def _blank(value: Cell) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -85,8 +86,10 @@ def _vector(value: Cell, name: str) -> list[Cell]:
         return rows[0]
     if all(len(row) == 1 for row in rows):
         return [row[0] for row in rows]
-    raise ArgumentError(f"{name} must be one row or one column; found {len(rows)} rows by "
-                        f"{max(len(row) for row in rows)} columns")
+    raise ArgumentError(
+        f"{name} must be one row or one column; found {len(rows)} rows by "
+        f"{max(len(row) for row in rows)} columns"
+    )
 
 
 def _number(value: Cell, what: str) -> float:
@@ -122,8 +125,10 @@ def _spread(value: Cell, count: int, name: str) -> list[Cell]:
     if len(items) == 1:
         return items * count
     if len(items) != count:
-        raise ArgumentError(f"{name} has {len(items)} values for {count} weights; give one "
-                            "per criterion, or a single value for all")
+        raise ArgumentError(
+            f"{name} has {len(items)} values for {count} weights; give one "
+            "per criterion, or a single value for all"
+        )
     return items
 
 
@@ -134,11 +139,15 @@ def _blank_out(value: float | None) -> float | str:
 
 # --- Scoring ----------------------------------------------------------------------------------
 
+
 @xw.func(category=CATEGORY)
 @xw.arg("scores", ndim=2, doc="Score table: one row per project, one column per criterion.")
 @xw.arg("weights", ndim=2, doc="Weight of each criterion (a row or a column).")
-@xw.arg("directions", ndim=2,
-        doc='Optional: "Higher is better" or "Lower is better" per criterion (default higher).')
+@xw.arg(
+    "directions",
+    ndim=2,
+    doc='Optional: "Higher is better" or "Lower is better" per criterion (default higher).',
+)
 @xw.arg("mins", ndim=2, doc="Optional: lowest score of each scale (one for all; default 0).")
 @xw.arg("maxs", ndim=2, doc="Optional: highest score of each scale (one for all; default 10).")
 @_excel_safe
@@ -152,12 +161,12 @@ def PMO_SCORE(scores, weights, directions=None, mins=None, maxs=None):
         raise ArgumentError("weights is empty; give one weight per criterion")
     if any(w < 0 for w in weight_list):
         raise ArgumentError("weights must be 0 or more")
-    direction_list = [Direction.HIGHER if _blank(d) else parse_direction(d)
-                      for d in _spread(directions, count, "directions")]
-    min_list = [0.0 if _blank(v) else _number(v, "mins")
-                for v in _spread(mins, count, "mins")]
-    max_list = [10.0 if _blank(v) else _number(v, "maxs")
-                for v in _spread(maxs, count, "maxs")]
+    direction_list = [
+        Direction.HIGHER if _blank(d) else parse_direction(d)
+        for d in _spread(directions, count, "directions")
+    ]
+    min_list = [0.0 if _blank(v) else _number(v, "mins") for v in _spread(mins, count, "mins")]
+    max_list = [10.0 if _blank(v) else _number(v, "maxs") for v in _spread(maxs, count, "maxs")]
     for i, (low, high) in enumerate(zip(min_list, max_list, strict=True), start=1):
         if low >= high:
             raise ArgumentError(f"criterion {i}: min {low:g} must be below max {high:g}")
@@ -168,8 +177,9 @@ def PMO_SCORE(scores, weights, directions=None, mins=None, maxs=None):
         if all(_blank(v) for v in row):
             continue
         if len(row) != count:
-            raise ArgumentError(f"weights and scores differ in length: {count} weights for "
-                                f"{len(row)} score columns")
+            raise ArgumentError(
+                f"weights and scores differ in length: {count} weights for {len(row)} score columns"
+            )
         values = []
         for c, v in enumerate(row):
             if _blank(v):  # as the optimiser does: a missing score is the scale's worst
@@ -178,8 +188,7 @@ def PMO_SCORE(scores, weights, directions=None, mins=None, maxs=None):
             else:
                 values.append(_number(v, f"scores row {r} column {c + 1}"))
         filled.append((r - 1, values))
-    results = score_rows([v for _, v in filled], weight_list, direction_list, min_list,
-                         max_list)
+    results = score_rows([v for _, v in filled], weight_list, direction_list, min_list, max_list)
     by_row = {index: score for (index, _), score in zip(filled, results, strict=True)}
     for index in range(len(table)):
         out.append([by_row.get(index, "")])
@@ -192,8 +201,9 @@ def _pairwise_matrix(matrix: Cell) -> list[list[float]]:
     n = len(rows)
     if n == 0 or any(len(row) != n for row in rows):
         width = max((len(row) for row in rows), default=0)
-        raise ArgumentError(f"the comparison matrix must be square; found {n} rows by "
-                            f"{width} columns")
+        raise ArgumentError(
+            f"the comparison matrix must be square; found {n} rows by {width} columns"
+        )
     out = [[0.0] * n for _ in range(n)]
     for i in range(n):
         for j in range(n):
@@ -205,12 +215,15 @@ def _pairwise_matrix(matrix: Cell) -> list[list[float]]:
             elif not _blank(rows[j][i]):
                 mirror = _number(rows[j][i], f"matrix row {j + 1} column {i + 1}")
                 if mirror == 0:
-                    raise ArgumentError(f"matrix row {j + 1} column {i + 1} is 0; judgements "
-                                        "run from 1/9 to 9")
+                    raise ArgumentError(
+                        f"matrix row {j + 1} column {i + 1} is 0; judgements run from 1/9 to 9"
+                    )
                 out[i][j] = 1.0 / mirror
             else:
-                raise ArgumentError(f"matrix row {i + 1} column {j + 1} and its mirror are both "
-                                    "blank; fill at least the upper triangle")
+                raise ArgumentError(
+                    f"matrix row {i + 1} column {j + 1} and its mirror are both "
+                    "blank; fill at least the upper triangle"
+                )
     return out
 
 
@@ -235,6 +248,7 @@ def PMO_AHP_CR(matrix):
 
 # --- Earned value and status ------------------------------------------------------------------
 
+
 def _columns(named: dict[str, Cell]) -> tuple[int, dict[str, list[Cell]]]:
     """Equal-length vectors from arguments that are each one value or one per row."""
     vectors = {name: _vector(value, name) for name, value in named.items()}
@@ -243,8 +257,10 @@ def _columns(named: dict[str, Cell]) -> tuple[int, dict[str, list[Cell]]]:
         if len(items) == 1:
             vectors[name] = items * count
         elif len(items) != count:
-            raise ArgumentError(f"{name} has {len(items)} values but another argument has "
-                                f"{count}; give one value, or one per row")
+            raise ArgumentError(
+                f"{name} has {len(items)} values but another argument has "
+                f"{count}; give one value, or one per row"
+            )
     return count, vectors
 
 
@@ -267,8 +283,14 @@ def PMO_EVM(pv, ev, ac, bac):
             continue
         values = {k: _number(v, k.upper()) if not _blank(v) else 0.0 for k, v in row.items()}
         result = earned_value(values["pv"], values["ev"], values["ac"], values["bac"])
-        out.append([_blank_out(result.spi), _blank_out(result.cpi), _blank_out(result.eac),
-                    _blank_out(result.vac)])
+        out.append(
+            [
+                _blank_out(result.spi),
+                _blank_out(result.cpi),
+                _blank_out(result.eac),
+                _blank_out(result.vac),
+            ]
+        )
     return out
 
 
@@ -295,6 +317,7 @@ def PMO_RAG(value, amber, red):
 
 # --- Capacity ---------------------------------------------------------------------------------
 
+
 @xw.func(category=CATEGORY)
 @xw.arg("demand", ndim=2, doc="Demand in FTE: roles down, months across.")
 @xw.arg("capacity", ndim=2, doc="Capacity in FTE, the same shape as demand.")
@@ -306,8 +329,10 @@ def PMO_UTILISATION(demand, capacity):
     shape = (len(need), max((len(r) for r in need), default=0))
     other = (len(have), max((len(r) for r in have), default=0))
     if shape != other or any(len(r) != shape[1] for r in need + have):
-        raise ArgumentError(f"demand is {shape[0]}x{shape[1]} but capacity is "
-                            f"{other[0]}x{other[1]}; give ranges of the same shape")
+        raise ArgumentError(
+            f"demand is {shape[0]}x{shape[1]} but capacity is "
+            f"{other[0]}x{other[1]}; give ranges of the same shape"
+        )
     out: Matrix = []
     for r, (need_row, have_row) in enumerate(zip(need, have, strict=True), start=1):
         row: list[Cell] = []
@@ -344,13 +369,17 @@ def _month_of(value: Cell) -> int | None:
 def _capacity_table(capacity: Cell) -> tuple[list[int], dict[str, list[float]]]:
     rows = _rows(capacity)
     if len(rows) < 2 or len(rows[0]) < 2:
-        raise ArgumentError("capacity needs a header row of months and at least one role row "
-                            "(use the whole Capacity table: tblCapacity[#All])")
+        raise ArgumentError(
+            "capacity needs a header row of months and at least one role row "
+            "(use the whole Capacity table: tblCapacity[#All])"
+        )
     months = [_month_of(v) for v in rows[0][1:]]
     if any(m is None for m in months):
         bad = next(v for v, m in zip(rows[0][1:], months, strict=True) if m is None)
-        raise ArgumentError(f"the first row of capacity must hold the months (YYYY-MM) after "
-                            f'the role column; found "{bad}" (use tblCapacity[#All])')
+        raise ArgumentError(
+            f"the first row of capacity must hold the months (YYYY-MM) after "
+            f'the role column; found "{bad}" (use tblCapacity[#All])'
+        )
     first = months[0]
     if months != list(range(first, first + len(months))):
         raise ArgumentError("the capacity months must follow each other without gaps")
@@ -363,8 +392,7 @@ def _capacity_table(capacity: Cell) -> tuple[list[int], dict[str, list[float]]]:
             raise ArgumentError(f"capacity row {r} has no role in its first column")
         if role in table:
             raise ArgumentError(f'capacity lists role "{role}" twice')
-        table[role] = [0.0 if _blank(v) else _number(v, f'capacity of "{role}"')
-                       for v in row[1:]]
+        table[role] = [0.0 if _blank(v) else _number(v, f'capacity of "{role}"') for v in row[1:]]
     return months, table
 
 
@@ -374,8 +402,10 @@ def _demand_rows(demand: Cell) -> list[tuple[str, float, int | None, int | None]
         raise ArgumentError("demand is empty; give rows of role, FTE, from month, to month")
     width = len(rows[0])
     if not 2 <= width <= 5:
-        raise ArgumentError(f"demand rows need 2 to 5 columns (role, FTE, from month, to "
-                            f"month; or ID first, as on the Demand sheet); found {width}")
+        raise ArgumentError(
+            f"demand rows need 2 to 5 columns (role, FTE, from month, to "
+            f"month; or ID first, as on the Demand sheet); found {width}"
+        )
     found = []
     for r, row in enumerate(rows, start=1):
         cells = list(row[1:] if width == 5 else row) + [None] * 4
@@ -392,8 +422,10 @@ def _demand_rows(demand: Cell) -> list[tuple[str, float, int | None, int | None]
                 continue
             value = _number(cells[k], f"demand row {r} {label}")
             if not value.is_integer() or value < 1:
-                raise ArgumentError(f"demand row {r}: {label} must be a whole month of the "
-                                    f"project's life, 1 or more; found {value:g}")
+                raise ArgumentError(
+                    f"demand row {r}: {label} must be a whole month of the "
+                    f"project's life, 1 or more; found {value:g}"
+                )
             bounds.append(int(value))
         found.append((role, fte, bounds[0], bounds[1]))
     return found
@@ -401,18 +433,24 @@ def _demand_rows(demand: Cell) -> list[tuple[str, float, int | None, int | None]
 
 def _start_month(start: Cell, months: list[int]) -> int:
     if _blank(start):
-        raise ArgumentError("start is blank; give a month (YYYY-MM) or a month number of the "
-                            "capacity table (1 = its first month)")
+        raise ArgumentError(
+            "start is blank; give a month (YYYY-MM) or a month number of the "
+            "capacity table (1 = its first month)"
+        )
     month = _month_of(start)
     if month is None:
         index = _number(start, "start")
         if not index.is_integer() or not 1 <= index <= len(months):
-            raise ArgumentError(f"start {index:g} is not a month (YYYY-MM) nor a column number "
-                                f"1..{len(months)} of the capacity months")
+            raise ArgumentError(
+                f"start {index:g} is not a month (YYYY-MM) nor a column number "
+                f"1..{len(months)} of the capacity months"
+            )
         month = months[int(index) - 1]
     if month not in months:
-        raise ArgumentError(f"start {month_text(month)} is outside the capacity months "
-                            f"({month_range_text(months[0], months[-1])})")
+        raise ArgumentError(
+            f"start {month_text(month)} is outside the capacity months "
+            f"({month_range_text(months[0], months[-1])})"
+        )
     return month
 
 
@@ -427,31 +465,36 @@ def PMO_FITS(demand, capacity, start, duration=None):
     or "Blocked:" with each role and month that is short and by how much FTE."""
     months, table = _capacity_table(capacity)
     demands = _demand_rows(demand)
-    first = _start_month(_vector(start, "start")[0] if isinstance(start, list) else start,
-                         months)
+    first = _start_month(_vector(start, "start")[0] if isinstance(start, list) else start, months)
     if _blank(duration):
         if any(to is None for *_, to in demands):
-            raise ArgumentError("give the duration: a demand row without a to month runs to the "
-                                "project's end")
+            raise ArgumentError(
+                "give the duration: a demand row without a to month runs to the project's end"
+            )
         length = max(to for *_, to in demands)
     else:
         value = _number(duration, "duration")
         if not value.is_integer() or value < 1:
-            raise ArgumentError(f"duration must be a whole number of months, 1 or more; found "
-                                f"{value:g}")
+            raise ArgumentError(
+                f"duration must be a whole number of months, 1 or more; found {value:g}"
+            )
         length = int(value)
     blockers = []
     missing = sorted({role for role, fte, *_ in demands if fte > 0 and role not in table})
     blockers += [f'no capacity row for role "{role}"' for role in missing]
     last = first + length - 1
     if last > months[-1]:
-        blockers.append(f"it runs to {month_text(last)}, past {month_text(months[-1])}, the "
-                        "last month of the capacity")
+        blockers.append(
+            f"it runs to {month_text(last)}, past {month_text(months[-1])}, the "
+            "last month of the capacity"
+        )
     portfolio = Portfolio(
         settings=Settings(plan_start=months[0], horizon=len(months)),
         projects=(Project("project", duration=length),),
-        demands=tuple(Demand("project", role, fte, start_at, end_at)
-                      for role, fte, start_at, end_at in demands),
+        demands=tuple(
+            Demand("project", role, fte, start_at, end_at)
+            for role, fte, start_at, end_at in demands
+        ),
         capacity={role: tuple(values) for role, values in table.items()},
     )
     shortfalls = Ledger(portfolio).shortfalls(portfolio.projects[0], first)
@@ -460,5 +503,12 @@ def PMO_FITS(demand, capacity, start, duration=None):
     return FITS if not blockers else "Blocked: " + "; ".join(blockers)
 
 
-FUNCTIONS: Sequence[Callable] = (PMO_SCORE, PMO_AHP_WEIGHTS, PMO_AHP_CR, PMO_EVM, PMO_RAG,
-                                 PMO_UTILISATION, PMO_FITS)
+FUNCTIONS: Sequence[Callable] = (
+    PMO_SCORE,
+    PMO_AHP_WEIGHTS,
+    PMO_AHP_CR,
+    PMO_EVM,
+    PMO_RAG,
+    PMO_UTILISATION,
+    PMO_FITS,
+)

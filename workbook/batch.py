@@ -39,12 +39,25 @@ OWNER_PREFIX = "~$"  # Excel's lock ("owner") files: never inputs, but they mark
 MARGIN_S = 120.0  # per workbook, on top of its solver time limit
 MEMORY_LIMIT_MB = 4096
 TASKS_PER_CHILD = 200  # a fresh child now and then, so slow leaks cannot pile up
-REPORT_COLUMNS = ("file", "status", "selected", "value", "gap", "seconds", "read_s", "solve_s",
-                  "write_s", "recalc_s", "message", "output")
+REPORT_COLUMNS = (
+    "file",
+    "status",
+    "selected",
+    "value",
+    "gap",
+    "seconds",
+    "read_s",
+    "solve_s",
+    "write_s",
+    "recalc_s",
+    "message",
+    "output",
+)
 _MARKER = "PMO_BATCH_RUNNER"  # environment tag inherited by everything a child starts
 
 
 # --- Inputs ---------------------------------------------------------------------------------
+
 
 def expand_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Workbooks named by files, folders (not recursive) and glob patterns, in a stable order.
@@ -66,8 +79,12 @@ def expand_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
             raise FileError(f"{text}: no such file or folder")
         # A file named outright is tried whatever its name (the report says what is wrong),
         # except an owner file; from folders and patterns only workbooks are taken.
-        books = [c for c in candidates if _is_workbook(c) or (
-            c == path and c.is_file() and not c.name.startswith(OWNER_PREFIX))]
+        books = [
+            c
+            for c in candidates
+            if _is_workbook(c)
+            or (c == path and c.is_file() and not c.name.startswith(OWNER_PREFIX))
+        ]
         if not books:
             raise FileError(f"{text}: no .xlsx or .xlsm workbooks there")
         for book in books:
@@ -77,17 +94,29 @@ def expand_inputs(items: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 def _is_workbook(path: Path) -> bool:
     name = path.name
-    return (path.is_file() and path.suffix.lower() in SUFFIXES
-            and not name.startswith((OWNER_PREFIX, ".")) and ".bak." not in name)
+    return (
+        path.is_file()
+        and path.suffix.lower() in SUFFIXES
+        and not name.startswith((OWNER_PREFIX, "."))
+        and ".bak." not in name
+    )
 
 
-def plan_tasks(paths: Sequence[Path], *, out_dir: Path | None, in_place: bool,
-               time_limit: float | None = None, workers: int | None = None,
-               seed: int | None = None) -> list[Task]:
+def plan_tasks(
+    paths: Sequence[Path],
+    *,
+    out_dir: Path | None,
+    in_place: bool,
+    time_limit: float | None = None,
+    workers: int | None = None,
+    seed: int | None = None,
+) -> list[Task]:
     """One task per workbook; raises `FileError` when the outputs would collide or overwrite."""
     if (out_dir is None) == (not in_place):
-        raise FileError("choose where the results go: --out-dir DIR, or --in-place to update "
-                        "the workbooks themselves (each keeps a .bak copy)")
+        raise FileError(
+            "choose where the results go: --out-dir DIR, or --in-place to update "
+            "the workbooks themselves (each keeps a .bak copy)"
+        )
     if time_limit is not None and not time_limit > 0:
         raise FileError("--time-limit must be more than 0 seconds")
     tasks = []
@@ -96,8 +125,10 @@ def plan_tasks(paths: Sequence[Path], *, out_dir: Path | None, in_place: bool,
         check_distinct_names(paths)
         for path in paths:
             if path.parent == out_dir:
-                raise FileError(f"--out-dir {out_dir} holds the input {path.name}; choose another "
-                                "folder, or use --in-place")
+                raise FileError(
+                    f"--out-dir {out_dir} holds the input {path.name}; choose another "
+                    "folder, or use --in-place"
+                )
         out_dir.mkdir(parents=True, exist_ok=True)
     for path in paths:
         out = str(out_dir / path.name) if out_dir is not None else None
@@ -111,11 +142,14 @@ def check_distinct_names(paths: Sequence[Path]) -> None:
     for path in paths:
         other = seen.setdefault(path.name.lower(), path)
         if other != path:
-            raise FileError(f"two workbooks are named {path.name} ({other} and {path}); "
-                            "--out-dir needs distinct names: run them in two batches")
+            raise FileError(
+                f"two workbooks are named {path.name} ({other} and {path}); "
+                "--out-dir needs distinct names: run them in two batches"
+            )
 
 
 # --- One child process ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RunnerOptions:
@@ -158,22 +192,37 @@ class BookRunner:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         env["TMPDIR"] = str(self._home)  # LibreOffice's profile and scratch files go here
         env[_MARKER] = self._token
-        command = [sys.executable, "-m", "workbook.batch_worker",
-                   "--recalc-timeout", str(self.options.recalc_timeout),
-                   "--memory-limit", str(self.options.memory_limit_mb)]
+        command = [
+            sys.executable,
+            "-m",
+            "workbook.batch_worker",
+            "--recalc-timeout",
+            str(self.options.recalc_timeout),
+            "--memory-limit",
+            str(self.options.memory_limit_mb),
+        ]
         with open(self._home / "child.log", "ab") as log:
             self._child = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
-                encoding="utf-8", bufsize=1, env=env, cwd=self._home,
-                start_new_session=True)  # its own group: a kill reaches what it forked
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+                env=env,
+                cwd=self._home,
+                start_new_session=True,
+            )  # its own group: a kill reaches what it forked
         self._events = queue.Queue()
         threading.Thread(target=_pump, args=(self._child, self._events), daemon=True).start()
         self._tasks = 0
         self.starts += 1
         return self._child
 
-    def run(self, task: Task, on_stage: Callable[[str, float | None], None] | None = None
-            ) -> BookReport:
+    def run(
+        self, task: Task, on_stage: Callable[[str, float | None], None] | None = None
+    ) -> BookReport:
         """Process one workbook in the child; a timeout or crash is reported, never raised."""
         began = time.monotonic()
         began_ns = time.time_ns()
@@ -195,16 +244,22 @@ class BookRunner:
                 self._stop(kill=True)
                 _remove_partial_outputs(task, began_ns)
                 return BookReport(
-                    task.path, Status.TIMEOUT, seconds=time.monotonic() - began,
+                    task.path,
+                    Status.TIMEOUT,
+                    seconds=time.monotonic() - began,
                     message=f"did not finish within {budget:g} s (solver time limit + "
-                            f"{self.options.margin:g} s margin); {_aftermath(task, stage)}")
+                    f"{self.options.margin:g} s margin); {_aftermath(task, stage)}",
+                )
             if line is None:  # the child died
                 detail = self._death()
                 self._stop(kill=True)
                 _remove_partial_outputs(task, began_ns)
-                return BookReport(task.path, Status.CRASHED, seconds=time.monotonic() - began,
-                                  message=f"the worker process died ({detail}); "
-                                          f"{_aftermath(task, stage)}")
+                return BookReport(
+                    task.path,
+                    Status.CRASHED,
+                    seconds=time.monotonic() - began,
+                    message=f"the worker process died ({detail}); {_aftermath(task, stage)}",
+                )
             event = json.loads(line)
             if event.get("event") == "stage":
                 stage = event.get("stage")
@@ -315,8 +370,10 @@ def _aftermath(task: Task, stage: str | None) -> str:
         return "stopped before writing: nothing was changed"
     where = Path(task.out or task.path).name
     kept = "" if task.out else " (its previous version is kept as .bak)"
-    return (f"stopped while it was at \"{stage}\": {where} may hold the new plan without "
-            f"fresh formula values{kept}")
+    return (
+        f'stopped while it was at "{stage}": {where} may hold the new plan without '
+        f"fresh formula values{kept}"
+    )
 
 
 def _remove_partial_outputs(task: Task, since_ns: int) -> None:
@@ -338,6 +395,7 @@ def _tail(path: Path, limit: int = 300) -> str:
 
 # --- Running many ---------------------------------------------------------------------------
 
+
 class Listener:
     """What a batch tells its display; every method is called from worker threads."""
 
@@ -356,9 +414,13 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def run_local(tasks: Sequence[Task], *, jobs: int | None = None,
-              options: RunnerOptions | None = None,
-              listener: Listener | None = None) -> list[BookReport]:
+def run_local(
+    tasks: Sequence[Task],
+    *,
+    jobs: int | None = None,
+    options: RunnerOptions | None = None,
+    listener: Listener | None = None,
+) -> list[BookReport]:
     """Process the tasks with `jobs` runners on this machine; reports in the tasks' order."""
     jobs = max(1, min(jobs or default_jobs(), len(tasks) or 1))
     listener = listener or Listener()
@@ -380,7 +442,8 @@ def run_local(tasks: Sequence[Task], *, jobs: int | None = None,
                 task = tasks[index]
                 listener.started(slot, task)
                 report = runner.run(
-                    task, lambda name, limit, task=task: listener.stage(slot, task, name, limit))
+                    task, lambda name, limit, task=task: listener.stage(slot, task, name, limit)
+                )
                 reports[index] = report
                 listener.finished(slot, report)
         finally:
@@ -398,8 +461,10 @@ def run_local(tasks: Sequence[Task], *, jobs: int | None = None,
         for runner in runners:
             runner.kill()
         raise
-    return [r if r is not None else BookReport(t.path, Status.CRASHED, message="not run")
-            for r, t in zip(reports, tasks, strict=True)]
+    return [
+        r if r is not None else BookReport(t.path, Status.CRASHED, message="not run")
+        for r, t in zip(reports, tasks, strict=True)
+    ]
 
 
 _local = threading.local()
@@ -421,9 +486,14 @@ def run_on_worker(task: Task, options: RunnerOptions) -> BookReport:
     return runner.run(task)
 
 
-def run_dask(tasks: Sequence[Task], address: str, *, options: RunnerOptions | None = None,
-             listener: Listener | None = None, connect_timeout: float = 30.0
-             ) -> list[BookReport]:
+def run_dask(
+    tasks: Sequence[Task],
+    address: str,
+    *,
+    options: RunnerOptions | None = None,
+    listener: Listener | None = None,
+    connect_timeout: float = 30.0,
+) -> list[BookReport]:
     """Process the tasks on the Dask cluster at `address`, one task per workbook.
 
     The workers need this package and LibreOffice, and must see the workbooks at the same
@@ -439,8 +509,10 @@ def run_dask(tasks: Sequence[Task], address: str, *, options: RunnerOptions | No
     try:
         client = Client(address, timeout=connect_timeout)
     except OSError as error:
-        raise FileError(f"cannot reach the Dask scheduler at {address} ({error}); check the "
-                        "address and that the scheduler is running") from error
+        raise FileError(
+            f"cannot reach the Dask scheduler at {address} ({error}); check the "
+            "address and that the scheduler is running"
+        ) from error
     with client:
         batch = uuid.uuid4().hex[:8]
         futures = {}
@@ -453,16 +525,21 @@ def run_dask(tasks: Sequence[Task], address: str, *, options: RunnerOptions | No
             try:
                 report = future.result()
             except Exception as error:  # the worker itself was lost, or could not unpickle
-                report = BookReport(tasks[index].path, Status.CRASHED,
-                                    message=f"the Dask task failed: {type(error).__name__}: "
-                                            f"{error}")
+                report = BookReport(
+                    tasks[index].path,
+                    Status.CRASHED,
+                    message=f"the Dask task failed: {type(error).__name__}: {error}",
+                )
             reports[index] = report
             listener.finished(-1, report)
-    return [r if r is not None else BookReport(t.path, Status.CRASHED, message="not run")
-            for r, t in zip(reports, tasks, strict=True)]
+    return [
+        r if r is not None else BookReport(t.path, Status.CRASHED, message="not run")
+        for r, t in zip(reports, tasks, strict=True)
+    ]
 
 
 # --- Reports --------------------------------------------------------------------------------
+
 
 def report_rows(reports: Iterable[BookReport]) -> list[dict[str, object]]:
     """The report as rows of plain values, in `REPORT_COLUMNS` order, times rounded to ms."""
@@ -494,16 +571,24 @@ def write_json(reports: Sequence[BookReport], path: str | os.PathLike[str]) -> P
     counts: dict[str, int] = {}
     for report in reports:
         counts[report.status.value] = counts.get(report.status.value, 0) + 1
-    data = {"workbooks": len(reports), "ok": counts.get(Status.OK.value, 0),
-            "statuses": counts, "books": report_rows(reports)}
+    data = {
+        "workbooks": len(reports),
+        "ok": counts.get(Status.OK.value, 0),
+        "statuses": counts,
+        "books": report_rows(reports),
+    }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
 
 
 # --- Display --------------------------------------------------------------------------------
 
-STAGE_WORDS = {"read": "reading", "solve": "optimising", "write": "writing",
-               "recalc": "recalculating"}
+STAGE_WORDS = {
+    "read": "reading",
+    "solve": "optimising",
+    "write": "writing",
+    "recalc": "recalculating",
+}
 
 
 def describe(report: BookReport) -> str:
@@ -529,8 +614,14 @@ class ProgressDisplay(Listener):
         )
 
         self.console = console
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+        self.progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
         self.overall = self.progress.add_task("Workbooks", total=total)
         self.rows = [self.progress.add_task("", total=None, visible=False) for _ in range(slots)]
 
@@ -543,8 +634,7 @@ class ProgressDisplay(Listener):
 
     def _row(self, slot: int, text: str | None) -> None:
         if 0 <= slot < len(self.rows):
-            self.progress.update(self.rows[slot], description=text or "",
-                                 visible=text is not None)
+            self.progress.update(self.rows[slot], description=text or "", visible=text is not None)
 
     def started(self, slot: int, task: Task) -> None:
         self._row(slot, f"  {Path(task.path).name}: starting")
@@ -562,7 +652,9 @@ class ProgressDisplay(Listener):
         style = "green" if report.ok else "red"
         self.progress.console.print(
             f"[{style}]{report.status.value:<12}[/] {escape(Path(report.file).name)}  "
-            f"{escape(describe(report))}  [dim]{report.seconds:.1f} s[/]", highlight=False)
+            f"{escape(describe(report))}  [dim]{report.seconds:.1f} s[/]",
+            highlight=False,
+        )
         self.progress.advance(self.overall)
 
 
@@ -572,16 +664,25 @@ def summary_table(reports: Sequence[BookReport]):
     from rich.table import Table
 
     table = Table(title="pmo batch")
-    for name, justify in (("File", "left"), ("Status", "left"), ("Selected", "right"),
-                          ("Value", "right"), ("Gap", "right"), ("Time", "right"),
-                          ("Message", "left")):
+    for name, justify in (
+        ("File", "left"),
+        ("Status", "left"),
+        ("Selected", "right"),
+        ("Value", "right"),
+        ("Gap", "right"),
+        ("Time", "right"),
+        ("Message", "left"),
+    ):
         table.add_column(name, justify=justify, overflow="fold")
     for report in reports:
         style = "green" if report.ok else "red"
         table.add_row(
-            escape(Path(report.file).name), f"[{style}]{report.status.value}[/]",
+            escape(Path(report.file).name),
+            f"[{style}]{report.status.value}[/]",
             "" if report.selected is None else str(report.selected),
             "" if report.value is None else f"{report.value:g}",
             "" if report.gap is None else f"{report.gap:.1%}",
-            f"{report.seconds:.1f} s", escape(report.message))
+            f"{report.seconds:.1f} s",
+            escape(report.message),
+        )
     return table

@@ -113,16 +113,23 @@ def process_book(task: Task, calc, on_stage: StageCallback | None = None) -> Boo
         started = time.perf_counter()
         calc.start()
         report.recalc_s += time.perf_counter() - started
-        outcome = optimise_book(task.path, task.out, time_limit=task.time_limit,
-                                seed=task.seed, workers=task.workers,
-                                backup=task.out is None, on_stage=stage)
+        outcome = optimise_book(
+            task.path,
+            task.out,
+            time_limit=task.time_limit,
+            seed=task.seed,
+            workers=task.workers,
+            backup=task.out is None,
+            on_stage=stage,
+        )
         report.read_s, report.solve_s = outcome.read_s, outcome.solve_s
         report.write_s = outcome.write_s
         if outcome.code == EXIT_INPUT:
             errors = outcome.errors
             report.status = Status.INPUT_ERRORS
-            report.message = f"{len(errors)} input error(s); first: {errors[0]}" if errors \
-                else "input errors"
+            report.message = (
+                f"{len(errors)} input error(s); first: {errors[0]}" if errors else "input errors"
+            )
         elif outcome.code != EXIT_OK:
             _no_plan(report, outcome.result)
         else:
@@ -139,8 +146,9 @@ def process_book(task: Task, calc, on_stage: StageCallback | None = None) -> Boo
                 report.message = _ok_message(outcome.messages, recalculated)
             else:
                 report.status = Status.FILE_ERROR
-                report.message = f"the plan was written but recalculation failed: " \
-                                 f"{recalculated.error}"
+                report.message = (
+                    f"the plan was written but recalculation failed: {recalculated.error}"
+                )
     except FileError as error:
         report.status = Status.FILE_ERROR
         report.message = str(error)
@@ -229,8 +237,10 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             task = Task(**json.loads(line))
             report = process_book(
-                task, calc,
-                lambda name, limit: send({"event": "stage", "stage": name, "limit": limit}))
+                task,
+                calc,
+                lambda name, limit: send({"event": "stage", "stage": name, "limit": limit}),
+            )
             send({"event": "done", "report": report.to_dict()})
     finally:
         calc.close()

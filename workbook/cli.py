@@ -61,24 +61,37 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
     check = commands.add_parser("validate", help="check a workbook's inputs")
     check.add_argument("book", type=Path)
-    run = commands.add_parser("optimise", aliases=["optimize"],
-                              help="select and schedule projects, write the results back")
+    run = commands.add_parser(
+        "optimise",
+        aliases=["optimize"],
+        help="select and schedule projects, write the results back",
+    )
     run.add_argument("book", type=Path)
     run.add_argument("--out", type=Path, help="write the results into this copy instead")
     run.add_argument("--objective", choices=[o.value for o in Objective])
     run.add_argument("--time-limit", type=float, metavar="S")
     run.add_argument("--seed", type=int)
     run.add_argument("--json", type=Path, metavar="RESULT.json")
-    run.add_argument("--no-backup", action="store_true",
-                     help="do not keep the previous version as NAME.bak.xlsm")
+    run.add_argument(
+        "--no-backup", action="store_true", help="do not keep the previous version as NAME.bak.xlsm"
+    )
     doctor = commands.add_parser("doctor", help="check the installation")
     doctor.add_argument("--smoke", action="store_true", help="also run LibreOffice once")
     again = commands.add_parser("recalc", help="recompute every formula with LibreOffice")
     again.add_argument("books", nargs="+", metavar="BOOK", help="workbooks, folders or globs")
-    again.add_argument("--out-dir", type=Path, metavar="DIR",
-                       help="write the recalculated copies here (default: in place)")
-    again.add_argument("--timeout", type=float, default=120.0, metavar="S",
-                       help="seconds per workbook before LibreOffice is restarted")
+    again.add_argument(
+        "--out-dir",
+        type=Path,
+        metavar="DIR",
+        help="write the recalculated copies here (default: in place)",
+    )
+    again.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="seconds per workbook before LibreOffice is restarted",
+    )
     _batch_parser(commands)
     return parser
 
@@ -86,30 +99,66 @@ def _parser() -> argparse.ArgumentParser:
 def _batch_parser(commands) -> None:
     from workbook import batch
 
-    many = commands.add_parser("batch", help="optimise and recalculate many workbooks",
-                               description="Validate, optimise, write back and recalculate "
-                               "each workbook, each in a child process of its own.")
-    many.add_argument("inputs", nargs="+", metavar="PATH_OR_GLOB",
-                      help="workbooks, folders of workbooks or glob patterns")
+    many = commands.add_parser(
+        "batch",
+        help="optimise and recalculate many workbooks",
+        description="Validate, optimise, write back and recalculate "
+        "each workbook, each in a child process of its own.",
+    )
+    many.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="PATH_OR_GLOB",
+        help="workbooks, folders of workbooks or glob patterns",
+    )
     where = many.add_mutually_exclusive_group()
-    where.add_argument("--out-dir", type=Path, metavar="DIR",
-                       help="write updated copies here; the inputs are not changed")
-    where.add_argument("--in-place", action="store_true",
-                       help="update the workbooks themselves (each keeps NAME.bak.xlsm)")
-    many.add_argument("--jobs", type=_positive_int, metavar="N",
-                      help=f"workbooks at a time on this machine (default: cores, "
-                           f"{batch.default_jobs()} here)")
-    many.add_argument("--scheduler", metavar="ADDRESS",
-                      help="run on a Dask cluster instead, e.g. tcp://host:8786")
-    many.add_argument("--time-limit", type=float, metavar="S",
-                      help="solver seconds per workbook (default: each workbook's Settings)")
-    many.add_argument("--solver-workers", type=_positive_int, metavar="N",
-                      help="CP-SAT threads per workbook (default: cores / jobs locally, "
-                           "the workbook's Settings on a cluster)")
-    many.add_argument("--timeout-margin", type=float, default=batch.MARGIN_S, metavar="S",
-                      help="seconds on top of the time limit before a workbook is stopped")
-    many.add_argument("--memory-limit", type=int, default=batch.MEMORY_LIMIT_MB, metavar="MB",
-                      help="address space per worker process, LibreOffice included (0: none)")
+    where.add_argument(
+        "--out-dir",
+        type=Path,
+        metavar="DIR",
+        help="write updated copies here; the inputs are not changed",
+    )
+    where.add_argument(
+        "--in-place",
+        action="store_true",
+        help="update the workbooks themselves (each keeps NAME.bak.xlsm)",
+    )
+    many.add_argument(
+        "--jobs",
+        type=_positive_int,
+        metavar="N",
+        help=f"workbooks at a time on this machine (default: cores, {batch.default_jobs()} here)",
+    )
+    many.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on a Dask cluster instead, e.g. tcp://host:8786"
+    )
+    many.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="S",
+        help="solver seconds per workbook (default: each workbook's Settings)",
+    )
+    many.add_argument(
+        "--solver-workers",
+        type=_positive_int,
+        metavar="N",
+        help="CP-SAT threads per workbook (default: cores / jobs locally, "
+        "the workbook's Settings on a cluster)",
+    )
+    many.add_argument(
+        "--timeout-margin",
+        type=float,
+        default=batch.MARGIN_S,
+        metavar="S",
+        help="seconds on top of the time limit before a workbook is stopped",
+    )
+    many.add_argument(
+        "--memory-limit",
+        type=int,
+        default=batch.MEMORY_LIMIT_MB,
+        metavar="MB",
+        help="address space per worker process, LibreOffice included (0: none)",
+    )
     many.add_argument("--report", type=Path, metavar="REPORT.csv")
     many.add_argument("--json", type=Path, metavar="REPORT.json")
 
@@ -160,8 +209,9 @@ def _new(console: Console, args) -> int:
 
     path: Path = args.path
     if path.suffix.lower() != ".xlsm":
-        raise FileError(f"{path.name}: a PMO workbook carries macros, so its name must end "
-                        "in .xlsm")
+        raise FileError(
+            f"{path.name}: a PMO workbook carries macros, so its name must end in .xlsm"
+        )
     if path.exists() and not args.force:
         raise FileError(f"{path} already exists; choose another name or add --force")
     build_workbook(path, empty=args.empty)
@@ -190,8 +240,11 @@ def _read(console: Console, book: Path):
     _print_messages(console, messages)
     errors = [m for m in messages if m.severity is Severity.ERROR]
     if errors:
-        console.print(Text(f"{len(errors)} input error(s) in {book.name}; fix them and run "
-                           "again.", style="red"))
+        console.print(
+            Text(
+                f"{len(errors)} input error(s) in {book.name}; fix them and run again.", style="red"
+            )
+        )
         return read, messages, EXIT_INPUT
     return read, messages, None
 
@@ -202,9 +255,14 @@ def _validate(console: Console, args) -> int:
         return code
     p = read.portfolio
     warnings = len(messages)
-    console.print(Text(f"{args.book.name}: no input errors ({warnings} warning(s)); "
-                       f"{len(p.projects)} projects, {len(p.capacity)} roles, "
-                       f"{p.settings.horizon} months.", style="green"))
+    console.print(
+        Text(
+            f"{args.book.name}: no input errors ({warnings} warning(s)); "
+            f"{len(p.projects)} projects, {len(p.capacity)} roles, "
+            f"{p.settings.horizon} months.",
+            style="green",
+        )
+    )
     return EXIT_OK
 
 
@@ -230,11 +288,19 @@ class OptimiseOutcome:
 StageCallback = Callable[[str, float | None], None]
 
 
-def optimise_book(book: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
-                  objective: str | None = None, time_limit: float | None = None,
-                  seed: int | None = None, workers: int | None = None, backup: bool = True,
-                  progress: Callable | None = None, json_path: Path | None = None,
-                  on_stage: StageCallback | None = None) -> OptimiseOutcome:
+def optimise_book(
+    book: str | os.PathLike[str],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    objective: str | None = None,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    workers: int | None = None,
+    backup: bool = True,
+    progress: Callable | None = None,
+    json_path: Path | None = None,
+    on_stage: StageCallback | None = None,
+) -> OptimiseOutcome:
     """Read and validate `book`, solve it and write the results into it (or into `out`).
 
     Overrides (objective, time limit, seed, solver workers) replace the workbook's Settings.
@@ -272,8 +338,9 @@ def optimise_book(book: str | os.PathLike[str], out: str | os.PathLike[str] | No
     result = outcome.result = solve(portfolio, progress=progress)
     outcome.solve_s = time.perf_counter() - began
     if json_path is not None:
-        json_path.write_text(json.dumps(result_json(portfolio, result), indent=2) + "\n",
-                             encoding="utf-8")
+        json_path.write_text(
+            json.dumps(result_json(portfolio, result), indent=2) + "\n", encoding="utf-8"
+        )
     if result.status is SolveStatus.INVALID_INPUT:
         outcome.messages = read.messages(result.problems)
         outcome.code = EXIT_INPUT
@@ -283,8 +350,9 @@ def optimise_book(book: str | os.PathLike[str], out: str | os.PathLike[str] | No
         return outcome
     began = time.perf_counter()
     stage("write", None)
-    grids = result_grids(portfolio, result, messages, read.details,
-                         settings=settings_text(portfolio, result))
+    grids = result_grids(
+        portfolio, result, messages, read.details, settings=settings_text(portfolio, result)
+    )
     outcome.written = write_grids(book, grids, out=out, stamp=read.stamp, backup=backup)
     outcome.write_s = time.perf_counter() - began
     return outcome
@@ -298,18 +366,30 @@ def _optimise(console: Console, args) -> int:
             display.append(_Progress(console))
 
     try:
-        outcome = optimise_book(args.book, args.out, objective=args.objective,
-                                time_limit=args.time_limit, seed=args.seed,
-                                backup=not args.no_backup, json_path=args.json,
-                                progress=lambda info: display[-1](info), on_stage=stage)
+        outcome = optimise_book(
+            args.book,
+            args.out,
+            objective=args.objective,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            backup=not args.no_backup,
+            json_path=args.json,
+            progress=lambda info: display[-1](info),
+            on_stage=stage,
+        )
     finally:
         for shown in display:
             shown.stop()
     result = outcome.result
     if result is None:  # input errors found while reading
         _print_messages(console, outcome.messages)
-        console.print(Text(f"{len(outcome.errors)} input error(s) in {args.book.name}; fix "
-                           "them and run again.", style="red"))
+        console.print(
+            Text(
+                f"{len(outcome.errors)} input error(s) in {args.book.name}; fix "
+                "them and run again.",
+                style="red",
+            )
+        )
         return outcome.code
     if outcome.code != EXIT_INPUT:
         _print_messages(console, outcome.messages)
@@ -331,8 +411,13 @@ def _optimise(console: Console, args) -> int:
     return EXIT_OK
 
 
-def _effective(portfolio: Portfolio, objective: str | None, time_limit: float | None,
-               seed: int | None, workers: int | None = None) -> Portfolio:
+def _effective(
+    portfolio: Portfolio,
+    objective: str | None,
+    time_limit: float | None,
+    seed: int | None,
+    workers: int | None = None,
+) -> Portfolio:
     """The portfolio with the command line's overrides of its settings."""
     changes: dict[str, object] = {}
     if objective:
@@ -372,20 +457,30 @@ class _Progress:
         if info is None:
             return Text(f"Optimising... {elapsed:.0f} s")
         gap = "n/a" if info.gap is None else f"{info.gap:.1%}"
-        return Text(f"Optimising... best {info.objective:g}, bound {info.bound:g}, gap {gap}, "
-                    f"{elapsed:.0f} s")
+        return Text(
+            f"Optimising... best {info.objective:g}, bound {info.bound:g}, gap {gap}, "
+            f"{elapsed:.0f} s"
+        )
 
     def _start(self) -> None:
         with self.lock:
             if self.live is None:
-                self.live = Live(self._text(), console=self.console, transient=True,
-                                 refresh_per_second=4, get_renderable=self._text)
+                self.live = Live(
+                    self._text(),
+                    console=self.console,
+                    transient=True,
+                    refresh_per_second=4,
+                    get_renderable=self._text,
+                )
                 self.live.start()
 
     def __call__(self, info) -> None:
         self.latest = info
-        if not self.console.is_terminal and info.elapsed >= PROGRESS_AFTER_S and \
-                info.elapsed - self.last_line >= 1.0:
+        if (
+            not self.console.is_terminal
+            and info.elapsed >= PROGRESS_AFTER_S
+            and info.elapsed - self.last_line >= 1.0
+        ):
             self.last_line = info.elapsed
             self.console.print(self._text())
 
@@ -427,8 +522,10 @@ def _recalc(console: Console, args) -> int:
             locks = owner_files(book) if args.out_dir is None else []
             if locks:
                 outcome = None
-                error = (f"{book.name}: FAILED: open in Excel (lock file {locks[0].name} "
-                         "found); close it in Excel and run again")
+                error = (
+                    f"{book.name}: FAILED: open in Excel (lock file {locks[0].name} "
+                    "found); close it in Excel and run again"
+                )
             else:
                 out = args.out_dir / book.name if args.out_dir is not None else None
                 outcome = calc.recalc(book, out)
@@ -439,8 +536,9 @@ def _recalc(console: Console, args) -> int:
             else:
                 console.print(Text(str(outcome), style="green"))
     if failed:
-        console.print(Text(f"{failed} of {len(books)} workbook(s) could not be recalculated.",
-                           style="red"))
+        console.print(
+            Text(f"{failed} of {len(books)} workbook(s) could not be recalculated.", style="red")
+        )
         return EXIT_FILE
     return EXIT_OK
 
@@ -456,13 +554,21 @@ def _batch(console: Console, args) -> int:
     workers = args.solver_workers
     if workers is None and args.scheduler is None:
         workers = max(1, (os.cpu_count() or 1) // jobs)  # the cores, shared by the jobs
-    tasks = batch.plan_tasks(books, out_dir=args.out_dir, in_place=args.in_place,
-                             time_limit=args.time_limit, workers=workers)
-    options = batch.RunnerOptions(margin=args.timeout_margin,
-                                  memory_limit_mb=max(args.memory_limit, 0))
+    tasks = batch.plan_tasks(
+        books,
+        out_dir=args.out_dir,
+        in_place=args.in_place,
+        time_limit=args.time_limit,
+        workers=workers,
+    )
+    options = batch.RunnerOptions(
+        margin=args.timeout_margin, memory_limit_mb=max(args.memory_limit, 0)
+    )
     if args.scheduler is None and find_libreoffice() is None:
-        raise LibreOfficeError("pmo batch recalculates every workbook with LibreOffice, which "
-                               f"is not installed here. Install it with: {INSTALL_HINT}")
+        raise LibreOfficeError(
+            "pmo batch recalculates every workbook with LibreOffice, which "
+            f"is not installed here. Install it with: {INSTALL_HINT}"
+        )
     slots = 0 if args.scheduler else min(jobs, len(tasks))
     where = f"on {args.scheduler}" if args.scheduler else f"with {slots} job(s)"
     console.print(Text(f"{len(tasks)} workbook(s) {where}."))
@@ -479,8 +585,12 @@ def _batch(console: Console, args) -> int:
     good = sum(report.ok for report in reports)
     written = [str(p) for p in (args.report, args.json) if p is not None]
     tail = f" Report: {', '.join(written)}." if written else ""
-    console.print(Text(f"{good} of {len(reports)} workbook(s) ok.{tail}",
-                       style="green" if good == len(reports) else "red"))
+    console.print(
+        Text(
+            f"{good} of {len(reports)} workbook(s) ok.{tail}",
+            style="green" if good == len(reports) else "red",
+        )
+    )
     return EXIT_OK if good == len(reports) else EXIT_INPUT
 
 

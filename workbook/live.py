@@ -34,8 +34,9 @@ MAX_CELLS = 2_000_000  # as workbook.safety: what one sheet may hand over before
 # Excel turns typed-in text like "2027-03", "1.5", "TRUE", "Mar 27" or "=A1" into dates,
 # numbers and formulas; a leading apostrophe keeps such text as text, as the file writer does.
 _PLAIN_TEXT = re.compile(r"^[^\W\d_]")
-_DATE_LIKE = re.compile(r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[\s\-/.,]*\d",
-                        re.IGNORECASE)
+_DATE_LIKE = re.compile(
+    r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[\s\-/.,]*\d", re.IGNORECASE
+)
 _WORDS_EXCEL_READS = frozenset({"true", "false"})
 
 
@@ -112,9 +113,11 @@ def read_sheet(sheet) -> SheetData:
     last = used.last_cell
     rows, columns = last.row, last.column
     if rows * columns > MAX_CELLS:
-        raise FileError(f'sheet "{sheet.name}" uses {rows:,} rows by {columns:,} columns, more '
-                        f"than the {MAX_CELLS:,} cells a PMO sheet may have; delete the empty "
-                        "rows and columns below and right of the data, save, and run again")
+        raise FileError(
+            f'sheet "{sheet.name}" uses {rows:,} rows by {columns:,} columns, more '
+            f"than the {MAX_CELLS:,} cells a PMO sheet may have; delete the empty "
+            "rows and columns below and right of the data, save, and run again"
+        )
     cells: dict[tuple[int, int], object] = {}
     if rows and columns:
         values = sheet.range((1, 1), (rows, columns)).options(ndim=2).value or []
@@ -132,6 +135,7 @@ def read_sheet(sheet) -> SheetData:
 
 # --- Reading: the file reader over a copy in memory -------------------------------------------
 
+
 def to_openpyxl(snap: Snapshot) -> openpyxl.Workbook:
     """An in-memory openpyxl workbook holding the snapshot's values and tables."""
     book = openpyxl.Workbook()
@@ -147,8 +151,9 @@ def to_openpyxl(snap: Snapshot) -> openpyxl.Workbook:
             else:
                 cell.value = value
         for name, ref in data.tables.items():
-            ws.add_table(Table(displayName=name, ref=ref,
-                               totalsRowCount=data.totals.get(name) or None))
+            ws.add_table(
+                Table(displayName=name, ref=ref, totalsRowCount=data.totals.get(name) or None)
+            )
     return book
 
 
@@ -187,8 +192,11 @@ def excel_text(value: CellValue) -> CellValue:
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
     if not text:
         return None
-    if (_PLAIN_TEXT.match(text) and not _DATE_LIKE.match(text)
-            and text.casefold() not in _WORDS_EXCEL_READS):
+    if (
+        _PLAIN_TEXT.match(text)
+        and not _DATE_LIKE.match(text)
+        and text.casefold() not in _WORDS_EXCEL_READS
+    ):
         return text
     return "'" + text
 
@@ -228,7 +236,7 @@ def _plan(data: SheetData | None, grid: Grid) -> SheetEdit:
     if grid.rows:
         last_data = first + len(grid.rows) - 1
         edit.formats += _column_formats(formats, first, last_data)
-        for offset, row_format in enumerate(grid.row_formats[:len(grid.rows)]):
+        for offset, row_format in enumerate(grid.row_formats[: len(grid.rows)]):
             if row_format and width > len(fixed):
                 r = first + offset
                 edit.formats.append(((r, len(fixed) + 1, r, width), row_format))

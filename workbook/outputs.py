@@ -94,8 +94,9 @@ def _outcomes(result: Result) -> dict[str, ProjectOutcome]:
     return {o.project_id: o for o in result.projects}
 
 
-def portfolio_grid(portfolio: Portfolio, result: Result,
-                   details: Mapping[str, Mapping[str, object]] | None = None) -> Grid:
+def portfolio_grid(
+    portfolio: Portfolio, result: Result, details: Mapping[str, Mapping[str, object]] | None = None
+) -> Grid:
     """Portfolio: every project in rank order with its decision, dates, score and reason."""
     details = details or {}
     outcomes = _outcomes(result)
@@ -103,19 +104,21 @@ def portfolio_grid(portfolio: Portfolio, result: Result,
     for project in portfolio.projects:
         outcome = outcomes.get(project.id)
         department = details.get(project.id, {}).get("Department")
-        rows.append([
-            outcome.rank if outcome and outcome.rank else None,
-            project.id,
-            project.name,
-            None if department is None else str(department),
-            decision(project, outcome),
-            _month(outcome.start) if outcome and outcome.selected else None,
-            _month(outcome.finish) if outcome and outcome.selected else None,
-            project.duration,
-            project.cost,
-            round(outcome.score, 3) if outcome else None,
-            outcome.reason if outcome else "",
-        ])
+        rows.append(
+            [
+                outcome.rank if outcome and outcome.rank else None,
+                project.id,
+                project.name,
+                None if department is None else str(department),
+                decision(project, outcome),
+                _month(outcome.start) if outcome and outcome.selected else None,
+                _month(outcome.finish) if outcome and outcome.selected else None,
+                project.duration,
+                project.cost,
+                round(outcome.score, 3) if outcome else None,
+                outcome.reason if outcome else "",
+            ]
+        )
     rows.sort(key=lambda row: (row[0] is None, row[0] or 0, row[1]))
     return Grid(schema.PORTFOLIO.name, [c.header for c in schema.PORTFOLIO.columns], rows)
 
@@ -130,7 +133,9 @@ def schedule_grid(portfolio: Portfolio, result: Result) -> Grid:
         outcome = outcomes.get(project.id)
         chosen = outcome is not None and outcome.selected and outcome.start is not None
         row: list[CellValue] = [
-            project.id, project.name, decision(project, outcome),
+            project.id,
+            project.name,
+            decision(project, outcome),
             _month(outcome.start) if chosen else None,
             _month(outcome.finish) if chosen else None,
         ]
@@ -161,8 +166,9 @@ def utilisation_grid(portfolio: Portfolio, result: Result) -> Grid:
         for offset, m in enumerate(months):
             cell = cells.get((role, m))
             demand = cell.demand if cell else 0.0
-            available = cell.capacity if cell else (capacity[offset] if offset < len(capacity)
-                                                     else 0.0)
+            available = (
+                cell.capacity if cell else (capacity[offset] if offset < len(capacity) else 0.0)
+            )
             demand_row.append(round(demand, 3))
             capacity_row.append(round(available, 3))
             if available > 0:
@@ -191,12 +197,19 @@ def settings_text(portfolio: Portfolio, result: Result | None = None) -> str:
     """The settings a run used, in one line."""
     s = portfolio.settings
     objective = result.objective_name if result is not None else s.objective.value
-    return (f"objective={objective}; plan {month_text(s.plan_start)} for {s.horizon} months; "
-            f"time limit {s.time_limit:g} s; seed {s.random_seed}")
+    return (
+        f"objective={objective}; plan {month_text(s.plan_start)} for {s.horizon} months; "
+        f"time limit {s.time_limit:g} s; seed {s.random_seed}"
+    )
 
 
-def run_log_grid(portfolio: Portfolio, result: Result, *, run_at: datetime | None = None,
-                 settings: str | None = None) -> Grid:
+def run_log_grid(
+    portfolio: Portfolio,
+    result: Result,
+    *,
+    run_at: datetime | None = None,
+    settings: str | None = None,
+) -> Grid:
     """Run log: one new row for this run, appended below the earlier ones."""
     run_at = run_at or datetime.now().replace(microsecond=0)
     row: list[CellValue] = [
@@ -211,18 +224,27 @@ def run_log_grid(portfolio: Portfolio, result: Result, *, run_at: datetime | Non
         settings or settings_text(portfolio, result),
         portfolio_checksum(portfolio),
     ]
-    return Grid(schema.RUN_LOG.name, [c.header for c in schema.RUN_LOG.columns], [row],
-                append=True)
+    return Grid(schema.RUN_LOG.name, [c.header for c in schema.RUN_LOG.columns], [row], append=True)
 
 
-def result_grids(portfolio: Portfolio, result: Result, messages: Iterable[Message] = (),
-                 details: Mapping[str, Mapping[str, object]] | None = None, *,
-                 run_at: datetime | None = None, settings: str | None = None) -> list[Grid]:
+def result_grids(
+    portfolio: Portfolio,
+    result: Result,
+    messages: Iterable[Message] = (),
+    details: Mapping[str, Mapping[str, object]] | None = None,
+    *,
+    run_at: datetime | None = None,
+    settings: str | None = None,
+) -> list[Grid]:
     """Every output sheet for a finished run."""
     grids = [messages_grid(messages, result)]
     if result.status.has_plan:
-        grids = [portfolio_grid(portfolio, result, details), schedule_grid(portfolio, result),
-                 utilisation_grid(portfolio, result), *grids]
+        grids = [
+            portfolio_grid(portfolio, result, details),
+            schedule_grid(portfolio, result),
+            utilisation_grid(portfolio, result),
+            *grids,
+        ]
     return [*grids, run_log_grid(portfolio, result, run_at=run_at, settings=settings)]
 
 
@@ -233,14 +255,16 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
     for project in portfolio.projects:
         outcome = outcomes.get(project.id)
         selected = bool(outcome and outcome.selected)
-        projects.append({
-            "id": project.id,
-            "selected": selected,
-            "start": _month(outcome.start) if selected else None,
-            "finish": _month(outcome.finish) if selected else None,
-            "score": round(outcome.score, 6) if outcome else None,
-            "reason": outcome.reason if outcome else "",
-        })
+        projects.append(
+            {
+                "id": project.id,
+                "selected": selected,
+                "start": _month(outcome.start) if selected else None,
+                "finish": _month(outcome.finish) if selected else None,
+                "score": round(outcome.score, 6) if outcome else None,
+                "reason": outcome.reason if outcome else "",
+            }
+        )
     return {
         "status": result.status.value,
         "objective": _number(result.objective),
@@ -249,8 +273,12 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
         "wall_time_s": round(result.wall_time, 3),
         "projects": projects,
         "utilisation": [
-            {"role": u.role, "month": month_text(u.month), "demand": round(u.demand, 6),
-             "capacity": round(u.capacity, 6)}
+            {
+                "role": u.role,
+                "month": month_text(u.month),
+                "demand": round(u.demand, 6),
+                "capacity": round(u.capacity, 6),
+            }
             for u in result.utilisation
         ],
     }

@@ -90,8 +90,10 @@ class ReadResult:
 
     def locate(self, problem: Problem) -> tuple[str | None, str | None]:
         """(sheet, cell) of an engine problem, falling back to its row, then its sheet."""
-        for key in ((problem.entity, problem.index, problem.field),
-                    (problem.entity, problem.index, None)):
+        for key in (
+            (problem.entity, problem.index, problem.field),
+            (problem.entity, problem.index, None),
+        ):
             where = self.locations.get(key)
             if where:
                 sheet_name, _, cell = where.partition("!")
@@ -117,8 +119,13 @@ class ReadResult:
 
 
 _ENTITY_SHEETS = {
-    "settings": "Settings", "project": "Intake", "demand": "Demand", "capacity": "Capacity",
-    "dependency": "Dependencies", "criterion": "Criteria", "budget": "Budget",
+    "settings": "Settings",
+    "project": "Intake",
+    "demand": "Demand",
+    "capacity": "Capacity",
+    "dependency": "Dependencies",
+    "criterion": "Criteria",
+    "budget": "Budget",
 }
 
 
@@ -153,10 +160,14 @@ def _load(path: Path, *, data_only: bool):
     except Exception as error:  # openpyxl and defusedxml raise many kinds
         kind = type(error).__name__
         if _entity_error(error):
-            raise FileError(f"{path.name}: the workbook's XML declares entities, which "
-                            "workbooks never need; refusing to read it") from error
-        raise FileError(f"{path.name}: cannot be read as a workbook ({kind}: {error}); open "
-                        "it in Excel and save it again as .xlsm") from error
+            raise FileError(
+                f"{path.name}: the workbook's XML declares entities, which "
+                "workbooks never need; refusing to read it"
+            ) from error
+        raise FileError(
+            f"{path.name}: cannot be read as a workbook ({kind}: {error}); open "
+            "it in Excel and save it again as .xlsm"
+        ) from error
 
 
 def _entity_error(error: BaseException | None) -> bool:
@@ -171,6 +182,7 @@ def _entity_error(error: BaseException | None) -> bool:
 
 
 # --- Cell values ----------------------------------------------------------------------------
+
 
 class _Bad(Exception):
     """A cell value that does not fit its column; the message says what was expected."""
@@ -243,8 +255,10 @@ def convert(column: Column, value: object):
         try:
             return parse_month(value)
         except ValueError:
-            raise _Bad(f"{header} must be a month as YYYY-MM (e.g. 2027-03) or a date; found "
-                       f"{_found(value)}") from None
+            raise _Bad(
+                f"{header} must be a month as YYYY-MM (e.g. 2027-03) or a date; found "
+                f"{_found(value)}"
+            ) from None
     if kind is ColType.YESNO:
         if isinstance(value, bool):
             return value
@@ -259,8 +273,7 @@ def convert(column: Column, value: object):
         for allowed in column.allowed:
             if allowed.casefold() == text:
                 return allowed
-        raise _Bad(f"{header} must be one of {', '.join(column.allowed)}; found "
-                   f"{_found(value)}")
+        raise _Bad(f"{header} must be one of {', '.join(column.allowed)}; found {_found(value)}")
     raise AssertionError(kind)
 
 
@@ -269,6 +282,7 @@ def _normal(text: object) -> str:
 
 
 # --- Tables ---------------------------------------------------------------------------------
+
 
 @dataclass
 class _Table:
@@ -304,8 +318,14 @@ class _Reader:
 
     # plumbing
 
-    def error(self, sheet_name: str | None, cell: str | None, message: str,
-              covers: Key | None = None, severity: Severity = Severity.ERROR) -> None:
+    def error(
+        self,
+        sheet_name: str | None,
+        cell: str | None,
+        message: str,
+        covers: Key | None = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
         self.problems.append(Message(sheet_name, cell, message, severity))
         if covers is not None:
             self.covered.add(covers)
@@ -318,9 +338,13 @@ class _Reader:
         name = self._sheets.get(_normal(item.name))
         if name is None:
             found = ", ".join(self.book.sheetnames)
-            self.error(item.name, None, f'the workbook has no sheet "{item.name}" (sheets '
-                       f"found: {found}); add it back, copying it from a new template "
-                       "(pmo new)")
+            self.error(
+                item.name,
+                None,
+                f'the workbook has no sheet "{item.name}" (sheets '
+                f"found: {found}); add it back, copying it from a new template "
+                "(pmo new)",
+            )
             return None
         return self.book[name]
 
@@ -334,7 +358,8 @@ class _Reader:
             cells = ws._cells
             self._grids[ws.title] = {
                 key: (_Formula(ws.title, *key) if _is_formula(cell) else cell.value)
-                for key, cell in cells.items() if cell.value is not None
+                for key, cell in cells.items()
+                if cell.value is not None
             }
         return self._grids[ws.title]
 
@@ -354,8 +379,10 @@ class _Reader:
         required += list(extra_required)
         table = ws.tables.get(item.table) if item.table else None
         if table is None and item.table:
-            table = next((t for t in ws.tables.values()
-                          if _normal(t.displayName) == _normal(item.table)), None)
+            table = next(
+                (t for t in ws.tables.values() if _normal(t.displayName) == _normal(item.table)),
+                None,
+            )
         if table is not None:
             min_col, min_row, max_col, max_row = range_boundaries(table.ref)
             headers = {c: grid.get((min_row, c)) for c in range(min_col, max_col + 1)}
@@ -363,17 +390,26 @@ class _Reader:
         else:
             found = self._scan_header(grid, required)
             if found is None:
-                self.error(item.name, None, f'no table "{item.table}" and no header row with '
-                           f"{', '.join(required)} in the first {HEADER_SCAN_ROWS} rows; "
-                           "restore the header row (a new template shows it: pmo new)")
+                self.error(
+                    item.name,
+                    None,
+                    f'no table "{item.table}" and no header row with '
+                    f"{', '.join(required)} in the first {HEADER_SCAN_ROWS} rows; "
+                    "restore the header row (a new template shows it: pmo new)",
+                )
                 return None
             min_row, headers = found
             last = max((r for r, _ in grid), default=min_row)
         last = min(last, max((r for r, _ in grid), default=min_row))
         columns = {_normal(v): c for c, v in headers.items() if not _is_blank(v)}
-        result = _Table(ws.title, min_row, columns,
-                        {c: v for c, v in headers.items() if not _is_blank(v)},
-                        min_row + 1, last)
+        result = _Table(
+            ws.title,
+            min_row,
+            columns,
+            {c: v for c, v in headers.items() if not _is_blank(v)},
+            min_row + 1,
+            last,
+        )
         missing = [h for h in required if _normal(h) not in columns]
         for header in missing:
             self._missing_column(item, result, header)
@@ -395,13 +431,19 @@ class _Reader:
         close = difflib.get_close_matches(header, found, n=1, cutoff=0.6)
         if close:
             column = next(c for c, v in table.headers.items() if str(v) == close[0])
-            self.error(item.name, table.header_cell(column),
-                       f'no column "{header}"; rename "{close[0]}" back to "{header}"')
+            self.error(
+                item.name,
+                table.header_cell(column),
+                f'no column "{header}"; rename "{close[0]}" back to "{header}"',
+            )
         else:
             next_column = max(table.headers, default=0) + 1
-            self.error(item.name, table.header_cell(next_column),
-                       f'no column "{header}" (columns found: {", ".join(found) or "none"}); '
-                       f'add a column headed "{header}"')
+            self.error(
+                item.name,
+                table.header_cell(next_column),
+                f'no column "{header}" (columns found: {", ".join(found) or "none"}); '
+                f'add a column headed "{header}"',
+            )
 
     def rows(self, table: _Table, columns: Iterable[Column], ws) -> Iterable[tuple[int, dict]]:
         """(row number, {header: raw value}) of each non-blank data row."""
@@ -413,21 +455,33 @@ class _Reader:
                 continue
             yield r, raw
 
-    def value(self, table: _Table, column: Column, row: int, raw: object, key: Key | None,
-              cell: str | None = None):
+    def value(
+        self,
+        table: _Table,
+        column: Column,
+        row: int,
+        raw: object,
+        key: Key | None,
+        cell: str | None = None,
+    ):
         """Convert one cell, reporting a problem (and returning the column default) if bad."""
         cell = cell or table.cell(column.header, row)
         if isinstance(raw, _Formula):
             raw = self.plain(raw)
             if raw is None:
-                self.error(table.sheet, cell, f'"{column.header}" holds a formula with no saved '
-                           "result; open and save the workbook in Excel, or type the value",
-                           covers=key)
+                self.error(
+                    table.sheet,
+                    cell,
+                    f'"{column.header}" holds a formula with no saved '
+                    "result; open and save the workbook in Excel, or type the value",
+                    covers=key,
+                )
                 return column.default
         if _is_blank(raw):
             if column.required:
-                self.error(table.sheet, cell, f'"{column.header}" is blank; it is required',
-                           covers=key)
+                self.error(
+                    table.sheet, cell, f'"{column.header}" is blank; it is required', covers=key
+                )
             return column.default
         try:
             return convert(column, raw)
@@ -446,11 +500,16 @@ class _Reader:
         capacity = self.read_capacity(settings)
         dependencies = self.read_dependencies()
         budget = self.read_budget()
-        portfolio = Portfolio(settings=settings, projects=projects, demands=demands,
-                              capacity=capacity, dependencies=dependencies, criteria=criteria,
-                              budget=budget)
-        return ReadResult(portfolio, self.problems, self.locations, details,
-                          covered=self.covered)
+        portfolio = Portfolio(
+            settings=settings,
+            projects=projects,
+            demands=demands,
+            capacity=capacity,
+            dependencies=dependencies,
+            criteria=criteria,
+            budget=budget,
+        )
+        return ReadResult(portfolio, self.problems, self.locations, details, covered=self.covered)
 
     def read_settings(self) -> Settings:
         item = schema.SETTINGS_SHEET
@@ -469,15 +528,31 @@ class _Reader:
                 seen[entry.field] = r
                 key: Key = ("settings", entry.field, entry.field)
                 self.where(key, table, value_col.header, r)
-                column = Column(entry.name, entry.field, entry.type, required=entry.required,
-                                allowed=entry.allowed, unit=entry.unit, default=entry.default)
-                values[entry.field] = self.value(table, column, r, raw.get(value_col.header),
-                                                 key, table.cell(value_col.header, r))
+                column = Column(
+                    entry.name,
+                    entry.field,
+                    entry.type,
+                    required=entry.required,
+                    allowed=entry.allowed,
+                    unit=entry.unit,
+                    default=entry.default,
+                )
+                values[entry.field] = self.value(
+                    table,
+                    column,
+                    r,
+                    raw.get(value_col.header),
+                    key,
+                    table.cell(value_col.header, r),
+                )
             for entry in schema.SETTINGS:
                 if entry.required and entry.field not in seen:
-                    self.error(item.name, table.header_cell(),
-                               f'no "{entry.name}" setting; add a row "{entry.name}" with '
-                               f"{entry.help[0].lower()}{entry.help[1:]}")
+                    self.error(
+                        item.name,
+                        table.header_cell(),
+                        f'no "{entry.name}" setting; add a row "{entry.name}" with '
+                        f"{entry.help[0].lower()}{entry.help[1:]}",
+                    )
         if values["plan_start"] is None:
             values["plan_start"] = fallback.plan_start
             self.covered.add(("settings", "*", "*"))
@@ -487,8 +562,9 @@ class _Reader:
             plan_start=values["plan_start"],
             horizon=values["horizon"],
             objective=Objective(values["objective"] or Objective.VALUE.value),
-            time_limit=float(values["time_limit"] if values["time_limit"] is not None
-                             else fallback.time_limit),
+            time_limit=float(
+                values["time_limit"] if values["time_limit"] is not None else fallback.time_limit
+            ),
             random_seed=int(values["random_seed"] or 0),
         )
 
@@ -507,15 +583,18 @@ class _Reader:
                 self.where(key, table, column.header, r)
                 values[column.field] = self.value(table, column, r, raw.get(column.header), key)
             self.locations[("criterion", i, None)] = f"{table.sheet}!{table.cell('Criterion', r)}"
-            criteria.append(Criterion(
-                name=values["name"] or "",
-                weight=values["weight"] if values["weight"] is not None else 0.0,
-                direction=Direction(values["direction"] or Direction.HIGHER.value),
-                min=values["min"] if values["min"] is not None else 0.0,
-                max=values["max"] if values["max"] is not None else 10.0,
-                perspective=Perspective(values["perspective"]) if values["perspective"]
-                else None,
-            ))
+            criteria.append(
+                Criterion(
+                    name=values["name"] or "",
+                    weight=values["weight"] if values["weight"] is not None else 0.0,
+                    direction=Direction(values["direction"] or Direction.HIGHER.value),
+                    min=values["min"] if values["min"] is not None else 0.0,
+                    max=values["max"] if values["max"] is not None else 10.0,
+                    perspective=Perspective(values["perspective"])
+                    if values["perspective"]
+                    else None,
+                )
+            )
         return tuple(criteria)
 
     def read_intake(self, settings: Settings):
@@ -545,15 +624,17 @@ class _Reader:
             if ("project", i, "duration") in self.covered:
                 self.bad_duration.add(values["id"])
             self.locations[("project", i, None)] = f"{table.sheet}!{table.cell('ID', r)}"
-            self.locations[("project", i, "mandatory")] = \
+            self.locations[("project", i, "mandatory")] = (
                 f"{table.sheet}!{table.cell('Mandatory', r)}"
+            )
             rows.setdefault(values["id"], i)
             details[values["id"]] = extra
             projects.append(values)
         return projects, details, rows
 
-    def read_scoring(self, projects: list[dict], criteria: tuple[Criterion, ...],
-                     project_rows: dict[str, int]) -> tuple[Project, ...]:
+    def read_scoring(
+        self, projects: list[dict], criteria: tuple[Criterion, ...], project_rows: dict[str, int]
+    ) -> tuple[Project, ...]:
         item = schema.SCORING
         scores: list[dict[str, float]] = [{} for _ in projects]
         ws = self.worksheet(item)
@@ -569,12 +650,20 @@ class _Reader:
                     continue
                 i = project_rows.get(project_id)
                 if i is None:
-                    self.error(table.sheet, table.cell("ID", r), f'project "{project_id}" is not '
-                               "on the Intake sheet; add it there or delete this row")
+                    self.error(
+                        table.sheet,
+                        table.cell("ID", r),
+                        f'project "{project_id}" is not '
+                        "on the Intake sheet; add it there or delete this row",
+                    )
                     continue
                 if project_id in seen:
-                    self.error(table.sheet, table.cell("ID", r), f'project "{project_id}" is '
-                               f"scored twice (also row {seen[project_id]}); delete one row")
+                    self.error(
+                        table.sheet,
+                        table.cell("ID", r),
+                        f'project "{project_id}" is '
+                        f"scored twice (also row {seen[project_id]}); delete one row",
+                    )
                     continue
                 seen[project_id] = r
                 for column in columns[1:]:
@@ -587,28 +676,34 @@ class _Reader:
                 if project_id not in seen and names:
                     where = self.locations.get(("project", i, None), "Intake!")
                     sheet_name, _, cell = where.partition("!")
-                    self.error(sheet_name, cell or None, f'project "{project_id}" has no row on '
-                               "the Scoring sheet; add one with its scores")
+                    self.error(
+                        sheet_name,
+                        cell or None,
+                        f'project "{project_id}" has no row on '
+                        "the Scoring sheet; add one with its scores",
+                    )
                     for name in names:
                         self.covered.add(("project", i, f"score:{name}"))
         elif ws is not None:
             self.covered.update(("project", i, "*") for i in range(len(projects)))
         built = []
         for i, values in enumerate(projects):
-            built.append(Project(
-                id=values["id"],
-                name=values.get("name") or "",
-                status=ProjectStatus(values.get("status") or ProjectStatus.PROPOSED.value),
-                mandatory=bool(values.get("mandatory")),
-                force=Force(values.get("force") or Force.NONE.value),
-                earliest_start=values.get("earliest_start"),
-                latest_start=values.get("latest_start"),
-                fixed_start=values.get("fixed_start"),
-                duration=values["duration"] if values.get("duration") is not None else 1,
-                cost=values["cost"] if values.get("cost") is not None else 0.0,
-                exclusive_group=values.get("exclusive_group") or None,
-                scores=scores[i],
-            ))
+            built.append(
+                Project(
+                    id=values["id"],
+                    name=values.get("name") or "",
+                    status=ProjectStatus(values.get("status") or ProjectStatus.PROPOSED.value),
+                    mandatory=bool(values.get("mandatory")),
+                    force=Force(values.get("force") or Force.NONE.value),
+                    earliest_start=values.get("earliest_start"),
+                    latest_start=values.get("latest_start"),
+                    fixed_start=values.get("fixed_start"),
+                    duration=values["duration"] if values.get("duration") is not None else 1,
+                    cost=values["cost"] if values.get("cost") is not None else 0.0,
+                    exclusive_group=values.get("exclusive_group") or None,
+                    scores=scores[i],
+                )
+            )
         return tuple(built)
 
     def read_demand(self) -> tuple[Demand, ...]:
@@ -628,13 +723,15 @@ class _Reader:
             self.locations[("demand", i, None)] = f"{table.sheet}!{table.cell('ID', r)}"
             if values["project_id"] in self.bad_duration:
                 self.covered.update({("demand", i, "from_month"), ("demand", i, "to_month")})
-            demands.append(Demand(
-                project_id=values["project_id"] or "",
-                role=values["role"] or "",
-                fte=values["fte"] if values["fte"] is not None else 0.0,
-                from_month=values["from_month"],
-                to_month=values["to_month"],
-            ))
+            demands.append(
+                Demand(
+                    project_id=values["project_id"] or "",
+                    role=values["role"] or "",
+                    fte=values["fte"] if values["fte"] is not None else 0.0,
+                    from_month=values["from_month"],
+                    to_month=values["to_month"],
+                )
+            )
         return tuple(demands)
 
     def read_capacity(self, settings: Settings) -> dict[str, tuple[float, ...]]:
@@ -651,19 +748,26 @@ class _Reader:
             try:
                 month = convert(Column("", None, ColType.MONTH), self.plain(header))
             except _Bad:
-                self.error(table.sheet, table.header_cell(column), f'column header '
-                           f"{_found(header)} is not a month (YYYY-MM); the column is ignored",
-                           severity=Severity.WARNING)
+                self.error(
+                    table.sheet,
+                    table.header_cell(column),
+                    f"column header "
+                    f"{_found(header)} is not a month (YYYY-MM); the column is ignored",
+                    severity=Severity.WARNING,
+                )
                 continue
             month_columns.setdefault(month, column)
         wanted = list(range(settings.plan_start, settings.plan_start + max(settings.horizon, 0)))
         missing = [m for m in wanted if m not in month_columns]
         if missing:
             next_column = max(table.headers, default=1) + 1
-            self.error(table.sheet, table.header_cell(next_column),
-                       f"no column for {month_runs_text(missing)}; the plan runs "
-                       f"{month_range_text(wanted[0], wanted[-1])} (Settings), so Capacity "
-                       "needs a column headed YYYY-MM for each of its months")
+            self.error(
+                table.sheet,
+                table.header_cell(next_column),
+                f"no column for {month_runs_text(missing)}; the plan runs "
+                f"{month_range_text(wanted[0], wanted[-1])} (Settings), so Capacity "
+                "needs a column headed YYYY-MM for each of its months",
+            )
         capacity: dict[str, tuple[float, ...]] = {}
         grid = self.grid(ws)
         role_col = Column("Role", "role", ColType.TEXT, required=True)
@@ -673,8 +777,11 @@ class _Reader:
             if not role:
                 continue
             if role in capacity:
-                self.error(table.sheet, table.cell("Role", r), f'role "{role}" is listed twice; '
-                           "keep one row per role")
+                self.error(
+                    table.sheet,
+                    table.cell("Role", r),
+                    f'role "{role}" is listed twice; keep one row per role',
+                )
                 continue
             self.locations[("capacity", role, None)] = f"{table.sheet}!{table.cell('Role', r)}"
             values = []
@@ -707,14 +814,17 @@ class _Reader:
                 key: Key = ("dependency", i, column.field)
                 self.where(key, table, column.header, r)
                 values[column.field] = self.value(table, column, r, raw.get(column.header), key)
-            self.locations[("dependency", i, None)] = \
+            self.locations[("dependency", i, None)] = (
                 f"{table.sheet}!{table.cell('Predecessor', r)}"
-            found.append(Dependency(
-                predecessor=values["predecessor"] or "",
-                successor=values["successor"] or "",
-                type=DependencyType(values["type"] or DependencyType.FS.value),
-                lag=values["lag"] if values["lag"] is not None else 0,
-            ))
+            )
+            found.append(
+                Dependency(
+                    predecessor=values["predecessor"] or "",
+                    successor=values["successor"] or "",
+                    type=DependencyType(values["type"] or DependencyType.FS.value),
+                    lag=values["lag"] if values["lag"] is not None else 0,
+                )
+            )
         return tuple(found)
 
     def read_budget(self) -> dict[int, float]:
@@ -730,14 +840,18 @@ class _Reader:
             if year is None:
                 continue
             if year in budget:
-                self.error(table.sheet, table.cell("Year", r), f"year {year} is listed twice; "
-                           "keep one row per year")
+                self.error(
+                    table.sheet,
+                    table.cell("Year", r),
+                    f"year {year} is listed twice; keep one row per year",
+                )
                 continue
             self.where(("budget", year, "year"), table, "Year", r)
             self.where(("budget", year, "budget"), table, "Budget", r)
             self.where(("budget", year, None), table, "Year", r)
-            amount = self.value(table, amount_col, r, raw.get(amount_col.header),
-                                ("budget", year, "budget"))
+            amount = self.value(
+                table, amount_col, r, raw.get(amount_col.header), ("budget", year, "budget")
+            )
             budget[year] = amount if amount is not None else 0.0
         return budget
 
@@ -753,4 +867,5 @@ class _Formula:
 
 def _is_formula(cell) -> bool:
     return cell.data_type == "f" or not isinstance(
-        cell.value, str | int | float | bool | datetime | date)
+        cell.value, str | int | float | bool | datetime | date
+    )

@@ -53,49 +53,68 @@ def check_workbook_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> No
         raise FileError(f"{path}: is a folder, not a workbook file")
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        raise FileError(f"{name}: the file is {size:,} bytes; workbooks over "
-                        f"{limits.max_file_bytes:,} bytes are refused")
+        raise FileError(
+            f"{name}: the file is {size:,} bytes; workbooks over "
+            f"{limits.max_file_bytes:,} bytes are refused"
+        )
     with path.open("rb") as handle:
         magic = handle.read(8)
     if magic == OLE_MAGIC:
-        raise FileError(f"{name}: this is an old .xls workbook or a password-protected one; "
-                        "save it from Excel as .xlsm (Excel Macro-Enabled Workbook) without a "
-                        "password")
+        raise FileError(
+            f"{name}: this is an old .xls workbook or a password-protected one; "
+            "save it from Excel as .xlsm (Excel Macro-Enabled Workbook) without a "
+            "password"
+        )
     if magic[:4] not in ZIP_MAGIC:
-        raise FileError(f"{name}: not an Excel workbook (.xlsx/.xlsm are zip packages, this "
-                        "file is not one); save it from Excel as .xlsm")
+        raise FileError(
+            f"{name}: not an Excel workbook (.xlsx/.xlsm are zip packages, this "
+            "file is not one); save it from Excel as .xlsm"
+        )
     try:
         with zipfile.ZipFile(path) as package:
             _check_members(name, package, limits)
     except zipfile.BadZipFile as error:
-        raise FileError(f"{name}: the workbook package is damaged ({error}); open it in "
-                        "Excel and save it again") from error
+        raise FileError(
+            f"{name}: the workbook package is damaged ({error}); open it in Excel and save it again"
+        ) from error
 
 
 def _check_members(name: str, package: zipfile.ZipFile, limits: Limits) -> None:
     members = package.infolist()
     if len(members) > limits.max_members:
-        raise FileError(f"{name}: the package has {len(members):,} parts (limit "
-                        f"{limits.max_members:,}); this is not a normal workbook")
+        raise FileError(
+            f"{name}: the package has {len(members):,} parts (limit "
+            f"{limits.max_members:,}); this is not a normal workbook"
+        )
     total = 0
     for member in members:
         inflated = member.file_size
         total += inflated
         if inflated > limits.max_member_bytes:
-            raise FileError(f"{name}: part {member.filename} would inflate to {inflated:,} "
-                            f"bytes (limit {limits.max_member_bytes:,}); refusing to read it")
-        if inflated > limits.ratio_grace_bytes and \
-                member.compress_size < inflated * limits.min_inflate_ratio:
+            raise FileError(
+                f"{name}: part {member.filename} would inflate to {inflated:,} "
+                f"bytes (limit {limits.max_member_bytes:,}); refusing to read it"
+            )
+        if (
+            inflated > limits.ratio_grace_bytes
+            and member.compress_size < inflated * limits.min_inflate_ratio
+        ):
             ratio = member.compress_size / inflated if inflated else 1.0
-            raise FileError(f"{name}: part {member.filename} inflates {1 / max(ratio, 1e-12):,.0f}"
-                            f" times its compressed size (a zip bomb?); refusing to read it")
+            raise FileError(
+                f"{name}: part {member.filename} inflates {1 / max(ratio, 1e-12):,.0f}"
+                f" times its compressed size (a zip bomb?); refusing to read it"
+            )
     if total > limits.max_total_bytes:
-        raise FileError(f"{name}: the parts would inflate to {total:,} bytes in all (limit "
-                        f"{limits.max_total_bytes:,}); refusing to read it")
+        raise FileError(
+            f"{name}: the parts would inflate to {total:,} bytes in all (limit "
+            f"{limits.max_total_bytes:,}); refusing to read it"
+        )
     names = {m.filename for m in members}
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise FileError(f"{name}: a zip file but not an Excel workbook (no xl/ parts); save "
-                        "it from Excel as .xlsm")
+        raise FileError(
+            f"{name}: a zip file but not an Excel workbook (no xl/ parts); save "
+            "it from Excel as .xlsm"
+        )
     cells = 0
     for member in members:
         if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
@@ -103,17 +122,19 @@ def _check_members(name: str, package: zipfile.ZipFile, limits: Limits) -> None:
         cells += _scan_part(name, package, member, limits, limits.max_cells - cells)
 
 
-def _scan_part(name: str, package: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits,
-               cells_left: int) -> int:
+def _scan_part(
+    name: str, package: zipfile.ZipFile, member: zipfile.ZipInfo, limits: Limits, cells_left: int
+) -> int:
     """Stream one XML part: refuse DTDs and entities, check a sheet's dimension and cells."""
-    is_sheet = member.filename.startswith("xl/worksheets/") and \
-        member.filename.endswith(".xml")
+    is_sheet = member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")
     with package.open(member) as stream:
         chunk = stream.read(_CHUNK)
         # a DOCTYPE can only come before the root element, so the first chunk tells
         if _DOCTYPE.search(chunk):
-            raise FileError(f"{name}: part {member.filename} declares XML entities "
-                            "(a DOCTYPE), which workbooks never need; refusing to read it")
+            raise FileError(
+                f"{name}: part {member.filename} declares XML entities "
+                "(a DOCTYPE), which workbooks never need; refusing to read it"
+            )
         if not is_sheet:
             return 0
         _check_dimension(name, member.filename, chunk, limits)
@@ -121,8 +142,10 @@ def _scan_part(name: str, package: zipfile.ZipFile, member: zipfile.ZipInfo, lim
         while chunk:
             cells += len(_CELL.findall(chunk)) + _straddling(tail, chunk)
             if cells > cells_left:
-                raise FileError(f"{name}: the sheets hold more than {limits.max_cells:,} "
-                                "cells; refusing to read it")
+                raise FileError(
+                    f"{name}: the sheets hold more than {limits.max_cells:,} "
+                    "cells; refusing to read it"
+                )
             tail = chunk[-16:]
             chunk = stream.read(_CHUNK)
     return cells
@@ -142,10 +165,14 @@ def _check_dimension(name: str, part: str, head: bytes, limits: Limits) -> None:
     try:
         min_col, min_row, max_col, max_row = range_boundaries(ref)
     except (ValueError, TypeError):
-        raise FileError(f"{name}: part {part} has a malformed dimension {ref!r}; open the "
-                        "workbook in Excel and save it again") from None
+        raise FileError(
+            f"{name}: part {part} has a malformed dimension {ref!r}; open the "
+            "workbook in Excel and save it again"
+        ) from None
     area = (max_row - min_row + 1) * (max_col - min_col + 1) if max_row and max_col else 0
     if area > limits.max_dimension_cells:
-        raise FileError(f"{name}: part {part} claims {area:,} cells ({ref}); limit "
-                        f"{limits.max_dimension_cells:,}. Delete the unused rows and columns "
-                        "in Excel and save again")
+        raise FileError(
+            f"{name}: part {part} claims {area:,} cells ({ref}); limit "
+            f"{limits.max_dimension_cells:,}. Delete the unused rows and columns "
+            "in Excel and save again"
+        )

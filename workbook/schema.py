@@ -120,110 +120,284 @@ PERSPECTIVES = _choices(Perspective)
 OBJECTIVES = _choices(Objective)
 
 SETTINGS = (
-    Setting("Plan start", "plan_start", ColType.MONTH, None,
-            "First month of the plan, as YYYY-MM.", required=True),
-    Setting("Horizon (months)", "horizon", ColType.INT, 24,
-            "How many months the plan covers; Capacity needs one column per month.",
-            unit="months"),
-    Setting("Objective", "objective", ColType.CHOICE, "value",
-            "value: pick the most valuable set of projects. finish: schedule every project in "
-            "play and finish as early as possible.", allowed=OBJECTIVES),
-    Setting("Time limit (s)", "time_limit", ColType.FLOAT, 30.0,
-            "Longest the optimiser may search, in seconds; the gap to the best possible plan "
-            "is reported either way."),
-    Setting("Random seed", "random_seed", ColType.INT, 0,
-            "Seed of the search; the same seed gives the same plan."),
+    Setting(
+        "Plan start",
+        "plan_start",
+        ColType.MONTH,
+        None,
+        "First month of the plan, as YYYY-MM.",
+        required=True,
+    ),
+    Setting(
+        "Horizon (months)",
+        "horizon",
+        ColType.INT,
+        24,
+        "How many months the plan covers; Capacity needs one column per month.",
+        unit="months",
+    ),
+    Setting(
+        "Objective",
+        "objective",
+        ColType.CHOICE,
+        "value",
+        "value: pick the most valuable set of projects. finish: schedule every project in "
+        "play and finish as early as possible.",
+        allowed=OBJECTIVES,
+    ),
+    Setting(
+        "Time limit (s)",
+        "time_limit",
+        ColType.FLOAT,
+        30.0,
+        "Longest the optimiser may search, in seconds; the gap to the best possible plan "
+        "is reported either way.",
+    ),
+    Setting(
+        "Random seed",
+        "random_seed",
+        ColType.INT,
+        0,
+        "Seed of the search; the same seed gives the same plan.",
+    ),
 )
 
 START = Sheet(
-    "Start", Role.INPUT,
+    "Start",
+    Role.INPUT,
     "What this workbook does and what to do, in order; the buttons run the optimiser.",
 )
 
 SETTINGS_SHEET = Sheet(
-    "Settings", Role.INPUT,
+    "Settings",
+    Role.INPUT,
     "Plan start, horizon, objective and solver limits.",
     table="tblSettings",
     columns=(
-        Column("Setting", None, ColType.TEXT, required=True, width=22,
-               help="The setting's name; keep these names as they are."),
-        Column("Value", None, ColType.TEXT, width=14,
-               help="The value; months as YYYY-MM."),
-        Column("Help", None, ColType.TEXT, width=80, computed=True, optional=True,
-               help="What the setting means."),
+        Column(
+            "Setting",
+            None,
+            ColType.TEXT,
+            required=True,
+            width=22,
+            help="The setting's name; keep these names as they are.",
+        ),
+        Column("Value", None, ColType.TEXT, width=14, help="The value; months as YYYY-MM."),
+        Column(
+            "Help",
+            None,
+            ColType.TEXT,
+            width=80,
+            computed=True,
+            optional=True,
+            help="What the setting means.",
+        ),
     ),
 )
 
 CRITERIA = Sheet(
-    "Criteria", Role.INPUT,
+    "Criteria",
+    Role.INPUT,
     "Scoring criteria (balanced scorecard): weight, direction and scale of each.",
     table="tblCriteria",
     columns=(
-        Column("Criterion", "name", ColType.TEXT, required=True, width=26,
-               help="Name of the criterion; the Scoring sheet has one column with this name."),
-        Column("Perspective", "perspective", ColType.CHOICE, allowed=PERSPECTIVES, width=20,
-               help="Balanced-scorecard perspective."),
-        Column("Weight", "weight", ColType.FLOAT, required=True, width=10, number_format="0.0#",
-               help="Relative importance, 0 or more; weights need not add up to 100."),
-        Column("Direction", "direction", ColType.CHOICE, allowed=DIRECTIONS, width=18,
-               default=Direction.HIGHER.value,
-               help="Higher is better, or Lower is better (risk, cost)."),
-        Column("Min", "min", ColType.FLOAT, required=True, width=8,
-               help="Lowest score on this criterion's scale."),
-        Column("Max", "max", ColType.FLOAT, required=True, width=8,
-               help="Highest score on this criterion's scale."),
-        Column("Weight share", None, ColType.FLOAT, width=13, number_format=FMT_PERCENT,
-               computed=True, optional=True, formula="=IF(SUM(tblCriteria[Weight])=0,0,"
-                       "tblCriteria[[#This Row],[Weight]]/SUM(tblCriteria[Weight]))",
-               help="This criterion's share of the total weight."),
+        Column(
+            "Criterion",
+            "name",
+            ColType.TEXT,
+            required=True,
+            width=26,
+            help="Name of the criterion; the Scoring sheet has one column with this name.",
+        ),
+        Column(
+            "Perspective",
+            "perspective",
+            ColType.CHOICE,
+            allowed=PERSPECTIVES,
+            width=20,
+            help="Balanced-scorecard perspective.",
+        ),
+        Column(
+            "Weight",
+            "weight",
+            ColType.FLOAT,
+            required=True,
+            width=10,
+            number_format="0.0#",
+            help="Relative importance, 0 or more; weights need not add up to 100.",
+        ),
+        Column(
+            "Direction",
+            "direction",
+            ColType.CHOICE,
+            allowed=DIRECTIONS,
+            width=18,
+            default=Direction.HIGHER.value,
+            help="Higher is better, or Lower is better (risk, cost).",
+        ),
+        Column(
+            "Min",
+            "min",
+            ColType.FLOAT,
+            required=True,
+            width=8,
+            help="Lowest score on this criterion's scale.",
+        ),
+        Column(
+            "Max",
+            "max",
+            ColType.FLOAT,
+            required=True,
+            width=8,
+            help="Highest score on this criterion's scale.",
+        ),
+        Column(
+            "Weight share",
+            None,
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_PERCENT,
+            computed=True,
+            optional=True,
+            formula="=IF(SUM(tblCriteria[Weight])=0,0,"
+            "tblCriteria[[#This Row],[Weight]]/SUM(tblCriteria[Weight]))",
+            help="This criterion's share of the total weight.",
+        ),
     ),
 )
 
 INTAKE = Sheet(
-    "Intake", Role.INPUT,
+    "Intake",
+    Role.INPUT,
     "Every proposed and running project: status, flags, time window, duration and cost.",
     table="tblIntake",
     columns=(
-        Column("ID", "id", ColType.ID, required=True, width=9,
-               help="Unique project ID, used on every other sheet."),
-        Column("Name", "name", ColType.TEXT, required=True, width=34,
-               help="Short project name."),
-        Column("Status", "status", ColType.CHOICE, allowed=STATUSES, width=11,
-               default=ProjectStatus.PROPOSED.value,
-               help="Proposed or Approved: the optimiser decides. In flight: kept, at its fixed "
-                    "start. On hold or Closed: left out."),
-        Column("Mandatory", "mandatory", ColType.YESNO, allowed=YES_NO, width=11, default=False,
-               help="Yes if the project must run (regulation, contract)."),
-        Column("Force", "force", ColType.CHOICE, allowed=FORCES, width=8,
-               default=Force.NONE.value,
-               help="In: the plan must include it. Out: never. None: the optimiser decides."),
-        Column("Earliest start", "earliest_start", ColType.MONTH, width=10,
-               number_format=FMT_MONTH, help="First month it may start (YYYY-MM); blank: any."),
-        Column("Latest start", "latest_start", ColType.MONTH, width=10,
-               number_format=FMT_MONTH, help="Last month it may start (YYYY-MM); blank: any."),
-        Column("Fixed start", "fixed_start", ColType.MONTH, width=10, number_format=FMT_MONTH,
-               help="Start month that must not move; required for projects in flight."),
-        Column("Duration (months)", "duration", ColType.INT, required=True, width=11,
-               unit="months", help="Length in whole months (0 for a milestone)."),
-        Column("Cost", "cost", ColType.FLOAT, width=13, number_format=FMT_MONEY, default=0.0,
-               help="Total cost, spread evenly over the project's months against the budget."),
-        Column("Exclusive group", "exclusive_group", ColType.TEXT, width=16,
-               help="At most one project of a group is selected (alternatives)."),
-        Column("Sponsor", None, ColType.TEXT, width=20, optional=True,
-               help="Executive sponsor."),
-        Column("Department", None, ColType.TEXT, width=16, optional=True,
-               help="Owning department."),
-        Column("Programme", None, ColType.TEXT, width=18, optional=True,
-               help="Programme the project belongs to."),
-        Column("Strategic objective", None, ColType.TEXT, width=26, optional=True,
-               help="The strategic objective it serves."),
-        Column("Project manager", None, ColType.TEXT, width=18, optional=True,
-               help="Assigned project manager."),
-        Column("Score", None, ColType.FLOAT, width=8, number_format=FMT_SCORE, computed=True,
-               optional=True,
-               formula="=IFERROR(INDEX(tblScoring[Weighted score],"
-                       'MATCH(tblIntake[[#This Row],[ID]],tblScoring[ID],0)),"")',
-               help="Weighted score from the Scoring sheet (live)."),
+        Column(
+            "ID",
+            "id",
+            ColType.ID,
+            required=True,
+            width=9,
+            help="Unique project ID, used on every other sheet.",
+        ),
+        Column("Name", "name", ColType.TEXT, required=True, width=34, help="Short project name."),
+        Column(
+            "Status",
+            "status",
+            ColType.CHOICE,
+            allowed=STATUSES,
+            width=11,
+            default=ProjectStatus.PROPOSED.value,
+            help="Proposed or Approved: the optimiser decides. In flight: kept, at its fixed "
+            "start. On hold or Closed: left out.",
+        ),
+        Column(
+            "Mandatory",
+            "mandatory",
+            ColType.YESNO,
+            allowed=YES_NO,
+            width=11,
+            default=False,
+            help="Yes if the project must run (regulation, contract).",
+        ),
+        Column(
+            "Force",
+            "force",
+            ColType.CHOICE,
+            allowed=FORCES,
+            width=8,
+            default=Force.NONE.value,
+            help="In: the plan must include it. Out: never. None: the optimiser decides.",
+        ),
+        Column(
+            "Earliest start",
+            "earliest_start",
+            ColType.MONTH,
+            width=10,
+            number_format=FMT_MONTH,
+            help="First month it may start (YYYY-MM); blank: any.",
+        ),
+        Column(
+            "Latest start",
+            "latest_start",
+            ColType.MONTH,
+            width=10,
+            number_format=FMT_MONTH,
+            help="Last month it may start (YYYY-MM); blank: any.",
+        ),
+        Column(
+            "Fixed start",
+            "fixed_start",
+            ColType.MONTH,
+            width=10,
+            number_format=FMT_MONTH,
+            help="Start month that must not move; required for projects in flight.",
+        ),
+        Column(
+            "Duration (months)",
+            "duration",
+            ColType.INT,
+            required=True,
+            width=11,
+            unit="months",
+            help="Length in whole months (0 for a milestone).",
+        ),
+        Column(
+            "Cost",
+            "cost",
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_MONEY,
+            default=0.0,
+            help="Total cost, spread evenly over the project's months against the budget.",
+        ),
+        Column(
+            "Exclusive group",
+            "exclusive_group",
+            ColType.TEXT,
+            width=16,
+            help="At most one project of a group is selected (alternatives).",
+        ),
+        Column("Sponsor", None, ColType.TEXT, width=20, optional=True, help="Executive sponsor."),
+        Column(
+            "Department", None, ColType.TEXT, width=16, optional=True, help="Owning department."
+        ),
+        Column(
+            "Programme",
+            None,
+            ColType.TEXT,
+            width=18,
+            optional=True,
+            help="Programme the project belongs to.",
+        ),
+        Column(
+            "Strategic objective",
+            None,
+            ColType.TEXT,
+            width=26,
+            optional=True,
+            help="The strategic objective it serves.",
+        ),
+        Column(
+            "Project manager",
+            None,
+            ColType.TEXT,
+            width=18,
+            optional=True,
+            help="Assigned project manager.",
+        ),
+        Column(
+            "Score",
+            None,
+            ColType.FLOAT,
+            width=8,
+            number_format=FMT_SCORE,
+            computed=True,
+            optional=True,
+            formula="=IFERROR(INDEX(tblScoring[Weighted score],"
+            'MATCH(tblIntake[[#This Row],[ID]],tblScoring[ID],0)),"")',
+            help="Weighted score from the Scoring sheet (live).",
+        ),
     ),
 )
 
@@ -231,117 +405,219 @@ INTAKE = Sheet(
 # direction and scale by the column's header, so the score formula needs no array entry.
 SCORING_HELPER_ROWS = ("Weight", "Direction", "Min", "Max")
 SCORING = Sheet(
-    "Scoring", Role.INPUT,
+    "Scoring",
+    Role.INPUT,
     "One row per project, one column per criterion (headers equal the Criteria names); "
     "the weighted score is a live formula.",
     table="tblScoring",
     columns=(
-        Column("ID", "id", ColType.ID, required=True, width=9,
-               help="Project ID from Intake."),
-        Column("Name", None, ColType.TEXT, width=30, computed=True, optional=True,
-               formula="=IFERROR(INDEX(tblIntake[Name],"
-                       'MATCH(tblScoring[[#This Row],[ID]],tblIntake[ID],0)),"")',
-               help="Project name (looked up from Intake)."),
-        Column("Weighted score", None, ColType.FLOAT, width=10, number_format=FMT_SCORE,
-               computed=True, optional=True,
-               help="sum(weight x score') / sum(weight); score' = Min + Max - score when lower "
-                    "is better."),
-        Column("Rank", None, ColType.INT, width=7, computed=True, optional=True,
-               formula='=IF(tblScoring[[#This Row],[Weighted score]]="","",'
-                       '1+COUNTIF(tblScoring[Weighted score],">"&'
-                       "tblScoring[[#This Row],[Weighted score]]))",
-               help="1 = highest weighted score."),
+        Column("ID", "id", ColType.ID, required=True, width=9, help="Project ID from Intake."),
+        Column(
+            "Name",
+            None,
+            ColType.TEXT,
+            width=30,
+            computed=True,
+            optional=True,
+            formula="=IFERROR(INDEX(tblIntake[Name],"
+            'MATCH(tblScoring[[#This Row],[ID]],tblIntake[ID],0)),"")',
+            help="Project name (looked up from Intake).",
+        ),
+        Column(
+            "Weighted score",
+            None,
+            ColType.FLOAT,
+            width=10,
+            number_format=FMT_SCORE,
+            computed=True,
+            optional=True,
+            help="sum(weight x score') / sum(weight); score' = Min + Max - score when lower "
+            "is better.",
+        ),
+        Column(
+            "Rank",
+            None,
+            ColType.INT,
+            width=7,
+            computed=True,
+            optional=True,
+            formula='=IF(tblScoring[[#This Row],[Weighted score]]="","",'
+            '1+COUNTIF(tblScoring[Weighted score],">"&'
+            "tblScoring[[#This Row],[Weighted score]]))",
+            help="1 = highest weighted score.",
+        ),
     ),
     dynamic="criteria",
     header_row=len(SCORING_HELPER_ROWS) + 2,
 )
 
 DEMAND = Sheet(
-    "Demand", Role.INPUT,
+    "Demand",
+    Role.INPUT,
     "What each project needs: FTE of a role over months of the project's own life.",
     table="tblDemand",
     columns=(
-        Column("ID", "project_id", ColType.ID, required=True, width=9,
-               help="Project ID from Intake."),
-        Column("Role", "role", ColType.TEXT, required=True, width=22,
-               help="A role from the Capacity sheet."),
-        Column("FTE", "fte", ColType.FLOAT, required=True, width=8, number_format=FMT_FTE,
-               help="Full-time equivalents needed each month of the range."),
-        Column("From month", "from_month", ColType.INT, width=11, unit="months",
-               help="Month of the project's life it starts in (1 = first); blank: 1."),
-        Column("To month", "to_month", ColType.INT, width=11, unit="months",
-               help="Last month of the project's life it runs to; blank: the project's end."),
+        Column(
+            "ID", "project_id", ColType.ID, required=True, width=9, help="Project ID from Intake."
+        ),
+        Column(
+            "Role",
+            "role",
+            ColType.TEXT,
+            required=True,
+            width=22,
+            help="A role from the Capacity sheet.",
+        ),
+        Column(
+            "FTE",
+            "fte",
+            ColType.FLOAT,
+            required=True,
+            width=8,
+            number_format=FMT_FTE,
+            help="Full-time equivalents needed each month of the range.",
+        ),
+        Column(
+            "From month",
+            "from_month",
+            ColType.INT,
+            width=11,
+            unit="months",
+            help="Month of the project's life it starts in (1 = first); blank: 1.",
+        ),
+        Column(
+            "To month",
+            "to_month",
+            ColType.INT,
+            width=11,
+            unit="months",
+            help="Last month of the project's life it runs to; blank: the project's end.",
+        ),
     ),
 )
 
 CAPACITY = Sheet(
-    "Capacity", Role.INPUT,
+    "Capacity",
+    Role.INPUT,
     "Available FTE per role (rows) and month (columns headed YYYY-MM).",
     table="tblCapacity",
     columns=(
-        Column("Role", "role", ColType.TEXT, required=True, width=22,
-               help="Role or skill pool."),
+        Column("Role", "role", ColType.TEXT, required=True, width=22, help="Role or skill pool."),
     ),
     dynamic="months",
 )
 
 DEPENDENCIES = Sheet(
-    "Dependencies", Role.INPUT,
+    "Dependencies",
+    Role.INPUT,
     "Links between projects: FS (finish-to-start with lag), Requires, Excludes, With.",
     table="tblDependencies",
     columns=(
-        Column("Predecessor", "predecessor", ColType.ID, required=True, width=12,
-               help="Project ID that comes first (or the first of the pair)."),
-        Column("Successor", "successor", ColType.ID, required=True, width=12,
-               help="Project ID that depends on it (or the second of the pair)."),
-        Column("Type", "type", ColType.CHOICE, allowed=DEPENDENCY_TYPES, width=10,
-               default=DependencyType.FS.value,
-               help="FS: successor starts after the predecessor finishes (+ lag). Requires: "
-                    "successor needs the predecessor selected. Excludes: not both. With: both "
-                    "or neither."),
-        Column("Lag (months)", "lag", ColType.INT, width=12, unit="months", default=0,
-               help="Months between the predecessor's finish and the successor's start (FS)."),
+        Column(
+            "Predecessor",
+            "predecessor",
+            ColType.ID,
+            required=True,
+            width=12,
+            help="Project ID that comes first (or the first of the pair).",
+        ),
+        Column(
+            "Successor",
+            "successor",
+            ColType.ID,
+            required=True,
+            width=12,
+            help="Project ID that depends on it (or the second of the pair).",
+        ),
+        Column(
+            "Type",
+            "type",
+            ColType.CHOICE,
+            allowed=DEPENDENCY_TYPES,
+            width=10,
+            default=DependencyType.FS.value,
+            help="FS: successor starts after the predecessor finishes (+ lag). Requires: "
+            "successor needs the predecessor selected. Excludes: not both. With: both "
+            "or neither.",
+        ),
+        Column(
+            "Lag (months)",
+            "lag",
+            ColType.INT,
+            width=12,
+            unit="months",
+            default=0,
+            help="Months between the predecessor's finish and the successor's start (FS).",
+        ),
         Column("Note", None, ColType.TEXT, width=40, optional=True, help="Why the link exists."),
     ),
 )
 
 BUDGET = Sheet(
-    "Budget", Role.INPUT,
+    "Budget",
+    Role.INPUT,
     "Money available per calendar year for the projects in the plan.",
     table="tblBudget",
     columns=(
-        Column("Year", "year", ColType.INT, required=True, width=8,
-               help="Calendar year."),
-        Column("Budget", "budget", ColType.FLOAT, required=True, width=14,
-               number_format=FMT_MONEY, help="Money available that year."),
+        Column("Year", "year", ColType.INT, required=True, width=8, help="Calendar year."),
+        Column(
+            "Budget",
+            "budget",
+            ColType.FLOAT,
+            required=True,
+            width=14,
+            number_format=FMT_MONEY,
+            help="Money available that year.",
+        ),
     ),
 )
 
 PORTFOLIO = Sheet(
-    "Portfolio", Role.OUTPUT,
+    "Portfolio",
+    Role.OUTPUT,
     "The decision on every project: selected or not, start, finish, score, rank and why.",
     table="tblPortfolio",
     columns=(
-        Column("Rank", None, ColType.INT, width=7, computed=True,
-               help="1 = highest weighted score."),
+        Column(
+            "Rank", None, ColType.INT, width=7, computed=True, help="1 = highest weighted score."
+        ),
         Column("ID", None, ColType.ID, width=9, computed=True),
         Column("Name", None, ColType.TEXT, width=34, computed=True),
         Column("Department", None, ColType.TEXT, width=16, computed=True),
-        Column("Decision", None, ColType.TEXT, width=11, computed=True,
-               help="Selected, Deferred, or Not in play (closed, on hold, forced out)."),
+        Column(
+            "Decision",
+            None,
+            ColType.TEXT,
+            width=11,
+            computed=True,
+            help="Selected, Deferred, or Not in play (closed, on hold, forced out).",
+        ),
         Column("Start", None, ColType.MONTH, width=9, computed=True),
-        Column("Finish", None, ColType.MONTH, width=9, computed=True,
-               help="Last month the project runs."),
+        Column(
+            "Finish",
+            None,
+            ColType.MONTH,
+            width=9,
+            computed=True,
+            help="Last month the project runs.",
+        ),
         Column("Duration (months)", None, ColType.INT, width=11, computed=True),
         Column("Cost", None, ColType.FLOAT, width=13, number_format=FMT_MONEY, computed=True),
         Column("Score", None, ColType.FLOAT, width=8, number_format=FMT_SCORE, computed=True),
-        Column("Reason", None, ColType.TEXT, width=90, computed=True,
-               help="Why it is in (mandatory, in flight) or, when deferred, what blocks it."),
+        Column(
+            "Reason",
+            None,
+            ColType.TEXT,
+            width=90,
+            computed=True,
+            help="Why it is in (mandatory, in flight) or, when deferred, what blocks it.",
+        ),
     ),
 )
 
 SCHEDULE = Sheet(
-    "Schedule", Role.OUTPUT,
+    "Schedule",
+    Role.OUTPUT,
     "A Gantt chart of the plan: one row per project, one column per month.",
     columns=(
         Column("ID", None, ColType.ID, width=9, computed=True),
@@ -354,18 +630,26 @@ SCHEDULE = Sheet(
 )
 
 UTILISATION = Sheet(
-    "Utilisation", Role.OUTPUT,
+    "Utilisation",
+    Role.OUTPUT,
     "Planned load of each role per month against capacity, as a heat map.",
     columns=(
         Column("Role", None, ColType.TEXT, width=22, computed=True),
-        Column("Measure", None, ColType.TEXT, width=14, computed=True,
-               help="Demand (FTE), Capacity (FTE) and Load (demand / capacity)."),
+        Column(
+            "Measure",
+            None,
+            ColType.TEXT,
+            width=14,
+            computed=True,
+            help="Demand (FTE), Capacity (FTE) and Load (demand / capacity).",
+        ),
     ),
     dynamic="months",
 )
 
 MESSAGES = Sheet(
-    "Messages", Role.OUTPUT,
+    "Messages",
+    Role.OUTPUT,
     "Problems found in the inputs and notes from the last run, each with its sheet and cell.",
     table="tblMessages",
     columns=(
@@ -377,7 +661,8 @@ MESSAGES = Sheet(
 )
 
 RUN_LOG = Sheet(
-    "Run log", Role.OUTPUT,
+    "Run log",
+    Role.OUTPUT,
     "One row per run: status, objective, proven bound, gap, time, settings and input checksum.",
     table="tblRunLog",
     columns=(
@@ -395,7 +680,8 @@ RUN_LOG = Sheet(
 )
 
 XLWINGS_CONF = Sheet(
-    "xlwings.conf", Role.CONFIG,
+    "xlwings.conf",
+    Role.CONFIG,
     "Settings for xlwings (key in column A, value in column B, from A1); blank = default.",
 )
 
@@ -413,8 +699,21 @@ XLWINGS_SETTINGS = (
 )
 
 SHEETS: tuple[Sheet, ...] = (
-    START, SETTINGS_SHEET, CRITERIA, INTAKE, SCORING, DEMAND, CAPACITY, DEPENDENCIES, BUDGET,
-    PORTFOLIO, SCHEDULE, UTILISATION, MESSAGES, RUN_LOG, XLWINGS_CONF,
+    START,
+    SETTINGS_SHEET,
+    CRITERIA,
+    INTAKE,
+    SCORING,
+    DEMAND,
+    CAPACITY,
+    DEPENDENCIES,
+    BUDGET,
+    PORTFOLIO,
+    SCHEDULE,
+    UTILISATION,
+    MESSAGES,
+    RUN_LOG,
+    XLWINGS_CONF,
 )
 INPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.INPUT)
 OUTPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.OUTPUT)
@@ -423,8 +722,11 @@ OUTPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.OUTPUT)
 MACROS = (
     ("PMO_Validate", "Check inputs", "Check every input sheet and list problems on Messages."),
     ("PMO_Reoptimise", "Re-optimise", "Select and schedule projects; write the output sheets."),
-    ("PMO_ExplainSelected", "Explain selected project",
-     "Why the project in the selected row is in or out of the plan."),
+    (
+        "PMO_ExplainSelected",
+        "Explain selected project",
+        "Why the project in the selected row is in or out of the plan.",
+    ),
     ("PMO_SaveScenario", "Save scenario", "Copy the current plan into a new sheet 'Scenario n'."),
 )
 
@@ -477,34 +779,40 @@ def render_markdown() -> str:
         "|---|---|---|---|",
     ]
     for item in SHEETS:
-        lines.append(f"| {item.name} | {item.role.value} | {item.table or ''} | "
-                     f"{item.description} |")
+        lines.append(
+            f"| {item.name} | {item.role.value} | {item.table or ''} | {item.description} |"
+        )
     for item in SHEETS:
         if not item.columns and item is not SETTINGS_SHEET:
             continue
         lines += ["", f"## {item.name}", "", item.description, ""]
         if item.table:
             lines += [f"Excel Table `{item.table}`.", ""]
-        lines += ["| Column | Type | Required | Allowed values | Help |",
-                  "|---|---|---|---|---|"]
+        lines += ["| Column | Type | Required | Allowed values | Help |", "|---|---|---|---|---|"]
         for column in item.columns:
             kind = "computed" if column.computed else column.type.value
             need = "yes" if column.required else ("optional column" if column.optional else "")
             allowed = ", ".join(column.allowed)
-            lines.append(f"| {column.header} | {kind} | {need} | {allowed} | "
-                         f"{_cell_text(column.help)} |")
+            lines.append(
+                f"| {column.header} | {kind} | {need} | {allowed} | {_cell_text(column.help)} |"
+            )
         if item.dynamic == "months":
-            lines.append("| *one column per month, headed YYYY-MM* | float | | | "
-                         "Covers Plan start for Horizon months. |")
+            lines.append(
+                "| *one column per month, headed YYYY-MM* | float | | | "
+                "Covers Plan start for Horizon months. |"
+            )
         elif item.dynamic == "criteria":
-            lines.append("| *one column per criterion, headed with its name* | float | yes | | "
-                         "Score on the criterion's scale (Min..Max on Criteria). |")
+            lines.append(
+                "| *one column per criterion, headed with its name* | float | yes | | "
+                "Score on the criterion's scale (Min..Max on Criteria). |"
+            )
         if item is SETTINGS_SHEET:
             lines += ["", "| Setting | Type | Default | Help |", "|---|---|---|---|"]
             for entry in SETTINGS:
                 default = "required" if entry.required else entry.default
-                lines.append(f"| {entry.name} | {entry.type.value} | {default} | "
-                             f"{_cell_text(entry.help)} |")
+                lines.append(
+                    f"| {entry.name} | {entry.type.value} | {default} | {_cell_text(entry.help)} |"
+                )
     lines += ["", "## Buttons", "", "| Macro | Caption | What it does |", "|---|---|---|"]
     lines += [f"| {name} | {caption} | {what} |" for name, caption, what in MACROS]
     lines += ["", "## Defined names", "", "| Name | Refers to |", "|---|---|"]

@@ -53,13 +53,17 @@ def score_formula(criteria: list[str]) -> str:
 
     def band(name: str) -> str:
         row = helper[name]
-        return (f"{xl_rowcol_to_cell(row, first, True, True)}:"
-                f"{xl_rowcol_to_cell(row, last, True, True)}")
+        return (
+            f"{xl_rowcol_to_cell(row, first, True, True)}:"
+            f"{xl_rowcol_to_cell(row, last, True, True)}"
+        )
 
     this_row = f"tblScoring[[#This Row],[{_escape(criteria[0])}]:[{_escape(criteria[-1])}]]"
     weights, directions, mins, maxs = (band(n) for n in SCORING_HELPER_ROWS)
-    return (f'=IF(COUNT({this_row})=0,"",SUMPRODUCT({weights},{this_row}+'
-            f'({directions}="Lower is better")*({mins}+{maxs}-2*{this_row}))/SUM({weights}))')
+    return (
+        f'=IF(COUNT({this_row})=0,"",SUMPRODUCT({weights},{this_row}+'
+        f'({directions}="Lower is better")*({mins}+{maxs}-2*{this_row}))/SUM({weights}))'
+    )
 
 
 def _escape(header: str) -> str:
@@ -77,8 +81,9 @@ class _Formats:
         self.subtitle = book.add_format({"italic": True, "font_color": "#595959"})
         self.bold = book.add_format({"bold": True})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        self.helper_label = book.add_format({"bold": True, "bg_color": COMPUTED_FILL,
-                                             "font_color": COMPUTED_FONT})
+        self.helper_label = book.add_format(
+            {"bold": True, "bg_color": COMPUTED_FILL, "font_color": COMPUTED_FONT}
+        )
         self.button_note = book.add_format({"font_color": "#595959", "italic": True})
         self.grid_header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1})
 
@@ -89,7 +94,8 @@ class _Formats:
         key = (is_computed, number_format)
         if key not in self._cache:
             spec: dict[str, object] = (
-                {"bg_color": COMPUTED_FILL, "font_color": COMPUTED_FONT} if is_computed
+                {"bg_color": COMPUTED_FILL, "font_color": COMPUTED_FONT}
+                if is_computed
                 else {"bg_color": INPUT_FILL, "font_color": INPUT_FONT}
             )
             if number_format:
@@ -114,9 +120,13 @@ class _Formats:
         return self._cache[key]
 
 
-def build_workbook(path: str | os.PathLike[str], portfolio: Portfolio | None = None,
-                   details: dict[str, dict[str, str]] | None = None, *,
-                   empty: bool = False) -> Path:
+def build_workbook(
+    path: str | os.PathLike[str],
+    portfolio: Portfolio | None = None,
+    details: dict[str, dict[str, str]] | None = None,
+    *,
+    empty: bool = False,
+) -> Path:
     """Write the template workbook to `path` (an .xlsm), filled with `portfolio`.
 
     Without a portfolio the sample is used; `empty=True` keeps settings, criteria, roles
@@ -130,12 +140,17 @@ def build_workbook(path: str | os.PathLike[str], portfolio: Portfolio | None = N
         portfolio = sample.sample_portfolio()
         details = sample.sample_details()
     if empty:
-        portfolio = Portfolio(settings=portfolio.settings, capacity=portfolio.capacity,
-                              criteria=portfolio.criteria, budget=portfolio.budget)
+        portfolio = Portfolio(
+            settings=portfolio.settings,
+            capacity=portfolio.capacity,
+            criteria=portfolio.criteria,
+            budget=portfolio.budget,
+        )
     details = details or {}
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".xlsm",
-                                         dir=target.parent)
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=".xlsm", dir=target.parent
+    )
     os.close(handle)
     temp = Path(temp_name)
     try:
@@ -151,11 +166,14 @@ def build_workbook(path: str | os.PathLike[str], portfolio: Portfolio | None = N
 
 
 def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]]) -> None:
-    book = xlsxwriter.Workbook(str(path), {
-        "strings_to_formulas": False,  # user text such as "=1+1" stays text
-        "strings_to_numbers": False,
-        "strings_to_urls": False,
-    })
+    book = xlsxwriter.Workbook(
+        str(path),
+        {
+            "strings_to_formulas": False,  # user text such as "=1+1" stays text
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
     # Fixed document properties so that two builds differ only where the content does.
     book.set_properties({"title": "PMO Portfolio", "subject": "Project portfolio office"})
     book.set_calc_mode("auto")
@@ -211,6 +229,7 @@ def _add_ribbon(path: Path) -> None:
 
 # --- Shared pieces -----------------------------------------------------------------------
 
+
 def _title(ws, fmt: _Formats, item: Sheet) -> None:
     ws.write_string(TITLE_ROW, 0, item.name, fmt.title)
     ws.write_string(TITLE_ROW + 1, 0, item.description, fmt.subtitle)
@@ -225,8 +244,15 @@ def _columns(item: Sheet, dynamic: list[Column]) -> list[Column]:
     return fixed + dynamic
 
 
-def _table(ws, fmt: _Formats, item: Sheet, columns: list[Column], rows: list[list],
-           first_row: int = HEADER_ROW, formulas: dict[str, str] | None = None) -> None:
+def _table(
+    ws,
+    fmt: _Formats,
+    item: Sheet,
+    columns: list[Column],
+    rows: list[list],
+    first_row: int = HEADER_ROW,
+    formulas: dict[str, str] | None = None,
+) -> None:
     """An Excel Table with the sheet's columns, widths, formats, validations and help."""
     formulas = formulas or {}
     data = rows or [[None] * len(columns)]
@@ -277,21 +303,43 @@ def _validations(ws, item: Sheet, columns: list[Column], first: int, last: int) 
 def _validation(item: Sheet, column: Column) -> dict:
     error = {"error_title": f'"{column.header}"'[:32]}
     if column.allowed:
-        return {"validate": "list", "source": list(column.allowed), **error,
-                "error_message": f"Choose one of: {', '.join(column.allowed)}"[:255]}
+        return {
+            "validate": "list",
+            "source": list(column.allowed),
+            **error,
+            "error_message": f"Choose one of: {', '.join(column.allowed)}"[:255],
+        }
     if item is schema.DEMAND and column.field == "role":
-        return {"validate": "list", "source": "=PMO_Roles", **error,
-                "error_message": "Choose a role from the Capacity sheet."}
+        return {
+            "validate": "list",
+            "source": "=PMO_Roles",
+            **error,
+            "error_message": "Choose a role from the Capacity sheet.",
+        }
     if column.type is ColType.ID and item is not schema.INTAKE:
-        return {"validate": "list", "source": "=PMO_ProjectIDs", **error,
-                "error_message": "Choose a project ID from the Intake sheet.",
-                "error_type": "warning"}
+        return {
+            "validate": "list",
+            "source": "=PMO_ProjectIDs",
+            **error,
+            "error_message": "Choose a project ID from the Intake sheet.",
+            "error_type": "warning",
+        }
     if column.type is ColType.INT:
-        return {"validate": "integer", "criteria": ">=", "value": 0, **error,
-                "error_message": f"{column.header}: a whole number, 0 or more."}
+        return {
+            "validate": "integer",
+            "criteria": ">=",
+            "value": 0,
+            **error,
+            "error_message": f"{column.header}: a whole number, 0 or more.",
+        }
     if column.type is ColType.FLOAT:
-        return {"validate": "decimal", "criteria": ">=", "value": 0, **error,
-                "error_message": f"{column.header}: a number, 0 or more."}
+        return {
+            "validate": "decimal",
+            "criteria": ">=",
+            "value": 0,
+            **error,
+            "error_message": f"{column.header}: a number, 0 or more.",
+        }
     return {"validate": "any"}
 
 
@@ -314,15 +362,22 @@ STEPS = (
     ("Dependencies", "Link projects: FS (with lag), Requires, Excludes, With."),
     ("Budget", "Enter the money available per year."),
     ("Check inputs", "Press the button (or run `pmo validate`); fix what Messages lists."),
-    ("Re-optimise", "Press the button (or run `pmo optimise`): Portfolio, Schedule, "
-                    "Utilisation, Messages and Run log are rewritten; inputs are never touched."),
+    (
+        "Re-optimise",
+        "Press the button (or run `pmo optimise`): Portfolio, Schedule, "
+        "Utilisation, Messages and Run log are rewritten; inputs are never touched.",
+    ),
 )
 
 
 def _start(ws, fmt: _Formats, has_macros: bool) -> None:
     ws.write_string(0, 0, "PMO Portfolio", fmt.title)
-    ws.write_string(1, 0, "Which projects do we start, when, with which people and money, "
-                          "and why not the others?", fmt.subtitle)
+    ws.write_string(
+        1,
+        0,
+        "Which projects do we start, when, with which people and money, and why not the others?",
+        fmt.subtitle,
+    )
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 18)
     ws.set_column(2, 2, 90)
@@ -347,11 +402,14 @@ def _start(ws, fmt: _Formats, has_macros: bool) -> None:
         ws.write_url(row + 1 + offset, 1, f"internal:'{item.name}'!A1", string=item.name)
         ws.write_string(row + 1 + offset, 2, f"({item.role.value}) {item.description}")
     for index, (macro, caption, _what) in enumerate(schema.MACROS):
-        ws.insert_button(3 + 2 * index, 4, {"macro": macro, "caption": caption,
-                                             "width": 170, "height": 30})
+        ws.insert_button(
+            3 + 2 * index, 4, {"macro": macro, "caption": caption, "width": 170, "height": 30}
+        )
     ws.set_column(4, 4, 26)
-    note = ("Buttons need macros enabled and Python with xlwings (see xlwings.conf). Without "
-            "them, run `pmo optimise` on this file.")
+    note = (
+        "Buttons need macros enabled and Python with xlwings (see xlwings.conf). Without "
+        "them, run `pmo optimise` on this file."
+    )
     if not has_macros:
         note = "This copy was built without its VBA project: run `pmo optimise` on this file."
     ws.write_string(3 + 2 * len(schema.MACROS), 4, note, fmt.button_note)
@@ -359,6 +417,7 @@ def _start(ws, fmt: _Formats, has_macros: bool) -> None:
 
 
 # --- Inputs -------------------------------------------------------------------------------
+
 
 def _settings(ws, fmt: _Formats, portfolio: Portfolio) -> None:
     item = schema.SETTINGS_SHEET
@@ -375,16 +434,35 @@ def _settings(ws, fmt: _Formats, portfolio: Portfolio) -> None:
     _table(ws, fmt, item, list(item.columns), rows)
     # Value cells hold mixed types; the Objective row gets its own dropdown.
     objective_row = HEADER_ROW + 1 + [e.field for e in schema.SETTINGS].index("objective")
-    ws.data_validation(objective_row, 1, objective_row, 1, {
-        "validate": "list", "source": list(schema.OBJECTIVES),
-        "input_title": "Objective", "input_message": schema.setting("Objective").help[:255]})
+    ws.data_validation(
+        objective_row,
+        1,
+        objective_row,
+        1,
+        {
+            "validate": "list",
+            "source": list(schema.OBJECTIVES),
+            "input_title": "Objective",
+            "input_message": schema.setting("Objective").help[:255],
+        },
+    )
 
 
 def _criteria(ws, fmt: _Formats, portfolio: Portfolio) -> None:
     item = schema.CRITERIA
     _title(ws, fmt, item)
-    rows = [[c.name, c.perspective.value if c.perspective else None, c.weight,
-             c.direction.value, c.min, c.max, None] for c in portfolio.criteria]
+    rows = [
+        [
+            c.name,
+            c.perspective.value if c.perspective else None,
+            c.weight,
+            c.direction.value,
+            c.min,
+            c.max,
+            None,
+        ]
+        for c in portfolio.criteria
+    ]
     _table(ws, fmt, item, list(item.columns), rows)
 
 
@@ -396,36 +474,57 @@ def _intake(ws, fmt: _Formats, portfolio: Portfolio, details: dict[str, dict[str
     for project in portfolio.projects:
         extra = details.get(project.id, {})
         values = {
-            "id": project.id, "name": project.name, "status": project.status.value,
-            "mandatory": project.mandatory, "force": project.force.value,
+            "id": project.id,
+            "name": project.name,
+            "status": project.status.value,
+            "mandatory": project.mandatory,
+            "force": project.force.value,
             "earliest_start": _month_cell(project.earliest_start),
             "latest_start": _month_cell(project.latest_start),
             "fixed_start": _month_cell(project.fixed_start),
-            "duration": project.duration, "cost": project.cost,
+            "duration": project.duration,
+            "cost": project.cost,
             "exclusive_group": project.exclusive_group,
         }
         rows.append([values[c.field] if c.field else extra.get(c.header) for c in columns])
     _table(ws, fmt, item, columns, rows)
     last = HEADER_ROW + SPARE_ROWS
     status_col = xl_col_to_name(columns.index(item.column("Status")))
-    for text, colour, font in (("In flight", "#C6EFCE", "#006100"),
-                               ("On hold", "#F2F2F2", "#7F7F7F"),
-                               ("Closed", "#F2F2F2", "#7F7F7F")):
-        ws.conditional_format(HEADER_ROW + 1, 0, last, len(columns) - 1, {
-            "type": "formula",
-            "criteria": f'=${status_col}{HEADER_ROW + 2}="{text}"',
-            "format": fmt.fill(colour, font)})
+    for text, colour, font in (
+        ("In flight", "#C6EFCE", "#006100"),
+        ("On hold", "#F2F2F2", "#7F7F7F"),
+        ("Closed", "#F2F2F2", "#7F7F7F"),
+    ):
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            0,
+            last,
+            len(columns) - 1,
+            {
+                "type": "formula",
+                "criteria": f'=${status_col}{HEADER_ROW + 2}="{text}"',
+                "format": fmt.fill(colour, font),
+            },
+        )
 
 
 def _scoring(ws, fmt: _Formats, portfolio: Portfolio, criteria: list[str]) -> None:
     item = schema.SCORING
     _title(ws, fmt, item)
     by_name = {c.name: c for c in portfolio.criteria}
-    dynamic = [Column(name, f"score:{name}", ColType.FLOAT, required=True, width=13,
-                      number_format="0.0#",
-                      help=f"Score on {by_name[name].min:g}..{by_name[name].max:g}; "
-                           f"{by_name[name].direction.value.lower()}.")
-               for name in criteria]
+    dynamic = [
+        Column(
+            name,
+            f"score:{name}",
+            ColType.FLOAT,
+            required=True,
+            width=13,
+            number_format="0.0#",
+            help=f"Score on {by_name[name].min:g}..{by_name[name].max:g}; "
+            f"{by_name[name].direction.value.lower()}.",
+        )
+        for name in criteria
+    ]
     columns = _columns(item, dynamic)
     header = SCORING_HEADER_ROW
     lookups = {"Weight": "Weight", "Direction": "Direction", "Min": "Min", "Max": "Max"}
@@ -434,12 +533,16 @@ def _scoring(ws, fmt: _Formats, portfolio: Portfolio, criteria: list[str]) -> No
         ws.write_string(row, 1, f"{label} (from Criteria)", fmt.helper_label)
         for index in range(2, 2 + len(criteria)):
             head = xl_rowcol_to_cell(header, index, row_abs=True)
-            lookup = (f"INDEX(tblCriteria[{lookups[label]}],"
-                      f"MATCH({head},tblCriteria[Criterion],0))")
+            lookup = f"INDEX(tblCriteria[{lookups[label]}],MATCH({head},tblCriteria[Criterion],0))"
             blank = '""' if label == "Direction" else "0"
-            ws.write_formula(row, index, f"=IFERROR({lookup},{blank})",
-                             fmt.number("0.0#", computed=True) if label != "Direction"
-                             else fmt.cell(None, computed=True))
+            ws.write_formula(
+                row,
+                index,
+                f"=IFERROR({lookup},{blank})",
+                fmt.number("0.0#", computed=True)
+                if label != "Direction"
+                else fmt.cell(None, computed=True),
+            )
     rows = []
     for project in portfolio.projects:
         row = [project.id, None] + [project.scores.get(name) for name in criteria] + [None, None]
@@ -453,10 +556,17 @@ def _scoring(ws, fmt: _Formats, portfolio: Portfolio, criteria: list[str]) -> No
         top = xl_rowcol_to_cell(header + 1, first)
         min_cell = xl_rowcol_to_cell(HEADER_ROW + 2, first, row_abs=True)
         max_cell = xl_rowcol_to_cell(HEADER_ROW + 3, first, row_abs=True)
-        ws.conditional_format(header + 1, first, header + SPARE_ROWS, last_col, {
-            "type": "formula",
-            "criteria": f'=AND({top}<>"",OR({top}<{min_cell},{top}>{max_cell}))',
-            "format": fmt.fill("#FFC7CE", "#9C0006")})
+        ws.conditional_format(
+            header + 1,
+            first,
+            header + SPARE_ROWS,
+            last_col,
+            {
+                "type": "formula",
+                "criteria": f'=AND({top}<>"",OR({top}<{min_cell},{top}>{max_cell}))',
+                "format": fmt.fill("#FFC7CE", "#9C0006"),
+            },
+        )
 
 
 def _demand(ws, fmt: _Formats, portfolio: Portfolio) -> None:
@@ -469,8 +579,17 @@ def _demand(ws, fmt: _Formats, portfolio: Portfolio) -> None:
 def _capacity(ws, fmt: _Formats, portfolio: Portfolio, months: list[str]) -> None:
     item = schema.CAPACITY
     _title(ws, fmt, item)
-    dynamic = [Column(m, m, ColType.FLOAT, width=8, number_format=schema.FMT_FTE,
-                      help=f"FTE available in {m}.") for m in months]
+    dynamic = [
+        Column(
+            m,
+            m,
+            ColType.FLOAT,
+            width=8,
+            number_format=schema.FMT_FTE,
+            help=f"FTE available in {m}.",
+        )
+        for m in months
+    ]
     rows = [[role, *values] for role, values in portfolio.capacity.items()]
     _table(ws, fmt, item, _columns(item, dynamic), rows)
 
@@ -481,8 +600,10 @@ def _dependencies(ws, fmt: _Formats, portfolio: Portfolio) -> None:
     item = schema.DEPENDENCIES
     _title(ws, fmt, item)
     notes = dict(zip(DEPENDENCIES, DEPENDENCY_NOTES, strict=True))
-    rows = [[d.predecessor, d.successor, d.type.value, d.lag, notes.get(d)]
-            for d in portfolio.dependencies]
+    rows = [
+        [d.predecessor, d.successor, d.type.value, d.lag, notes.get(d)]
+        for d in portfolio.dependencies
+    ]
     _table(ws, fmt, item, list(item.columns), rows)
 
 
@@ -495,19 +616,28 @@ def _budget(ws, fmt: _Formats, portfolio: Portfolio) -> None:
 
 # --- Outputs ------------------------------------------------------------------------------
 
+
 def _output_table(ws, fmt: _Formats, item: Sheet) -> None:
     _title(ws, fmt, item)
     _table(ws, fmt, item, list(item.columns), [])
     if item is schema.PORTFOLIO:
         decision = xl_col_to_name(list(item.columns).index(item.column("Decision")))
-        for text, colour, font in (("Selected", "#C6EFCE", "#006100"),
-                                   ("Deferred", "#FFEB9C", "#9C5700"),
-                                   ("Not in play", "#F2F2F2", "#7F7F7F")):
-            ws.conditional_format(HEADER_ROW + 1, 0, HEADER_ROW + OUTPUT_GRID_ROWS,
-                                  len(item.columns) - 1, {
-                                      "type": "formula",
-                                      "criteria": f'=${decision}{HEADER_ROW + 2}="{text}"',
-                                      "format": fmt.fill(colour, font)})
+        for text, colour, font in (
+            ("Selected", "#C6EFCE", "#006100"),
+            ("Deferred", "#FFEB9C", "#9C5700"),
+            ("Not in play", "#F2F2F2", "#7F7F7F"),
+        ):
+            ws.conditional_format(
+                HEADER_ROW + 1,
+                0,
+                HEADER_ROW + OUTPUT_GRID_ROWS,
+                len(item.columns) - 1,
+                {
+                    "type": "formula",
+                    "criteria": f'=${decision}{HEADER_ROW + 2}="{text}"',
+                    "format": fmt.fill(colour, font),
+                },
+            )
 
 
 def _grid_header(ws, fmt: _Formats, item: Sheet, months: list[str]) -> None:
@@ -530,10 +660,13 @@ def _schedule(ws, fmt: _Formats, months: list[str]) -> None:
     ws.set_column(first_col, first_col + OUTPUT_MONTHS - 1, 4)
     # Gantt bars: 1 = planned month, 2 = month of a project that must run.
     for value, colour in ((2, "#1F4E79"), (1, "#5B9BD5")):
-        ws.conditional_format(HEADER_ROW + 1, first_col, HEADER_ROW + OUTPUT_GRID_ROWS,
-                              first_col + OUTPUT_MONTHS - 1, {
-                                  "type": "cell", "criteria": "==", "value": value,
-                                  "format": fmt.fill(colour, colour)})
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            first_col,
+            HEADER_ROW + OUTPUT_GRID_ROWS,
+            first_col + OUTPUT_MONTHS - 1,
+            {"type": "cell", "criteria": "==", "value": value, "format": fmt.fill(colour, colour)},
+        )
 
 
 def _utilisation(ws, fmt: _Formats, months: list[str]) -> None:
@@ -542,30 +675,48 @@ def _utilisation(ws, fmt: _Formats, months: list[str]) -> None:
     first_col = len(item.columns)
     top = xl_rowcol_to_cell(HEADER_ROW + 1, first_col)
     measure = f"$B{HEADER_ROW + 2}"
-    for test, colour, font in ((f"{top}>1", "#F8696B", "#000000"),
-                               (f"{top}>=0.9", "#FFEB84", "#000000"),
-                               (f"{top}>=0.5", "#C6EFCE", "#000000"),
-                               (f"{top}>0", "#E2F0D9", "#000000")):
-        ws.conditional_format(HEADER_ROW + 1, first_col, HEADER_ROW + OUTPUT_GRID_ROWS,
-                              first_col + OUTPUT_MONTHS - 1, {
-                                  "type": "formula",
-                                  "criteria": f'=AND({measure}="Load",{test})',
-                                  "format": fmt.fill(colour, font),
-                                  "stop_if_true": True})
+    for test, colour, font in (
+        (f"{top}>1", "#F8696B", "#000000"),
+        (f"{top}>=0.9", "#FFEB84", "#000000"),
+        (f"{top}>=0.5", "#C6EFCE", "#000000"),
+        (f"{top}>0", "#E2F0D9", "#000000"),
+    ):
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            first_col,
+            HEADER_ROW + OUTPUT_GRID_ROWS,
+            first_col + OUTPUT_MONTHS - 1,
+            {
+                "type": "formula",
+                "criteria": f'=AND({measure}="Load",{test})',
+                "format": fmt.fill(colour, font),
+                "stop_if_true": True,
+            },
+        )
 
 
 def _messages(ws, fmt: _Formats) -> None:
     item = schema.MESSAGES
     _output_table(ws, fmt, item)
     ws.write_string(HEADER_ROW + 1, 0, "Info", fmt.cell(None, computed=True))
-    ws.write_string(HEADER_ROW + 1, 3, "No run yet: press Re-optimise on Start, or run "
-                                       "`pmo optimise` on this file.",
-                    fmt.cell(None, computed=True))
-    for text, colour, font in (("Error", "#FFC7CE", "#9C0006"),
-                               ("Warning", "#FFEB9C", "#9C5700")):
-        ws.conditional_format(HEADER_ROW + 1, 0, HEADER_ROW + OUTPUT_GRID_ROWS, 3, {
-            "type": "formula", "criteria": f'=$A{HEADER_ROW + 2}="{text}"',
-            "format": fmt.fill(colour, font)})
+    ws.write_string(
+        HEADER_ROW + 1,
+        3,
+        "No run yet: press Re-optimise on Start, or run `pmo optimise` on this file.",
+        fmt.cell(None, computed=True),
+    )
+    for text, colour, font in (("Error", "#FFC7CE", "#9C0006"), ("Warning", "#FFEB9C", "#9C5700")):
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            0,
+            HEADER_ROW + OUTPUT_GRID_ROWS,
+            3,
+            {
+                "type": "formula",
+                "criteria": f'=$A{HEADER_ROW + 2}="{text}"',
+                "format": fmt.fill(colour, font),
+            },
+        )
 
 
 def _xlwings_conf(ws, fmt: _Formats) -> None:

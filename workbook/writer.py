@@ -55,18 +55,27 @@ def check_writable(path: Path, stamp: FileStamp | None) -> None:
     """Refuse when Excel has the file open or it changed since it was read."""
     locks = owner_files(path)
     if locks:
-        raise FileError(f"{path.name} is open in Excel (lock file {locks[0].name} found); close "
-                        "it in Excel and run again")
+        raise FileError(
+            f"{path.name} is open in Excel (lock file {locks[0].name} found); close "
+            "it in Excel and run again"
+        )
     if stamp is not None and path.exists():
         now = FileStamp.of(path)
         if now != stamp:
-            raise FileError(f"{path.name} changed since it was read (someone saved it); nothing "
-                            "was written, run again to use the new version")
+            raise FileError(
+                f"{path.name} changed since it was read (someone saved it); nothing "
+                "was written, run again to use the new version"
+            )
 
 
-def write_grids(source: str | os.PathLike[str], grids: Iterable[Grid], *,
-                out: str | os.PathLike[str] | None = None, stamp: FileStamp | None = None,
-                backup: bool = True) -> WriteOutcome:
+def write_grids(
+    source: str | os.PathLike[str],
+    grids: Iterable[Grid],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    stamp: FileStamp | None = None,
+    backup: bool = True,
+) -> WriteOutcome:
     """Write the grids into the output sheets of `source`, in place or into `out`.
 
     `stamp` is the source as it was read; if the file differs now, nothing is written.
@@ -81,8 +90,9 @@ def write_grids(source: str | os.PathLike[str], grids: Iterable[Grid], *,
     inputs = _input_snapshot(book)
     for grid in grids:
         _write_grid(book, grid)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
-                                         dir=target.parent)
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
+    )
     os.close(handle)
     temp = Path(temp_name)
     try:
@@ -116,6 +126,7 @@ def _keep_ribbon(path: Path) -> None:
 
 
 # --- Writing one sheet ----------------------------------------------------------------------
+
 
 def _set(cell, value: CellValue, number_format: str | None = None) -> None:
     """Put a value in a cell; text always stays text, even `=1+1` or `@SUM(A1)`."""
@@ -178,21 +189,28 @@ def _clear(ws, header_row: int) -> None:
 
 
 def _first_free_row(ws, header_row: int, width: int) -> int:
-    used = [row for (row, column), cell in ws._cells.items()
-            if row > header_row and column <= width and cell.value is not None]
+    used = [
+        row
+        for (row, column), cell in ws._cells.items()
+        if row > header_row and column <= width and cell.value is not None
+    ]
     return max(used, default=header_row) + 1
 
 
 # --- Checking the written file ----------------------------------------------------------------
 
+
 def _input_snapshot(book) -> dict[str, dict[tuple[int, int], tuple[object, str]]]:
     """Value and type of every cell on the sheets people type into."""
     protected = {s.name for s in schema.SHEETS if s.role is not schema.Role.OUTPUT}
     return {
-        ws.title: {key: (cell.value, cell.data_type) for key, cell in ws._cells.items()
-                   if cell.value is not None}
-        for ws in book.worksheets if ws.title in protected or
-        ws.title not in {s.name for s in schema.SHEETS}
+        ws.title: {
+            key: (cell.value, cell.data_type)
+            for key, cell in ws._cells.items()
+            if cell.value is not None
+        }
+        for ws in book.worksheets
+        if ws.title in protected or ws.title not in {s.name for s in schema.SHEETS}
     }
 
 
@@ -203,25 +221,36 @@ def _verify(path: Path, inputs, grids: list[Grid]) -> None:
         # read-only streams the sheets: only the input sheets are walked, not the outputs
         book = openpyxl.load_workbook(path, read_only=True)
     except Exception as error:
-        raise FileError(f"the written workbook could not be read back ({error}); the original "
-                        "was left as it was") from error
+        raise FileError(
+            f"the written workbook could not be read back ({error}); the original "
+            "was left as it was"
+        ) from error
     try:
         for title, cells in inputs.items():
             if title not in book.sheetnames:
-                raise FileError(f'writing lost the sheet "{title}"; the original was left as '
-                                "it was")
-            written = {(c.row, c.column): c for row in book[title].iter_rows() for c in row
-                       if c.value is not None}
+                raise FileError(
+                    f'writing lost the sheet "{title}"; the original was left as it was'
+                )
+            written = {
+                (c.row, c.column): c
+                for row in book[title].iter_rows()
+                for c in row
+                if c.value is not None
+            }
             for key, (value, data_type) in cells.items():
                 cell = written.get(key)
                 if cell is None or cell.value != value or cell.data_type != data_type:
                     where = f"{get_column_letter(key[1])}{key[0]}"
-                    raise FileError(f"writing would have changed {title}!{where}; the original "
-                                    "was left as it was")
+                    raise FileError(
+                        f"writing would have changed {title}!{where}; the original "
+                        "was left as it was"
+                    )
         sheetnames = book.sheetnames
     finally:
         book.close()
     missing = [g.sheet for g in grids if g.sheet not in sheetnames]
     if missing:
-        raise FileError(f"writing lost the output sheet(s) {', '.join(missing)}; the original "
-                        "was left as it was")
+        raise FileError(
+            f"writing lost the output sheet(s) {', '.join(missing)}; the original "
+            "was left as it was"
+        )

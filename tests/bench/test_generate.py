@@ -15,8 +15,10 @@ from engine.validation import validate
 
 def _fte_months(portfolio) -> float:
     durations = {p.id: p.duration for p in portfolio.projects}
-    return sum(d.fte * ((d.to_month or durations[d.project_id]) - (d.from_month or 1) + 1)
-               for d in portfolio.demands)
+    return sum(
+        d.fte * ((d.to_month or durations[d.project_id]) - (d.from_month or 1) + 1)
+        for d in portfolio.demands
+    )
 
 
 def test_same_seed_same_portfolio_other_seed_other_portfolio():
@@ -47,8 +49,9 @@ def _must_run_fit_together(portfolio) -> bool:
         ledger = Ledger(portfolio)
         placed = True
         for project in [*fixed, *order]:
-            start = next((s for s in allowed_starts(portfolio, project)
-                          if ledger.fits(project, s)), None)
+            start = next(
+                (s for s in allowed_starts(portfolio, project) if ledger.fits(project, s)), None
+            )
             if start is None:
                 placed = False
                 break

@@ -76,16 +76,18 @@ def test_j301_1_as_a_portfolio():
 def test_every_psplib_copy_converts_and_its_serial_schedule_is_feasible(name):
     instance = load("psplib", name, TEST_DATA)
     assert errors(validate(rcpsp_to_portfolio(instance))) == []
-    starts = serial_schedule(instance.durations, instance.successors, instance.demands,
-                             instance.capacities)
+    starts = serial_schedule(
+        instance.durations, instance.successors, instance.demands, instance.capacities
+    )
     finish = [s + d for s, d in zip(starts, instance.durations, strict=True)]
     for j, successors in enumerate(instance.successors):
         assert all(starts[k] >= finish[j] for k in successors)
     makespan = max(finish)
     for t in range(makespan):
         for k, cap in enumerate(instance.capacities):
-            used = sum(row[k] for j, row in enumerate(instance.demands)
-                       if starts[j] <= t < finish[j])
+            used = sum(
+                row[k] for j, row in enumerate(instance.demands) if starts[j] <= t < finish[j]
+            )
             assert used <= cap
     # a feasible makespan can never beat a proven optimum
     assert makespan >= best_known("psplib", name, TEST_DATA).value
@@ -163,7 +165,7 @@ def test_truncated_psplib_file_names_the_file(tmp_path):
     text = J301_1.read_text().splitlines()
     cut = next(i for i, line in enumerate(text) if line.startswith("REQUESTS/DURATIONS"))
     broken = tmp_path / "broken.sm"
-    broken.write_text("\n".join(text[:cut + 10]))
+    broken.write_text("\n".join(text[: cut + 10]))
     with pytest.raises(FileError, match=r"broken\.sm"):
         read_psplib(broken)
 

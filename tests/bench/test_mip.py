@@ -69,9 +69,14 @@ def _violations(portfolio, plan: dict[str, int]) -> list[str]:
     found += [f"group {g} has {n}" for g, n in groups.items() if n > 1]
     for d in portfolio.dependencies:
         a, b = d.predecessor in plan, d.successor in plan
-        if d.type is DependencyType.FS and b and (
-                not a or plan[d.successor] < plan[d.predecessor]
-                + by_id[d.predecessor].duration + d.lag):
+        if (
+            d.type is DependencyType.FS
+            and b
+            and (
+                not a
+                or plan[d.successor] < plan[d.predecessor] + by_id[d.predecessor].duration + d.lag
+            )
+        ):
             found.append(f"FS {d.predecessor}->{d.successor}")
         if d.type is DependencyType.REQUIRES and b and not a:
             found.append(f"Requires {d.predecessor}->{d.successor}")
@@ -84,8 +89,16 @@ def _violations(portfolio, plan: dict[str, int]) -> list[str]:
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_mip_plan_on_a_small_generated_portfolio_is_valid(seed):
-    portfolio = generate_portfolio(14, n_roles=4, horizon=12, over_demand=1.8, seed=seed,
-                                   dependency_share=0.3, exclude_share=0.1, group_share=0.3)
+    portfolio = generate_portfolio(
+        14,
+        n_roles=4,
+        horizon=12,
+        over_demand=1.8,
+        seed=seed,
+        dependency_share=0.3,
+        exclude_share=0.1,
+        group_share=0.3,
+    )
     result = solve_mip(portfolio, time_limit=20)
     assert result.status is SolveStatus.OPTIMAL
     assert _violations(portfolio, result.plan) == []
@@ -110,10 +123,14 @@ def test_mip_reports_infeasible_must_run_sets():
     a, b = portfolio.projects[:2]
     squeezed = replace(
         portfolio,
-        projects=(replace(a, mandatory=True, duration=3, earliest_start=None, latest_start=None),
-                  replace(b, mandatory=True, duration=3, earliest_start=None, latest_start=None)),
+        projects=(
+            replace(a, mandatory=True, duration=3, earliest_start=None, latest_start=None),
+            replace(b, mandatory=True, duration=3, earliest_start=None, latest_start=None),
+        ),
         demands=(Demand(a.id, role, 1.0), Demand(b.id, role, 1.0)),
-        capacity={role: (1.0,) * 4}, dependencies=(), budget={},
+        capacity={role: (1.0,) * 4},
+        dependencies=(),
+        budget={},
     )
     result = solve_mip(squeezed, time_limit=10)
     assert result.status is SolveStatus.INFEASIBLE

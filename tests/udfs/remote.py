@@ -42,8 +42,7 @@ def _js(value):
 
 
 def _address(first_row: int, first_col: int, last_row: int, last_col: int) -> str:
-    return (f"${get_column_letter(first_col)}${first_row}:"
-            f"${get_column_letter(last_col)}${last_row}")
+    return f"${get_column_letter(first_col)}${first_row}:${get_column_letter(last_col)}${last_row}"
 
 
 def _table_json(name: str, ref: str, totals: int = 0) -> dict:
@@ -53,8 +52,7 @@ def _table_json(name: str, ref: str, totals: int = 0) -> dict:
         "name": name,
         "range_address": _address(r1, c1, r2, c2),
         "header_row_range_address": _address(r1, c1, r1, c2),
-        "data_body_range_address": _address(r1 + 1, c1, body_last, c2) if body_last > r1
-        else None,
+        "data_body_range_address": _address(r1 + 1, c1, body_last, c2) if body_last > r1 else None,
         "total_row_range_address": _address(r2, c1, r2, c2) if totals else None,
         "show_headers": True,
         "show_totals": bool(totals),
@@ -63,22 +61,26 @@ def _table_json(name: str, ref: str, totals: int = 0) -> dict:
     }
 
 
-def payload_from_file(path: Path = SAMPLE, *, active: str = "Start",
-                      selection: str = "A1") -> dict:
+def payload_from_file(path: Path = SAMPLE, *, active: str = "Start", selection: str = "A1") -> dict:
     """The Office.js payload of a workbook file: the values Excel last saved, and its tables."""
     book = openpyxl.load_workbook(path, data_only=True)
     sheets = []
     for ws in book.worksheets:
         values = [[_js(v) for v in row] for row in ws.iter_rows(values_only=True)]
-        tables = [_table_json(t.displayName, t.ref, t.totalsRowCount or 0)
-                  for t in ws.tables.values()]
-        sheets.append({"name": ws.title, "values": values or [[""]], "pictures": [],
-                       "tables": tables})
+        tables = [
+            _table_json(t.displayName, t.ref, t.totalsRowCount or 0) for t in ws.tables.values()
+        ]
+        sheets.append(
+            {"name": ws.title, "values": values or [[""]], "pictures": [], "tables": tables}
+        )
     return {
         "client": "Office.js",
         "version": xw.__version__,
-        "book": {"name": path.name, "active_sheet_index": book.sheetnames.index(active),
-                 "selection": selection},
+        "book": {
+            "name": path.name,
+            "active_sheet_index": book.sheetnames.index(active),
+            "selection": selection,
+        },
         "names": [],
         "sheets": sheets,
     }
@@ -108,8 +110,12 @@ def _text(value):
 
 
 def _grid(sheet: dict) -> dict[tuple[int, int], object]:
-    return {(r, c): v for r, row in enumerate(sheet["values"], start=1)
-            for c, v in enumerate(row, start=1) if v != "" and v is not None}
+    return {
+        (r, c): v
+        for r, row in enumerate(sheet["values"], start=1)
+        for c, v in enumerate(row, start=1)
+        if v != "" and v is not None
+    }
 
 
 def replay(payload: dict, actions: list[dict]) -> tuple[dict, dict[str, dict]]:
@@ -126,8 +132,11 @@ def replay(payload: dict, actions: list[dict]) -> tuple[dict, dict[str, dict]]:
         func = action["func"]
         position = action["sheet_position"]
         top, left = (action["start_row"] or 0) + 1, (action["start_column"] or 0) + 1
-        box = [(r, c) for r in range(top, top + (action["row_count"] or 0))
-               for c in range(left, left + (action["column_count"] or 0))]
+        box = [
+            (r, c)
+            for r in range(top, top + (action["row_count"] or 0))
+            for c in range(left, left + (action["column_count"] or 0))
+        ]
         if func == "setValues":
             for i, row in enumerate(action["values"]):
                 for j, value in enumerate(row):
@@ -160,17 +169,23 @@ def replay(payload: dict, actions: list[dict]) -> tuple[dict, dict[str, dict]]:
     for sheet, grid in zip(sheets, cells, strict=True):
         rows = max((r for r, _ in grid), default=1)
         columns = max((c for _, c in grid), default=1)
-        sheet["values"] = [[grid.get((r, c), "") for c in range(1, columns + 1)]
-                           for r in range(1, rows + 1)]
+        sheet["values"] = [
+            [grid.get((r, c), "") for c in range(1, columns + 1)] for r in range(1, rows + 1)
+        ]
     return payload, {s["name"]: f for s, f in zip(sheets, formats, strict=True)}
 
 
 def sheet_cells(payload: dict, name: str) -> dict[tuple[int, int], object]:
     """{(row, column): value} of the non-blank cells of one sheet of a payload."""
     sheet = next(s for s in payload["sheets"] if s["name"] == name)
-    return {key: (datetime.fromisoformat(v[:-1]) if isinstance(v, str) and v.endswith("Z")
-                  and v[:4].isdigit() and "T" in v else v)
-            for key, v in _grid(sheet).items()}
+    return {
+        key: (
+            datetime.fromisoformat(v[:-1])
+            if isinstance(v, str) and v.endswith("Z") and v[:4].isdigit() and "T" in v
+            else v
+        )
+        for key, v in _grid(sheet).items()
+    }
 
 
 def table_ref(payload: dict, sheet: str, table: str) -> str:

@@ -73,8 +73,14 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
     assert report.ok and report.result.status.has_plan
     # The grids are what the headless command builds for this portfolio and result.
     read = read_workbook(SAMPLE)
-    expected = result_grids(read.portfolio, report.result, read.messages(), read.details,
-                            run_at=RUN_AT, settings=settings_text(read.portfolio, report.result))
+    expected = result_grids(
+        read.portfolio,
+        report.result,
+        read.messages(),
+        read.details,
+        run_at=RUN_AT,
+        settings=settings_text(read.portfolio, report.result),
+    )
     # the Run log differs only by the time-limit override in its settings text and checksum
     assert [g.sheet for g in report.grids] == [g.sheet for g in expected]
     for ours, theirs in zip(report.grids, expected, strict=True):
@@ -146,8 +152,10 @@ def test_main_is_reoptimise():
     row[1] = 1  # main() takes its time limit from the Settings sheet, like the button
     book = open_book(payload)
     report = entry.main(book)
-    assert report.result is not None and report.result.status in (SolveStatus.OPTIMAL,
-                                                                   SolveStatus.FEASIBLE)
+    assert report.result is not None and report.result.status in (
+        SolveStatus.OPTIMAL,
+        SolveStatus.FEASIBLE,
+    )
 
 
 def _sample_with(tmp_path, sheet, cell, value):
@@ -164,8 +172,9 @@ def test_validate_lists_the_file_readers_problems_with_their_cells(tmp_path):
     book = open_book(payload)
     report = entry.validate(book)
     assert not report.ok
-    expected = [[str(m.severity), m.sheet, m.cell, m.message]
-                for m in read_workbook(path).messages()]
+    expected = [
+        [str(m.severity), m.sheet, m.cell, m.message] for m in read_workbook(path).messages()
+    ]
     assert report.grids[0].rows == expected
     assert ["Error", "Intake", "I5"] in [row[:3] for row in expected]
     after, _ = replay(payload, book.json()["actions"])
@@ -316,9 +325,11 @@ def test_vba_macros_call_these_entry_points():
 
 
 def test_plan_clears_old_rows_before_a_shorter_write():
-    data = live.SheetData("Messages", {(3, 1): "Severity", (3, 4): "Message",
-                                       **{(r, 4): f"old {r}" for r in range(4, 30)}},
-                          {"tblMessages": "A3:D29"})
+    data = live.SheetData(
+        "Messages",
+        {(3, 1): "Severity", (3, 4): "Message", **{(r, 4): f"old {r}" for r in range(4, 30)}},
+        {"tblMessages": "A3:D29"},
+    )
     snap = live.Snapshot("B.xlsm", {"Messages": data})
     from workbook.outputs import messages_grid
 
@@ -328,16 +339,19 @@ def test_plan_clears_old_rows_before_a_shorter_write():
     assert range_boundaries(edit.table[1])[3] == 4
 
 
-@pytest.mark.parametrize("text, sent", [
-    ("Selected", "Selected"),
-    ("2027-03", "'2027-03"),
-    ("=SUM(A1)", "'=SUM(A1)"),
-    ("-5", "'-5"),
-    ("TRUE", "'TRUE"),
-    ("Mar 2027 rollout", "'Mar 2027 rollout"),
-    ("Marketing site", "Marketing site"),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "text, sent",
+    [
+        ("Selected", "Selected"),
+        ("2027-03", "'2027-03"),
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("-5", "'-5"),
+        ("TRUE", "'TRUE"),
+        ("Mar 2027 rollout", "'Mar 2027 rollout"),
+        ("Marketing site", "Marketing site"),
+        ("", None),
+    ],
+)
 def test_excel_text_keeps_text_as_text(text, sent):
     assert live.excel_text(text) == sent
 
@@ -346,7 +360,9 @@ def test_only_udfs_imports_xlwings():
     import subprocess
     import sys
 
-    code = ("import sys, workbook.live, workbook.outputs, workbook.reader;"
-            "sys.exit(1 if 'xlwings' in sys.modules else 0)")
+    code = (
+        "import sys, workbook.live, workbook.outputs, workbook.reader;"
+        "sys.exit(1 if 'xlwings' in sys.modules else 0)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr

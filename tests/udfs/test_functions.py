@@ -29,6 +29,7 @@ def is_error(value) -> bool:
 
 # --- what Excel sees of each function ------------------------------------------------------
 
+
 @pytest.mark.parametrize("function", f.FUNCTIONS, ids=lambda fn: fn.__name__)
 def test_wizard_text_and_signature(function):
     assert function.__name__.startswith("PMO_")
@@ -41,6 +42,7 @@ def test_wizard_text_and_signature(function):
 
 
 # --- PMO_SCORE -----------------------------------------------------------------------------
+
 
 def test_score_matches_the_engine():
     scores = [[8, 2, 5], [5, 5, 5], [10, 0, 1]]
@@ -62,16 +64,19 @@ def test_score_blank_cell_counts_as_the_worst_of_its_scale():
     assert got == [[1.0]]
 
 
-@pytest.mark.parametrize("args, words", [
-    (([[1, 2, 3]], [1, 1]), "weights and scores differ in length"),
-    (([[1, "high"]], [1, 1]), 'scores row 1 column 2 must be a number; found "high"'),
-    (([[1, 2]], [1, -1]), "weights must be 0 or more"),
-    (([[1, 2]], [1, 1], ["up", "sideways"]), "direction must be"),
-    (([[1, 2]], [1, 1], None, [0, 0, 0]), "mins has 3 values for 2 weights"),
-    (([[1, 2]], [1, 1], None, 5, 5), "min 5 must be below max 5"),
-    (([[1, 2]], [[1, 2], [3, 4]]), "weights must be one row or one column"),
-    (([[1]], []), "weights is empty"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (([[1, 2, 3]], [1, 1]), "weights and scores differ in length"),
+        (([[1, "high"]], [1, 1]), 'scores row 1 column 2 must be a number; found "high"'),
+        (([[1, 2]], [1, -1]), "weights must be 0 or more"),
+        (([[1, 2]], [1, 1], ["up", "sideways"]), "direction must be"),
+        (([[1, 2]], [1, 1], None, [0, 0, 0]), "mins has 3 values for 2 weights"),
+        (([[1, 2]], [1, 1], None, 5, 5), "min 5 must be below max 5"),
+        (([[1, 2]], [[1, 2], [3, 4]]), "weights must be one row or one column"),
+        (([[1]], []), "weights is empty"),
+    ],
+)
 def test_score_bad_arguments_give_readable_text(args, words):
     got = f.PMO_SCORE(*args)
     assert is_error(got) and words in got, got
@@ -101,13 +106,16 @@ def test_inconsistent_matrix_has_a_high_ratio():
     assert f.PMO_AHP_CR([[1, 9, 1 / 9], [None, 1, 9], [None, None, 1]]) > 0.1
 
 
-@pytest.mark.parametrize("matrix, words", [
-    ([[1, 2, 3], [0.5, 1, 2]], "must be square"),
-    ([[1, None], [None, 1]], "both blank"),
-    ([[1, 2], [3, 1]], "reciprocal"),
-    ([[1, -2], [None, 1]], "positive"),
-    ([[1, "a lot"], [None, 1]], "must be a number"),
-])
+@pytest.mark.parametrize(
+    "matrix, words",
+    [
+        ([[1, 2, 3], [0.5, 1, 2]], "must be square"),
+        ([[1, None], [None, 1]], "both blank"),
+        ([[1, 2], [3, 1]], "reciprocal"),
+        ([[1, -2], [None, 1]], "positive"),
+        ([[1, "a lot"], [None, 1]], "must be a number"),
+    ],
+)
 def test_ahp_bad_matrix(matrix, words):
     for function in (f.PMO_AHP_WEIGHTS, f.PMO_AHP_CR):
         got = function(matrix)
@@ -115,6 +123,7 @@ def test_ahp_bad_matrix(matrix, words):
 
 
 # --- EVM and RAG ---------------------------------------------------------------------------
+
 
 def test_evm_one_row():
     spi, cpi, eac, vac = f.PMO_EVM(100, 90, 120, 1000)[0]
@@ -129,11 +138,14 @@ def test_evm_columns_and_undefined_values():
     assert got[2] == ["", "", "", ""]  # no PV, EV, AC: a row not reported yet stays blank
 
 
-@pytest.mark.parametrize("args, words", [
-    ((100, -5, 1, 1), "EV (earned value) must be 0 or more"),
-    ((100, "ninety", 1, 1), 'EV must be a number; found "ninety"'),
-    (([1, 2], [1, 2, 3], 1, 1), "pv has 2 values but another argument has 3"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        ((100, -5, 1, 1), "EV (earned value) must be 0 or more"),
+        ((100, "ninety", 1, 1), 'EV must be a number; found "ninety"'),
+        (([1, 2], [1, 2, 3], 1, 1), "pv has 2 values but another argument has 3"),
+    ],
+)
 def test_evm_bad_arguments(args, words):
     got = f.PMO_EVM(*args)
     assert is_error(got) and words in got, got
@@ -144,7 +156,11 @@ def test_rag_both_directions_and_columns():
     assert f.PMO_RAG(0.85, 0.95, 0.90) == "Red"
     assert f.PMO_RAG(0.12, 0.05, 0.10) == "Red"
     assert f.PMO_RAG([[1.0], [0.91], [None], [0.5]], 0.95, 0.9) == [
-        ["Green"], ["Amber"], [""], ["Red"]]
+        ["Green"],
+        ["Amber"],
+        [""],
+        ["Red"],
+    ]
 
 
 def test_rag_bad_arguments():
@@ -153,6 +169,7 @@ def test_rag_bad_arguments():
 
 
 # --- PMO_UTILISATION -------------------------------------------------------------------------
+
 
 def test_utilisation_cell_by_cell():
     got = f.PMO_UTILISATION([[1, 3], [None, 2], [0, None]], [[2, 2], [4, 0], [0, None]])
@@ -166,6 +183,7 @@ def test_utilisation_shapes_must_match():
 
 
 # --- PMO_FITS --------------------------------------------------------------------------------
+
 
 def test_fits_when_every_month_has_room():
     demand = [["Developer", 1, None, None], ["Tester", 0.5, 2, 3]]
@@ -188,8 +206,7 @@ def test_start_as_date_serial_or_column_number():
 
 def test_demand_rows_straight_from_the_demand_table():
     rows = [["P-1", "Tester", 1, 1, 4], ["P-1", "Developer", 1, None, None]]
-    assert f.PMO_FITS(rows, CAPACITY, "2027-01", 4) == \
-        "Blocked: Tester 2027-04 (short up to 1 FTE)"
+    assert f.PMO_FITS(rows, CAPACITY, "2027-01", 4) == "Blocked: Tester 2027-04 (short up to 1 FTE)"
 
 
 def test_missing_role_and_running_past_the_horizon_block():
@@ -199,21 +216,29 @@ def test_missing_role_and_running_past_the_horizon_block():
     assert "runs to 2027-05, past 2027-04" in got
 
 
-@pytest.mark.parametrize("args, words", [
-    (([["Developer", 1, None, None]], CAPACITY, "2027-01"), "give the duration"),
-    (([["Developer", 1, 1, 2]], CAPACITY, "2026-12"), "outside the capacity months"),
-    (([["Developer", 1, 1, 2]], CAPACITY, 9), "nor a column number 1..4"),
-    (([["Developer", 1, 1, 2]], CAPACITY, None), "start is blank"),
-    (([["Developer", 1, 1, 2]], [["Role", "Jan"], ["Developer", 1]], 1), "must hold the months"),
-    (([["Developer", 1, 1, 2]], [["Role", "2027-01", "2027-03"], ["Developer", 1, 1]], 1),
-     "without gaps"),
-    (([["Developer", -1, 1, 2]], CAPACITY, 1), "FTE must be 0 or more"),
-    (([["Developer", 1, 0.5, 2]], CAPACITY, 1), "from month must be a whole month"),
-    (([["Developer"]], CAPACITY, 1), "2 to 5 columns"),
-    (([[None, 1, 1, 2]], CAPACITY, 1), "has no role"),
-    (([["Developer", 1, 1, 2]], CAPACITY, 1, 2.5), "duration must be a whole number"),
-    (([], CAPACITY, 1), "demand is empty"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (([["Developer", 1, None, None]], CAPACITY, "2027-01"), "give the duration"),
+        (([["Developer", 1, 1, 2]], CAPACITY, "2026-12"), "outside the capacity months"),
+        (([["Developer", 1, 1, 2]], CAPACITY, 9), "nor a column number 1..4"),
+        (([["Developer", 1, 1, 2]], CAPACITY, None), "start is blank"),
+        (
+            ([["Developer", 1, 1, 2]], [["Role", "Jan"], ["Developer", 1]], 1),
+            "must hold the months",
+        ),
+        (
+            ([["Developer", 1, 1, 2]], [["Role", "2027-01", "2027-03"], ["Developer", 1, 1]], 1),
+            "without gaps",
+        ),
+        (([["Developer", -1, 1, 2]], CAPACITY, 1), "FTE must be 0 or more"),
+        (([["Developer", 1, 0.5, 2]], CAPACITY, 1), "from month must be a whole month"),
+        (([["Developer"]], CAPACITY, 1), "2 to 5 columns"),
+        (([[None, 1, 1, 2]], CAPACITY, 1), "has no role"),
+        (([["Developer", 1, 1, 2]], CAPACITY, 1, 2.5), "duration must be a whole number"),
+        (([], CAPACITY, 1), "demand is empty"),
+    ],
+)
 def test_fits_bad_arguments(args, words):
     got = f.PMO_FITS(*args)
     assert is_error(got) and words in got, got
@@ -229,6 +254,7 @@ def test_an_unexpected_error_is_still_text(monkeypatch):
 
 
 # --- the Windows side of xlwings, as far as it runs without Excel ----------------------------
+
 
 @pytest.fixture
 def windows_xlwings(monkeypatch):
@@ -276,8 +302,10 @@ def test_windows_registration_and_generated_vba(windows_xlwings):
     vba = io.StringIO()
     windows.generate_vba_wrapper("udfs.functions", module, vba, _Workbook())
     code = vba.getvalue()
-    assert "Function PMO_SCORE(scores, weights, Optional directions, Optional mins, " \
-           "Optional maxs)" in code
+    assert (
+        "Function PMO_SCORE(scores, weights, Optional directions, Optional mins, "
+        "Optional maxs)" in code
+    )
     assert "Function PMO_FITS(demand, capacity, start, Optional duration)" in code
     assert code.count('XLPy.CallUDF("udfs.functions"') == 2 * len(names)
 
@@ -292,8 +320,7 @@ def test_score_over_the_sample_sheets_equals_the_optimisers_scores():
     from workbook.reader import read_workbook
 
     book = openpyxl.load_workbook(SAMPLE, data_only=True)
-    criteria = [list(r) for r in book["Criteria"].iter_rows(min_row=4, values_only=True)
-                if r[0]]
+    criteria = [list(r) for r in book["Criteria"].iter_rows(min_row=4, values_only=True) if r[0]]
     names = [r[0] for r in criteria]
     scoring = book["Scoring"]
     header = [c.value for c in scoring[8]]
@@ -302,10 +329,15 @@ def test_score_over_the_sample_sheets_equals_the_optimisers_scores():
     for row in scoring.iter_rows(min_row=9, values_only=True):
         if row[0]:
             ids.append(row[0])
-            scores.append(list(row[first:last + 1]))
+            scores.append(list(row[first : last + 1]))
     column = [[r[2]] for r in criteria]
-    got = f.PMO_SCORE(scores, column, [[r[3]] for r in criteria], [[r[4]] for r in criteria],
-                      [[r[5]] for r in criteria])
+    got = f.PMO_SCORE(
+        scores,
+        column,
+        [[r[3]] for r in criteria],
+        [[r[4]] for r in criteria],
+        [[r[5]] for r in criteria],
+    )
     portfolio = read_workbook(SAMPLE).portfolio
     expected = [weighted_score(portfolio.project(i).scores, portfolio.criteria) for i in ids]
     assert [row[0] for row in got] == pytest.approx(expected)

@@ -56,8 +56,9 @@ def build_mixed_folder(folder: Path) -> dict[str, Path]:
     books["dimension bomb"] = _dimension_bomb(good_book(folder / "dimension.xlsm", seed=4))
     books["locked"] = good_book(folder / "locked.xlsm", seed=5)
     (folder / "~$locked.xlsm").write_bytes(b"owner")
-    books["invalid"] = edit(good_book(folder / "invalid.xlsm", seed=6),
-                            {("Intake", "I4"): "3.5 mo"})
+    books["invalid"] = edit(
+        good_book(folder / "invalid.xlsm", seed=6), {("Intake", "I4"): "3.5 mo"}
+    )
     books["infeasible"] = INFEASIBLE(copy_book(folder, "infeasible.xlsm"))
     return books
 
@@ -88,14 +89,18 @@ def assert_fresh_scores(path: Path) -> None:
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
-                    assert values[ws.title][cell.coordinate].value is not None, \
+                    assert values[ws.title][cell.coordinate].value is not None, (
                         f"{path.name} {ws.title}!{cell.coordinate} has no cached value"
+                    )
     portfolio = read_workbook(path).portfolio
     scoring = values["Scoring"]
     header = [c.value for c in scoring[SCORING_HEADER_ROW + 1]]
     column = header.index("Weighted score")
-    computed = {row[0]: row[column] for row in
-                scoring.iter_rows(min_row=SCORING_HEADER_ROW + 2, values_only=True) if row[0]}
+    computed = {
+        row[0]: row[column]
+        for row in scoring.iter_rows(min_row=SCORING_HEADER_ROW + 2, values_only=True)
+        if row[0]
+    }
     assert set(computed) == {p.id for p in portfolio.projects}
     for project in portfolio.projects:
         expected = weighted_score(project.scores, portfolio.criteria)
@@ -124,18 +129,38 @@ def assert_no_leftovers(timeout: float = 15.0) -> None:
 
 # --- The mixed folder, run once with two jobs ---------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory, libreoffice):
     root = tmp_path_factory.mktemp("batch")
     books = build_mixed_folder(root / "in")
     hashes = {p: sha(p) for p in (root / "in").iterdir()}
     report, report_json = root / "report.csv", root / "report.json"
-    code = main(["batch", str(root / "in"), "--out-dir", str(root / "out"), "--jobs", "2",
-                 "--time-limit", TIME_LIMIT, "--report", str(report), "--json",
-                 str(report_json)])
+    code = main(
+        [
+            "batch",
+            str(root / "in"),
+            "--out-dir",
+            str(root / "out"),
+            "--jobs",
+            "2",
+            "--time-limit",
+            TIME_LIMIT,
+            "--report",
+            str(report),
+            "--json",
+            str(report_json),
+        ]
+    )
     rows = {Path(row["file"]).name: row for row in read_csv(report)}
-    return {"root": root, "books": books, "hashes": hashes, "code": code, "rows": rows,
-            "json": json.loads(report_json.read_text())}
+    return {
+        "root": root,
+        "books": books,
+        "hashes": hashes,
+        "code": code,
+        "rows": rows,
+        "json": json.loads(report_json.read_text()),
+    }
 
 
 @pytest.mark.libreoffice
@@ -143,19 +168,30 @@ def test_batch_reports_every_book_and_exits_1(mixed):
     assert mixed["code"] == 1
     rows = mixed["rows"]
     assert set(rows) == {p.name for p in mixed["books"].values()}, "~$ owner file taken as input"
-    expected = {"good1": "ok", "good2": "ok", "corrupt": "file error",
-                "zip bomb": "file error", "dimension bomb": "file error",
-                "locked": "file error", "invalid": "input errors", "infeasible": "infeasible"}
+    expected = {
+        "good1": "ok",
+        "good2": "ok",
+        "corrupt": "file error",
+        "zip bomb": "file error",
+        "dimension bomb": "file error",
+        "locked": "file error",
+        "invalid": "input errors",
+        "infeasible": "infeasible",
+    }
     got = {kind: rows[path.name]["status"] for kind, path in mixed["books"].items()}
     assert got == expected
+
     def message(kind):
         return rows[mixed["books"][kind].name]["message"]
+
     assert "not an Excel workbook" in message("corrupt")
     assert "a zip bomb?" in message("zip bomb")
     assert "claims 17,179,869,184 cells" in message("dimension bomb")
     assert "is open in Excel (lock file ~$locked.xlsm found)" in message("locked")
-    assert ('Intake!I4: "Duration (months)" must be a whole number of months; found "3.5 mo"'
-            in message("invalid"))
+    assert (
+        'Intake!I4: "Duration (months)" must be a whole number of months; found "3.5 mo"'
+        in message("invalid")
+    )
     assert message("infeasible").startswith("no plan: ")
     data = mixed["json"]
     assert data["workbooks"] == 8 and data["ok"] == 2
@@ -183,8 +219,9 @@ def test_inputs_untouched_and_nothing_else_written(mixed):
         assert sha(path) == before, f"{path.name} changed"
     written = sorted(p.name for p in (mixed["root"] / "out").iterdir())
     assert written == ["good1.xlsm", "good2.xlsm"]
-    assert sorted(p.name for p in (mixed["root"] / "in").iterdir()) == \
-        sorted(p.name for p in mixed["hashes"])
+    assert sorted(p.name for p in (mixed["root"] / "in").iterdir()) == sorted(
+        p.name for p in mixed["hashes"]
+    )
     assert_no_leftovers()
 
 
@@ -197,8 +234,9 @@ def test_in_place_keeps_a_backup_and_leaves_bad_books_alone(tmp_path, libreoffic
     corrupt.write_bytes(b"PK\x03\x04 truncated")
     before = {p: sha(p) for p in (good, locked, corrupt)}
 
-    code = main(["batch", str(tmp_path / "*.xls*"), "--in-place", "--jobs", "1",
-                 "--time-limit", TIME_LIMIT])
+    code = main(
+        ["batch", str(tmp_path / "*.xls*"), "--in-place", "--jobs", "1", "--time-limit", TIME_LIMIT]
+    )
 
     assert code == 1
     out = capsys.readouterr().out
@@ -212,17 +250,22 @@ def test_in_place_keeps_a_backup_and_leaves_bad_books_alone(tmp_path, libreoffic
 
 # --- A child that hangs or dies ---------------------------------------------------------------
 
+
 @pytest.mark.libreoffice
 def test_runner_survives_a_hung_and_a_crashed_child(tmp_path, libreoffice):
-    slow, crash, good = (good_book(tmp_path / f"{name}.xlsm", seed=9 + i)
-                         for i, name in enumerate(("slow", "crash", "good")))
+    slow, crash, good = (
+        good_book(tmp_path / f"{name}.xlsm", seed=9 + i)
+        for i, name in enumerate(("slow", "crash", "good"))
+    )
     before = {p: sha(p) for p in (slow, crash)}
     # A 0.5 s budget: the child cannot even start LibreOffice in time.
     with BookRunner(RunnerOptions(margin=0.5)) as runner:
         report = runner.run(Task(str(slow), str(tmp_path / "out" / "slow.xlsm"), 2.0))
         assert report.status is Status.TIMEOUT
-        assert report.message.startswith("did not finish within 0.5 s (solver time limit + "
-                                          "0.5 s margin); stopped before writing: nothing")
+        assert report.message.startswith(
+            "did not finish within 0.5 s (solver time limit + "
+            "0.5 s margin); stopped before writing: nothing"
+        )
         assert_no_leftovers()
         runner.options = RunnerOptions()
 
@@ -237,14 +280,19 @@ def test_runner_survives_a_hung_and_a_crashed_child(tmp_path, libreoffice):
         assert report.status is Status.OK, report.message
         assert runner.starts == 3
     assert all(sha(p) == h for p, h in before.items())
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "out") == \
-        ["crash.xlsm", "good.bak.xlsm", "good.xlsm", "slow.xlsm"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "out") == [
+        "crash.xlsm",
+        "good.bak.xlsm",
+        "good.xlsm",
+        "slow.xlsm",
+    ]
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
     assert_fresh_scores(good)
     assert_no_leftovers()
 
 
 # --- Dask ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.libreoffice
 def test_batch_on_a_dask_cluster(tmp_path, libreoffice, capsys):
@@ -255,16 +303,33 @@ def test_batch_on_a_dask_cluster(tmp_path, libreoffice, capsys):
     corrupt.write_bytes(b"not a workbook")
     hashes = {p: sha(p) for p in [*books, corrupt]}
     report = tmp_path / "report.csv"
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
-        code = main(["batch", str(tmp_path / "in"), "--scheduler", cluster.scheduler_address,
-                     "--out-dir", str(tmp_path / "out"), "--time-limit", TIME_LIMIT,
-                     "--solver-workers", "1", "--report", str(report)])
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        code = main(
+            [
+                "batch",
+                str(tmp_path / "in"),
+                "--scheduler",
+                cluster.scheduler_address,
+                "--out-dir",
+                str(tmp_path / "out"),
+                "--time-limit",
+                TIME_LIMIT,
+                "--solver-workers",
+                "1",
+                "--report",
+                str(report),
+            ]
+        )
     assert code == 1
     assert f"3 workbook(s) on {cluster.scheduler_address}." in capsys.readouterr().out
     rows = {Path(r["file"]).name: r for r in read_csv(report)}
     assert {name: r["status"] for name, r in rows.items()} == {
-        "corrupt.xlsm": "file error", "dept0.xlsm": "ok", "dept1.xlsm": "ok"}
+        "corrupt.xlsm": "file error",
+        "dept0.xlsm": "ok",
+        "dept1.xlsm": "ok",
+    }
     for book in books:
         path = tmp_path / "out" / book.name
         portfolio = read_workbook(path).portfolio
@@ -276,6 +341,7 @@ def test_batch_on_a_dask_cluster(tmp_path, libreoffice, capsys):
 
 
 # --- Inputs, options and reports (no LibreOffice) -------------------------------------------------
+
 
 def test_expand_inputs_skips_owner_backup_and_other_files(tmp_path):
     for name in ("a.xlsm", "b.xlsx", "~$a.xlsm", "a.bak.xlsm", ".a.tmp123.xlsm", "notes.txt"):
@@ -317,8 +383,9 @@ def test_batch_usage_errors_exit_3(tmp_path, capsys):
 
 def test_reports_as_csv_and_json(tmp_path):
     reports = [
-        batch.BookReport("/d/a.xlsm", Status.OK, 12, 61.4, 0.0, 3.21234, 0.1, 2.0, 0.5, 0.6,
-                         "", "/o/a.xlsm"),
+        batch.BookReport(
+            "/d/a.xlsm", Status.OK, 12, 61.4, 0.0, 3.21234, 0.1, 2.0, 0.5, 0.6, "", "/o/a.xlsm"
+        ),
         batch.BookReport("/d/b.xlsm", Status.TIMEOUT, seconds=9.0, message="did not finish"),
     ]
     rows = read_csv(batch.write_csv(reports, tmp_path / "r.csv"))

@@ -52,8 +52,22 @@ def test_optimise_into_a_copy_with_json(tmp_path, capsys):
     book = copy_book(tmp_path)
     before = sha(book)
     out, result = tmp_path / "Scenario.xlsm", tmp_path / "result.json"
-    code = main(["optimise", str(book), "--out", str(out), "--objective", "value",
-                 "--time-limit", "2", "--seed", "3", "--json", str(result)])
+    code = main(
+        [
+            "optimise",
+            str(book),
+            "--out",
+            str(out),
+            "--objective",
+            "value",
+            "--time-limit",
+            "2",
+            "--seed",
+            "3",
+            "--json",
+            str(result),
+        ]
+    )
     assert code == 0
     assert sha(book) == before and out.exists()
     data = json.loads(result.read_text())
@@ -71,8 +85,9 @@ def test_infeasible_exits_2_with_reasons_and_json(tmp_path, capsys):
     book = copy_book(tmp_path)
     before = sha(book)
     result = tmp_path / "result.json"
-    code = main(["optimise", str(book), "--objective", "finish", "--time-limit", "2",
-                 "--json", str(result)])
+    code = main(
+        ["optimise", str(book), "--objective", "finish", "--time-limit", "2", "--json", str(result)]
+    )
     assert code == 2
     out = capsys.readouterr().out.splitlines()
     assert "No plan: infeasible." in out

@@ -23,44 +23,59 @@ def test_sample_round_trip_is_exact(tmp_path):
     assert read.stamp == FileStamp.of(read.path)
 
 
-@pytest.mark.parametrize(("column", "raw", "expected"), [
-    (INTAKE.column("Duration (months)"), "12", 12),
-    (INTAKE.column("Duration (months)"), " 12.0 ", 12),
-    (INTAKE.column("Duration (months)"), 7.0, 7),
-    (INTAKE.column("Cost"), "1,250,000", 1_250_000.0),
-    (INTAKE.column("Cost"), "€ 300", 300.0),
-    (INTAKE.column("Earliest start"), "2027-03", parse_month("2027-03")),
-    (INTAKE.column("Earliest start"), " 2027-3 ", parse_month("2027-03")),
-    (INTAKE.column("Earliest start"), "2027-03-15", parse_month("2027-03")),
-    (INTAKE.column("Earliest start"), datetime(2027, 3, 1), parse_month("2027-03")),
-    (INTAKE.column("Earliest start"), 46447, parse_month("2027-03")),  # a date's serial
-    (INTAKE.column("Mandatory"), "Y", True),
-    (INTAKE.column("Mandatory"), "yes", True),
-    (INTAKE.column("Mandatory"), "TRUE", True),
-    (INTAKE.column("Mandatory"), 1, True),
-    (INTAKE.column("Mandatory"), True, True),
-    (INTAKE.column("Mandatory"), "N", False),
-    (INTAKE.column("Mandatory"), "No", False),
-    (INTAKE.column("Mandatory"), "false", False),
-    (INTAKE.column("Mandatory"), 0, False),
-    (INTAKE.column("Status"), "  in FLIGHT ", "In flight"),
-    (INTAKE.column("ID"), 101.0, "101"),
-    (INTAKE.column("ID"), " P-1  ", "P-1"),
-])
+@pytest.mark.parametrize(
+    ("column", "raw", "expected"),
+    [
+        (INTAKE.column("Duration (months)"), "12", 12),
+        (INTAKE.column("Duration (months)"), " 12.0 ", 12),
+        (INTAKE.column("Duration (months)"), 7.0, 7),
+        (INTAKE.column("Cost"), "1,250,000", 1_250_000.0),
+        (INTAKE.column("Cost"), "€ 300", 300.0),
+        (INTAKE.column("Earliest start"), "2027-03", parse_month("2027-03")),
+        (INTAKE.column("Earliest start"), " 2027-3 ", parse_month("2027-03")),
+        (INTAKE.column("Earliest start"), "2027-03-15", parse_month("2027-03")),
+        (INTAKE.column("Earliest start"), datetime(2027, 3, 1), parse_month("2027-03")),
+        (INTAKE.column("Earliest start"), 46447, parse_month("2027-03")),  # a date's serial
+        (INTAKE.column("Mandatory"), "Y", True),
+        (INTAKE.column("Mandatory"), "yes", True),
+        (INTAKE.column("Mandatory"), "TRUE", True),
+        (INTAKE.column("Mandatory"), 1, True),
+        (INTAKE.column("Mandatory"), True, True),
+        (INTAKE.column("Mandatory"), "N", False),
+        (INTAKE.column("Mandatory"), "No", False),
+        (INTAKE.column("Mandatory"), "false", False),
+        (INTAKE.column("Mandatory"), 0, False),
+        (INTAKE.column("Status"), "  in FLIGHT ", "In flight"),
+        (INTAKE.column("ID"), 101.0, "101"),
+        (INTAKE.column("ID"), " P-1  ", "P-1"),
+    ],
+)
 def test_convert_accepts_what_people_type(column, raw, expected):
     assert convert(column, raw) == expected
 
 
-@pytest.mark.parametrize(("column", "raw", "message"), [
-    (INTAKE.column("Duration (months)"), "3.5 mo",
-     '"Duration (months)" must be a whole number of months; found "3.5 mo"'),
-    (INTAKE.column("Duration (months)"), 3.5,
-     '"Duration (months)" must be a whole number of months; found 3.5'),
-    (INTAKE.column("Cost"), "lots", '"Cost" must be a number; found "lots"'),
-    (INTAKE.column("Mandatory"), "maybe", '"Mandatory" must be Yes or No; found "maybe"'),
-    (Column("X", None, ColType.MONTH), "March",
-     '"X" must be a month as YYYY-MM (e.g. 2027-03) or a date; found "March"'),
-])
+@pytest.mark.parametrize(
+    ("column", "raw", "message"),
+    [
+        (
+            INTAKE.column("Duration (months)"),
+            "3.5 mo",
+            '"Duration (months)" must be a whole number of months; found "3.5 mo"',
+        ),
+        (
+            INTAKE.column("Duration (months)"),
+            3.5,
+            '"Duration (months)" must be a whole number of months; found 3.5',
+        ),
+        (INTAKE.column("Cost"), "lots", '"Cost" must be a number; found "lots"'),
+        (INTAKE.column("Mandatory"), "maybe", '"Mandatory" must be Yes or No; found "maybe"'),
+        (
+            Column("X", None, ColType.MONTH),
+            "March",
+            '"X" must be a month as YYYY-MM (e.g. 2027-03) or a date; found "March"',
+        ),
+    ],
+)
 def test_convert_says_what_is_expected(column, raw, message):
     with pytest.raises(Exception) as caught:
         convert(column, raw)
@@ -103,15 +118,18 @@ def test_engine_problems_get_their_cell(tmp_path):
     book = edit(copy_book(tmp_path), {("Intake", "J5"): -5, ("Demand", "B4"): "Wizard"})
     text = [str(m) for m in read_workbook(book).messages()]
     assert 'Intake!J5: "P-102": cost must be 0 or more; found -5.0' in text
-    assert any(t.startswith('Demand!B4: unknown role "Wizard"; roles with capacity: Project '
-                            "manager") for t in text)
+    assert any(
+        t.startswith('Demand!B4: unknown role "Wizard"; roles with capacity: Project manager')
+        for t in text
+    )
 
 
 def test_each_mistake_is_reported_once(tmp_path):
     book = edit(copy_book(tmp_path), {("Intake", "I12"): "3.5 mo"})
     text = [str(m) for m in read_workbook(book).messages()]
-    assert text == ['Intake!I12: "Duration (months)" must be a whole number of months; '
-                    'found "3.5 mo"']
+    assert text == [
+        'Intake!I12: "Duration (months)" must be a whole number of months; found "3.5 mo"'
+    ]
 
 
 def test_formula_in_an_input_cell_without_saved_result(tmp_path):
@@ -120,16 +138,23 @@ def test_formula_in_an_input_cell_without_saved_result(tmp_path):
     workbook["Intake"]["J4"] = "=1000*3200"
     workbook.save(book)
     text = [str(m) for m in read_workbook(book).messages()]
-    assert text == ['Intake!J4: "Cost" holds a formula with no saved result; open and save the '
-                    "workbook in Excel, or type the value"]
+    assert text == [
+        'Intake!J4: "Cost" holds a formula with no saved result; open and save the '
+        "workbook in Excel, or type the value"
+    ]
 
 
 def test_openpyxl_entity_rejection_becomes_a_clean_file_error(tmp_path):
     # Bypasses the pre-parse check on purpose: defusedxml inside openpyxl is the second guard.
     book = copy_book(tmp_path)
-    rewrite_part(book, "xl/workbook.xml", lambda data: data.replace(
-        b"?>", b'?><!DOCTYPE workbook [<!ENTITY a "aaaaaaaa">]>', 1))
+    rewrite_part(
+        book,
+        "xl/workbook.xml",
+        lambda data: data.replace(b"?>", b'?><!DOCTYPE workbook [<!ENTITY a "aaaaaaaa">]>', 1),
+    )
     with pytest.raises(FileError) as caught:
         _load(book, data_only=False)
-    assert str(caught.value) == ("Book.xlsm: the workbook's XML declares entities, which "
-                                 "workbooks never need; refusing to read it")
+    assert str(caught.value) == (
+        "Book.xlsm: the workbook's XML declares entities, which "
+        "workbooks never need; refusing to read it"
+    )

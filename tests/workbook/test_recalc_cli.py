@@ -18,8 +18,11 @@ def scores(path):
     ws = openpyxl.load_workbook(path, data_only=True)["Scoring"]
     header = [c.value for c in ws[SCORING_HEADER_ROW + 1]]
     column = header.index("Weighted score")
-    cached = {row[0]: row[column] for row in
-              ws.iter_rows(min_row=SCORING_HEADER_ROW + 2, values_only=True) if row[0]}
+    cached = {
+        row[0]: row[column]
+        for row in ws.iter_rows(min_row=SCORING_HEADER_ROW + 2, values_only=True)
+        if row[0]
+    }
     portfolio = read_workbook(path).portfolio
     engine = {p.id: weighted_score(p.scores, portfolio.criteria) for p in portfolio.projects}
     return cached, engine
@@ -27,14 +30,17 @@ def scores(path):
 
 def formula_cells(path) -> int:
     book = openpyxl.load_workbook(path)
-    return sum(cell.data_type == "f" for ws in book.worksheets for row in ws.iter_rows()
-               for cell in row)
+    return sum(
+        cell.data_type == "f" for ws in book.worksheets for row in ws.iter_rows() for cell in row
+    )
 
 
 @pytest.mark.libreoffice
 def test_recalc_into_a_folder(tmp_path, libreoffice, capsys):
-    books = [build_workbook(tmp_path / "in" / f"B{i}.xlsm", generate_portfolio(12, seed=i))
-             for i in range(2)]
+    books = [
+        build_workbook(tmp_path / "in" / f"B{i}.xlsm", generate_portfolio(12, seed=i))
+        for i in range(2)
+    ]
     before = [sha(b) for b in books]
     cached, engine = scores(books[0])
     assert set(cached.values()) == {0}  # XlsxWriter's placeholder: stale until recalculated
@@ -49,7 +55,6 @@ def test_recalc_into_a_folder(tmp_path, libreoffice, capsys):
     assert f"B0.xlsm: {formula_cells(books[0])} formula values refreshed in" in out
 
 
-
 @pytest.mark.libreoffice
 def test_recalc_in_place_with_a_line_per_failure(tmp_path, libreoffice, capsys):
     good = build_workbook(tmp_path / "good.xlsm", generate_portfolio(12, seed=3))
@@ -62,10 +67,16 @@ def test_recalc_in_place_with_a_line_per_failure(tmp_path, libreoffice, capsys):
     assert main(["recalc", str(tmp_path)]) == 3
 
     lines = capsys.readouterr().out.splitlines()
-    assert ("locked.xlsm: FAILED: open in Excel (lock file ~$locked.xlsm found); close it in "
-            "Excel and run again") in lines
-    assert any(line.startswith("corrupt.xlsx: FAILED: corrupt.xlsx: not a valid .xlsx/.xlsm "
-                               "file (not a zip archive") for line in lines), lines
+    assert (
+        "locked.xlsm: FAILED: open in Excel (lock file ~$locked.xlsm found); close it in "
+        "Excel and run again"
+    ) in lines
+    assert any(
+        line.startswith(
+            "corrupt.xlsx: FAILED: corrupt.xlsx: not a valid .xlsx/.xlsm file (not a zip archive"
+        )
+        for line in lines
+    ), lines
     assert "2 of 3 workbook(s) could not be recalculated." in lines
     assert sha(locked) == before[locked] and sha(corrupt) == before[corrupt]
     assert sha(good) != before[good]

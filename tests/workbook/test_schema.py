@@ -13,30 +13,74 @@ def test_input_contract_headers_are_exact():
         return [c.header for c in item.columns if not c.optional]
 
     assert headers(schema.INTAKE) == [
-        "ID", "Name", "Status", "Mandatory", "Force", "Earliest start", "Latest start",
-        "Fixed start", "Duration (months)", "Cost", "Exclusive group"]
+        "ID",
+        "Name",
+        "Status",
+        "Mandatory",
+        "Force",
+        "Earliest start",
+        "Latest start",
+        "Fixed start",
+        "Duration (months)",
+        "Cost",
+        "Exclusive group",
+    ]
     assert [c.header for c in schema.INTAKE.columns if c.optional and not c.computed] == [
-        "Sponsor", "Department", "Programme", "Strategic objective", "Project manager"]
+        "Sponsor",
+        "Department",
+        "Programme",
+        "Strategic objective",
+        "Project manager",
+    ]
     assert headers(schema.DEMAND) == ["ID", "Role", "FTE", "From month", "To month"]
     assert headers(schema.CAPACITY) == ["Role"] and schema.CAPACITY.dynamic == "months"
     assert headers(schema.DEPENDENCIES) == ["Predecessor", "Successor", "Type", "Lag (months)"]
-    assert headers(schema.CRITERIA) == ["Criterion", "Perspective", "Weight", "Direction",
-                                        "Min", "Max"]
+    assert headers(schema.CRITERIA) == [
+        "Criterion",
+        "Perspective",
+        "Weight",
+        "Direction",
+        "Min",
+        "Max",
+    ]
     assert headers(schema.SCORING)[0] == "ID" and schema.SCORING.dynamic == "criteria"
     assert headers(schema.BUDGET) == ["Year", "Budget"]
     assert headers(schema.SETTINGS_SHEET) == ["Setting", "Value"]
     assert [s.name for s in schema.SETTINGS] == [
-        "Plan start", "Horizon (months)", "Objective", "Time limit (s)", "Random seed"]
+        "Plan start",
+        "Horizon (months)",
+        "Objective",
+        "Time limit (s)",
+        "Random seed",
+    ]
     assert schema.column_choices("Type") == ("FS", "Requires", "Excludes", "With")
 
 
 def test_sheets_in_order_with_roles():
     assert [s.name for s in schema.SHEETS] == [
-        "Start", "Settings", "Criteria", "Intake", "Scoring", "Demand", "Capacity",
-        "Dependencies", "Budget", "Portfolio", "Schedule", "Utilisation", "Messages",
-        "Run log", "xlwings.conf"]
+        "Start",
+        "Settings",
+        "Criteria",
+        "Intake",
+        "Scoring",
+        "Demand",
+        "Capacity",
+        "Dependencies",
+        "Budget",
+        "Portfolio",
+        "Schedule",
+        "Utilisation",
+        "Messages",
+        "Run log",
+        "xlwings.conf",
+    ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
-        "Portfolio", "Schedule", "Utilisation", "Messages", "Run log"}
+        "Portfolio",
+        "Schedule",
+        "Utilisation",
+        "Messages",
+        "Run log",
+    }
 
 
 def test_names_are_unique():
@@ -64,4 +108,5 @@ def test_docs_are_generated_from_the_schema():
     for item in schema.SHEETS:
         assert f"| {item.name} |" in text
     assert schema.DOC_PATH.read_text(encoding="utf-8") == text, (
-        "docs/workbook.md is stale: run python -m workbook.schema")
+        "docs/workbook.md is stale: run python -m workbook.schema"
+    )

@@ -32,17 +32,29 @@ def meaning(path):
         found["names"][name] = defined.attr_text
     for ws in book.worksheets:
         found[ws.title] = {
-            "cells": {c.coordinate: c.value for row in ws.iter_rows() for c in row
-                      if c.value is not None},
-            "tables": {t.displayName: (t.ref, [c.name for c in t.tableColumns],
-                                       [c.calculatedColumnFormula.attr_text
-                                        if c.calculatedColumnFormula else None
-                                        for c in t.tableColumns])
-                       for t in ws.tables.values()},
-            "validations": sorted((str(v.sqref), v.type, v.formula1, v.operator)
-                                  for v in ws.data_validations.dataValidation),
-            "conditional": sorted((str(rng.sqref), r.type, tuple(r.formula or ()))
-                                  for rng in ws.conditional_formatting for r in rng.rules),
+            "cells": {
+                c.coordinate: c.value for row in ws.iter_rows() for c in row if c.value is not None
+            },
+            "tables": {
+                t.displayName: (
+                    t.ref,
+                    [c.name for c in t.tableColumns],
+                    [
+                        c.calculatedColumnFormula.attr_text if c.calculatedColumnFormula else None
+                        for c in t.tableColumns
+                    ],
+                )
+                for t in ws.tables.values()
+            },
+            "validations": sorted(
+                (str(v.sqref), v.type, v.formula1, v.operator)
+                for v in ws.data_validations.dataValidation
+            ),
+            "conditional": sorted(
+                (str(rng.sqref), r.type, tuple(r.formula or ()))
+                for rng in ws.conditional_formatting
+                for r in rng.rules
+            ),
             "freeze": ws.freeze_panes,
         }
     return found
@@ -64,8 +76,11 @@ def test_template_has_macros_buttons_ribbon_and_xlwings_conf():
         assert macro in vml
     assert has_ribbon(path)
     book = openpyxl.load_workbook(path, keep_vba=True)
-    conf = {row[0]: row[1] for row in book["xlwings.conf"].iter_rows(max_col=2, values_only=True)
-            if row[0]}
+    conf = {
+        row[0]: row[1]
+        for row in book["xlwings.conf"].iter_rows(max_col=2, values_only=True)
+        if row[0]
+    }
     assert conf["UDF Modules"] == "udfs.functions"
     assert list(conf)[:2] == ["Interpreter_Win", "Interpreter_Mac"]
 
@@ -97,8 +112,9 @@ def test_formulas_use_only_functions_excel_2016_and_libreoffice_share():
         for table in ws.tables.values():
             for column in table.tableColumns:
                 if column.calculatedColumnFormula:
-                    used.update(re.findall(r"([A-Z][A-Z0-9.]*)\(",
-                                           column.calculatedColumnFormula.attr_text))
+                    used.update(
+                        re.findall(r"([A-Z][A-Z0-9.]*)\(", column.calculatedColumnFormula.attr_text)
+                    )
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
@@ -110,7 +126,7 @@ def test_formulas_use_only_functions_excel_2016_and_libreoffice_share():
 
 def test_score_formula_reverses_lower_is_better():
     formula = builder.score_formula(["A", "B"])
-    assert 'SUMPRODUCT(' in formula and '="Lower is better"' in formula
+    assert "SUMPRODUCT(" in formula and '="Lower is better"' in formula
     assert "tblScoring[[#This Row],[A]:[B]]" in formula
 
 
@@ -164,8 +180,11 @@ def test_sample_portfolio_is_rich_valid_and_feasible():
     result = solve(portfolio, time_limit=3, tie_break=False)
     assert result.status.has_plan
     assert check_plan(portfolio, result) == []
-    deferred = [o for o in result.projects if not o.selected
-                and not portfolio.project(o.project_id).out_of_play]
+    deferred = [
+        o
+        for o in result.projects
+        if not o.selected and not portfolio.project(o.project_id).out_of_play
+    ]
     assert len(deferred) >= 5, "the sample should be over-subscribed"
     assert any("Not enough" in o.reason for o in deferred)
 

@@ -35,17 +35,28 @@ def features(path):
         "buttons": sorted(m for m, *_ in schema.MACROS if m in vml),
         "ribbon": (has_ribbon(path), REL_TYPE in rels),
         "names": {n: d.attr_text for n, d in book.defined_names.items()},
-        "tables": {ws.title: sorted(t.displayName for t in ws.tables.values())
-                   for ws in book.worksheets},
-        "validations": {ws.title: sorted((str(v.sqref), v.formula1)
-                                         for v in ws.data_validations.dataValidation)
-                        for ws in book.worksheets},
-        "conditional": {ws.title: sorted((str(r.sqref), tuple(x.formula or ()))
-                                         for r in ws.conditional_formatting for x in r.rules)
-                        for ws in book.worksheets},
-        "inputs": {ws.title: {key: (c.value, c.data_type) for key, c in ws._cells.items()
-                              if c.value is not None}
-                   for ws in book.worksheets if ws.title in inputs},
+        "tables": {
+            ws.title: sorted(t.displayName for t in ws.tables.values()) for ws in book.worksheets
+        },
+        "validations": {
+            ws.title: sorted((str(v.sqref), v.formula1) for v in ws.data_validations.dataValidation)
+            for ws in book.worksheets
+        },
+        "conditional": {
+            ws.title: sorted(
+                (str(r.sqref), tuple(x.formula or ()))
+                for r in ws.conditional_formatting
+                for x in r.rules
+            )
+            for ws in book.worksheets
+        },
+        "inputs": {
+            ws.title: {
+                key: (c.value, c.data_type) for key, c in ws._cells.items() if c.value is not None
+            }
+            for ws in book.worksheets
+            if ws.title in inputs
+        },
     }
 
 
@@ -89,8 +100,15 @@ def test_user_text_stays_text(optimised):
 def test_outputs_agree_with_the_json(optimised):
     book, _, _, result = optimised
     assert result["status"] in ("optimal", "feasible")
-    assert set(result) == {"status", "objective", "bound", "gap", "wall_time_s", "projects",
-                           "utilisation"}
+    assert set(result) == {
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "wall_time_s",
+        "projects",
+        "utilisation",
+    }
     values = openpyxl.load_workbook(book)
     rows = {r[1]: r for r in values["Portfolio"].iter_rows(min_row=4, values_only=True) if r[1]}
     assert len(rows) == len(result["projects"])
@@ -121,14 +139,23 @@ def test_outputs_agree_with_the_json(optimised):
 
 def _hand_result(portfolio) -> Result:
     outcomes = tuple(
-        ProjectOutcome(p.id, i % 2 == 0, portfolio.settings.plan_start if i % 2 == 0 else None,
-                       portfolio.settings.plan_start + max(p.duration, 1) if i % 2 == 0
-                       else None, 5.0, i + 1, "test")
-        for i, p in enumerate(portfolio.projects))
-    cells = tuple(UtilisationCell(role, m, 1.0, 2.0) for role in portfolio.capacity
-                  for m in portfolio.months)
-    return Result(SolveStatus.FEASIBLE, 10.0, 12.0, 1 / 6, 0.5, projects=outcomes,
-                  utilisation=cells)
+        ProjectOutcome(
+            p.id,
+            i % 2 == 0,
+            portfolio.settings.plan_start if i % 2 == 0 else None,
+            portfolio.settings.plan_start + max(p.duration, 1) if i % 2 == 0 else None,
+            5.0,
+            i + 1,
+            "test",
+        )
+        for i, p in enumerate(portfolio.projects)
+    )
+    cells = tuple(
+        UtilisationCell(role, m, 1.0, 2.0) for role in portfolio.capacity for m in portfolio.months
+    )
+    return Result(
+        SolveStatus.FEASIBLE, 10.0, 12.0, 1 / 6, 0.5, projects=outcomes, utilisation=cells
+    )
 
 
 def test_run_log_appends(tmp_path):
@@ -155,8 +182,9 @@ def test_crash_during_save_leaves_the_original_intact(tmp_path, monkeypatch):
 
     monkeypatch.setattr(writer, "_save", crash)
     with pytest.raises(OSError, match="disk full"):
-        writer.write_grids(book, result_grids(read.portfolio, _hand_result(read.portfolio)),
-                           stamp=read.stamp)
+        writer.write_grids(
+            book, result_grids(read.portfolio, _hand_result(read.portfolio)), stamp=read.stamp
+        )
     assert sha(book) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Book.xlsm"]
 
@@ -179,8 +207,9 @@ def test_refuses_a_file_changed_since_it_was_read(tmp_path):
     edit(book, {("Intake", "B4"): "Renamed meanwhile"})
     changed = sha(book)
     with pytest.raises(FileError, match="changed since it was read"):
-        writer.write_grids(book, result_grids(read.portfolio, _hand_result(read.portfolio)),
-                           stamp=read.stamp)
+        writer.write_grids(
+            book, result_grids(read.portfolio, _hand_result(read.portfolio)), stamp=read.stamp
+        )
     assert sha(book) == changed
 
 
@@ -190,10 +219,13 @@ def test_refuses_while_excel_holds_the_file(tmp_path):
     read = read_workbook(book)
     before = sha(book)
     with pytest.raises(FileError) as caught:
-        writer.write_grids(book, result_grids(read.portfolio, _hand_result(read.portfolio)),
-                           stamp=read.stamp)
-    assert str(caught.value) == ("PMO_Portfolio.xlsm is open in Excel (lock file "
-                                 "~$O_Portfolio.xlsm found); close it in Excel and run again")
+        writer.write_grids(
+            book, result_grids(read.portfolio, _hand_result(read.portfolio)), stamp=read.stamp
+        )
+    assert str(caught.value) == (
+        "PMO_Portfolio.xlsm is open in Excel (lock file "
+        "~$O_Portfolio.xlsm found); close it in Excel and run again"
+    )
     assert sha(book) == before
 
 
@@ -202,8 +234,9 @@ def test_out_leaves_the_source_untouched(tmp_path):
     before = sha(book)
     read = read_workbook(book)
     out = tmp_path / "Scenario.xlsm"
-    outcome = writer.write_grids(book, result_grids(read.portfolio, _hand_result(read.portfolio)),
-                                 out=out, stamp=read.stamp)
+    outcome = writer.write_grids(
+        book, result_grids(read.portfolio, _hand_result(read.portfolio)), out=out, stamp=read.stamp
+    )
     assert outcome == writer.WriteOutcome(out, None)
     assert sha(book) == before
     assert read_workbook(out).portfolio == read.portfolio
@@ -229,7 +262,8 @@ def test_a_write_that_would_change_an_input_cell_is_refused(tmp_path, monkeypatc
 
     monkeypatch.setattr(writer, "_save", tamper_then_save)
     with pytest.raises(FileError, match=r"writing would have changed Intake!B4"):
-        writer.write_grids(book, result_grids(read.portfolio, _hand_result(read.portfolio)),
-                           stamp=read.stamp)
+        writer.write_grids(
+            book, result_grids(read.portfolio, _hand_result(read.portfolio)), stamp=read.stamp
+        )
     assert sha(book) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Book.xlsm"]
