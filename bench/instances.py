@@ -568,11 +568,12 @@ def rcmpsp_to_portfolio(
 
     Activity a of project p becomes `P{p}.A{a}` (1-based, as in the file); shared resources
     become roles `R{k}`; a positive release date becomes the earliest start. The default
-    horizon is the serial schedule's makespan (sums of durations run to thousands of months).
+    horizon is the serial schedule's makespan plus one month, for the sink milestones that
+    start when the last activity ends (sums of durations run to thousands of months).
     MPLIB's TPM (total portfolio makespan) is the latest finish over all activities, i.e. the
     `finish` objective measured as the latest `start + duration` minus `plan_start`.
     """
-    horizon = horizon or rcmpsp_upper_bound(instance)
+    horizon = horizon or rcmpsp_upper_bound(instance) + 1
     roles = [f"R{k + 1}" for k in range(len(instance.capacities))]
     projects, demands, links = [], [], []
     for p, p_durations in enumerate(instance.durations):

@@ -34,12 +34,16 @@ from engine.optimiser import solve
 
 
 def portfolio_of(family: str, name: str):
-    """The instance as a portfolio, with a tight horizon for the scheduling sets."""
+    """The instance as a portfolio, with a tight horizon for the scheduling sets.
+
+    The horizon is a serial schedule's makespan plus one month: the dummy sink is a
+    milestone that starts when the last activity ends, and a start must lie in the horizon.
+    """
     instance = load(family, name)
     if family == "psplib":
-        return rcpsp_to_portfolio(instance, horizon=rcpsp_upper_bound(instance))
+        return rcpsp_to_portfolio(instance, horizon=rcpsp_upper_bound(instance) + 1)
     if family == "mplib1":
-        return rcmpsp_to_portfolio(instance, horizon=rcmpsp_upper_bound(instance))
+        return rcmpsp_to_portfolio(instance, horizon=rcmpsp_upper_bound(instance) + 1)
     return knapsack_to_portfolio(instance)
 
 

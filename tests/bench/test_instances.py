@@ -115,7 +115,7 @@ def test_mplib_counts_and_conversion(mplib):
 
     portfolio = rcmpsp_to_portfolio(mplib)
     assert len(portfolio.projects) == 1488
-    assert portfolio.settings.horizon == upper
+    assert portfolio.settings.horizon == upper + 1
     assert portfolio.project("P3.A12").duration == mplib.durations[2][11]
     assert portfolio.roles == ("R1", "R2", "R3", "R4")
     links = sum(len(s) for p in mplib.successors for s in p)
