@@ -249,7 +249,9 @@ class PortfolioModel:
         }
         if self.time_indexed:
             self._capacity_linear(capacity)
-        if self.cumulative:
+        # with every start fixed (e.g. a one-month selection) cumulative only repeats the rows
+        movable = any(len(starts) > 1 for starts in self.starts.values())
+        if self.cumulative and (movable or not self.time_indexed):
             self._capacity_cumulative(capacity)
 
     def _capacity_linear(self, capacity: dict[str, list[int]]) -> None:

@@ -77,7 +77,11 @@ def greedy_starts(
     links = _Links(portfolio, preferred or {})
     order = order or priority_order(portfolio, by_density=by_density)
     if objective is Objective.FINISH:
-        order = links.topological(order)
+        # a serial schedule by latest start (the classic RCPSP priority rule), fixed first
+        latest = links.latest_starts()
+        order = links.topological(
+            sorted(order, key=lambda p: (p.fixed_start is None, latest[p.id], p.id))
+        )
     starts: dict[str, int] = {}
     skipped: list[str] = []
     for project in order:
@@ -167,6 +171,37 @@ class _Links:
             if kind is DependencyType.FS:
                 first = max(first, starts[pred] + self.portfolio.project(pred).duration + lag)
         return first
+
+    def latest_starts(self) -> dict[str, int]:
+        """Each project's latest start with no capacity limit: a backward pass over FS links."""
+        end = self.portfolio.settings.plan_start + self.portfolio.settings.horizon
+        duration = {p.id: p.duration for p in self.portfolio.projects}
+        followers: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for succ, preds in self.needs.items():
+            for pred, kind, lag in preds:
+                if kind is DependencyType.FS:
+                    followers[pred].append((succ, lag))
+        latest: dict[str, int] = {}
+
+        def visit(pid: str) -> int:
+            stack = [pid]
+            while stack:  # iterative: chains of thousands of activities exceed recursion
+                top = stack[-1]
+                pending = [s for s, _ in followers[top] if s not in latest]
+                if pending:
+                    stack.extend(pending)
+                    continue
+                stack.pop()
+                if top not in latest:
+                    latest[top] = min(
+                        [end - max(duration.get(top, 1), 1)]
+                        + [latest[s] - lag - duration.get(top, 0) for s, lag in followers[top]]
+                    )
+            return latest[pid]
+
+        for pid in duration:
+            visit(pid)
+        return latest
 
     def topological(self, order: list[Project]) -> list[Project]:
         """The same order, moved only as far as needed to put predecessors first."""

@@ -66,7 +66,7 @@ def _settings(p: Portfolio):
             "horizon",
             f"Horizon (months) must be a whole number of at least 1; found {s.horizon!r}",
         )
-    elif s.horizon > 1200:
+    elif s.horizon > 10_000:
         yield Problem(
             "settings",
             "horizon",
