@@ -71,7 +71,7 @@ def _settings(p: Portfolio):
             "settings",
             "horizon",
             "horizon",
-            f"Horizon (months) must be at most 240; found {s.horizon}",
+            f"Horizon (months) must be at most 10,000; found {s.horizon}",
         )
     if not s.time_limit > 0:
         yield Problem(
