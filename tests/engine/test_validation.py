@@ -122,3 +122,14 @@ def test_mandatory_project_that_cannot_fit_alone_names_role_and_month():
 def test_budget_outside_horizon_is_a_warning_only():
     problems = validate(_portfolio(budget={2031: 1000.0}))
     assert [p.severity for p in problems] == [Severity.WARNING]
+
+
+def test_settings_out_of_range_are_named():
+    found = _messages(_portfolio(settings=Settings(START, 10_001, time_limit=0)))
+    assert (
+        "settings",
+        "horizon",
+        "horizon",
+        "Horizon (months) must be at most 10,000; found 10001",
+    ) in found
+    assert any(f == "time_limit" for _, _, f, _ in found)
