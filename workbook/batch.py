@@ -33,6 +33,7 @@ from pathlib import Path
 
 from engine.errors import FileError
 from workbook.batch_worker import RECALC_TIMEOUT_S, BookReport, Status, Task, one_line
+from workbook.recalc import reap
 
 SUFFIXES = (".xlsx", ".xlsm")
 OWNER_PREFIX = "~$"  # Excel's lock ("owner") files: never inputs, but they mark a book as open
@@ -298,15 +299,7 @@ class BookRunner:
                     child.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     kill = True
-            if kill or child.poll() is None:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(child.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(timeout=10)
-            for stream in (child.stdin, child.stdout):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
+            reap(child, kill=kill)
         if self._token:
             _kill_tagged(self._token)  # LibreOffice runs in sessions of its own
         if self._home is not None:

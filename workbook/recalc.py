@@ -218,6 +218,22 @@ class _Running:
     replies: queue.Queue[str | None] = field(default_factory=queue.Queue)
 
 
+def reap(process: subprocess.Popen, *, kill: bool) -> None:
+    """Kill the process's group if asked or still running, wait for it, close its pipes.
+
+    Each child we start leads its own process group (soffice forks soffice.bin).
+    """
+    if kill or process.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
 class Recalculator:
     """One long-lived headless LibreOffice that recalculates workbook after workbook.
 
@@ -438,16 +454,7 @@ class Recalculator:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 running.soffice.wait(timeout=10)
         for process in (running.worker, running.soffice):
-            if process.poll() is None or kill:
-                # Each child leads its own process group (soffice forks soffice.bin).
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=10)
-            for stream in (process.stdin, process.stdout):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
+            reap(process, kill=kill)
 
     def close(self) -> None:
         """Terminate LibreOffice and delete the temporary profile. Safe to call twice."""
