@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from bench.generate import generate_portfolio
 from engine.checker import check_plan
 from engine.cpsat_model import ModelOptions
 from engine.greedy import greedy
@@ -22,7 +23,6 @@ from engine.model import (
     ProjectStatus,
     Settings,
 )
-from engine.months import month
 from engine.optimiser import solve
 from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.validation import errors, validate
@@ -230,11 +230,16 @@ def test_in_flight_project_started_before_the_plan_keeps_its_start():
     assert check_plan(portfolio, result) == []
 
 
-@pytest.mark.parametrize("limit", [0.5, 2.0])
-def test_time_limit_is_respected(limit):
-    portfolio = _three_projects(settings=Settings(month(2027, 1), 6, time_limit=limit))
-    result = solve(portfolio)
-    assert result.wall_time < limit + 1.5
+def test_a_hard_portfolio_stops_at_the_time_limit_with_an_honest_gap():
+    # 150 generated projects cannot be proven optimal in 1 s: the solve must stop near the
+    # limit (the margin covers building the model and the reasons, not search) and say so.
+    portfolio = generate_portfolio(150, seed=4)
+    result = solve(portfolio, time_limit=1.0)
+    assert result.status is SolveStatus.FEASIBLE
+    assert result.wall_time < 1.0 + 5.0
+    assert result.bound > result.objective and result.gap > 0
+    assert result.objective >= result.baseline_objective
+    assert check_plan(portfolio, result) == []
 
 
 def test_deferral_names_the_predecessor_that_finishes_too_late():
