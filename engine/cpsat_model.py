@@ -330,6 +330,7 @@ class PortfolioModel:
             return
         terms: dict[int, list] = defaultdict(list)
         worst: dict[int, int] = defaultdict(int)
+        self._overlaps: list[tuple] = []
         for pid, project in self.projects.items():
             rate = monthly_cost(project)
             if rate == 0:
@@ -374,6 +375,7 @@ class PortfolioModel:
         counted = m.NewIntVar(0, most, f"counted[{pid},{year}]")
         m.Add(counted == overlap).OnlyEnforceIf(self.x[pid])
         m.Add(counted == 0).OnlyEnforceIf(self.x[pid].Not())
+        self._overlaps.append((pid, first, length, lo, hi, overlap, counted))
         return counted
 
     # ----------------------------------------------------------------- objective
@@ -417,6 +419,15 @@ class PortfolioModel:
             self.model.AddHint(self.o[pid], self.starts[pid][0] if offset is None else offset)
             for s, literal in self.y.get(pid, {}).items():
                 self.model.AddHint(literal, s == offset)
+        # derived budget variables too: a complete hint is used as the first solution at once
+        for pid, first, length, lo, hi, overlap, counted in getattr(self, "_overlaps", ()):
+            chosen = starts.get(pid)
+            o = self.starts[pid][0] if chosen is None else chosen - self.plan_start
+            low, high = max(o, first), min(o + length, first + 12)
+            self.model.AddHint(lo, low)
+            self.model.AddHint(hi, high)
+            self.model.AddHint(overlap, max(high - low, 0))
+            self.model.AddHint(counted, 0 if chosen is None else max(high - low, 0))
         if self.objective is Objective.FINISH and starts:
             ends = [
                 starts[pid] - self.plan_start + p.duration
