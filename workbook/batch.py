@@ -33,7 +33,7 @@ from pathlib import Path
 
 from engine.errors import FileError
 from workbook.batch_worker import RECALC_TIMEOUT_S, BookReport, Status, Task, one_line
-from workbook.recalc import reap
+from workbook.recalc import reap, start_line_child
 
 SUFFIXES = (".xlsx", ".xlsm")
 OWNER_PREFIX = "~$"  # Excel's lock ("owner") files: never inputs, but they mark a book as open
@@ -203,18 +203,7 @@ class BookRunner:
             str(self.options.memory_limit_mb),
         ]
         with open(self._home / "child.log", "ab") as log:
-            self._child = subprocess.Popen(
-                command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-                encoding="utf-8",
-                bufsize=1,
-                env=env,
-                cwd=self._home,
-                start_new_session=True,
-            )  # its own group: a kill reaches what it forked
+            self._child = start_line_child(command, log=log, env=env, cwd=self._home)
         self._events = queue.Queue()
         threading.Thread(target=_pump, args=(self._child, self._events), daemon=True).start()
         self._tasks = 0

@@ -218,6 +218,23 @@ class _Running:
     replies: queue.Queue[str | None] = field(default_factory=queue.Queue)
 
 
+def start_line_child(command: list[str], *, log, env, cwd=None) -> subprocess.Popen:
+    """A child speaking JSON lines on stdin/stdout, stderr to `log`, leading its own process
+    group so that a kill reaches whatever it forks."""
+    return subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        text=True,
+        encoding="utf-8",
+        bufsize=1,
+        env=env,
+        cwd=cwd,
+        start_new_session=True,
+    )
+
+
 def reap(process: subprocess.Popen, *, kill: bool) -> None:
     """Kill the process's group if asked or still running, wait for it, close its pipes.
 
@@ -320,7 +337,7 @@ class Recalculator:
             )
         self.starts += 1
         with open(self._home / "worker.log", "ab") as log:
-            worker = subprocess.Popen(
+            worker = start_line_child(
                 [
                     str(office.python),
                     str(_WORKER),
@@ -329,14 +346,8 @@ class Recalculator:
                     "--start-timeout",
                     str(self.start_timeout),
                 ],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-                encoding="utf-8",
-                bufsize=1,
+                log=log,
                 env=env,
-                start_new_session=True,
             )
         self._running = _Running(soffice, worker)
         threading.Thread(target=_pump, args=(worker, self._running.replies), daemon=True).start()
