@@ -39,6 +39,8 @@ class ModelOptions:
     fs_time_indexed: bool = False  # FS links also as linear constraints over start literals
     cover_depth: int = 0  # per role-month: at most k of the starts needing > capacity/(k+1)
     lp_warm_start: bool = False  # also try a plan rounded from the LP relaxation as the hint
+    makespan_block: bool = True  # `finish`: every role is fully busy from the finish month on
+    earliest_first: bool = True  # `finish`: also search by starting the earliest-startable first
     diagnosis: bool = False  # guard relaxable rules with assumption literals
 
 
@@ -68,6 +70,7 @@ class PortfolioModel:
         )
         self.cumulative = options.cumulative and not options.diagnosis
         self._variables()
+        self._finish_variable()
         self._selection_rules()
         self._windows()
         self._dependencies()
@@ -108,6 +111,21 @@ class PortfolioModel:
                 )
             else:
                 m.Add(self.o[pid] == starts[0]).OnlyEnforceIf(self.x[pid].Not())
+
+    def _finish_variable(self) -> None:
+        """`finish`: the month after the last project ends, the value to minimise."""
+        self.makespan = None
+        self._after: list[cp_model.IntVar] = []
+        if self.objective is not Objective.FINISH or self.options.diagnosis:
+            return
+        longest = max(
+            (self.starts[pid][-1] + p.duration for pid, p in self.projects.items()), default=0
+        )
+        shortest = max((max(p.duration, 0) for p in self.projects.values()), default=0)
+        self.makespan = self.model.NewIntVar(shortest, max(longest, shortest), "makespan")
+        self._block_end = max(longest, shortest, self.horizon)  # work in flight may run past
+        for pid, project in self.projects.items():
+            self.model.Add(self.makespan >= self.o[pid] + project.duration)
 
     def _start_count(self) -> int:
         return sum(
@@ -322,6 +340,15 @@ class PortfolioModel:
                     intervals.append(interval)
                     demands.append(units)
             if any(d > 0 for d in demands):
+                if self.makespan is not None and self.options.makespan_block and min(caps) > 0:
+                    # redundant (nothing runs after the finish) but lets energy reasoning
+                    # push the finish later; it takes the capacity left free in every month
+                    end = self._block_end
+                    size = self.model.NewIntVar(0, end, f"after[{role}]")
+                    m.Add(size == end - self.makespan)
+                    self._after.append(size)
+                    intervals.append(m.NewIntervalVar(self.makespan, size, end, f"after[{role}]"))
+                    demands.append(min(caps))
                 m.AddCumulative(intervals, demands, peak)
 
     def _budget(self) -> None:
@@ -389,14 +416,12 @@ class PortfolioModel:
             )
             self.model.Maximize(self.value)
             return
-        longest = max(
-            (self.starts[pid][-1] + p.duration for pid, p in self.projects.items()), default=0
-        )
-        shortest = max((max(p.duration, 0) for p in self.projects.values()), default=0)
-        self.makespan = self.model.NewIntVar(shortest, max(longest, shortest), "makespan")
-        for pid, project in self.projects.items():
-            self.model.Add(self.makespan >= self.o[pid] + project.duration)
         self.model.Minimize(self.makespan)
+        if self.options.earliest_first:
+            # schedule-generation order: the project that can start earliest starts then
+            self.model.AddDecisionStrategy(
+                list(self.o.values()), cp_model.CHOOSE_LOWEST_MIN, cp_model.SELECT_MIN_VALUE
+            )
 
     def tie_break(self, best: int) -> None:
         """Keep the objective at `best` and move projects as early as possible."""
@@ -435,6 +460,8 @@ class PortfolioModel:
                 if pid in starts
             ]
             self.model.AddHint(self.makespan, max(ends))
+            for size in self._after:
+                self.model.AddHint(size, self._block_end - max(ends))
 
     def plan(self, solver: cp_model.CpSolver) -> dict[str, int]:
         """The selected projects and their calendar start months in the solver's solution."""

@@ -8,6 +8,7 @@ earliest start that fits the capacity and budget left, skip what does not fit. W
 from __future__ import annotations
 
 import heapq
+import random
 import time
 from collections import defaultdict
 
@@ -67,18 +68,20 @@ def greedy_starts(
     by_density: bool = False,
     order: list[Project] | None = None,
     preferred: dict[str, list[int]] | None = None,
+    jitter: dict[str, float] | None = None,
 ) -> tuple[dict[str, int], list[str]]:
     """The waterline plan as {project ID: start month}, and the IDs it could not place.
 
     Warm-start variants: `by_density` ranks by score per scarce FTE-month instead of by
-    score; `order` gives the ranking outright, and `preferred` the starts to try first.
+    score; `order` gives the ranking outright, and `preferred` the starts to try first;
+    `jitter` (for `finish`) replaces projects' latest starts in the serial schedule's order.
     """
     ledger = Ledger(portfolio)
     links = _Links(portfolio, preferred or {})
     order = order or priority_order(portfolio, by_density=by_density)
     if objective is Objective.FINISH:
         # a serial schedule by latest start (the classic RCPSP priority rule), fixed first
-        latest = links.latest_starts()
+        latest = {**links.latest_starts(), **(jitter or {})}
         order = links.topological(
             sorted(order, key=lambda p: (p.fixed_start is None, latest[p.id], p.id))
         )
@@ -90,6 +93,113 @@ def greedy_starts(
         if project.out_of_play or not _place(portfolio, ledger, links, project, starts):
             skipped.append(project.id)
     return starts, [pid for pid in skipped if pid not in starts]
+
+
+def shortest_schedule(
+    portfolio: Portfolio,
+    serial: dict[str, int],
+    *,
+    deadline: float,
+    seed: int = 0,
+    patience: int = 10,
+) -> dict[str, int]:
+    """The shortest of several justified serial schedules, for the `finish` warm start.
+
+    `serial` is the complete serial schedule by latest start (`greedy_starts`); the others
+    perturb that order at random (biased random sampling), each shortened by `justify`.
+    Stops at `deadline` (a perf_counter time) or after `patience` tries in a row that found
+    nothing shorter.
+    """
+    best = justify(portfolio, serial, deadline=deadline)
+    if not best:
+        return best
+    finish = greedy_objective(portfolio, best, Objective.FINISH)
+    latest = _Links(portfolio, {}).latest_starts()
+    end = portfolio.settings.plan_start + portfolio.settings.horizon
+    longest_path = end - min(latest.values())  # no plan can finish sooner
+    spread = max(1.0, 0.2 * (max(latest.values()) - min(latest.values())))
+    rng = random.Random(seed)
+    idle = 0
+    while finish > longest_path and idle < patience and time.perf_counter() < deadline:
+        idle += 1
+        jitter = {pid: value + rng.random() * spread for pid, value in latest.items()}
+        plan, missing = greedy_starts(portfolio, Objective.FINISH, jitter=jitter)
+        if any(not portfolio.project(pid).out_of_play for pid in missing):
+            continue
+        plan = justify(portfolio, plan, deadline=deadline)
+        length = greedy_objective(portfolio, plan, Objective.FINISH)
+        if length < finish:
+            best, finish, idle = plan, length, 0
+    return best
+
+
+def justify(
+    portfolio: Portfolio, starts: dict[str, int], *, deadline: float | None = None
+) -> dict[str, int]:
+    """A schedule that ends no later: right-justify every project, then left-justify.
+
+    Forward-backward improvement (Valls, Ballestin & Quintanilla, EJOR 165, 2005): shifting
+    each project as late as its successors allow (latest finisher first) and then as early
+    as its predecessors allow (earliest starter first) closes gaps a serial schedule leaves.
+    Every move keeps capacity, budget, windows, fixed starts and FS lags: a project's own
+    slot stays free for it while the others move, so each pass can only shorten the plan.
+    Repeats while the finish improves, until `deadline` (a perf_counter time) if given.
+    """
+    if not starts:
+        return {}
+    ledger = Ledger(portfolio)
+    for pid, start in starts.items():
+        ledger.commit(portfolio.project(pid), start)
+    links = _Links(portfolio, {})
+    followers: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for succ, preds in links.needs.items():
+        for pred, kind, lag in preds:
+            if kind is DependencyType.FS and succ in starts:
+                followers[pred].append((succ, lag))
+    best, current = dict(starts), dict(starts)
+    finish = greedy_objective(portfolio, current, Objective.FINISH)
+    while deadline is None or time.perf_counter() < deadline:
+        for backward in (True, False):
+            _shift_all(portfolio, ledger, links, followers, current, backward, deadline)
+        shorter = greedy_objective(portfolio, current, Objective.FINISH)
+        if shorter >= finish:
+            break
+        best, finish = dict(current), shorter
+    return best
+
+
+def _shift_all(portfolio, ledger, links, followers, starts, backward, deadline) -> None:
+    """One justification pass: every movable project to its latest (or earliest) fit."""
+    durations = {pid: portfolio.project(pid).duration for pid in starts}
+    if backward:
+        order = sorted(starts, key=lambda pid: (-(starts[pid] + durations[pid]), pid))
+        end = max(starts[pid] + max(durations[pid], 0) for pid in starts)
+    else:
+        order = sorted(starts, key=lambda pid: (starts[pid], pid))
+    for pid in order:
+        if deadline is not None and time.perf_counter() >= deadline:
+            return
+        project = portfolio.project(pid)
+        if project.fixed_start is not None:
+            continue
+        window = allowed_starts(portfolio, project)
+        now = starts[pid]
+        if backward:
+            last = min(
+                [window[-1], end - max(project.duration, 0)]
+                + [starts[s] - lag - project.duration for s, lag in followers[pid]]
+            )
+            candidates = range(last, now, -1)
+        else:
+            first = max(window[0], links.earliest_after_predecessors(pid, starts))
+            candidates = range(first, now)
+        ledger.release(project, now)
+        for start in candidates:
+            if ledger.fits(project, start):
+                now = start
+                break
+        ledger.commit(project, now)
+        starts[pid] = now
 
 
 def _place(portfolio, ledger, links, project, starts) -> bool:

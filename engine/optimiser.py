@@ -17,7 +17,7 @@ from ortools.sat.python import cp_model
 from engine.cpsat_model import ModelOptions, PortfolioModel
 from engine.explain import deferral_reasons
 from engine.feasibility import allowed_starts
-from engine.greedy import greedy_objective, greedy_starts
+from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.lp_start import better_of, lp_guided_starts
 from engine.model import Objective, Portfolio
 from engine.plan import SCORE_UNITS, outcomes, scores, utilisation
@@ -27,6 +27,9 @@ from engine.validation import errors, validate
 TIE_BREAK_SHARE = 0.25  # of the time limit, at most, for moving projects earlier
 DIAGNOSIS_SECONDS = 10.0
 LP_SHARE = 0.2  # of the time limit, at most, for the LP relaxation of an LP warm start
+SMALL_SCHEDULE = 40  # projects: up to this many, a slow `finish` solve gets heavier reasoning
+QUICK_SECONDS = 1.0  # ... after this first stage without it
+JUSTIFY_SHARE = 0.1  # of the time limit, at most, for the `finish` warm start's restarts
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,14 +79,15 @@ def solve(
     baseline_value = greedy_objective(portfolio, baseline, objective) if baseline_ok else None
 
     built = PortfolioModel(portfolio, objective, options)
-    built.hint(_warm_start(portfolio, objective, baseline, baseline_ok, options, limit))
-    solver = _solver(
-        seed if seed is not None else settings.random_seed,
+    seed = seed if seed is not None else settings.random_seed
+    built.hint(_warm_start(portfolio, objective, baseline, baseline_ok, options, limit, seed))
+    status, solver = _solve_in_stages(
+        built,
+        seed,
         workers if workers is not None else settings.workers,
         max(limit - (time.perf_counter() - began), 0.01),
+        _Listener(objective, began, progress),
     )
-    listener = _Listener(objective, began, progress)
-    status = solver.Solve(built.model, listener)
 
     if status == cp_model.INFEASIBLE:
         conflicts = diagnose(portfolio, objective, max(0.5, min(DIAGNOSIS_SECONDS, limit)))
@@ -191,10 +195,16 @@ def _tie_break(portfolio, objective, options, starts, solver, began, limit, seed
     return starts
 
 
-def _warm_start(portfolio, objective, baseline, baseline_ok, options, limit) -> dict[str, int]:
-    """The best of the waterline, the density-ranked greedy plan and (if asked) the LP one."""
+def _warm_start(
+    portfolio, objective, baseline, baseline_ok, options, limit, seed
+) -> dict[str, int]:
+    """`value`: the best of the waterline, the density-ranked greedy plan and (if asked) the
+    LP one; `finish`: the shortest of several justified serial schedules."""
     if objective is not Objective.VALUE:
-        return baseline
+        if not baseline_ok:
+            return baseline
+        deadline = time.perf_counter() + JUSTIFY_SHARE * limit
+        return shortest_schedule(portfolio, baseline, deadline=deadline, seed=seed)
     dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
     plans = [baseline if baseline_ok else None]
     if _baseline_complete(portfolio, objective, unplaced):
@@ -256,11 +266,43 @@ def _baseline_complete(portfolio: Portfolio, objective: Objective, unplaced: lis
     return True
 
 
-def _solver(seed: int, workers: int, seconds: float) -> cp_model.CpSolver:
+def _solve_in_stages(
+    built: PortfolioModel, seed: int, workers: int, seconds: float, listener: _Listener
+) -> tuple[int, cp_model.CpSolver]:
+    """Solve; a small `finish` schedule not settled in its first second goes on with
+    heavier precedence reasoning, from the best plan so far.
+
+    That reasoning pays on the hard small schedules and slows the easy ones (PSPLIB J30 in
+    docs/benchmarks.md), so the easy ones get their first second without it.
+    """
+    staged = (
+        built.objective is Objective.FINISH
+        and len(built.projects) <= SMALL_SCHEDULE
+        and seconds > 2 * QUICK_SECONDS
+    )
+    solver = _solver(seed, workers, QUICK_SECONDS if staged else seconds)
+    status = solver.Solve(built.model, listener)
+    if not staged or status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+        return status, solver
+    if status == cp_model.FEASIBLE:
+        built.hint(built.plan(solver))
+    heavy = _solver(seed, workers, seconds - QUICK_SECONDS, heavy_precedences=True)
+    heavy_status = heavy.Solve(built.model, listener)
+    if heavy_status == cp_model.UNKNOWN and status == cp_model.FEASIBLE:
+        return status, solver  # the second stage found nothing: keep the first stage's plan
+    return heavy_status, heavy
+
+
+def _solver(
+    seed: int, workers: int, seconds: float, *, heavy_precedences: bool = False
+) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
+    if heavy_precedences:
+        solver.parameters.use_hard_precedences_in_cumulative = True
+        solver.parameters.exploit_all_precedences = True
     return solver
 
 

@@ -1,0 +1,211 @@
+"""Every benchmark of docs/benchmarks.md in one command, then the table against the targets.
+
+    PMO_BENCHMARKS=../shared/benchmarks PYTHONPATH=. python -m bench.run_all
+    PYTHONPATH=. python -m bench.run_all --report     # only the table, from bench/results/
+
+The steps run one after another (never side by side: they share the machine's cores), each
+writing its raw rows under bench/results/. `--only` picks steps; `--report` runs none and
+reads what earlier runs left. The targets are those of the performance issue: 2 cores, the
+same machine and run, the limits below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+from pathlib import Path
+
+from bench import run_engine, run_published, run_timeline
+
+RESULTS = Path("bench/results")
+ENGINE_ROWS = RESULTS / "engine.jsonl"
+ENGINE_1000_ROWS = RESULTS / "engine-1000.jsonl"
+
+
+# (name, arguments of the step's own main); the published subsets are documented ones
+def _grid(sizes: list[str], seeds: list[str], out: Path) -> list[str]:
+    return [
+        "--sizes",
+        *sizes,
+        "--seeds",
+        *seeds,
+        "--limits",
+        "10",
+        "60",
+        "--mip",
+        "--out",
+        str(out),
+    ]
+
+
+STEPS: dict[str, list[tuple[object, list[str]]]] = {
+    "generated": [
+        (run_engine.main, _grid(["50", "200", "500"], ["1", "2", "3"], ENGINE_ROWS)),
+        (run_engine.main, _grid(["1000"], ["1", "2"], ENGINE_1000_ROWS)),
+    ],
+    "timeline": [(run_timeline.main, ["--sizes", "50", "200", "500", "--limit", "60"])],
+    "published": [
+        (run_published.main, ["psplib", "--subset", "j30", "--limit", "10"]),
+        (run_published.main, ["psplib", "--subset", "j60", "--limit", "60", "--every", "24"]),
+        (run_published.main, ["psplib", "--subset", "j120", "--limit", "60", "--every", "60"]),
+        (run_published.main, ["mplib1", "--limit", "60", "--every", "6"]),
+        *(
+            (run_published.main, ["mknap", "--subset", s, "--limit", "10", "--every", "3"])
+            for s in ("5.100", "10.100", "5.250", "10.250")
+        ),
+        (run_published.main, ["mknap", "--subset", "mknap1", "--limit", "10"]),
+    ],
+}
+KNAPSACK_SETS = ("5.100", "10.100", "5.250", "10.250")
+
+
+def report(results: Path = RESULTS) -> str:
+    """The Markdown table of every target: what was asked, what was measured, met or not."""
+    lines = ["| target | measured | met |", "|---|---|---|"]
+    lines += _generated_lines(results / ENGINE_ROWS.name, results / ENGINE_1000_ROWS.name)
+    lines += _published_lines(results)
+    return "\n".join(lines)
+
+
+def _generated_lines(*paths: Path) -> list[str]:
+    rows = [
+        json.loads(line)
+        for path in paths
+        if path.exists()
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
+    if not rows:
+        return ["| generated portfolios | not run | - |"]
+    rows = [r for r in rows if r.get("config", "default") == "default"]
+    with_mip = [r for r in rows if r.get("mip_value") is not None]
+    wins = sum(r["value"] >= r["mip_value"] - 1e-6 for r in with_mip)
+    above_greedy = sum(r["value"] >= r["greedy"] - 1e-6 for r in rows)
+    lines = [
+        _line(
+            "value >= HiGHS, every size, seed and limit",
+            f"{wins}/{len(with_mip)} runs",
+            wins == len(with_mip) and bool(with_mip),
+        ),
+        _line(
+            "value >= waterline always",
+            f"{above_greedy}/{len(rows)} runs",
+            above_greedy == len(rows) and bool(rows),
+        ),
+    ]
+    for size, most in ((200, 0.01), (500, 0.02)):
+        group = [r for r in rows if r["size"] == size and r["limit"] == 60]
+        if group:
+            gap = statistics.median(r["gap"] for r in group)
+            lines.append(
+                _line(
+                    f"gap <= {most:.0%} at {size} projects in 60 s",
+                    f"median {gap:.2%} over {len(group)} seeds",
+                    gap <= most,
+                )
+            )
+    return lines
+
+
+def _published_lines(results: Path) -> list[str]:
+    lines = []
+    j30 = _rows(results / "psplib-j30.csv")
+    if j30:
+        at_best = sum(_gap(r) is not None and _gap(r) <= 1e-9 for r in j30)
+        fast = sum(r["status"] == "optimal" and float(r["time_s"]) <= 1.0 for r in j30)
+        lines.append(
+            _line("PSPLIB J30: 480/480 at the optimum", f"{at_best}/{len(j30)}", at_best == 480)
+        )
+        lines.append(
+            _line(
+                "PSPLIB J30: >= 95% proven optimal within 1 s",
+                f"{fast}/{len(j30)} ({fast / len(j30):.1%})",
+                fast >= 0.95 * 480,
+            )
+        )
+    for subset, most in (("j60", 0.003), ("j120", 0.02)):
+        rows = _rows(results / f"psplib-{subset}.csv")
+        if rows:
+            mean, failed = _mean_gap(rows)
+            lines.append(
+                _line(
+                    f"PSPLIB {subset.upper()}: mean gap <= {most:.1%} in 60 s",
+                    f"{mean:.3%} over {len(rows)} instances{failed}",
+                    mean <= most and not failed,
+                )
+            )
+    rows = _rows(results / "mplib1-all.csv")
+    if rows:
+        mean, failed = _mean_gap(rows)
+        lines.append(
+            _line(
+                "MPLIB1: mean gap <= 1% in 60 s",
+                f"{mean:.3%} over {len(rows)} instances{failed}",
+                mean <= 0.01 and not failed,
+            )
+        )
+    rows = _rows(results / "mknap-mknap1.csv")
+    if rows:
+        proven = sum(r["status"] == "optimal" for r in rows)
+        lines.append(
+            _line("mknap1: all optimal", f"{proven}/{len(rows)} proven", proven == len(rows))
+        )
+    rows = [r for s in KNAPSACK_SETS for r in _rows(results / f"mknap-{s}.csv")]
+    if rows:
+        mean, failed = _mean_gap(rows)
+        lines.append(
+            _line(
+                "mknapcb 5x100..10x250: mean gap <= 0.05% in 10 s",
+                f"{mean:.3%} over {len(rows)} instances{failed}",
+                mean <= 0.0005 and not failed,
+            )
+        )
+    return lines
+
+
+def _rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(newline="") as source:
+        return list(csv.DictReader(source))
+
+
+def _gap(row: dict) -> float | None:
+    text = row["gap_to_best_known"]
+    return float(text) if text not in ("", "None") else None
+
+
+def _mean_gap(rows: list[dict]) -> tuple[float, str]:
+    gaps = [g for r in rows if (g := _gap(r)) is not None]
+    missing = len(rows) - len(gaps)
+    return (
+        statistics.mean(gaps) if gaps else float("nan"),
+        f" ({missing} without a plan)" if missing else "",
+    )
+
+
+def _line(target: str, measured: str, met: bool) -> str:
+    return f"| {target} | {measured} | {'yes' if met else '**no**'} |"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the chosen steps in order, then print the targets table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=sorted(STEPS), default=sorted(STEPS))
+    parser.add_argument("--report", action="store_true", help="run nothing, report only")
+    args = parser.parse_args(argv)
+    if not args.report:
+        if "generated" in args.only:  # run_engine appends; a fresh run starts fresh files
+            for path in (ENGINE_ROWS, ENGINE_1000_ROWS):
+                path.unlink(missing_ok=True)
+        for name in args.only:
+            for step, step_args in STEPS[name]:
+                print(f"== {name}: {' '.join(step_args)}", flush=True)
+                step(step_args)
+    print(report())
+
+
+if __name__ == "__main__":
+    main()

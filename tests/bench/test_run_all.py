@@ -1,0 +1,63 @@
+"""The targets table reads the raw result files and says met only when the figure is."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from bench.run_all import report
+
+FIELDS = ["instance", "status", "objective", "bound", "best_known", "gap_to_best_known", "time_s"]
+
+
+def _csv(path, rows):
+    with path.open("w", newline="") as sink:
+        writer = csv.DictWriter(sink, fieldnames=FIELDS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(dict(zip(FIELDS, row, strict=True)))
+
+
+def _verdict(table: str, target: str) -> str:
+    line = next(line for line in table.splitlines() if line.startswith(f"| {target}"))
+    return line.rsplit("|", 2)[-2].strip()
+
+
+def test_targets_are_met_only_by_the_measured_figures(tmp_path):
+    rows = [
+        {
+            "config": "default",
+            "size": 200,
+            "seed": s,
+            "limit": 60,
+            "value": v,
+            "greedy": 90,
+            "gap": g,
+            "mip_value": 100,
+        }
+        for s, v, g in ((1, 101, 0.005), (2, 99, 0.004), (3, 100, 0.02))
+    ]
+    (tmp_path / "engine.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _csv(
+        tmp_path / "psplib-j60.csv",
+        [
+            ("a", "optimal", 10, 10, 10, 0.0, 0.1),
+            ("b", "feasible", 11, 9, 10, 0.1, 60),
+        ],
+    )
+    _csv(
+        tmp_path / "mplib1-all.csv",
+        [
+            ("a", "feasible", 101, 90, 100, 0.01, 60),
+            ("b", "no_solution", "", "", 100, "", 60),
+        ],
+    )
+    _csv(tmp_path / "mknap-mknap1.csv", [("a", "optimal", 5, 5, 5, 0.0, 0.1)])
+    table = report(tmp_path)
+    assert _verdict(table, "value >= HiGHS") == "**no**"  # seed 2: 99 < 100
+    assert _verdict(table, "value >= waterline") == "yes"
+    assert _verdict(table, "gap <= 1% at 200") == "yes"  # median 0.5%
+    assert _verdict(table, "PSPLIB J60") == "**no**"  # mean 5%
+    assert "(1 without a plan)" in table and _verdict(table, "MPLIB1") == "**no**"
+    assert _verdict(table, "mknap1") == "yes"
+    assert "J30" not in table  # nothing measured, nothing claimed
