@@ -31,9 +31,13 @@ def timeline(size: int, seed: int, limit: float) -> dict:
         for t in sorted({min(10.0, limit), limit})
     }
     return {
-        "size": size, "seed": seed, "limit": limit, "events": events,
+        "size": size,
+        "seed": seed,
+        "limit": limit,
+        "events": events,
         "final": [result.wall_time, result.objective, result.bound],
-        "greedy": greedy(portfolio).objective, "highs": highs,
+        "greedy": greedy(portfolio).objective,
+        "highs": highs,
     }
 
 
@@ -52,8 +56,13 @@ def plot(runs: list[dict], out: Path) -> None:
         ax.step(times, values, where="post", label="engine plan")
         ax.step(times, bounds, where="post", linestyle="--", label="engine bound")
         ax.axhline(run["greedy"], color="grey", linestyle=":", label="waterline")
-        ax.plot([float(t) for t in run["highs"]], list(run["highs"].values()), "o",
-                color="black", label="HiGHS at 10 s / limit")
+        ax.plot(
+            [float(t) for t in run["highs"]],
+            list(run["highs"].values()),
+            "o",
+            color="black",
+            label="HiGHS at 10 s / limit",
+        )
         ax.set_title(f"{run['size']} projects (seed {run['seed']})")
         ax.set_xlabel("seconds")
         ax.set_ylabel("total weighted score")
