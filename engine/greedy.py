@@ -116,7 +116,7 @@ def shortest_schedule(
     finish = greedy_objective(portfolio, best, Objective.FINISH)
     latest = _Links(portfolio, {}).latest_starts()
     end = portfolio.settings.plan_start + portfolio.settings.horizon
-    longest_path = end - min(latest.values())  # no plan can finish sooner
+    longest_path = end - min(latest[pid] for pid in serial)  # no plan can finish sooner
     spread = max(1.0, 0.2 * (max(latest.values()) - min(latest.values())))
     rng = random.Random(seed)
     idle = 0
