@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 from bench.generate import generate_portfolio
-from engine.checker import check_plan
+from engine.checker import check_plan, check_starts
 from engine.cpsat_model import ModelOptions
 from engine.greedy import greedy
 from engine.optimiser import solve
-from engine.result import ProjectOutcome, Result, SolveStatus
 
 CONFIGS = {
     "default": ModelOptions(),
@@ -49,8 +48,9 @@ def run(size: int, seed: int, limit: float, config: str, workers: int, mip: bool
         from bench.mip import solve_mip  # highspy is a benchmark-only dependency
 
         found = solve_mip(portfolio, time_limit=limit, threads=workers, seed=seed)
-        if found.plan:
-            _check_starts(portfolio, found.plan, "HiGHS", size, seed)
+        broken = check_starts(portfolio, found.plan) if found.plan else []
+        if broken:
+            raise AssertionError(f"HiGHS plan breaks rules at size {size} seed {seed}: {broken}")
         row_mip = {
             "mip_value": found.value,
             "mip_bound": found.bound,
@@ -73,21 +73,6 @@ def run(size: int, seed: int, limit: float, config: str, workers: int, mip: bool
         "time": result.wall_time,
         "selected": len(result.selected),
     }
-
-
-def _check_starts(portfolio, plan: dict[str, int], name: str, size: int, seed: int) -> None:
-    outcomes = tuple(
-        ProjectOutcome(
-            p.id,
-            p.id in plan,
-            plan.get(p.id),
-            None if p.id not in plan else plan[p.id] + p.duration,
-        )
-        for p in portfolio.projects
-    )
-    broken = check_plan(portfolio, Result(SolveStatus.FEASIBLE, projects=outcomes))
-    if broken:
-        raise AssertionError(f"{name} plan breaks rules at size {size} seed {seed}: {broken}")
 
 
 def summarise(rows: list[dict]) -> str:

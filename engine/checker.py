@@ -10,10 +10,26 @@ from __future__ import annotations
 from collections import defaultdict
 
 from engine.model import DependencyType, Direction, Force, Portfolio, ProjectStatus
-from engine.result import Result
+from engine.result import ProjectOutcome, Result, SolveStatus
 
 FTE_TOLERANCE = 0.002
 MONEY_TOLERANCE = 0.1  # per planned project: the monthly cost is rounded to the cent
+
+
+def check_starts(
+    portfolio: Portfolio, starts: dict[str, int], *, everyone: bool = False
+) -> list[str]:
+    """`check_plan` for a bare plan {project ID: start month} (a heuristic's or HiGHS's)."""
+    projects = tuple(
+        ProjectOutcome(
+            p.id,
+            p.id in starts,
+            starts.get(p.id),
+            starts[p.id] + p.duration if p.id in starts else None,
+        )
+        for p in portfolio.projects
+    )
+    return check_plan(portfolio, Result(SolveStatus.FEASIBLE, projects=projects), everyone=everyone)
 
 
 def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) -> list[str]:

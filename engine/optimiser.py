@@ -65,6 +65,8 @@ def solve(
     settings = portfolio.settings
     objective = Objective(objective) if objective else settings.objective
     limit = float(time_limit if time_limit is not None else settings.time_limit)
+    seed = seed if seed is not None else settings.random_seed
+    workers = workers if workers is not None else settings.workers
     problems = validate(portfolio)
     if errors(problems):
         return Result(
@@ -79,12 +81,11 @@ def solve(
     baseline_value = greedy_objective(portfolio, baseline, objective) if baseline_ok else None
 
     built = PortfolioModel(portfolio, objective, options)
-    seed = seed if seed is not None else settings.random_seed
     built.hint(_warm_start(portfolio, objective, baseline, baseline_ok, options, limit, seed))
     status, solver = _solve_in_stages(
         built,
         seed,
-        workers if workers is not None else settings.workers,
+        workers,
         max(limit - (time.perf_counter() - began), 0.01),
         _Listener(objective, began, progress),
     )
@@ -178,11 +179,7 @@ def _tie_break(portfolio, objective, options, starts, solver, began, limit, seed
     built = PortfolioModel(portfolio, objective, options)
     built.tie_break(best)
     built.hint(starts)
-    second = _solver(
-        seed if seed is not None else portfolio.settings.random_seed,
-        workers if workers is not None else portfolio.settings.workers,
-        remaining,
-    )
+    second = _solver(seed, workers, remaining)
     status = second.Solve(built.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         better = built.plan(second)

@@ -8,27 +8,13 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 
 from bench.instances import rcpsp_to_portfolio, rcpsp_upper_bound, read_psplib
-from engine.checker import check_plan
+from engine.checker import check_starts
 from engine.greedy import greedy_objective, greedy_starts, justify, shortest_schedule
 from engine.model import Objective
-from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.validation import errors, validate
 from tests.engine.strategies import portfolios
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "psplib"
-
-
-def _as_result(portfolio, starts) -> Result:
-    outcomes = tuple(
-        ProjectOutcome(
-            p.id,
-            p.id in starts,
-            starts.get(p.id),
-            starts[p.id] + p.duration if p.id in starts else None,
-        )
-        for p in portfolio.projects
-    )
-    return Result(SolveStatus.FEASIBLE, projects=outcomes)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -41,13 +27,13 @@ def test_justified_schedules_keep_every_rule_and_never_end_later(portfolio):
         return  # no complete serial schedule to improve
     justified = justify(portfolio, serial)
     assert justified.keys() == serial.keys()
-    assert check_plan(portfolio, _as_result(portfolio, justified), everyone=True) == []
+    assert check_starts(portfolio, justified, everyone=True) == []
     assert greedy_objective(portfolio, justified, Objective.FINISH) <= greedy_objective(
         portfolio, serial, Objective.FINISH
     )
     sampled = shortest_schedule(portfolio, serial, deadline=time.perf_counter() + 5, seed=3)
     assert sampled.keys() == serial.keys()
-    assert check_plan(portfolio, _as_result(portfolio, sampled), everyone=True) == []
+    assert check_starts(portfolio, sampled, everyone=True) == []
     assert greedy_objective(portfolio, sampled, Objective.FINISH) <= greedy_objective(
         portfolio, justified, Objective.FINISH
     )
@@ -60,7 +46,7 @@ def test_justification_shortens_a_published_serial_schedule():
     serial, unplaced = greedy_starts(portfolio, Objective.FINISH)
     assert not unplaced
     justified = justify(portfolio, serial)
-    assert check_plan(portfolio, _as_result(portfolio, justified), everyone=True) == []
+    assert check_starts(portfolio, justified, everyone=True) == []
     before = greedy_objective(portfolio, serial, Objective.FINISH)
     after = greedy_objective(portfolio, justified, Objective.FINISH)
     assert 47 <= after < before
