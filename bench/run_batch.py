@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 from bench.generate import generate_portfolio
-from workbook.batch import RunnerOptions, expand_inputs, plan_tasks, run_local
-from workbook.template import build_workbook
+from workbook.files.template import build_workbook
+from workbook.headless.batch import RunnerOptions, expand_inputs, plan_tasks, run_local
 
 
 def build_books(folder: Path, books: int, projects: int) -> list[Path]:

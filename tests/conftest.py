@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from workbook.recalc import INSTALL_HINT, LibreOffice, find_libreoffice
+from workbook.headless.recalc import INSTALL_HINT, LibreOffice, find_libreoffice
 
 
 def requires_libreoffice() -> LibreOffice:

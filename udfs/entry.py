@@ -7,11 +7,11 @@
     PMO_Main, "Run main" -> main()
 
 Each works on the workbook that called it (`xw.Book.caller()`) or on the `book` given (tests
-pass xlwings' remote Book). They read the sheets with `workbook.live`, run the same engine
-and build the same output grids (`workbook.outputs`) as the `pmo` command, and write back
-through xlwings. All output is computed before the first cell is written; when something
-fails, only the Messages sheet is written, with what went wrong. Progress and the outcome
-show in Excel's status bar.
+pass xlwings' remote Book). They read the sheets with `workbook.excel.transport`, run the
+same use cases as the `pmo` command (`workbook.service`) and write back through xlwings.
+All output is computed before the first cell is written; when something fails, only the
+Messages sheet is written, with what went wrong. Progress and the outcome show in Excel's
+status bar.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from engine.model import Force, Portfolio, Project
 from engine.months import month_range_text, month_text, parse_month
 from engine.result import Result, SolveStatus
 from engine.validation import Severity
-from workbook import live, schema
-from workbook.outputs import (
+from workbook.book import schema
+from workbook.book.grids import (
     SELECTED,
     Grid,
     Message,
@@ -42,6 +42,7 @@ from workbook.outputs import (
     result_grids,
     settings_text,
 )
+from workbook.excel import transport as live
 
 STATUS_EVERY_S = 1.0
 SCENARIO_PREFIX = "Scenario "

@@ -39,7 +39,7 @@ from engine.result import Result, SolveStatus
 from engine.validation import Severity
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_FILE = 0, 1, 2, 3
-RUN_MAIN_MODULE = Path(__file__).with_name("PMO_Portfolio.py")
+RUN_MAIN_MODULE = Path(__file__).parent / "excel" / "run_main.py.txt"
 PROGRESS_AFTER_S = 1.0
 
 
@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _batch_parser(commands) -> None:
-    from workbook import batch
+    from workbook.headless import batch
 
     many = commands.add_parser(
         "batch",
@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _new(console: Console, args) -> int:
-    from workbook.template import build_workbook
+    from workbook.files.template import build_workbook
 
     path: Path = args.path
     if path.suffix.lower() != ".xlsm":
@@ -233,7 +233,7 @@ def _print_messages(console: Console, messages) -> None:
 
 def _read(console: Console, book: Path):
     """Read and validate; returns (read result, messages, exit code or None)."""
-    from workbook.reader import read_workbook
+    from workbook.files.reader import read_workbook
 
     read = read_workbook(book)
     messages = read.messages()
@@ -271,10 +271,10 @@ class OptimiseOutcome:
     """What `optimise_book` did to one workbook, with the time each step took."""
 
     code: int  # EXIT_OK (results written), EXIT_INPUT or EXIT_INFEASIBLE (nothing written)
-    messages: list  # input problems and warnings (workbook.outputs.Message), each located
+    messages: list  # input problems and warnings (workbook.book.grids.Message), each located
     portfolio: Portfolio  # as solved: the workbook's, with the overrides applied
     result: Result | None = None  # None when the inputs had errors
-    written: object | None = None  # workbook.writer.WriteOutcome when results were written
+    written: object | None = None  # workbook.files.writer.WriteOutcome when results were written
     read_s: float = 0.0
     solve_s: float = 0.0
     write_s: float = 0.0
@@ -308,9 +308,9 @@ def optimise_book(
     seconds) and "write" begin. Input errors and "no plan" are outcomes (nothing is written);
     raises `FileError` when the file cannot be read or written, or is open in Excel.
     """
-    from workbook.outputs import result_grids, result_json, settings_text
-    from workbook.reader import read_workbook
-    from workbook.writer import check_writable, write_grids
+    from workbook.book.grids import result_grids, result_json, settings_text
+    from workbook.files.reader import read_workbook
+    from workbook.files.writer import check_writable, write_grids
 
     book = Path(book)
     out = Path(out) if out is not None else None
@@ -509,9 +509,9 @@ def _summary(console: Console, portfolio: Portfolio, result: Result) -> None:
 
 
 def _recalc(console: Console, args) -> int:
-    from workbook.batch import check_distinct_names, expand_inputs
-    from workbook.recalc import Recalculator
-    from workbook.writer import owner_files
+    from workbook.files.writer import owner_files
+    from workbook.headless.batch import check_distinct_names, expand_inputs
+    from workbook.headless.recalc import Recalculator
 
     books = expand_inputs(args.books)
     if args.out_dir is not None:
@@ -544,8 +544,8 @@ def _recalc(console: Console, args) -> int:
 
 
 def _batch(console: Console, args) -> int:
-    from workbook import batch
-    from workbook.recalc import INSTALL_HINT, LibreOfficeError, find_libreoffice
+    from workbook.headless import batch
+    from workbook.headless.recalc import INSTALL_HINT, LibreOfficeError, find_libreoffice
 
     if args.timeout_margin <= 0:
         raise FileError("--timeout-margin must be more than 0 seconds")

@@ -17,7 +17,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
-from workbook.recalc import (
+from workbook.headless.recalc import (
     INSTALL_HINT,
     LibreOffice,
     Recalculator,

@@ -24,10 +24,11 @@ from tests.udfs.remote import (
     table_ref,
     use_remote_engine,
 )
-from workbook import live, schema
-from workbook.outputs import result_grids, settings_text
-from workbook.reader import read_workbook
-from workbook.writer import write_grids
+from workbook.book import schema
+from workbook.book.grids import result_grids, settings_text
+from workbook.excel import transport as live
+from workbook.files.reader import read_workbook
+from workbook.files.writer import write_grids
 
 RUN_AT = datetime(2027, 1, 15, 9, 30)
 TIME_LIMIT = 3.0  # any plan will do: both transports write the same result
@@ -318,7 +319,9 @@ def test_entry_points_need_no_caller_at_import():
 
 
 def test_vba_macros_call_these_entry_points():
-    source = (SAMPLE.parent / "vba" / "PMOButtons.bas").read_text(encoding="cp1252")
+    source = (SAMPLE.parent / "files" / "macros" / "vba" / "PMOButtons.bas").read_text(
+        encoding="cp1252"
+    )
     for name in ("validate", "reoptimise", "explain_selected", "save_scenario", "main"):
         assert f'RunPython "import udfs.entry as e; e.{name}()"' in source
         assert callable(getattr(entry, name))
@@ -331,7 +334,7 @@ def test_plan_clears_old_rows_before_a_shorter_write():
         {"tblMessages": "A3:D29"},
     )
     snap = live.Snapshot("B.xlsm", {"Messages": data})
-    from workbook.outputs import messages_grid
+    from workbook.book.grids import messages_grid
 
     edit = live.plan_writes(snap, [messages_grid([])])[0]
     assert edit.clear == (3, 1, 29, 4)
@@ -361,7 +364,7 @@ def test_only_udfs_imports_xlwings():
     import sys
 
     code = (
-        "import sys, workbook.live, workbook.outputs, workbook.reader;"
+        "import sys, workbook.excel.transport, workbook.book.grids, workbook.files.reader;"
         "sys.exit(1 if 'xlwings' in sys.modules else 0)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

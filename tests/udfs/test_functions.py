@@ -317,7 +317,7 @@ def test_score_over_the_sample_sheets_equals_the_optimisers_scores():
 
     from engine.scoring import weighted_score
     from tests.udfs.remote import SAMPLE
-    from workbook.reader import read_workbook
+    from workbook.files.reader import read_workbook
 
     book = openpyxl.load_workbook(SAMPLE, data_only=True)
     criteria = [list(r) for r in book["Criteria"].iter_rows(min_row=4, values_only=True) if r[0]]

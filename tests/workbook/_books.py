@@ -11,8 +11,8 @@ from pathlib import Path
 
 import openpyxl
 
-from workbook.ribbon import ensure_ribbon_relationship
-from workbook.template import build_workbook
+from workbook.files.macros.ribbon import ensure_ribbon_relationship
+from workbook.files.template import build_workbook
 
 
 @functools.cache

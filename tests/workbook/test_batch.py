@@ -25,12 +25,12 @@ from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.scoring import weighted_score
 from tests.workbook._books import copy_book, edit, sha
 from tests.workbook.test_malformed import CASES, ZIP_BOMB, _dimension_bomb, _zip
-from workbook import batch
-from workbook.batch import BookRunner, RunnerOptions, Status, Task
+from workbook.book.grids import SELECTED
 from workbook.cli import main
-from workbook.outputs import SELECTED
-from workbook.reader import read_workbook
-from workbook.template import HEADER_ROW, SCORING_HEADER_ROW, build_workbook
+from workbook.files.reader import read_workbook
+from workbook.files.template import HEADER_ROW, SCORING_HEADER_ROW, build_workbook
+from workbook.headless import batch
+from workbook.headless.batch import BookRunner, RunnerOptions, Status, Task
 
 TIME_LIMIT = "2"
 INFEASIBLE = dict((case[0], case[1]) for case in CASES)["infeasible mandatory set"]

@@ -7,7 +7,7 @@ from rich.console import Console
 
 from workbook import doctor
 from workbook.doctor import Check, diagnose, healthy, package_check, render, smoke_test, table
-from workbook.recalc import INSTALL_HINT, LibreOffice
+from workbook.headless.recalc import INSTALL_HINT, LibreOffice
 
 
 def test_diagnose_covers_python_packages_and_libreoffice() -> None:

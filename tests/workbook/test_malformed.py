@@ -10,7 +10,7 @@ import pytest
 
 from tests.workbook._books import copy_book, edit, rewrite_part, sha, sheet_part
 from workbook.cli import main
-from workbook.ribbon import ensure_ribbon_relationship
+from workbook.files.macros.ribbon import ensure_ribbon_relationship
 
 
 def _cells(changes):

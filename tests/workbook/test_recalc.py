@@ -15,8 +15,8 @@ import pytest
 import xlsxwriter
 from openpyxl.worksheet.table import Table
 
-from workbook._cached_values import CopyStats, column_letters, rewrite_sheet
-from workbook.recalc import LibreOffice, Recalculator, recalc
+from workbook.headless.cached_values import CopyStats, column_letters, rewrite_sheet
+from workbook.headless.recalc import LibreOffice, Recalculator, recalc
 
 DATA = Path(__file__).parents[1] / "data"
 VBA_PROJECT = DATA / "xlwings_quickstart_vbaProject.bin"

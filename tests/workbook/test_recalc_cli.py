@@ -9,8 +9,8 @@ from bench.generate import generate_portfolio
 from engine.scoring import weighted_score
 from tests.workbook._books import sha
 from workbook.cli import main
-from workbook.reader import read_workbook
-from workbook.template import HEADER_ROW, SCORING_HEADER_ROW, build_workbook
+from workbook.files.reader import read_workbook
+from workbook.files.template import HEADER_ROW, SCORING_HEADER_ROW, build_workbook
 
 
 def scores(path):

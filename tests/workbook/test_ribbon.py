@@ -13,7 +13,7 @@ import xlsxwriter
 from defusedxml import ElementTree as SafeET
 
 from engine.errors import FileError
-from workbook.ribbon import (
+from workbook.files.macros.ribbon import (
     CUSTOMUI_NS,
     PART,
     REL_TYPE,
@@ -22,7 +22,7 @@ from workbook.ribbon import (
     ensure_ribbon_relationship,
     has_ribbon,
 )
-from workbook.vbaproject import build_vba_project, load_sources
+from workbook.files.macros.vbaproject import build_vba_project, load_sources
 
 NS = {"ui": CUSTOMUI_NS}
 RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from engine.model import Project
-from workbook import schema
+from workbook.book import schema
 
 
 def test_input_contract_headers_are_exact():
@@ -108,5 +108,5 @@ def test_docs_are_generated_from_the_schema():
     for item in schema.SHEETS:
         assert f"| {item.name} |" in text
     assert schema.DOC_PATH.read_text(encoding="utf-8") == text, (
-        "docs/workbook.md is stale: run python -m workbook.schema"
+        "docs/workbook.md is stale: run python -m workbook.book.schema"
     )

@@ -15,11 +15,11 @@ from engine.optimiser import solve
 from engine.scoring import weighted_score
 from engine.validation import Severity, validate
 from tests.workbook._books import copy_book, template
-from workbook import schema
-from workbook import template as builder
-from workbook.reader import read_workbook
-from workbook.ribbon import has_ribbon
-from workbook.sample import sample_portfolio
+from workbook.book import schema
+from workbook.book.sample import sample_portfolio
+from workbook.files import template as builder
+from workbook.files.macros.ribbon import has_ribbon
+from workbook.files.reader import read_workbook
 
 ALLOWED_FUNCTIONS = {"SUMPRODUCT", "INDEX", "MATCH", "IF", "IFERROR", "SUM", "COUNT", "COUNTIF"}
 
@@ -63,7 +63,7 @@ def meaning(path):
 def test_committed_template_matches_the_builder(tmp_path):
     committed = meaning(builder.TEMPLATE_PATH)
     fresh = meaning(template())
-    assert committed == fresh, "run python -m workbook.template to rebuild the committed file"
+    assert committed == fresh, "run python -m workbook.files.template to rebuild the committed file"
 
 
 def test_template_has_macros_buttons_ribbon_and_xlwings_conf():
@@ -132,7 +132,7 @@ def test_score_formula_reverses_lower_is_better():
 
 @pytest.mark.libreoffice
 def test_libreoffice_computes_the_engine_scores(libreoffice, tmp_path):
-    from workbook.recalc import recalc
+    from workbook.headless.recalc import recalc
 
     book = copy_book(tmp_path)
     [outcome] = recalc([book], tmp_path / "out")

@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, VBA_Project, decompress_stream
 
-from workbook import vbaproject
-from workbook.cfb import build_compound_file
-from workbook.vbaproject import (
+from workbook.files.macros import vbaproject
+from workbook.files.macros.cfb import build_compound_file
+from workbook.files.macros.vbaproject import (
     build_vba_project,
     compress,
     decrypt,

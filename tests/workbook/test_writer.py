@@ -12,11 +12,12 @@ from engine.errors import FileError
 from engine.months import month_text, parse_month
 from engine.result import ProjectOutcome, Result, SolveStatus, UtilisationCell
 from tests.workbook._books import copy_book, edit, sha
-from workbook import schema, writer
+from workbook.book import schema
+from workbook.book.grids import result_grids
 from workbook.cli import main
-from workbook.outputs import result_grids
-from workbook.reader import read_workbook
-from workbook.ribbon import REL_TYPE, has_ribbon
+from workbook.files import writer
+from workbook.files.macros.ribbon import REL_TYPE, has_ribbon
+from workbook.files.reader import read_workbook
 
 TRICKY = {("Intake", "B5"): "=1+1", ("Intake", "B6"): "@SUM(A1)"}
 
@@ -243,7 +244,7 @@ def test_out_leaves_the_source_untouched(tmp_path):
 
 
 def test_only_output_sheets_can_be_written(tmp_path):
-    from workbook.outputs import Grid
+    from workbook.book.grids import Grid
 
     book = copy_book(tmp_path)
     with pytest.raises(FileError, match="not an output sheet"):

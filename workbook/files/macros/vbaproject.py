@@ -22,7 +22,7 @@ import re
 import struct
 from pathlib import Path
 
-from workbook.cfb import build_compound_file
+from workbook.files.macros.cfb import build_compound_file
 
 VBA_DIR = Path(__file__).parent / "vba"
 CODEPAGE = 1252

@@ -22,10 +22,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from engine.errors import FileError
-from workbook import schema
-from workbook.outputs import CellValue, Grid
-from workbook.reader import FileStamp
-from workbook.safety import check_workbook_file
+from workbook.book import schema
+from workbook.book.grids import CellValue, Grid
+from workbook.files.guard import check_workbook_file
+from workbook.files.reader import FileStamp
 
 HEADER_ROW = 3  # 1-based header row of the output sheets in the template
 FORMULA_LEAD = ("=", "+", "-", "@")
@@ -119,7 +119,7 @@ def _save(book, path: Path) -> None:
 
 def _keep_ribbon(path: Path) -> None:
     try:
-        from workbook.ribbon import ensure_ribbon_relationship
+        from workbook.files.macros.ribbon import ensure_ribbon_relationship
     except ImportError:
         return
     ensure_ribbon_relationship(path)  # openpyxl drops the ribbon's relationship

@@ -1,6 +1,6 @@
 """What the output sheets say, as plain rows of cells: shared by every way of writing them.
 
-Nothing here knows about openpyxl or Excel: the file writer (`workbook.writer`) and the live
+Nothing here knows about openpyxl or Excel: the file writer (`workbook.files.writer`) and the live
 Excel writer both take these grids and put them on their sheets. Months are `YYYY-MM` text.
 """
 
@@ -16,7 +16,7 @@ from engine.model import Portfolio, Project
 from engine.months import month_text
 from engine.result import ProjectOutcome, Result
 from engine.validation import Severity
-from workbook import schema
+from workbook.book import schema
 
 CellValue = str | int | float | bool | None
 

@@ -5,7 +5,7 @@ formulas, so anything reading them with `data_only=True`, pandas or calamine see
 useful. A `Recalculator` keeps one LibreOffice running and, for each workbook, has it load
 the file (macros never run), recalculate everything and export the results; the results are
 then copied into the formula cells of the original file, leaving every other part of it
-(VBA project, buttons, ribbon, styles) byte-identical. See `workbook._cached_values`.
+(VBA project, buttons, ribbon, styles) byte-identical. See `workbook.headless.cached_values`.
 
     with Recalculator() as calc:
         outcome = calc.recalc("PMO_Portfolio.xlsm")          # in place
@@ -35,11 +35,11 @@ from pathlib import Path
 from types import TracebackType
 
 from engine.errors import FileError, PmoError
-from workbook._cached_values import check_archive, copy_cached_values, workbook_sheets
+from workbook.headless.cached_values import check_archive, copy_cached_values, workbook_sheets
 
 INSTALL_HINT = "apt-get install -y --no-install-recommends libreoffice-calc-nogui python3-uno"
 SUFFIXES = (".xlsx", ".xlsm")
-_WORKER = Path(__file__).with_name("_uno_recalc.py")
+_WORKER = Path(__file__).with_name("uno_worker.py")
 _SOFFICE_CANDIDATES = (
     "/usr/bin/soffice",
     "/usr/lib/libreoffice/program/soffice",

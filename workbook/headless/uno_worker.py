@@ -2,7 +2,7 @@
 
 Runs under a Python that can `import uno` (on Debian the system /usr/bin/python3 with
 python3-uno), never under the project's interpreter, so it imports nothing from the project.
-`workbook.recalc.Recalculator` starts it and talks to it one JSON object per line:
+`workbook.headless.recalc.Recalculator` starts it and talks to it one JSON object per line:
 
     started           -> {"ready": true}              (or {"ready": false, "error": ...})
     {"path", "out"}   -> {"ok": true, "seconds": s, "formulas": n, "numbers": {...}}

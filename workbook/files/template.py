@@ -1,6 +1,6 @@
 """Build `PMO_Portfolio.xlsm` from the schema: tables, validations, formats, buttons, VBA, ribbon.
 
-`python -m workbook.template` rewrites the committed `workbook/PMO_Portfolio.xlsm` (and the
+`python -m workbook.files.template` rewrites the committed `workbook/PMO_Portfolio.xlsm` (and the
 generated `docs/workbook.md`); `pmo new PATH` writes a copy anywhere.
 """
 
@@ -17,10 +17,10 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from engine.model import Portfolio
 from engine.months import month_text
-from workbook import schema
-from workbook.schema import SCORING_HELPER_ROWS, ColType, Column, Role, Sheet
+from workbook.book import schema
+from workbook.book.schema import SCORING_HELPER_ROWS, ColType, Column, Role, Sheet
 
-TEMPLATE_PATH = Path(__file__).resolve().parent / "PMO_Portfolio.xlsm"
+TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "PMO_Portfolio.xlsm"
 TITLE_ROW = 0  # 0-based rows as XlsxWriter counts
 HEADER_ROW = 2  # every table's header row (Scoring: below its lookup block)
 SCORING_HEADER_ROW = HEADER_ROW + len(SCORING_HELPER_ROWS) + 1
@@ -133,7 +133,7 @@ def build_workbook(
     and budget but no projects. The file is written next to its target first, then moved
     into place, so a failure leaves no half-written workbook.
     """
-    from workbook import sample
+    from workbook.book import sample
 
     target = Path(path)
     if portfolio is None:
@@ -213,7 +213,7 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
 
 def _vba_project() -> bytes | None:
     try:
-        from workbook.vbaproject import default_project
+        from workbook.files.macros.vbaproject import default_project
     except ImportError:  # the VBA writer is optional: the book then has buttons but no macros
         return None
     return default_project()
@@ -221,7 +221,7 @@ def _vba_project() -> bytes | None:
 
 def _add_ribbon(path: Path) -> None:
     try:
-        from workbook.ribbon import add_ribbon
+        from workbook.files.macros.ribbon import add_ribbon
     except ImportError:
         return
     add_ribbon(path)
@@ -595,7 +595,7 @@ def _capacity(ws, fmt: _Formats, portfolio: Portfolio, months: list[str]) -> Non
 
 
 def _dependencies(ws, fmt: _Formats, portfolio: Portfolio) -> None:
-    from workbook.sample import DEPENDENCIES, DEPENDENCY_NOTES
+    from workbook.book.sample import DEPENDENCIES, DEPENDENCY_NOTES
 
     item = schema.DEPENDENCIES
     _title(ws, fmt, item)

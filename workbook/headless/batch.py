@@ -1,7 +1,7 @@
 """`pmo batch`: optimise and recalculate many workbooks, each in a child process that can die.
 
 Every workbook is validated, optimised, written back and recalculated by
-`workbook.batch_worker.process_book`, inside a child process owned by a `BookRunner`. The
+`workbook.headless.batch_worker.process_book`, inside a child process owned by a `BookRunner`. The
 runner gives each workbook a wall-clock budget (its solver time limit plus a margin for
 reading, writing and recalculating); a child that overruns it, crashes or runs out of memory
 is killed with everything it started (LibreOffice included) and reported, and the next
@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import FileError
-from workbook.batch_worker import RECALC_TIMEOUT_S, BookReport, Status, Task, one_line
-from workbook.recalc import reap, start_line_child
+from workbook.headless.batch_worker import RECALC_TIMEOUT_S, BookReport, Status, Task, one_line
+from workbook.headless.recalc import reap, start_line_child
 
 SUFFIXES = (".xlsx", ".xlsm")
 OWNER_PREFIX = "~$"  # Excel's lock ("owner") files: never inputs, but they mark a book as open
@@ -189,14 +189,14 @@ class BookRunner:
         self._token = uuid.uuid4().hex
         self._home = Path(tempfile.mkdtemp(prefix="pmo-batch-"))
         env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[1])  # the child imports this same code
+        root = str(Path(__file__).resolve().parents[2])  # the child imports this same code
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
         env["TMPDIR"] = str(self._home)  # LibreOffice's profile and scratch files go here
         env[_MARKER] = self._token
         command = [
             sys.executable,
             "-m",
-            "workbook.batch_worker",
+            "workbook.headless.batch_worker",
             "--recalc-timeout",
             str(self.options.recalc_timeout),
             "--memory-limit",

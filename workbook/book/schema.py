@@ -1,7 +1,7 @@
 """The workbook's shape, declared once: sheets, Excel Tables and columns.
 
 The template builder, the reader, the writer and `docs/workbook.md` all read this module,
-so a header renamed here is renamed everywhere. `python -m workbook.schema` rewrites the
+so a header renamed here is renamed everywhere. `python -m workbook.book.schema` rewrites the
 documentation page.
 """
 
@@ -768,7 +768,8 @@ def render_markdown() -> str:
     lines = [
         "# The PMO_Portfolio workbook",
         "",
-        "Generated from `workbook/schema.py` by `python -m workbook.schema`; do not edit by hand.",
+        "Generated from `workbook/book/schema.py` by `python -m workbook.book.schema`; "
+        "do not edit by hand.",
         "",
         "Input sheets are typed by people (pale yellow cells); output sheets are written by "
         "`pmo optimise` or the Re-optimise button (grey cells). Months are `YYYY-MM` text or "
@@ -824,7 +825,7 @@ def _cell_text(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "workbook.md"
+DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "workbook.md"
 
 
 def write_docs(path: Path = DOC_PATH) -> Path:

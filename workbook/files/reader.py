@@ -7,7 +7,7 @@ Every problem names its sheet and cell and says what is expected, for example:
 
     Intake!I12: "Duration (months)" must be a whole number of months; found "3.5 mo"
 
-The file is checked by `workbook.safety` before openpyxl parses it.
+The file is checked by `workbook.files.guard` before openpyxl parses it.
 """
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ from engine.model import (
 )
 from engine.months import month_range_text, month_runs_text, month_text, parse_month
 from engine.validation import Problem, Severity, validate
-from workbook import schema
-from workbook.outputs import Message
-from workbook.safety import DEFAULT_LIMITS, Limits, check_workbook_file
-from workbook.schema import NO_WORDS, YES_WORDS, ColType, Column, Sheet
+from workbook.book import schema
+from workbook.book.grids import Message
+from workbook.book.schema import NO_WORDS, YES_WORDS, ColType, Column, Sheet
+from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file
 
 HEADER_SCAN_ROWS = 100  # how far down a pasted header row is looked for
 HEADER_SCAN_COLUMNS = 100

@@ -1,7 +1,7 @@
 """One workbook of a batch: validate, optimise, write back, recalculate; and the child process.
 
 `process_book` is the whole per-workbook task and never raises: whatever happens ends up in
-a `BookReport`. `pmo batch` runs it in a child process (`python -m workbook.batch_worker`)
+a `BookReport`. `pmo batch` runs it in a child process (`python -m workbook.headless.batch_worker`)
 so that a crash, hang or memory blow-up costs one workbook, never the batch. The child keeps
 one LibreOffice running from workbook to workbook.
 
@@ -95,11 +95,11 @@ StageCallback = Callable[[str, float | None], None]
 def process_book(task: Task, calc, on_stage: StageCallback | None = None) -> BookReport:
     """Validate, optimise, write back and recalculate one workbook; never raises.
 
-    `calc` is a started-on-demand `workbook.recalc.Recalculator`, reused across workbooks.
+    `calc` is a started-on-demand `workbook.headless.recalc.Recalculator`, reused across workbooks.
     Nothing is written unless a plan was found; with `task.out` the input is never changed.
     """
     from workbook.cli import EXIT_INPUT, EXIT_OK, optimise_book
-    from workbook.writer import check_writable
+    from workbook.files.writer import check_writable
 
     stage = on_stage or (lambda _name, _limit: None)
     began = time.perf_counter()
@@ -214,7 +214,7 @@ def _set_memory_limit(megabytes: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The child loop: tasks in on stdin, events out on stdout, until stdin closes."""
-    parser = argparse.ArgumentParser(prog="python -m workbook.batch_worker")
+    parser = argparse.ArgumentParser(prog="python -m workbook.headless.batch_worker")
     parser.add_argument("--recalc-timeout", type=float, default=RECALC_TIMEOUT_S)
     parser.add_argument("--memory-limit", type=int, default=0, metavar="MB")
     args = parser.parse_args(argv)
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr
     _set_memory_limit(args.memory_limit)
 
-    from workbook.recalc import Recalculator
+    from workbook.headless.recalc import Recalculator
 
     def send(message: dict[str, object]) -> None:
         channel.write(json.dumps(message) + "\n")

@@ -1,12 +1,12 @@
 """The live-Excel transport: read an open `xlwings.Book`, and write output grids into it.
 
 Reading copies the values and Excel Tables of the workbook's sheets into an in-memory
-openpyxl workbook, so the very reader that reads files (`workbook.reader`) reads the open
+openpyxl workbook, so the very reader that reads files (`workbook.files.reader`) reads the open
 workbook too: same rules, same messages, same sheet and cell names.
 
 Writing is planned first and done after: `plan_writes` turns the grids of
-`workbook.outputs` into a list of sheet edits (clear, values, number formats, table size)
-following the same layout rules as the file writer (`workbook.writer`), without touching
+`workbook.book.grids` into a list of sheet edits (clear, values, number formats, table size)
+following the same layout rules as the file writer (`workbook.files.writer`), without touching
 Excel; `apply` then makes the edits through xlwings. Nothing is written if planning fails.
 
 Every function here takes any object with xlwings' Book API: desktop Excel through
@@ -25,12 +25,12 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from openpyxl.worksheet.table import Table
 
 from engine.errors import FileError
-from workbook import schema
-from workbook.outputs import CellValue, Grid
-from workbook.reader import ReadResult, read_loaded
-from workbook.writer import HEADER_ROW
+from workbook.book import schema
+from workbook.book.grids import CellValue, Grid
+from workbook.files.reader import ReadResult, read_loaded
+from workbook.files.writer import HEADER_ROW
 
-MAX_CELLS = 2_000_000  # as workbook.safety: what one sheet may hand over before it is refused
+MAX_CELLS = 2_000_000  # as workbook.files.guard: what one sheet may hand over before it is refused
 # Excel turns typed-in text like "2027-03", "1.5", "TRUE", "Mar 27" or "=A1" into dates,
 # numbers and formulas; a leading apostrophe keeps such text as text, as the file writer does.
 _PLAIN_TEXT = re.compile(r"^[^\W\d_]")
