@@ -462,7 +462,7 @@ def scenario_rows(snap: live.Snapshot) -> list[list[object]] | None:
     data = snap.sheet(schema.PORTFOLIO.name)
     if data is None:
         return None
-    header_row = live.table_header_row(data, schema.PORTFOLIO.table) or live.HEADER_ROW
+    header_row = live.table_header_row(data, schema.PORTFOLIO.table) or schema.PORTFOLIO.header_row
     width = len(schema.PORTFOLIO.columns)
     rows = []
     for r in range(header_row, data.last_row + 1):

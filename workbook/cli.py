@@ -310,7 +310,8 @@ def optimise_book(
     """
     from workbook.book.grids import result_grids, result_json, settings_text
     from workbook.files.reader import read_workbook
-    from workbook.files.writer import check_writable, write_grids
+    from workbook.files.atomic import check_writable
+    from workbook.files.writer import write_grids
 
     book = Path(book)
     out = Path(out) if out is not None else None
@@ -509,7 +510,7 @@ def _summary(console: Console, portfolio: Portfolio, result: Result) -> None:
 
 
 def _recalc(console: Console, args) -> int:
-    from workbook.files.writer import owner_files
+    from workbook.files.atomic import owner_files
     from workbook.headless.batch import check_distinct_names, expand_inputs
     from workbook.headless.recalc import Recalculator
 

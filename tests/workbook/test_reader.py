@@ -12,7 +12,8 @@ from engine.months import parse_month
 from tests.workbook._books import copy_book, edit, rewrite_part
 from workbook.book.sample import sample_details, sample_portfolio
 from workbook.book.schema import INTAKE, ColType, Column
-from workbook.files.reader import FileStamp, _load, convert, read_workbook
+from workbook.files.atomic import FileStamp
+from workbook.files.reader import _load, convert, read_workbook
 
 
 def test_sample_round_trip_is_exact(tmp_path):

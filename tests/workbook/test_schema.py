@@ -110,3 +110,26 @@ def test_docs_are_generated_from_the_schema():
     assert schema.DOC_PATH.read_text(encoding="utf-8") == text, (
         "docs/workbook.md is stale: run python -m workbook.book.schema"
     )
+
+
+def test_header_rows_and_defined_names_match_the_template():
+    """The schema is the one source of the header rows and defined names (issue 10)."""
+    import openpyxl
+    from openpyxl.utils.cell import range_boundaries
+
+    from workbook.files.template import TEMPLATE_PATH
+
+    book = openpyxl.load_workbook(TEMPLATE_PATH, keep_vba=True)
+    for item in schema.SHEETS:
+        if item.table is None:
+            continue
+        table = book[item.name].tables[item.table]
+        assert range_boundaries(table.ref)[1] == item.header_row, item.name
+    names = {name: book.defined_names[name].attr_text for name in book.defined_names}
+    for name, ref in schema.defined_names().items():
+        assert names[name] == ref.lstrip("=")
+    settings = book[schema.SETTINGS_SHEET.name]
+    for name, field_name in schema.SETTING_NAMES.items():
+        address = schema.setting_cell(field_name).split("!")[1].replace("$", "")
+        label = settings[address].offset(column=-1).value
+        assert label == next(s.name for s in schema.SETTINGS if s.field == field_name), name

@@ -16,6 +16,7 @@ from workbook.book import schema
 from workbook.book.grids import result_grids
 from workbook.cli import main
 from workbook.files import writer
+from workbook.files.atomic import backup_path
 from workbook.files.macros.ribbon import REL_TYPE, has_ribbon
 from workbook.files.reader import read_workbook
 
@@ -81,7 +82,7 @@ def test_round_trip_keeps_inputs_and_every_feature(optimised):
         assert after[key] == before[key], key
     assert after["ribbon"] == (True, True)
     assert len(after["buttons"]) == len(schema.MACROS)
-    assert writer.backup_path(book).read_bytes() == original
+    assert backup_path(book).read_bytes() == original
 
 
 def test_user_text_stays_text(optimised):
@@ -169,7 +170,7 @@ def test_run_log_appends(tmp_path):
     rows = [r for r in log.iter_rows(min_row=4, values_only=True) if r[0]]
     assert len(rows) == 2
     assert log.tables["tblRunLog"].ref == "A3:J5"
-    assert not writer.backup_path(book).exists()
+    assert not backup_path(book).exists()
 
 
 def test_crash_during_save_leaves_the_original_intact(tmp_path, monkeypatch):

@@ -45,6 +45,9 @@ FMT_SCORE = "0.00"
 FMT_PERCENT = "0%"
 
 
+HEADER_ROW = 3  # 1-based header row of every table: rows 1 and 2 hold the title and description
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of a table: its exact header, engine field, type and rules."""
@@ -88,7 +91,7 @@ class Sheet:
     table: str | None = None
     columns: tuple[Column, ...] = ()
     dynamic: str | None = None  # "months" or "criteria": one extra column per month / criterion
-    header_row: int = 1  # 1-based row of the table header in the template
+    header_row: int = HEADER_ROW  # 1-based row of the table header in the template
     first_column: int = 1  # 1-based column of the table's first column in the template
 
     def column(self, header: str) -> Column:
@@ -404,6 +407,8 @@ INTAKE = Sheet(
 # The Scoring table starts below a block of four rows that look up each criterion's weight,
 # direction and scale by the column's header, so the score formula needs no array entry.
 SCORING_HELPER_ROWS = ("Weight", "Direction", "Min", "Max")
+# Scoring's lookup block (one row per helper) sits between the title and the table.
+SCORING_HEADER_ROW = HEADER_ROW + len(SCORING_HELPER_ROWS) + 1
 SCORING = Sheet(
     "Scoring",
     Role.INPUT,
@@ -448,7 +453,7 @@ SCORING = Sheet(
         ),
     ),
     dynamic="criteria",
-    header_row=len(SCORING_HELPER_ROWS) + 2,
+    header_row=SCORING_HEADER_ROW,
 )
 
 DEMAND = Sheet(
@@ -736,6 +741,26 @@ DEFINED_NAMES = {
     "PMO_Roles": "=tblCapacity[Role]",
     "PMO_Criteria": "=tblCriteria[Criterion]",
 }
+
+
+# Defined names that point at a setting's Value cell (for UDFs and formulas).
+SETTING_NAMES = {"PMO_PlanStart": "plan_start", "PMO_Horizon": "horizon"}
+
+
+def setting_cell(field_name: str) -> str:
+    """`Settings!$B$4`: the absolute address of a setting's Value cell in the template."""
+    fields = [entry.field for entry in SETTINGS]
+    row = SETTINGS_SHEET.header_row + 1 + fields.index(field_name)
+    value_column = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[SETTINGS_SHEET.first_column]
+    return f"{SETTINGS_SHEET.name}!${value_column}${row}"
+
+
+def defined_names() -> dict[str, str]:
+    """Every workbook-level defined name of the template and what it refers to."""
+    names = dict(DEFINED_NAMES)
+    for name, field_name in SETTING_NAMES.items():
+        names[name] = f"={setting_cell(field_name)}"
+    return names
 
 
 def sheet(name: str) -> Sheet:

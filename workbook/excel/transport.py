@@ -28,7 +28,6 @@ from engine.errors import FileError
 from workbook.book import schema
 from workbook.book.grids import CellValue, Grid
 from workbook.files.reader import ReadResult, read_loaded
-from workbook.files.writer import HEADER_ROW
 
 MAX_CELLS = 2_000_000  # as workbook.files.guard: what one sheet may hand over before it is refused
 # Excel turns typed-in text like "2027-03", "1.5", "TRUE", "Mar 27" or "=A1" into dates,
@@ -215,7 +214,7 @@ def _plan(data: SheetData | None, grid: Grid) -> SheetEdit:
         data = SheetData(grid.sheet, {(1, 1): spec.name, (2, 1): spec.description})
         edit.blocks.append((1, 1, [[spec.name], [spec.description]]))
     table_ref = data.tables.get(spec.table) if spec.table else None
-    header_row = table_header_row(data, spec.table) or HEADER_ROW
+    header_row = table_header_row(data, spec.table) or spec.header_row
     width = len(grid.header)
     fixed = {c.header: c for c in spec.columns}
     formats = [fixed[h].number_format if h in fixed else None for h in grid.header]

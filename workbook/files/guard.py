@@ -80,6 +80,24 @@ def check_workbook_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> No
 
 
 def _check_members(name: str, package: zipfile.ZipFile, limits: Limits) -> None:
+    check_archive(package, name, limits)
+    members = package.infolist()
+    names = {m.filename for m in members}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise FileError(
+            f"{name}: a zip file but not an Excel workbook (no xl/ parts); save "
+            "it from Excel as .xlsm"
+        )
+    cells = 0
+    for member in members:
+        if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        cells += _scan_part(name, package, member, limits, limits.max_cells - cells)
+
+
+def check_archive(package: zipfile.ZipFile, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Refuse a package whose part count, inflated sizes or compression ratios look like a
+    zip bomb, before any part is inflated."""
     members = package.infolist()
     if len(members) > limits.max_members:
         raise FileError(
@@ -109,17 +127,6 @@ def _check_members(name: str, package: zipfile.ZipFile, limits: Limits) -> None:
             f"{name}: the parts would inflate to {total:,} bytes in all (limit "
             f"{limits.max_total_bytes:,}); refusing to read it"
         )
-    names = {m.filename for m in members}
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise FileError(
-            f"{name}: a zip file but not an Excel workbook (no xl/ parts); save "
-            "it from Excel as .xlsm"
-        )
-    cells = 0
-    for member in members:
-        if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
-            continue
-        cells += _scan_part(name, package, member, limits, limits.max_cells - cells)
 
 
 def _scan_part(

@@ -13,7 +13,6 @@ The file is checked by `workbook.files.guard` before openpyxl parses it.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
 import os
 from collections.abc import Iterable
@@ -44,31 +43,12 @@ from engine.validation import Problem, Severity, validate
 from workbook.book import schema
 from workbook.book.grids import Message
 from workbook.book.schema import NO_WORDS, YES_WORDS, ColType, Column, Sheet
+from workbook.files.atomic import FileStamp
 from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file
 
 HEADER_SCAN_ROWS = 100  # how far down a pasted header row is looked for
 HEADER_SCAN_COLUMNS = 100
 Key = tuple[str, object, object]  # (entity, index, field) as in engine.validation.Problem
-
-
-@dataclass(frozen=True, slots=True)
-class FileStamp:
-    """Size, modification time and content hash of a file, to notice changes."""
-
-    size: int
-    mtime_ns: int
-    sha256: str
-
-    @classmethod
-    def of(cls, path: str | os.PathLike[str]) -> FileStamp:
-        """The stamp of the file as it is now."""
-        path = Path(path)
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        stat = path.stat()
-        return cls(stat.st_size, stat.st_mtime_ns, digest.hexdigest())
 
 
 @dataclass

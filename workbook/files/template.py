@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -19,11 +18,12 @@ from engine.model import Portfolio
 from engine.months import month_text
 from workbook.book import schema
 from workbook.book.schema import SCORING_HELPER_ROWS, ColType, Column, Role, Sheet
+from workbook.files.atomic import replacing
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "PMO_Portfolio.xlsm"
 TITLE_ROW = 0  # 0-based rows as XlsxWriter counts
-HEADER_ROW = 2  # every table's header row (Scoring: below its lookup block)
-SCORING_HEADER_ROW = HEADER_ROW + len(SCORING_HELPER_ROWS) + 1
+HEADER_ROW = schema.HEADER_ROW - 1  # every table's header row (Scoring: below its lookup block)
+SCORING_HEADER_ROW = schema.SCORING_HEADER_ROW - 1
 SPARE_ROWS = 500  # validations reach this far below the data, ready for new rows
 OUTPUT_GRID_ROWS = 1000  # conditional formats of the output grids cover this many rows
 OUTPUT_MONTHS = 120  # and this many month columns
@@ -37,7 +37,7 @@ TITLE_FONT = "#1F3864"
 
 def sheet_header_row(item: Sheet) -> int:
     """0-based row of a sheet's header in the template."""
-    return SCORING_HEADER_ROW if item is schema.SCORING else HEADER_ROW
+    return item.header_row - 1
 
 
 def score_formula(criteria: list[str]) -> str:
@@ -148,20 +148,9 @@ def build_workbook(
         )
     details = details or {}
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=".xlsm", dir=target.parent
-    )
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
+    with replacing(target) as temp:
         _write(temp, portfolio, details)
         _add_ribbon(temp)
-        mask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
-        os.umask(mask)
-        temp.chmod(0o666 & ~mask)
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
     return target
 
 
@@ -204,10 +193,8 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
     for item in schema.SHEETS:
         worksheet = book.add_worksheet(item.name)
         builders[item.name](worksheet)
-    for name, ref in schema.DEFINED_NAMES.items():
+    for name, ref in schema.defined_names().items():
         book.define_name(name, ref)
-    book.define_name("PMO_PlanStart", "=Settings!$B$4")
-    book.define_name("PMO_Horizon", "=Settings!$B$5")
     book.close()
 
 

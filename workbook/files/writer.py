@@ -11,8 +11,6 @@ the original byte-identical.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +22,10 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from engine.errors import FileError
 from workbook.book import schema
 from workbook.book.grids import CellValue, Grid
+from workbook.files.atomic import FileStamp, check_writable, keep_backup, replacing
 from workbook.files.guard import check_workbook_file
-from workbook.files.reader import FileStamp
+from workbook.files.macros.ribbon import ensure_ribbon_relationship
 
-HEADER_ROW = 3  # 1-based header row of the output sheets in the template
 FORMULA_LEAD = ("=", "+", "-", "@")
 
 
@@ -37,35 +35,6 @@ class WriteOutcome:
 
     path: Path
     backup: Path | None
-
-
-def owner_files(path: Path) -> list[Path]:
-    """Excel's lock files for `path` that exist now (`~$` + name, or with its first chars cut)."""
-    name = path.name
-    candidates = {f"~${name}", f"~${name[1:]}", f"~${name[2:]}"}
-    return sorted(path.parent / c for c in candidates if (path.parent / c).exists())
-
-
-def backup_path(path: Path) -> Path:
-    """`Book.bak.xlsm` beside `Book.xlsm`."""
-    return path.with_name(f"{path.stem}.bak{path.suffix}")
-
-
-def check_writable(path: Path, stamp: FileStamp | None) -> None:
-    """Refuse when Excel has the file open or it changed since it was read."""
-    locks = owner_files(path)
-    if locks:
-        raise FileError(
-            f"{path.name} is open in Excel (lock file {locks[0].name} found); close "
-            "it in Excel and run again"
-        )
-    if stamp is not None and path.exists():
-        now = FileStamp.of(path)
-        if now != stamp:
-            raise FileError(
-                f"{path.name} changed since it was read (someone saved it); nothing "
-                "was written, run again to use the new version"
-            )
 
 
 def write_grids(
@@ -90,25 +59,13 @@ def write_grids(
     inputs = _input_snapshot(book)
     for grid in grids:
         _write_grid(book, grid)
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
-    )
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
+    with replacing(target, mode_from=source) as temp:
         _save(book, temp)
         _keep_ribbon(temp)
         _verify(temp, inputs, grids)
-        temp.chmod(source.stat().st_mode & 0o777)
         # Check again just before replacing: Excel may have opened the file meanwhile.
         check_writable(source, stamp)
-        kept = None
-        if target.exists() and backup:
-            kept = backup_path(target)
-            shutil.copy2(target, kept)
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
+        kept = keep_backup(target) if target.exists() and backup else None
     return WriteOutcome(target, kept)
 
 
@@ -118,10 +75,6 @@ def _save(book, path: Path) -> None:
 
 
 def _keep_ribbon(path: Path) -> None:
-    try:
-        from workbook.files.macros.ribbon import ensure_ribbon_relationship
-    except ImportError:
-        return
     ensure_ribbon_relationship(path)  # openpyxl drops the ribbon's relationship
 
 
@@ -148,7 +101,7 @@ def _write_grid(book, grid: Grid) -> None:
         raise FileError(f'refusing to write into "{grid.sheet}": it is not an output sheet')
     ws = book[grid.sheet] if grid.sheet in book.sheetnames else _new_sheet(book, spec)
     table = ws.tables.get(spec.table) if spec.table else None
-    header_row = range_boundaries(table.ref)[1] if table is not None else HEADER_ROW
+    header_row = range_boundaries(table.ref)[1] if table is not None else spec.header_row
     width = len(grid.header)
     fixed = {c.header: c for c in spec.columns}
     formats = [fixed[h].number_format if h in fixed else None for h in grid.header]

@@ -99,7 +99,7 @@ def process_book(task: Task, calc, on_stage: StageCallback | None = None) -> Boo
     Nothing is written unless a plan was found; with `task.out` the input is never changed.
     """
     from workbook.cli import EXIT_INPUT, EXIT_OK, optimise_book
-    from workbook.files.writer import check_writable
+    from workbook.files.atomic import check_writable
 
     stage = on_stage or (lambda _name, _limit: None)
     began = time.perf_counter()

@@ -15,10 +15,8 @@ value and are reported as unsupported.
 from __future__ import annotations
 
 import functools
-import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,19 +25,14 @@ from xml.sax.saxutils import escape
 from defusedxml import ElementTree
 
 from engine.errors import FileError
+from workbook.files.atomic import rewrite_package
+from workbook.files.guard import check_archive
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _OFFICE_DOCUMENT = "/officeDocument"
 _SHARED_STRINGS = "/sharedStrings"
-
-# Limits against zip bombs (Apache POI uses the same ratio and threshold).
-MAX_MEMBER_BYTES = 512 * 1024 * 1024
-MAX_TOTAL_BYTES = 2 * 1024 * 1024 * 1024
-MAX_MEMBERS = 10_000
-MIN_INFLATE_RATIO = 0.01
-RATIO_CHECK_ABOVE = 100 * 1024
 
 _CELL = re.compile(
     r"<(?P<p>(?:[A-Za-z_][\w.-]*:)?)c(?=[\s/>])(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=p)c>)",
@@ -75,29 +68,6 @@ def _column_index(letters: str) -> int:
     for char in letters:
         index = index * 26 + ord(char) - 64
     return index - 1
-
-
-def check_archive(archive: zipfile.ZipFile, name: str) -> None:
-    """Refuse archives whose declared sizes or compression ratios look like a zip bomb."""
-    members = archive.infolist()
-    if len(members) > MAX_MEMBERS:
-        raise FileError(
-            f"{name}: {len(members)} parts in the archive; refusing more than "
-            f"{MAX_MEMBERS}. Re-save the workbook from Excel."
-        )
-    total = 0
-    for info in members:
-        total += info.file_size
-        ratio_suspect = (
-            info.file_size > RATIO_CHECK_ABOVE
-            and info.compress_size < info.file_size * MIN_INFLATE_RATIO
-        )
-        if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES or ratio_suspect:
-            raise FileError(
-                f"{name}: part {info.filename} would inflate to {info.file_size:,} bytes "
-                f"from {info.compress_size:,}; refusing it as a possible zip bomb. "
-                "Re-save the workbook from Excel."
-            )
 
 
 def _rels(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
@@ -313,35 +283,9 @@ def copy_cached_values(
                 new = rewrite_sheet(xml, sheet, values, exact, stats)
                 if new != xml:
                     replaced[part] = new.encode("utf-8")
-            _write_zip_atomically(source, replaced, dest, mode_from=original)
+        rewrite_package(original, replaced, dest)
     except zipfile.BadZipFile as exc:
         raise FileError(f"{name}: not a valid .xlsx/.xlsm archive ({exc}).") from exc
     except ElementTree.ParseError as exc:
         raise FileError(f"{name}: broken XML inside the workbook ({exc}).") from exc
     return stats
-
-
-def _write_zip_atomically(
-    source: zipfile.ZipFile, replaced: dict[str, bytes], dest: Path, mode_from: Path
-) -> None:
-    fd, temp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    temp = Path(temp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            with zipfile.ZipFile(handle, "w") as out:
-                for info in source.infolist():
-                    data = replaced.get(info.filename)
-                    if data is None:
-                        data = source.read(info)
-                    copy = zipfile.ZipInfo(info.filename, info.date_time)
-                    copy.compress_type = info.compress_type
-                    copy.external_attr = info.external_attr
-                    copy.create_system = info.create_system
-                    out.writestr(copy, data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, os.stat(mode_from).st_mode & 0o7777)
-        os.replace(temp, dest)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise

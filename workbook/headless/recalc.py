@@ -35,7 +35,8 @@ from pathlib import Path
 from types import TracebackType
 
 from engine.errors import FileError, PmoError
-from workbook.headless.cached_values import check_archive, copy_cached_values, workbook_sheets
+from workbook.files.guard import check_archive
+from workbook.headless.cached_values import copy_cached_values, workbook_sheets
 
 INSTALL_HINT = "apt-get install -y --no-install-recommends libreoffice-calc-nogui python3-uno"
 SUFFIXES = (".xlsx", ".xlsm")

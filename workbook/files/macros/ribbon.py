@@ -9,7 +9,6 @@ after every openpyxl save.
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -17,6 +16,7 @@ from xml.etree import ElementTree as ET
 from defusedxml import ElementTree as SafeET
 
 from engine.errors import FileError
+from workbook.files.atomic import rewrite_package
 
 RIBBON_XML = Path(__file__).parent / "ribbon" / "customUI14.xml"
 PART = "customUI/customUI14.xml"
@@ -153,18 +153,4 @@ def _rewrite(path: Path, ribbon: bytes | None) -> None:
             replaced[_TYPES] = types
         if ribbon is not None:
             replaced[PART] = ribbon
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle, zipfile.ZipFile(handle, "w") as out:
-                for info in zf.infolist():
-                    data = replaced.pop(info.filename, None)
-                    out.writestr(info, zf.read(info) if data is None else data)
-                for name, data in replaced.items():  # parts that were not there before
-                    out.writestr(
-                        zipfile.ZipInfo(name, _FIXED_TIME), data, compress_type=zipfile.ZIP_DEFLATED
-                    )
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    rewrite_package(path, replaced, path, added_time=_FIXED_TIME)

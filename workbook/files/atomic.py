@@ -1,0 +1,160 @@
+"""Replacing files all-or-nothing, and noticing when someone else holds or changed one.
+
+Every file this project writes (a workbook after write-back, its backup, a recalculated copy,
+a new template, a package with the ribbon added) goes through `replacing()`: the content is
+written to a hidden temporary file in the target's folder, flushed to disk, given the
+permissions of the file it replaces, and only then renamed over the target. A failure at any
+point leaves the target as it was and removes the temporary file.
+
+Permissions follow one rule: those of the file being replaced; for a new file, those of the
+file it was made from (`mode_from`); otherwise the usual mode for a new file (0666 less the
+umask).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import FileError
+
+TEMP_PREFIX = ".pmo-"  # hidden, and recognisable as ours when a killed run leaves one
+
+
+@dataclass(frozen=True, slots=True)
+class FileStamp:
+    """Size, modification time and content hash of a file, to notice changes."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str]) -> FileStamp:
+        """The stamp of the file as it is now."""
+        path = Path(path)
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        stat = path.stat()
+        return cls(stat.st_size, stat.st_mtime_ns, digest.hexdigest())
+
+
+def owner_files(path: Path) -> list[Path]:
+    """Excel's lock files for `path` that exist now (`~$` + name, or with its first chars cut)."""
+    name = path.name
+    candidates = {f"~${name}", f"~${name[1:]}", f"~${name[2:]}"}
+    return sorted(path.parent / c for c in candidates if (path.parent / c).exists())
+
+
+def check_writable(path: Path, stamp: FileStamp | None) -> None:
+    """Refuse when Excel has the file open or it changed since it was read (`stamp`)."""
+    locks = owner_files(path)
+    if locks:
+        raise FileError(
+            f"{path.name} is open in Excel (lock file {locks[0].name} found); close "
+            "it in Excel and run again"
+        )
+    if stamp is not None and path.exists():
+        now = FileStamp.of(path)
+        if now != stamp:
+            raise FileError(
+                f"{path.name} changed since it was read (someone saved it); nothing "
+                "was written, run again to use the new version"
+            )
+
+
+def _new_file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _mode_for(target: Path, mode_from: Path | None) -> int:
+    for candidate in (target, mode_from):
+        if candidate is not None and candidate.exists():
+            return candidate.stat().st_mode & 0o7777
+    return _new_file_mode()
+
+
+@contextlib.contextmanager
+def replacing(target: str | os.PathLike[str], *, mode_from: Path | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; when the block ends normally, move it over
+    `target` atomically (flushed to disk first, permissions per the module's rule).
+
+    When the block raises, the temporary file is removed and `target` is left as it was.
+    """
+    target = Path(target)
+    handle, name = tempfile.mkstemp(
+        prefix=f"{TEMP_PREFIX}{target.stem}.", suffix=target.suffix, dir=target.parent
+    )
+    os.close(handle)
+    temp = Path(name)
+    try:
+        yield temp
+        with temp.open("rb+") as written:
+            os.fsync(written.fileno())
+        temp.chmod(_mode_for(target, mode_from))
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy `source` over `target` (content, times and mode), all or nothing."""
+    with replacing(target, mode_from=source) as temp:
+        shutil.copy2(source, temp)
+
+
+def backup_path(path: Path) -> Path:
+    """`Book.bak.xlsm` beside `Book.xlsm`."""
+    return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+def keep_backup(path: Path) -> Path:
+    """Copy `path` to its backup atomically: the old backup stays whole until the new one is."""
+    kept = backup_path(path)
+    copy_atomically(path, kept)
+    return kept
+
+
+def rewrite_package(
+    source: Path,
+    replaced: Mapping[str, bytes],
+    target: Path,
+    *,
+    added_time: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0),
+) -> None:
+    """Write the zip package `source` to `target` with some parts replaced or added.
+
+    Every other part is copied as it is (same name, date, compression and attributes), so
+    what this project does not touch, such as the VBA project, stays byte-identical.
+    """
+    pending = dict(replaced)
+    try:
+        with (
+            zipfile.ZipFile(source) as package,
+            replacing(target, mode_from=source) as temp,
+            zipfile.ZipFile(temp, "w") as out,
+        ):
+            for info in package.infolist():
+                data = pending.pop(info.filename, None)
+                copy = zipfile.ZipInfo(info.filename, info.date_time)
+                copy.compress_type = info.compress_type
+                copy.external_attr = info.external_attr
+                copy.create_system = info.create_system
+                out.writestr(copy, package.read(info) if data is None else data)
+            for name, data in pending.items():  # parts that were not there before
+                out.writestr(
+                    zipfile.ZipInfo(name, added_time), data, compress_type=zipfile.ZIP_DEFLATED
+                )
+    except zipfile.BadZipFile as error:
+        raise FileError(f"{source.name}: not a valid .xlsx/.xlsm package ({error})") from error
