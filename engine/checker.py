@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from engine.model import DependencyType, Direction, Force, Portfolio, ProjectStatus
+from engine.model import DependencyType, Direction, Force, Objective, Portfolio, ProjectStatus
 from engine.result import ProjectOutcome, Result, SolveStatus
+from engine.units import MONTHS_PER_YEAR
 
 FTE_TOLERANCE = 0.002
 MONEY_TOLERANCE = 0.1  # per planned project: the monthly cost is rounded to the cent
+OBJECTIVE_TOLERANCE = 1e-3  # per planned project: scores are rounded to 0.001
 
 
 def check_starts(
@@ -37,12 +39,27 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
 
     `everyone`: the `finish` objective, where every project not out of play must be planned.
     """
-    plan = {o.project_id: o for o in result.projects if o.selected}
+    plan = {o.project_id: o for o in result.selected}
+    # a missing start or end is reported by `_starts`; the other rules go without it
+    starts = {pid: o.start for pid, o in plan.items() if o.start is not None}
+    ends = {pid: o.end for pid, o in plan.items() if o.end is not None}
+    return [
+        *_starts(portfolio, plan),
+        *_must_run(portfolio, plan, everyone),
+        *_links(portfolio, plan, starts, ends),
+        *_groups(portfolio, plan),
+        *_capacity(portfolio, starts),
+        *_budget(portfolio, plan, starts),
+        *_objective_value(portfolio, plan, ends, result),
+    ]
+
+
+def _starts(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
+    """Each planned project: in the portfolio, in play, at its fixed start or in its window."""
     projects = {p.id: p for p in portfolio.projects}
     first = portfolio.settings.plan_start
     end_of_horizon = first + portfolio.settings.horizon  # first month after the horizon
-    broken: list[str] = []
-
+    broken = []
     for pid, outcome in plan.items():
         p = projects.get(pid)
         if p is None:
@@ -64,13 +81,28 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
                 broken.append(f"{pid}: starts before its earliest start")
             if p.latest_start is not None and start > p.latest_start:
                 broken.append(f"{pid}: starts after its latest start")
+    return broken
 
+
+def _must_run(portfolio: Portfolio, plan: dict[str, ProjectOutcome], everyone: bool) -> list[str]:
+    """Mandatory, forced-in and in-flight projects (with `everyone`, all in play) are planned."""
+    broken = []
     for p in portfolio.projects:
         must = p.mandatory or p.force is Force.IN or p.status is ProjectStatus.IN_FLIGHT
         out = p.force is Force.OUT or p.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD)
         if (must or (everyone and not out)) and p.id not in plan:
             broken.append(f"{p.id}: must be in the plan but is not")
+    return broken
 
+
+def _links(
+    portfolio: Portfolio,
+    plan: dict[str, ProjectOutcome],
+    starts: dict[str, int],
+    ends: dict[str, int],
+) -> list[str]:
+    """Excludes, With, Requires and FS (with its lag) between planned projects."""
+    broken = []
     for dep in portfolio.dependencies:
         a, b = dep.predecessor, dep.successor
         if dep.type is DependencyType.EXCLUDES:
@@ -82,29 +114,48 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
         elif b in plan:
             if a not in plan:
                 broken.append(f"{b} needs {a}, which is not planned")
-            elif dep.type is DependencyType.FS and plan[b].start < plan[a].end + dep.lag:
+            elif (
+                dep.type is DependencyType.FS
+                and b in starts
+                and a in ends
+                and starts[b] < ends[a] + dep.lag
+            ):
                 broken.append(f"{b} starts before {a} finishes + {dep.lag}")
+    return broken
 
+
+def _groups(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
+    """At most one planned project per exclusive group."""
+    projects = {p.id: p for p in portfolio.projects}
     groups: dict[str, list[str]] = defaultdict(list)
     for pid in plan:
         group = projects[pid].exclusive_group if pid in projects else None
         if group:
             groups[group].append(pid)
-    for group, members in groups.items():
-        if len(members) > 1:
-            broken.append(f"exclusive group {group}: {members} all planned")
+    return [
+        f"exclusive group {group}: {members} all planned"
+        for group, members in groups.items()
+        if len(members) > 1
+    ]
 
+
+def _capacity(portfolio: Portfolio, starts: dict[str, int]) -> list[str]:
+    """Planned FTE per role and horizon month within capacity."""
+    projects = {p.id: p for p in portfolio.projects}
+    first = portfolio.settings.plan_start
+    end_of_horizon = first + portfolio.settings.horizon
     load: dict[tuple[str, int], float] = defaultdict(float)
     for demand in portfolio.demands:
-        outcome = plan.get(demand.project_id)
-        if outcome is None:
+        start = starts.get(demand.project_id)
+        if start is None:
             continue
         duration = projects[demand.project_id].duration
         lo = (demand.from_month or 1) - 1
         hi = (demand.to_month or duration) - 1
         for k in range(lo, hi + 1):
             if k < duration:
-                load[demand.role, outcome.start + k] += demand.fte
+                load[demand.role, start + k] += demand.fte
+    broken = []
     for (role, month), fte in load.items():
         if not first <= month < end_of_horizon:
             continue
@@ -112,33 +163,51 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
         available = capacity[month - first] if capacity is not None else 0.0
         if fte > available + FTE_TOLERANCE:
             broken.append(f"{role} in month {month}: {fte:g} FTE planned, {available:g} available")
+    return broken
 
+
+def _budget(
+    portfolio: Portfolio, plan: dict[str, ProjectOutcome], starts: dict[str, int]
+) -> list[str]:
+    """Planned cost per budgeted year within the budget (cost spread evenly over the months)."""
+    projects = {p.id: p for p in portfolio.projects}
     spend: dict[int, float] = defaultdict(float)
-    for pid, outcome in plan.items():
+    for pid, start in starts.items():
         p = projects.get(pid)
         if p is None or p.cost == 0:
             continue
         if p.duration == 0:
-            spend[outcome.start // 12] += p.cost
+            spend[start // MONTHS_PER_YEAR] += p.cost
         for k in range(p.duration):
-            spend[(outcome.start + k) // 12] += p.cost / p.duration
-    for year, limit in portfolio.budget.items():
-        if spend.get(year, 0.0) > limit + MONEY_TOLERANCE * max(1, len(plan)):
-            broken.append(f"budget {year}: {spend[year]:,.2f} planned, {limit:,.2f} allowed")
-
-    if result.objective is not None:
-        expected = _objective(portfolio, plan, result.objective_name)
-        if abs(expected - result.objective) > 1e-3 * max(1.0, len(plan)):
-            broken.append(f"objective {result.objective} but the plan is worth {expected}")
-    return broken
+            spend[(start + k) // MONTHS_PER_YEAR] += p.cost / p.duration
+    return [
+        f"budget {year}: {spend[year]:,.2f} planned, {limit:,.2f} allowed"
+        for year, limit in portfolio.budget.items()
+        if spend.get(year, 0.0) > limit + MONEY_TOLERANCE * max(1, len(plan))
+    ]
 
 
-def _objective(portfolio: Portfolio, plan, name: str) -> float:
-    if name == "finish":
-        ends = [o.end for o in plan.values()]
-        return float(
-            max(ends, default=portfolio.settings.plan_start) - portfolio.settings.plan_start
-        )
+def _objective_value(
+    portfolio: Portfolio,
+    plan: dict[str, ProjectOutcome],
+    ends: dict[str, int],
+    result: Result,
+) -> list[str]:
+    """The result's objective is what the plan is worth."""
+    if result.objective is None:
+        return []
+    expected = _objective(portfolio, plan, ends, result.objective_name)
+    if abs(expected - result.objective) > OBJECTIVE_TOLERANCE * max(1.0, len(plan)):
+        return [f"objective {result.objective} but the plan is worth {expected}"]
+    return []
+
+
+def _objective(
+    portfolio: Portfolio, plan: dict[str, ProjectOutcome], ends: dict[str, int], name: str
+) -> float:
+    if name == Objective.FINISH:
+        last = max(ends.values(), default=portfolio.settings.plan_start)
+        return float(last - portfolio.settings.plan_start)
     total_weight = sum(c.weight for c in portfolio.criteria)
     value = 0.0
     for pid in plan:

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from engine.feasibility import (
-    FTE_UNITS,
-    MONEY_UNITS,
-    Ledger,
-    Shortfall,
-    allowed_starts,
-    describe_shortfalls,
-)
+from engine.feasibility import Ledger, Shortfall, allowed_starts, describe_shortfalls
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
 from engine.months import month_range_text, month_text
 from engine.plan import scores
+from engine.units import FTE_UNITS, MONEY_UNITS
+from engine.wording import label
 
 DISPLACEMENT_TRIES = 12  # lowest-scored selected projects tried as a swap, per deferral
+MONEY_PER_FTE_MONTH = 1e6  # ranking starts: a million over budget weighs one FTE-month short
 
 
 def deferral_reasons(portfolio: Portfolio, starts: Mapping[str, int]) -> dict[str, str]:
@@ -56,7 +52,7 @@ def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) ->
     candidates = [s for s in window if s >= first]
     if not candidates:
         return (
-            f"{_label(portfolio, late)} finishes too late: the first possible start "
+            f"{label(portfolio, late)} finishes too late: the first possible start "
             f"{month_text(first)} is after its latest start {month_text(window[-1])}"
         )
     return _capacity_reason(portfolio, project, candidates, starts, ledger, score_by_id)
@@ -67,15 +63,15 @@ def _link_reason(portfolio: Portfolio, project: Project, starts) -> str | None:
         a, b = dep.predecessor, dep.successor
         if dep.type in (DependencyType.FS, DependencyType.REQUIRES) and b == project.id:
             if a not in starts:
-                return f"Needs {_label(portfolio, a)}, which is not in the plan"
+                return f"Needs {label(portfolio, a)}, which is not in the plan"
         elif dep.type is DependencyType.EXCLUDES and project.id in (a, b):
             other = b if a == project.id else a
             if other in starts:
-                return f"Excludes {_label(portfolio, other)}, which is in the plan"
+                return f"Excludes {label(portfolio, other)}, which is in the plan"
         elif dep.type is DependencyType.WITH and project.id in (a, b):
             other = b if a == project.id else a
             if other not in starts:
-                return f"Must go together with {_label(portfolio, other)}, which is not in the plan"
+                return f"Must go together with {label(portfolio, other)}, which is not in the plan"
     group = project.exclusive_group
     if group:
         rivals = [
@@ -84,7 +80,7 @@ def _link_reason(portfolio: Portfolio, project: Project, starts) -> str | None:
             if p.exclusive_group == group and p.id in starts and p.id != project.id
         ]
         if rivals:
-            return f'Exclusive group "{group}": {_label(portfolio, rivals[0])} is in the plan'
+            return f'Exclusive group "{group}": {label(portfolio, rivals[0])} is in the plan'
     return None
 
 
@@ -128,7 +124,8 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
     best_start, shortfalls, over = min(
         per_start,
         key=lambda item: (
-            sum(s.missing for s in item[1]) / FTE_UNITS + sum(item[2].values()) / MONEY_UNITS / 1e6,
+            sum(s.missing for s in item[1]) / FTE_UNITS
+            + sum(item[2].values()) / MONEY_UNITS / MONEY_PER_FTE_MONTH,
             item[0],
         ),
     )
@@ -168,10 +165,5 @@ def _displaceable(
         trial = ledger.copy()
         trial.release(other, starts[other_id])
         if any(trial.fits(project, s) for s in candidates):
-            return f"{_label(portfolio, other_id)} (score {score_by_id[other_id]:g})"
+            return f"{label(portfolio, other_id)} (score {score_by_id[other_id]:g})"
     return None
-
-
-def _label(portfolio: Portfolio, project_id: str) -> str:
-    project = portfolio.project(project_id)
-    return f'{project_id} "{project.name}"' if project.name else project_id

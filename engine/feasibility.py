@@ -1,7 +1,7 @@
 """Where a project can start and what it takes: the shared arithmetic of greedy, reasons and UDFs.
 
-FTE and money are kept in integer units (1/1000 FTE, cents) so that the greedy plan, the
-CP-SAT model and the explanations agree to the unit on what fits.
+FTE and money are kept in integer units (`engine.units`: 1/1000 FTE, cents) so that the
+greedy plan, the CP-SAT model and the explanations agree to the unit on what fits.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 
 from engine.model import Portfolio, Project
 from engine.months import month_runs_text, month_text, year_of
-
-FTE_UNITS = 1000  # 0.001 FTE resolution
-MONEY_UNITS = 100  # cents
+from engine.units import FTE_UNITS, MONEY_UNITS
 
 
 def fte_units(fte: float) -> int:

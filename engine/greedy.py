@@ -14,8 +14,9 @@ from collections import defaultdict
 
 from engine.feasibility import Ledger, allowed_starts
 from engine.model import DependencyType, Objective, Portfolio, Project
-from engine.plan import SCORE_UNITS, outcomes, priority_order, score_units, utilisation
+from engine.plan import outcomes, priority_order, score_units, utilisation
 from engine.result import Result, SolveStatus
+from engine.units import SCORE_UNITS
 from engine.validation import errors, validate
 
 

@@ -16,13 +16,18 @@ from engine.greedy import greedy_objective, greedy_starts
 from engine.model import DependencyType, Objective, Portfolio
 from engine.plan import scores
 
+Columns = dict[str, pywraplp.Variable]  # x[p]: how much of the project is selected
+StartColumns = dict[str, dict[int, pywraplp.Variable]]  # y[p][s]: ... at start month s
+LP_ZERO = 1e-6  # an LP value at or below this counts as zero (solver noise)
+MILLISECONDS = 1000
+
 
 def lp_guided_starts(portfolio: Portfolio, seconds: float) -> dict[str, int] | None:
     """A complete plan guided by the LP relaxation, or None if the LP gave no answer in time."""
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:
         return None
-    solver.SetTimeLimit(max(int(seconds * 1000), 1))
+    solver.SetTimeLimit(max(int(seconds * MILLISECONDS), 1))
     x, y = _columns(portfolio, solver)
     _rows(portfolio, solver, x, y)
     score_by_id = scores(portfolio)
@@ -44,7 +49,7 @@ def lp_guided_starts(portfolio: Portfolio, seconds: float) -> dict[str, int] | N
         pid: [
             s
             for s, var in sorted(cols.items(), key=lambda kv: -kv[1].solution_value())
-            if var.solution_value() > 1e-6
+            if var.solution_value() > LP_ZERO
         ]
         for pid, cols in y.items()
     }
@@ -60,8 +65,10 @@ def better_of(portfolio: Portfolio, *plans: dict[str, int] | None) -> dict[str, 
     return max(found, key=lambda plan: greedy_objective(portfolio, plan, Objective.VALUE))
 
 
-def _columns(portfolio: Portfolio, solver):
-    x, y = {}, {}
+def _columns(portfolio: Portfolio, solver: pywraplp.Solver) -> tuple[Columns, StartColumns]:
+    """x[p] in [0, 1] (1 for must-run) and y[p,s] per allowed start, with sum y = x."""
+    x: Columns = {}
+    y: StartColumns = {}
     for project in portfolio.projects:
         starts = allowed_starts(portfolio, project)
         if project.out_of_play or not starts or project.id in x:
@@ -74,9 +81,18 @@ def _columns(portfolio: Portfolio, solver):
     return x, y
 
 
-def _rows(portfolio: Portfolio, solver, x, y) -> None:
+def _rows(portfolio: Portfolio, solver: pywraplp.Solver, x: Columns, y: StartColumns) -> None:
+    """Every rule family of the relaxation (in a fixed order: the LP answer depends on it)."""
+    _capacity_rows(portfolio, solver, y)
+    _budget_rows(portfolio, solver, y)
+    _group_rows(portfolio, solver, x)
+    _link_rows(portfolio, solver, x)
+
+
+def _capacity_rows(portfolio: Portfolio, solver: pywraplp.Solver, y: StartColumns) -> None:
+    """Per role and horizon month: the demand of the chosen starts within capacity."""
     plan_start = portfolio.settings.plan_start
-    load: dict[tuple[str, int], list] = defaultdict(list)
+    load: dict[tuple[str, int], list[pywraplp.LinearExpr]] = defaultdict(list)
     for pid, cols in y.items():
         profile = demand_profile(portfolio, portfolio.project(pid))
         for role, row in profile.items():
@@ -88,7 +104,11 @@ def _rows(portfolio: Portfolio, solver, x, y) -> None:
         capacity = portfolio.capacity.get(role)
         if capacity is not None and 0 <= t < len(capacity):
             solver.Add(sum(terms) <= fte_units(capacity[t]))
-    spend: dict[int, list] = defaultdict(list)
+
+
+def _budget_rows(portfolio: Portfolio, solver: pywraplp.Solver, y: StartColumns) -> None:
+    """Per budgeted year: the cost of the chosen starts within the budget."""
+    spend: dict[int, list[pywraplp.LinearExpr]] = defaultdict(list)
     for pid, cols in y.items():
         project = portfolio.project(pid)
         for s, var in cols.items():
@@ -96,13 +116,21 @@ def _rows(portfolio: Portfolio, solver, x, y) -> None:
                 spend[year].append(cents * var)
     for year, terms in spend.items():
         solver.Add(sum(terms) <= money_units(portfolio.budget[year]))
-    groups: dict[str, list] = defaultdict(list)
+
+
+def _group_rows(portfolio: Portfolio, solver: pywraplp.Solver, x: Columns) -> None:
+    """At most one project of each exclusive group."""
+    groups: dict[str, list[pywraplp.Variable]] = defaultdict(list)
     for pid in x:
         group = portfolio.project(pid).exclusive_group
         if group:
             groups[group].append(x[pid])
     for members in groups.values():
         solver.Add(sum(members) <= 1)
+
+
+def _link_rows(portfolio: Portfolio, solver: pywraplp.Solver, x: Columns) -> None:
+    """Excludes, With, and the selection side of Requires and FS."""
     for dep in portfolio.dependencies:
         a, b = x.get(dep.predecessor), x.get(dep.successor)
         if dep.type is DependencyType.EXCLUDES and a is not None and b is not None:

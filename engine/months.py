@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from engine.units import MONTHS_PER_YEAR
+
 _MONTH_TEXT = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*$")
 
 
 def month(year: int, month_of_year: int) -> int:
     """The month number of a calendar year and month (1-12)."""
-    if not 1 <= month_of_year <= 12:
+    if not 1 <= month_of_year <= MONTHS_PER_YEAR:
         raise ValueError(f"month must be 1-12, got {month_of_year}")
-    return year * 12 + month_of_year - 1
+    return year * MONTHS_PER_YEAR + month_of_year - 1
 
 
 def parse_month(value: object) -> int:
@@ -28,13 +30,13 @@ def parse_month(value: object) -> int:
 
 def month_text(month_number: int) -> str:
     """`YYYY-MM` for a month number."""
-    year, index = divmod(month_number, 12)
+    year, index = divmod(month_number, MONTHS_PER_YEAR)
     return f"{year:04d}-{index + 1:02d}"
 
 
 def year_of(month_number: int) -> int:
     """The calendar year a month number falls in."""
-    return month_number // 12
+    return month_number // MONTHS_PER_YEAR
 
 
 def month_range_text(first: int, last: int) -> str:

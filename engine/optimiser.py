@@ -1,16 +1,16 @@
 """`solve`: one CP-SAT model selects and schedules, warm-started from the waterline.
 
 The solve runs in two phases within the time limit: the objective itself, then (with what
-time is left, at most a quarter of the limit) a tie-break that keeps the objective and moves
-projects as early as possible. When the rules cannot all hold, a copy of the model with
-assumption literals names a small set of rules in conflict.
+time is left, at most a quarter of the limit) a tie-break on the same model that keeps the
+objective and moves projects as early as possible. When the rules cannot all hold, a
+diagnosis model with assumption literals names a small set of rules in conflict.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -20,9 +20,10 @@ from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.lp_start import better_of, lp_guided_starts
 from engine.model import Objective, Portfolio
-from engine.plan import SCORE_UNITS, outcomes, scores, utilisation
+from engine.plan import outcomes, scores, utilisation
 from engine.result import Result, SolveStatus, relative_gap
-from engine.validation import errors, validate
+from engine.units import EPS, SCORE_UNITS
+from engine.validation import Problem, errors, validate
 
 TIE_BREAK_SHARE = 0.25  # of the time limit, at most, for moving projects earlier
 DIAGNOSIS_SECONDS = 10.0
@@ -60,92 +61,193 @@ def solve(
 
     Never raises for bad input or infeasibility: the Result's status says what happened.
     """
-    began = time.perf_counter()
-    options = options or ModelOptions()
-    settings = portfolio.settings
-    objective = Objective(objective) if objective else settings.objective
-    limit = float(time_limit if time_limit is not None else settings.time_limit)
-    seed = seed if seed is not None else settings.random_seed
-    workers = workers if workers is not None else settings.workers
-    problems = validate(portfolio)
-    if errors(problems):
-        return Result(
-            SolveStatus.INVALID_INPUT,
-            problems=tuple(problems),
-            objective_name=objective.value,
-            wall_time=time.perf_counter() - began,
+    run = _Run.start(portfolio, objective, time_limit, seed, workers, options)
+    if errors(run.problems):
+        return _invalid_input(run)
+    _waterline(run)
+    built = PortfolioModel(portfolio, run.objective, run.options)
+    solver = _search(run, built, progress)
+    if run.status == cp_model.INFEASIBLE:
+        return _infeasible(run)
+    if run.status == cp_model.MODEL_INVALID:  # a bug of ours, not the user's: say so plainly
+        raise RuntimeError(f"internal model error: {built.model.validate()}")
+    _take_plan(run, built, solver)
+    if run.found and tie_break:
+        _tie_break(run, built)
+    if not run.found:
+        return _no_solution(run)
+    return _planned(run)
+
+
+@dataclass
+class _Run:
+    """What the steps of one solve share: the request, the waterline and the plan so far."""
+
+    portfolio: Portfolio
+    objective: Objective
+    options: ModelOptions
+    limit: float  # seconds for the whole solve
+    seed: int
+    workers: int
+    began: float  # perf_counter time
+    problems: tuple[Problem, ...]
+    baseline: dict[str, int] = field(default_factory=dict)  # the waterline plan
+    baseline_ok: bool = False  # the waterline placed every project it had to
+    baseline_value: float | None = None
+    status: cp_model.CpSolverStatus = cp_model.UNKNOWN  # of the main search
+    starts: dict[str, int] = field(default_factory=dict)  # the plan: project ID -> month
+    found: bool = False
+    proven: bool = False
+    raw_bound: float | None = None  # the solver's bound, in model units
+
+    @classmethod
+    def start(
+        cls,
+        portfolio: Portfolio,
+        objective: Objective | str | None,
+        time_limit: float | None,
+        seed: int | None,
+        workers: int | None,
+        options: ModelOptions | None,
+    ) -> _Run:
+        """The request with the portfolio's settings filled in, and the input's problems."""
+        began = time.perf_counter()
+        settings = portfolio.settings
+        return cls(
+            portfolio,
+            Objective(objective) if objective else settings.objective,
+            options or ModelOptions(),
+            float(time_limit if time_limit is not None else settings.time_limit),
+            seed if seed is not None else settings.random_seed,
+            workers if workers is not None else settings.workers,
+            began,
+            tuple(validate(portfolio)),
         )
 
-    baseline, unplaced = greedy_starts(portfolio, objective)
-    baseline_ok = _baseline_complete(portfolio, objective, unplaced)
-    baseline_value = greedy_objective(portfolio, baseline, objective) if baseline_ok else None
+    def elapsed(self) -> float:
+        """Seconds since the solve began."""
+        return time.perf_counter() - self.began
 
-    built = PortfolioModel(portfolio, objective, options)
-    built.hint(_warm_start(portfolio, objective, baseline, baseline_ok, options, limit, seed))
-    status, solver = _solve_in_stages(
+
+def _waterline(run: _Run) -> None:
+    """The waterline plan: the hint's starting point and the plan to beat."""
+    run.baseline, unplaced = greedy_starts(run.portfolio, run.objective)
+    run.baseline_ok = _baseline_complete(run.portfolio, run.objective, unplaced)
+    if run.baseline_ok:
+        run.baseline_value = greedy_objective(run.portfolio, run.baseline, run.objective)
+
+
+def _search(
+    run: _Run, built: PortfolioModel, progress: ProgressCallback | None
+) -> cp_model.CpSolver:
+    """Warm-start the model and search it with the time left; the solver holds the answer."""
+    built.hint(_warm_start(run))
+    run.status, solver = _solve_in_stages(
         built,
-        seed,
-        workers,
-        max(limit - (time.perf_counter() - began), 0.01),
-        _Listener(objective, began, progress),
+        run.seed,
+        run.workers,
+        max(run.limit - run.elapsed(), 0.01),
+        _Listener(run.objective, run.began, progress),
     )
+    return solver
 
-    if status == cp_model.INFEASIBLE:
-        conflicts = diagnose(portfolio, objective, max(0.5, min(DIAGNOSIS_SECONDS, limit)))
-        return Result(
-            SolveStatus.INFEASIBLE,
-            conflicts=tuple(conflicts),
-            problems=tuple(problems),
-            objective_name=objective.value,
-            wall_time=time.perf_counter() - began,
-            baseline_objective=baseline_value,
-        )
-    if status == cp_model.MODEL_INVALID:  # a bug of ours, not the user's: say so plainly
-        raise RuntimeError(f"internal model error: {built.model.Validate()}")
 
-    found = status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    starts = built.plan(solver) if found else {}
-    proven = status == cp_model.OPTIMAL
-    raw_bound = solver.BestObjectiveBound() if found or status == cp_model.UNKNOWN else None
-
+def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> None:
+    """The solver's plan and bound; the waterline instead when it is better or all there is."""
+    found = run.status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    run.starts = built.plan(solver) if found else {}
+    run.proven = run.status == cp_model.OPTIMAL
+    if found or run.status == cp_model.UNKNOWN:
+        run.raw_bound = solver.best_objective_bound
     if (
         found
-        and baseline_ok
-        and _better(objective, baseline_value, greedy_objective(portfolio, starts, objective))
+        and run.baseline_ok
+        and _better(
+            run.objective,
+            run.baseline_value,
+            greedy_objective(run.portfolio, run.starts, run.objective),
+        )
     ):
-        starts, proven = dict(baseline), False  # never worse than the waterline
-    if not found and baseline_ok:
-        starts, found = dict(baseline), True
+        run.starts, run.proven = dict(run.baseline), False  # never worse than the waterline
+    if not found and run.baseline_ok:
+        run.starts, found = dict(run.baseline), True
+    run.found = found
 
-    if found and tie_break:
-        starts = _tie_break(
-            portfolio, objective, options, starts, solver, began, limit, seed, workers
-        )
 
-    if not found:
-        return Result(
-            SolveStatus.NO_SOLUTION,
-            problems=tuple(problems),
-            objective_name=objective.value,
-            wall_time=time.perf_counter() - began,
-            notes=("No plan was found within the time limit; raise the limit.",),
-        )
+def _tie_break(run: _Run, built: PortfolioModel) -> None:
+    """A second solve on the same model: keep the objective, move projects earlier.
 
-    value = greedy_objective(portfolio, starts, objective)
-    bound = _bound(portfolio, objective, raw_bound, value, proven)
+    The model is reused, not rebuilt: `tie_break` replaces its objective and `hint` its
+    hints, which gives the very model a fresh build would (the tests compare the two).
+    """
+    remaining = min(run.limit - run.elapsed(), TIE_BREAK_SHARE * run.limit)
+    if remaining < 0.05:
+        return
+    best = _objective_units(run.portfolio, run.objective, run.starts)
+    built.tie_break(best)
+    built.hint(run.starts)
+    second = _solver(run.seed, run.workers, remaining)
+    if second.solve(built.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return
+    better = built.plan(second)
+    if _objective_units(run.portfolio, run.objective, better) == best or _better(
+        run.objective,
+        greedy_objective(run.portfolio, run.starts, run.objective),
+        greedy_objective(run.portfolio, better, run.objective),
+    ):
+        run.starts = better
+
+
+def _invalid_input(run: _Run) -> Result:
+    return Result(
+        SolveStatus.INVALID_INPUT,
+        problems=run.problems,
+        objective_name=run.objective.value,
+        wall_time=run.elapsed(),
+    )
+
+
+def _infeasible(run: _Run) -> Result:
+    """The rules in conflict, named by a diagnosis model."""
+    conflicts = diagnose(run.portfolio, run.objective, max(0.5, min(DIAGNOSIS_SECONDS, run.limit)))
+    return Result(
+        SolveStatus.INFEASIBLE,
+        conflicts=tuple(conflicts),
+        problems=run.problems,
+        objective_name=run.objective.value,
+        wall_time=run.elapsed(),
+        baseline_objective=run.baseline_value,
+    )
+
+
+def _no_solution(run: _Run) -> Result:
+    return Result(
+        SolveStatus.NO_SOLUTION,
+        problems=run.problems,
+        objective_name=run.objective.value,
+        wall_time=run.elapsed(),
+        notes=("No plan was found within the time limit; raise the limit.",),
+    )
+
+
+def _planned(run: _Run) -> Result:
+    """The plan with its value, proven bound, reasons and utilisation."""
+    portfolio, starts = run.portfolio, run.starts
+    value = greedy_objective(portfolio, starts, run.objective)
+    bound = _bound(portfolio, run.objective, run.raw_bound, value, run.proven)
     reasons = deferral_reasons(portfolio, starts)
     return Result(
-        SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        SolveStatus.OPTIMAL if run.proven else SolveStatus.FEASIBLE,
         objective=value,
         bound=bound,
         gap=relative_gap(value, bound),
-        wall_time=time.perf_counter() - began,
+        wall_time=run.elapsed(),
         strategy="cp-sat",
         projects=outcomes(portfolio, starts, reasons),
         utilisation=utilisation(portfolio, starts),
-        problems=tuple(problems),
-        baseline_objective=baseline_value,
-        objective_name=objective.value,
+        problems=run.problems,
+        baseline_objective=run.baseline_value,
+        objective_name=run.objective.value,
     )
 
 
@@ -154,66 +256,45 @@ def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> l
     began = time.perf_counter()
     built = PortfolioModel(portfolio, objective, ModelOptions(diagnosis=True))
     solver = _solver(0, 1, time_limit)
-    if solver.Solve(built.model) != cp_model.INFEASIBLE:
+    if solver.solve(built.model) != cp_model.INFEASIBLE:
         return ["The rules conflict, but no smaller set could be isolated in the time allowed."]
-    core = list(solver.SufficientAssumptionsForInfeasibility())
+    core = list(solver.sufficient_assumptions_for_infeasibility())
     # deletion filter: drop each rule whose absence still leaves the rest infeasible
     for literal in list(core):
         remaining = time_limit - (time.perf_counter() - began)
         if remaining <= 0.05 or len(core) == 1:
             break
         trial = [lit for lit in core if lit != literal]
-        built.model.ClearAssumptions()
-        built.model.AddAssumptions([built.guards[i] for i in trial])
+        built.model.clear_assumptions()
+        built.model.add_assumptions([built.guards[i] for i in trial])
         check = _solver(0, 1, min(remaining, 2.0))
-        if check.Solve(built.model) == cp_model.INFEASIBLE:
+        if check.solve(built.model) == cp_model.INFEASIBLE:
             core = trial
     return [built.rules[index] for index in core if index in built.rules]
 
 
-def _tie_break(portfolio, objective, options, starts, solver, began, limit, seed, workers):
-    remaining = min(limit - (time.perf_counter() - began), TIE_BREAK_SHARE * limit)
-    if remaining < 0.05:
-        return starts
-    best = _objective_units(portfolio, objective, starts)
-    built = PortfolioModel(portfolio, objective, options)
-    built.tie_break(best)
-    built.hint(starts)
-    second = _solver(seed, workers, remaining)
-    status = second.Solve(built.model)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        better = built.plan(second)
-        if _objective_units(portfolio, objective, better) == best or _better(
-            objective,
-            greedy_objective(portfolio, starts, objective),
-            greedy_objective(portfolio, better, objective),
-        ):
-            return better
-    return starts
-
-
-def _warm_start(
-    portfolio, objective, baseline, baseline_ok, options, limit, seed
-) -> dict[str, int]:
+def _warm_start(run: _Run) -> dict[str, int]:
     """`value`: the best of the waterline, the density-ranked greedy plan and (if asked) the
     LP one; `finish`: the shortest of several justified serial schedules."""
+    portfolio, objective, baseline = run.portfolio, run.objective, run.baseline
     if objective is not Objective.VALUE:
-        if not baseline_ok:
+        if not run.baseline_ok:
             return baseline
-        deadline = time.perf_counter() + JUSTIFY_SHARE * limit
-        return shortest_schedule(portfolio, baseline, deadline=deadline, seed=seed)
+        deadline = time.perf_counter() + JUSTIFY_SHARE * run.limit
+        return shortest_schedule(portfolio, baseline, deadline=deadline, seed=run.seed)
     dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
-    plans = [baseline if baseline_ok else None]
+    plans: list[dict[str, int] | None] = [baseline if run.baseline_ok else None]
     if _baseline_complete(portfolio, objective, unplaced):
         plans.append(dense)
-    if options.lp_warm_start:
-        plans.append(lp_guided_starts(portfolio, LP_SHARE * limit))
+    if run.options.lp_warm_start:
+        plans.append(lp_guided_starts(portfolio, LP_SHARE * run.limit))
     if all(plan is None for plan in plans):
         return baseline
     return better_of(portfolio, *plans)
 
 
-def _objective_units(portfolio, objective, starts) -> int:
+def _objective_units(portfolio: Portfolio, objective: Objective, starts: dict[str, int]) -> int:
+    """The plan's objective in the model's integer units."""
     value = greedy_objective(portfolio, starts, objective)
     return round(value * SCORE_UNITS) if objective is Objective.VALUE else round(value)
 
@@ -226,14 +307,14 @@ def _bound(
     if proven:
         return value
     if objective is Objective.VALUE:
-        if raw is not None and raw / SCORE_UNITS >= value - 1e-9:
+        if raw is not None and raw / SCORE_UNITS >= value - EPS:
             return raw / SCORE_UNITS
         return sum(
             max(score, 0.0)
             for pid, score in scores(portfolio).items()
             if not portfolio.project(pid).out_of_play
         )
-    if raw is not None and raw <= value + 1e-9:
+    if raw is not None and raw <= value + EPS:
         return float(raw)
     plan_start = portfolio.settings.plan_start
     earliest_ends = [
@@ -249,13 +330,12 @@ def _better(objective: Objective, candidate: float | None, incumbent: float) -> 
     if candidate is None:
         return False
     return (
-        candidate > incumbent + 1e-9
-        if objective is Objective.VALUE
-        else candidate < incumbent - 1e-9
+        candidate > incumbent + EPS if objective is Objective.VALUE else candidate < incumbent - EPS
     )
 
 
 def _baseline_complete(portfolio: Portfolio, objective: Objective, unplaced: list[str]) -> bool:
+    """Whether the waterline placed every project the objective requires."""
     for pid in unplaced:
         project = portfolio.project(pid)
         if project.must_run or (objective is Objective.FINISH and not project.out_of_play):
@@ -265,7 +345,7 @@ def _baseline_complete(portfolio: Portfolio, objective: Objective, unplaced: lis
 
 def _solve_in_stages(
     built: PortfolioModel, seed: int, workers: int, seconds: float, listener: _Listener
-) -> tuple[int, cp_model.CpSolver]:
+) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
     """Solve; a small `finish` schedule not settled in its first second goes on with
     heavier precedence reasoning, from the best plan so far.
 
@@ -278,13 +358,13 @@ def _solve_in_stages(
         and seconds > 2 * QUICK_SECONDS
     )
     solver = _solver(seed, workers, QUICK_SECONDS if staged else seconds)
-    status = solver.Solve(built.model, listener)
+    status = solver.solve(built.model, listener)
     if not staged or status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
         return status, solver
     if status == cp_model.FEASIBLE:
         built.hint(built.plan(solver))
     heavy = _solver(seed, workers, seconds - QUICK_SECONDS, heavy_precedences=True)
-    heavy_status = heavy.Solve(built.model, listener)
+    heavy_status = heavy.solve(built.model, listener)
     if heavy_status == cp_model.UNKNOWN and status == cp_model.FEASIBLE:
         return status, solver  # the second stage found nothing: keep the first stage's plan
     return heavy_status, heavy
@@ -306,7 +386,9 @@ def _solver(
 class _Listener(cp_model.CpSolverSolutionCallback):
     """Forwards each improving solution to the progress callback."""
 
-    def __init__(self, objective: Objective, began: float, progress: ProgressCallback | None):
+    def __init__(
+        self, objective: Objective, began: float, progress: ProgressCallback | None
+    ) -> None:
         super().__init__()
         self._scale = SCORE_UNITS if objective is Objective.VALUE else 1
         self._began = began
@@ -315,8 +397,8 @@ class _Listener(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         if self._progress is None:
             return
-        value = self.ObjectiveValue() / self._scale
-        bound = self.BestObjectiveBound() / self._scale
+        value = self.objective_value / self._scale
+        bound = self.best_objective_bound / self._scale
         self._progress(
             Progress(value, bound, relative_gap(value, bound), time.perf_counter() - self._began)
         )

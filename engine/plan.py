@@ -8,8 +8,7 @@ from engine.feasibility import demand_profile
 from engine.model import Force, Portfolio, Project, ProjectStatus
 from engine.result import ProjectOutcome, UtilisationCell
 from engine.scoring import weighted_score
-
-SCORE_UNITS = 1000  # scores are optimised to 0.001
+from engine.units import EPS, FTE_UNITS, SCORE_UNITS
 
 
 def score_units(portfolio: Portfolio, project: Project) -> int:
@@ -25,7 +24,7 @@ def scores(portfolio: Portfolio) -> dict[str, float]:
 def ranks(score_by_id: Mapping[str, float]) -> dict[str, int]:
     """1 = highest score; ties share the better rank."""
     ordered = sorted(score_by_id.values(), reverse=True)
-    first_place = {}
+    first_place: dict[float, int] = {}
     for position, value in enumerate(ordered, start=1):
         first_place.setdefault(value, position)
     return {pid: first_place[value] for pid, value in score_by_id.items()}
@@ -42,7 +41,7 @@ def priority_order(portfolio: Portfolio, *, by_density: bool = False) -> list[Pr
     key = score_by_id
     if by_density:
         weight = _scarce_weight(portfolio)
-        key = {pid: s / max(weight[pid], 1e-9) ** 0.5 for pid, s in score_by_id.items()}
+        key = {pid: s / max(weight[pid], EPS) ** 0.5 for pid, s in score_by_id.items()}
     return sorted(
         portfolio.projects,
         key=lambda p: (p.fixed_start is None, not p.must_run, -key[p.id], p.id),
@@ -50,16 +49,17 @@ def priority_order(portfolio: Portfolio, *, by_density: bool = False) -> list[Pr
 
 
 def _scarce_weight(portfolio: Portfolio) -> dict[str, float]:
+    """FTE-months per role, weighted by how over-demanded the role is, summed per project."""
     profiles = {p.id: demand_profile(portfolio, p) for p in portfolio.projects}
-    capacity = {role: max(sum(values), 1e-9) for role, values in portfolio.capacity.items()}
+    capacity = {role: max(sum(values), EPS) for role, values in portfolio.capacity.items()}
     demand: dict[str, float] = dict.fromkeys(capacity, 0.0)
     for profile in profiles.values():
         for role, row in profile.items():
             if role in demand:
-                demand[role] += sum(row) / 1000
+                demand[role] += sum(row) / FTE_UNITS
     return {
         pid: sum(
-            sum(row) / 1000 * (demand[role] / capacity[role]) / capacity[role]
+            sum(row) / FTE_UNITS * (demand[role] / capacity[role]) / capacity[role]
             for role, row in profile.items()
             if role in capacity
         )
@@ -79,7 +79,7 @@ def utilisation(portfolio: Portfolio, starts: Mapping[str, int]) -> tuple[Utilis
                 if role in load and 0 <= offset < horizon:
                     load[role][offset] += units
     return tuple(
-        UtilisationCell(role, plan_start + t, load[role][t] / 1000, capacity[t])
+        UtilisationCell(role, plan_start + t, load[role][t] / FTE_UNITS, capacity[t])
         for role, capacity in portfolio.capacity.items()
         for t in range(horizon)
     )

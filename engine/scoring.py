@@ -9,6 +9,10 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.model import Criterion, Direction
+from engine.units import EPS
+
+# a[i, j] * a[j, i] may miss 1 by this much: judgements such as 1/3 typed as 0.333
+RECIPROCAL_TOLERANCE = 1e-3
 
 # Saaty's random consistency index by matrix size (Saaty 1980).
 RANDOM_INDEX = (
@@ -130,7 +134,7 @@ def ahp(matrix: Sequence[Sequence[float]]) -> AhpResult:
                 trial[i, j], trial[j, i] = implied, 1.0 / implied
                 _, lam = _principal(trial)
                 trial_cr = ((lam - n) / (n - 1)) / ri
-                if trial_cr < best_cr - 1e-12:
+                if trial_cr < best_cr - EPS:
                     worst, suggested, best_cr = (i, j), float(implied), trial_cr
     return AhpResult(
         tuple(float(w) for w in weights),
@@ -153,10 +157,10 @@ def _pairwise(matrix: Sequence[Sequence[float]]) -> np.ndarray:
         raise InputError("every judgement must be a positive number (1/9 .. 9)")
     n = a.shape[0]
     for i in range(n):
-        if abs(a[i, i] - 1) > 1e-9:
+        if abs(a[i, i] - 1) > EPS:
             raise InputError(f"the diagonal must be 1; row {i + 1} has {a[i, i]:g}")
         for j in range(i + 1, n):
-            if abs(a[i, j] * a[j, i] - 1) > 1e-3:
+            if abs(a[i, j] * a[j, i] - 1) > RECIPROCAL_TOLERANCE:
                 raise InputError(
                     f"judgements must be reciprocal: row {i + 1} column {j + 1} is {a[i, j]:g} "
                     f"but row {j + 1} column {i + 1} is {a[j, i]:g} (expected {1 / a[i, j]:g})"

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from engine.model import DependencyType, Portfolio
+from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
 from engine.months import month_range_text, month_text, year_of
+from engine.wording import must_run_words, out_of_play_words
 
 
 class Severity(StrEnum):
@@ -52,12 +54,12 @@ def validate(portfolio: Portfolio) -> list[Problem]:
     return problems
 
 
-def errors(problems: list[Problem]) -> list[Problem]:
+def errors(problems: Sequence[Problem]) -> list[Problem]:
     """Only the problems that stop a run."""
     return [p for p in problems if p.severity is Severity.ERROR]
 
 
-def _settings(p: Portfolio):
+def _settings(p: Portfolio) -> Iterator[Problem]:
     s = p.settings
     if not isinstance(s.horizon, int) or s.horizon < 1:
         yield Problem(
@@ -82,12 +84,11 @@ def _settings(p: Portfolio):
         )
 
 
-def _projects(p: Portfolio):
+def _projects(p: Portfolio) -> Iterator[Problem]:
+    """Each project's own fields, then must-run projects that share an exclusive group."""
     ids = Counter(project.id for project in p.projects)
-    first, last = p.settings.plan_start, p.settings.plan_start + p.settings.horizon - 1
-    mandatory_by_group: dict[str, list[str]] = defaultdict(list)
     for i, project in enumerate(p.projects):
-        if not project.id or not str(project.id).strip():
+        if not _has_id(project):
             yield Problem("project", i, "id", "ID is blank; give every project a unique ID")
             continue
         if ids[project.id] > 1:
@@ -97,97 +98,128 @@ def _projects(p: Portfolio):
                 "id",
                 f'ID "{project.id}" is used {ids[project.id]} times; IDs must be unique',
             )
-        if not isinstance(project.duration, int) or project.duration < 0:
-            yield Problem(
-                "project",
-                i,
-                "duration",
-                f'"{project.id}": duration must be a whole number of months (0 or '
-                f"more); found {project.duration!r}",
-            )
-        if not math.isfinite(project.cost) or project.cost < 0:
-            yield Problem(
-                "project",
-                i,
-                "cost",
-                f'"{project.id}": cost must be 0 or more; found {project.cost!r}',
-            )
-        for name in ("earliest_start", "latest_start", "fixed_start"):
-            value = getattr(project, name)
-            # work in flight may have started before the plan start
-            too_early = value is not None and value < first and name != "fixed_start"
-            if value is not None and (too_early or value > last):
-                yield Problem(
-                    "project",
-                    i,
-                    name,
-                    f'"{project.id}": {_label(name)} {month_text(value)} is outside '
-                    f"the horizon {month_range_text(first, last)}",
-                )
-        lo, hi = project.earliest_start, project.latest_start
-        if lo is not None and hi is not None and lo > hi:
-            yield Problem(
-                "project",
-                i,
-                "latest_start",
-                f'"{project.id}": latest start {month_text(hi)} is before earliest '
-                f"start {month_text(lo)}; swap them or widen the window",
-            )
-        fixed = project.fixed_start
-        outside = (lo is not None and fixed is not None and fixed < lo) or (
-            hi is not None and fixed is not None and fixed > hi
+        yield from _project_amounts(i, project)
+        yield from _project_dates(p, i, project)
+        yield from _project_flags(i, project)
+        yield from _project_scores(p, i, project)
+    yield from _must_run_rivals(p)
+
+
+def _has_id(project: Project) -> bool:
+    return bool(project.id) and bool(str(project.id).strip())
+
+
+def _project_amounts(i: int, project: Project) -> Iterator[Problem]:
+    """Duration and cost."""
+    if not isinstance(project.duration, int) or project.duration < 0:
+        yield Problem(
+            "project",
+            i,
+            "duration",
+            f'"{project.id}": duration must be a whole number of months (0 or '
+            f"more); found {project.duration!r}",
         )
-        if outside:
+    if not math.isfinite(project.cost) or project.cost < 0:
+        yield Problem(
+            "project",
+            i,
+            "cost",
+            f'"{project.id}": cost must be 0 or more; found {project.cost!r}',
+        )
+
+
+def _project_dates(p: Portfolio, i: int, project: Project) -> Iterator[Problem]:
+    """Start months inside the horizon, a window the right way round, a fixed start inside it."""
+    first, last = p.settings.plan_start, p.settings.plan_start + p.settings.horizon - 1
+    for name in ("earliest_start", "latest_start", "fixed_start"):
+        value = getattr(project, name)
+        # work in flight may have started before the plan start
+        too_early = value is not None and value < first and name != "fixed_start"
+        if value is not None and (too_early or value > last):
             yield Problem(
                 "project",
                 i,
-                "fixed_start",
-                f'"{project.id}": fixed start {month_text(fixed)} is outside its own '
-                "window (earliest / latest start)",
+                name,
+                f'"{project.id}": {_field_words(name)} {month_text(value)} is outside '
+                f"the horizon {month_range_text(first, last)}",
             )
-        if project.must_run and project.force.value == "Out":
+    lo, hi = project.earliest_start, project.latest_start
+    if lo is not None and hi is not None and lo > hi:
+        yield Problem(
+            "project",
+            i,
+            "latest_start",
+            f'"{project.id}": latest start {month_text(hi)} is before earliest '
+            f"start {month_text(lo)}; swap them or widen the window",
+        )
+    fixed = project.fixed_start
+    if fixed is not None and ((lo is not None and fixed < lo) or (hi is not None and fixed > hi)):
+        yield Problem(
+            "project",
+            i,
+            "fixed_start",
+            f'"{project.id}": fixed start {month_text(fixed)} is outside its own '
+            "window (earliest / latest start)",
+        )
+
+
+def _project_flags(i: int, project: Project) -> Iterator[Problem]:
+    """Status, mandatory and force flags that contradict each other."""
+    if project.must_run and project.force is Force.OUT:
+        yield Problem(
+            "project",
+            i,
+            "force",
+            f'"{project.id}" is {must_run_words(project)} but forced out; choose one',
+        )
+    if project.status is ProjectStatus.IN_FLIGHT and project.fixed_start is None:
+        yield Problem(
+            "project",
+            i,
+            "fixed_start",
+            f'"{project.id}" is in flight, so it needs its actual start month in "Fixed start"',
+        )
+    if project.must_run and project.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD):
+        yield Problem(
+            "project",
+            i,
+            "status",
+            f'"{project.id}" is {project.status.value} but also '
+            f"{must_run_words(project)}; change the status or the flag",
+        )
+
+
+def _project_scores(p: Portfolio, i: int, project: Project) -> Iterator[Problem]:
+    """A score for every criterion, on the criterion's scale."""
+    for criterion in p.criteria:
+        value = project.scores.get(criterion.name)
+        if value is None:
             yield Problem(
                 "project",
                 i,
-                "force",
-                f'"{project.id}" is {_why_must(project)} but forced out; choose one',
+                f"score:{criterion.name}",
+                f'"{project.id}" has no score for "{criterion.name}"',
+                Severity.ERROR,
             )
-        if project.status.value == "In flight" and fixed is None:
+        elif not criterion.min <= value <= criterion.max:
             yield Problem(
                 "project",
                 i,
-                "fixed_start",
-                f'"{project.id}" is in flight, so it needs its actual start month in "Fixed start"',
+                f"score:{criterion.name}",
+                f'"{project.id}": score {value:g} for "{criterion.name}" is outside '
+                f"its scale {criterion.min:g}..{criterion.max:g}",
             )
-        if project.must_run and project.status.value in ("Closed", "On hold"):
-            yield Problem(
-                "project",
-                i,
-                "status",
-                f'"{project.id}" is {project.status.value} but also '
-                f"{_why_must(project)}; change the status or the flag",
-            )
+
+
+def _must_run_rivals(p: Portfolio) -> Iterator[Problem]:
+    """More than one project of an exclusive group must run."""
+    must_run_by_group: dict[str, list[str]] = defaultdict(list)
+    for project in p.projects:
+        if not _has_id(project):
+            continue
         if project.exclusive_group and project.must_run and not project.out_of_play:
-            mandatory_by_group[project.exclusive_group].append(project.id)
-        for criterion in p.criteria:
-            value = project.scores.get(criterion.name)
-            if value is None:
-                yield Problem(
-                    "project",
-                    i,
-                    f"score:{criterion.name}",
-                    f'"{project.id}" has no score for "{criterion.name}"',
-                    Severity.ERROR,
-                )
-            elif not criterion.min <= value <= criterion.max:
-                yield Problem(
-                    "project",
-                    i,
-                    f"score:{criterion.name}",
-                    f'"{project.id}": score {value:g} for "{criterion.name}" is outside '
-                    f"its scale {criterion.min:g}..{criterion.max:g}",
-                )
-    for group, members in mandatory_by_group.items():
+            must_run_by_group[project.exclusive_group].append(project.id)
+    for group, members in must_run_by_group.items():
         if len(members) > 1:
             yield Problem(
                 "project",
@@ -198,7 +230,7 @@ def _projects(p: Portfolio):
             )
 
 
-def _criteria(p: Portfolio):
+def _criteria(p: Portfolio) -> Iterator[Problem]:
     names = Counter(c.name for c in p.criteria)
     for i, criterion in enumerate(p.criteria):
         if not criterion.name.strip():
@@ -234,7 +266,7 @@ def _criteria(p: Portfolio):
         )
 
 
-def _capacity(p: Portfolio):
+def _capacity(p: Portfolio) -> Iterator[Problem]:
     for role, values in p.capacity.items():
         if len(values) != p.settings.horizon:
             yield Problem(
@@ -256,7 +288,7 @@ def _capacity(p: Portfolio):
                 )
 
 
-def _demands(p: Portfolio):
+def _demands(p: Portfolio) -> Iterator[Problem]:
     by_id = {project.id: project for project in p.projects}
     for i, demand in enumerate(p.demands):
         project = by_id.get(demand.project_id)
@@ -303,7 +335,7 @@ def _demands(p: Portfolio):
             )
 
 
-def _dependencies(p: Portfolio):
+def _dependencies(p: Portfolio) -> Iterator[Problem]:
     ids = {project.id for project in p.projects}
     graph: dict[str, set[str]] = defaultdict(set)
     for i, dep in enumerate(p.dependencies):
@@ -342,7 +374,7 @@ def _dependencies(p: Portfolio):
     yield from _contradictions(p)
 
 
-def _contradictions(p: Portfolio):
+def _contradictions(p: Portfolio) -> Iterator[Problem]:
     by_id = {project.id: project for project in p.projects}
     for i, dep in enumerate(p.dependencies):
         a, b = by_id.get(dep.predecessor), by_id.get(dep.successor)
@@ -361,18 +393,18 @@ def _contradictions(p: Portfolio):
                 "dependency",
                 i,
                 "predecessor",
-                f'"{b.id}" must run and needs "{a.id}", which is {_why_out(a)}',
+                f'"{b.id}" must run and needs "{a.id}", which is {out_of_play_words(a)}',
             )
         if dep.type is DependencyType.WITH and a.must_run and b.out_of_play:
             yield Problem(
                 "dependency",
                 i,
                 "successor",
-                f'"{a.id}" must run together with "{b.id}", which is {_why_out(b)}',
+                f'"{a.id}" must run together with "{b.id}", which is {out_of_play_words(b)}',
             )
 
 
-def _budget(p: Portfolio):
+def _budget(p: Portfolio) -> Iterator[Problem]:
     for year, amount in p.budget.items():
         if not math.isfinite(amount) or amount < 0:
             yield Problem(
@@ -390,7 +422,7 @@ def _budget(p: Portfolio):
             )
 
 
-def _fit_alone(p: Portfolio):
+def _fit_alone(p: Portfolio) -> Iterator[Problem]:
     """A project that must run but cannot fit even on an empty plan."""
     from engine.feasibility import lone_fit_blockers
 
@@ -437,17 +469,5 @@ def _index(p: Portfolio, project_id: str) -> int:
     return next(i for i, project in enumerate(p.projects) if project.id == project_id)
 
 
-def _label(field_name: str) -> str:
+def _field_words(field_name: str) -> str:
     return field_name.replace("_", " ")
-
-
-def _why_must(project) -> str:
-    if project.status.value == "In flight":
-        return "in flight"
-    return "mandatory" if project.mandatory else "forced in"
-
-
-def _why_out(project) -> str:
-    if project.force.value == "Out":
-        return "forced out"
-    return project.status.value.lower()

@@ -1,4 +1,5 @@
-"""The CP-SAT model's own promises: a complete warm start, and redundant rules that are."""
+"""The CP-SAT model's own promises: named variables, a complete warm start, a reusable model,
+and redundant rules that are."""
 
 from __future__ import annotations
 
@@ -34,14 +35,50 @@ def test_the_warm_start_sets_every_variable_and_keeps_every_rule(objective, time
     assert objective is Objective.VALUE or not unplaced
     built = PortfolioModel(portfolio, objective, ModelOptions(time_indexed=time_indexed))
     built.hint(plan)
-    proto = built.model.Proto()
+    proto = built.model.proto
     assert len(proto.solution_hint.vars) == len(proto.variables)
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = 20
-    assert solver.Solve(built.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    assert solver.solve(built.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert built.plan(solver) == plan
+
+
+@pytest.mark.parametrize("objective", [Objective.VALUE, Objective.FINISH])
+@pytest.mark.parametrize(
+    "options", [ModelOptions(time_indexed=False), ModelOptions(diagnosis=True)]
+)
+def test_every_variable_and_interval_has_a_name(objective, options):
+    # names make solver logs and model dumps readable (`x[P-101]`, `use[P-101,Developer,0]`)
+    portfolio = generate_portfolio(30, seed=2)
+    proto = PortfolioModel(portfolio, objective, options).model.proto
+    assert all(variable.name for variable in proto.variables)
+    intervals = [c for c in proto.constraints if c.has_interval()]
+    assert all(c.name for c in intervals)
+
+
+@pytest.mark.parametrize("objective", [Objective.VALUE, Objective.FINISH])
+def test_the_tie_break_on_the_solved_model_is_the_model_a_fresh_build_gives(objective):
+    # `solve` reuses its model for the tie-break instead of building it again: the result
+    # is the same only if the reused model is the very same model
+    if objective is Objective.VALUE:
+        portfolio = generate_portfolio(25, seed=3)
+    else:
+        instance = read_psplib(DATA / "j30" / "j301_1.sm")
+        portfolio = rcpsp_to_portfolio(instance, horizon=rcpsp_upper_bound(instance) + 1)
+    plan, _ = greedy_starts(portfolio, objective)
+    used = PortfolioModel(portfolio, objective)
+    used.hint(plan)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = 1
+    solver.solve(used.model)
+    fresh = PortfolioModel(portfolio, objective)
+    for built in (used, fresh):
+        built.tie_break(1000)
+        built.hint(plan)
+    assert str(used.model.proto) == str(fresh.model.proto)
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

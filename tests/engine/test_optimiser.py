@@ -149,7 +149,7 @@ def test_infeasible_rules_are_named_by_the_solver():
     result = solve(portfolio)
     assert result.status is SolveStatus.INFEASIBLE
     assert sorted(result.conflicts) == sorted(
-        ['"Alpha" (A) is mandatory', '"Beta" (B) is mandatory', 'capacity of role "Dev"']
+        ['A "Alpha" is mandatory', 'B "Beta" is mandatory', 'capacity of role "Dev"']
     )
 
 

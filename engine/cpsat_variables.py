@@ -1,0 +1,215 @@
+"""Every CP-SAT variable of the portfolio model, made and named in one place, with the warm start.
+
+Months are offsets from the plan start. Each candidate project has a selection literal
+`x[p]`, a start variable `start[p]` and, in the time-indexed formulation, one literal
+`y[p,s]` per allowed start `s`; the `finish` objective adds `makespan`. These core variables
+are made first, before any rule. A few variables belong to one family of rules and exist
+only where that family needs them, so they are made on request while the rules are posted
+(as PyJobShop makes its makespan lazily): the busy-after-finish block of a role, the months a
+project spends in a budget year, and the assumption literal guarding a rule in diagnosis
+mode. Making them where the rules ask keeps the model's variable order, and so the search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from engine.feasibility import allowed_starts, demand_profile
+from engine.model import Objective, Portfolio, Project
+from engine.months import month
+from engine.units import MONTHS_PER_YEAR
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectVars:
+    """One candidate project: where it may start, what it needs, and its decision variables."""
+
+    project: Project
+    starts: list[int]  # allowed starts as offsets from the plan start, ascending
+    profile: dict[str, list[int]]  # FTE units per role for each month of its life
+    selected: cp_model.IntVar  # x[p]
+    start: cp_model.IntVar  # the chosen start, or the first allowed one when it is out
+    start_at: dict[int, cp_model.IntVar]  # y[p,s]: starts at s (time-indexed formulation)
+
+    @property
+    def fixed(self) -> bool:
+        """Whether the project has a single allowed start."""
+        return len(self.starts) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class YearShare:
+    """How many of a project's months fall in one budget year (interval-only formulation)."""
+
+    project_id: str
+    first: int  # the year's first month as an offset: the year is [first, first + 12)
+    length: int  # months the project spends its cost in (a milestone: its start month)
+    low: cp_model.IntVar  # max(start, first)
+    high: cp_model.IntVar  # min(start + length, first + 12)
+    overlap: cp_model.IntVar  # max(high - low, 0)
+    counted: cp_model.IntVar  # overlap when selected, 0 otherwise
+
+
+class Variables:
+    """Makes, holds and warm-starts the variables of one `PortfolioModel`."""
+
+    def __init__(
+        self,
+        model: cp_model.CpModel,
+        portfolio: Portfolio,
+        objective: Objective,
+        *,
+        time_indexed: bool,
+        diagnosis: bool,
+    ) -> None:
+        self._model = model
+        self._portfolio = portfolio
+        self._plan_start = portfolio.settings.plan_start
+        self._horizon = portfolio.settings.horizon
+        self._time_indexed = time_indexed
+        self._diagnosis = diagnosis
+        self.projects: dict[str, ProjectVars] = self._project_variables()
+        self.makespan: cp_model.IntVar | None = None
+        self.block_end = self._horizon  # `finish`: where the busy-after-finish blocks end
+        if objective is Objective.FINISH and not diagnosis:
+            self.makespan, self.block_end = self._makespan_variable()
+        # made on request by the rules that need them (see the module docstring)
+        self.after: dict[str, cp_model.IntVar] = {}
+        self.year_shares: list[YearShare] = []
+        self.guards: dict[int, cp_model.IntVar] = {}  # assumption literal index -> literal
+
+    # ----------------------------------------------------------------- core variables
+    def _project_variables(self) -> dict[str, ProjectVars]:
+        """x, start and y per candidate; projects out of play or with no start stay out."""
+        m = self._model
+        projects: dict[str, ProjectVars] = {}
+        for project in self._portfolio.projects:
+            if project.out_of_play or project.id in projects:
+                continue
+            starts = self._start_domain(project)
+            if not starts:
+                continue
+            pid = project.id
+            selected = m.new_bool_var(f"x[{pid}]")
+            start = m.new_int_var_from_domain(cp_model.Domain.from_values(starts), f"start[{pid}]")
+            start_at = (
+                {s: m.new_bool_var(f"y[{pid},{s}]") for s in starts} if self._time_indexed else {}
+            )
+            projects[pid] = ProjectVars(
+                project,
+                starts,
+                demand_profile(self._portfolio, project),
+                selected,
+                start,
+                start_at,
+            )
+        return projects
+
+    def _start_domain(self, project: Project) -> list[int]:
+        """Allowed starts as offsets; in diagnosis mode the whole horizon (windows are rules)."""
+        if not self._diagnosis:
+            return [s - self._plan_start for s in allowed_starts(self._portfolio, project)]
+        last = self._horizon - max(project.duration, 1)
+        domain = set(range(0, last + 1))
+        if project.fixed_start is not None:
+            domain.add(project.fixed_start - self._plan_start)
+        return sorted(domain)
+
+    def _makespan_variable(self) -> tuple[cp_model.IntVar, int]:
+        """`finish`: the month after the last project ends, the value to minimise; and the end
+        of the busy-after-finish blocks (work in flight may run past the horizon)."""
+        longest = max(
+            (v.starts[-1] + v.project.duration for v in self.projects.values()), default=0
+        )
+        shortest = max((max(v.project.duration, 0) for v in self.projects.values()), default=0)
+        makespan = self._model.new_int_var(shortest, max(longest, shortest), "makespan")
+        return makespan, max(longest, shortest, self._horizon)
+
+    @property
+    def finish(self) -> cp_model.IntVar:
+        """The makespan; only the `finish` objective outside diagnosis mode has one."""
+        if self.makespan is None:
+            raise ValueError("this model has no makespan: it is not a `finish` model")
+        return self.makespan
+
+    # ----------------------------------------------------------------- made on request
+    def after_finish(self, role: str) -> cp_model.IntVar:
+        """`after[role]`: the months from the finish to the block end, for the role's block."""
+        end = self.block_end
+        size = self._model.new_int_var(0, end, f"after[{role}]")
+        self._model.add(size == end - self.finish)
+        self.after[role] = size
+        return size
+
+    def months_in_year(self, pid: str, year: int, most: int) -> cp_model.IntVar:
+        """How many of the project's months fall in the year (0 when it is not selected)."""
+        m = self._model
+        v = self.projects[pid]
+        first = month(year, 1) - self._plan_start  # the year's months as offsets
+        end = first + MONTHS_PER_YEAR
+        length = max(v.project.duration, 1)  # a milestone spends its cost in its start month
+        low = m.new_int_var(first, max(v.starts[-1], first), f"lo[{pid},{year}]")
+        high = m.new_int_var(min(v.starts[0] + length, end), end, f"hi[{pid},{year}]")
+        m.add_max_equality(low, [v.start, first])
+        m.add_min_equality(high, [v.start + length, end])
+        overlap = m.new_int_var(0, most, f"months[{pid},{year}]")
+        m.add_max_equality(overlap, [high - low, 0])
+        counted = m.new_int_var(0, most, f"counted[{pid},{year}]")
+        m.add(counted == overlap).only_enforce_if(v.selected)
+        m.add(counted == 0).only_enforce_if(~v.selected)
+        self.year_shares.append(YearShare(pid, first, length, low, high, overlap, counted))
+        return counted
+
+    def guard(self) -> cp_model.IntVar:
+        """`rule[i]`: a new assumption literal that switches one relaxable rule on."""
+        literal = self._model.new_bool_var(f"rule[{len(self.guards)}]")
+        self.guards[literal.index] = literal
+        self._model.add_assumption(literal)
+        return literal
+
+    # ----------------------------------------------------------------- warm start and plan
+    def warmstart(self, starts: dict[str, int]) -> None:
+        """Hint every variable from a plan ({project ID: calendar start month}).
+
+        A complete hint is CP-SAT's first solution at once; a partial one may be dropped.
+        """
+        m = self._model
+        m.clear_hints()
+        for pid, v in self.projects.items():
+            chosen = starts.get(pid)
+            offset = None if chosen is None else chosen - self._plan_start
+            if offset is not None and offset not in v.starts:
+                offset = None
+            m.add_hint(v.selected, offset is not None)
+            m.add_hint(v.start, v.starts[0] if offset is None else offset)
+            for s, literal in v.start_at.items():
+                m.add_hint(literal, s == offset)
+        for share in self.year_shares:
+            chosen = starts.get(share.project_id)
+            v = self.projects[share.project_id]
+            o = v.starts[0] if chosen is None else chosen - self._plan_start
+            end = share.first + MONTHS_PER_YEAR
+            low, high = max(o, share.first), min(o + share.length, end)
+            m.add_hint(share.low, low)
+            m.add_hint(share.high, high)
+            m.add_hint(share.overlap, max(high - low, 0))
+            m.add_hint(share.counted, 0 if chosen is None else max(high - low, 0))
+        if self.makespan is not None and starts:
+            ends = [
+                starts[pid] - self._plan_start + v.project.duration
+                for pid, v in self.projects.items()
+                if pid in starts
+            ]
+            m.add_hint(self.makespan, max(ends))
+            for size in self.after.values():
+                m.add_hint(size, self.block_end - max(ends))
+
+    def plan(self, solver: cp_model.CpSolver) -> dict[str, int]:
+        """The selected projects and their calendar start months in the solver's solution."""
+        return {
+            pid: self._plan_start + solver.value(v.start)
+            for pid, v in self.projects.items()
+            if solver.boolean_value(v.selected)
+        }

@@ -1,0 +1,91 @@
+"""How the engine names projects and rules in words, so conflicts, reasons and problems agree.
+
+A project reads `A "Alpha"`: its ID first, so the text lines up with a sheet sorted by ID,
+then its name in quotes (just `A` when it has none). Conflicts (the rules the diagnosis
+names) and deferral reasons (`engine.explain`) both label projects through `project_label`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from engine.model import Dependency, DependencyType, Force, Portfolio, Project, ProjectStatus
+from engine.months import month_range_text, month_text
+
+
+def project_label(project: Project) -> str:
+    """`A "Alpha"`, or `A` for a project without a name."""
+    return f'{project.id} "{project.name}"' if project.name else project.id
+
+
+def label(portfolio: Portfolio, project_id: str) -> str:
+    """`project_label` of the project with this ID; the bare ID if there is none."""
+    try:
+        return project_label(portfolio.project(project_id))
+    except KeyError:
+        return project_id
+
+
+def must_run_words(project: Project) -> str:
+    """Why a must-run project must run: `in flight`, `mandatory` or `forced in`."""
+    if project.status is ProjectStatus.IN_FLIGHT:
+        return "in flight"
+    return "mandatory" if project.mandatory else "forced in"
+
+
+def out_of_play_words(project: Project) -> str:
+    """Why a project is out of play: `forced out`, or its status (`closed`, `on hold`)."""
+    if project.force is Force.OUT:
+        return "forced out"
+    return project.status.value.lower()
+
+
+# ---------------------------------------------------------------- rules a conflict can name
+def must_run_rule(project: Project) -> str:
+    """`A "Alpha" is mandatory`; work in flight must also stay in the plan."""
+    if project.status is ProjectStatus.IN_FLIGHT:
+        return f"{project_label(project)} is in flight and must stay in the plan"
+    return f"{project_label(project)} is {must_run_words(project)}"
+
+
+def scheduled_rule(project: Project) -> str:
+    """`A "Alpha" must be scheduled` (the `finish` objective schedules every project)."""
+    return f"{project_label(project)} must be scheduled"
+
+
+def fixed_start_rule(project: Project, start: int) -> str:
+    """`A "Alpha" is fixed to start 2027-03`."""
+    return f"{project_label(project)} is fixed to start {month_text(start)}"
+
+
+def window_rule(project: Project, first: int, last: int) -> str:
+    """`A "Alpha" must start within 2027-01..2027-06`."""
+    return f"{project_label(project)} must start within {month_range_text(first, last)}"
+
+
+def dependency_rule(dep: Dependency) -> str:
+    """A link between two projects in words, by ID (`B requires A`)."""
+    a, b = dep.predecessor, dep.successor
+    if dep.type is DependencyType.FS:
+        lag = f" + {dep.lag} month(s)" if dep.lag else ""
+        return f"{b} starts after {a} finishes{lag} (FS), and needs {a}"
+    if dep.type is DependencyType.REQUIRES:
+        return f"{b} requires {a}"
+    if dep.type is DependencyType.EXCLUDES:
+        return f"{a} and {b} exclude each other"
+    return f"{a} and {b} go together (With)"
+
+
+def exclusive_group_rule(group: str, members: Sequence[str]) -> str:
+    """`at most one project of exclusive group "G" (A, B)`."""
+    return f'at most one project of exclusive group "{group}" ({", ".join(members)})'
+
+
+def capacity_rule(role: str) -> str:
+    """`capacity of role "Dev"`."""
+    return f'capacity of role "{role}"'
+
+
+def budget_rule(year: int, amount: float) -> str:
+    """`the 2027 budget of 150,000`."""
+    return f"the {year} budget of {amount:,.0f}"
