@@ -20,10 +20,11 @@ from engine.wording import must_run_words, out_of_play_words
 
 
 class Severity(StrEnum):
-    """Errors stop a run; warnings are written and the run goes on."""
+    """Errors stop a run; warnings are written and the run goes on; info only tells."""
 
     ERROR = "Error"
     WARNING = "Warning"
+    INFO = "Info"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,6 @@ status bar.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
 import threading
 import time
@@ -31,18 +30,14 @@ from engine.explain import deferral_reasons
 from engine.feasibility import lone_fit_blockers
 from engine.model import Force, Portfolio, Project
 from engine.months import month_range_text, month_text, parse_month
-from engine.result import Result, SolveStatus
+from engine.result import Result
 from engine.validation import Severity
+from workbook import service
 from workbook.book import schema
-from workbook.book.grids import (
-    SELECTED,
-    Grid,
-    Message,
-    messages_grid,
-    result_grids,
-    settings_text,
-)
+from workbook.book.grids import SELECTED, Grid, messages_grid
+from workbook.book.messages import Message
 from workbook.excel import transport as live
+from workbook.excel.transport import ExcelTransport
 
 STATUS_EVERY_S = 1.0
 SCENARIO_PREFIX = "Scenario "
@@ -117,14 +112,11 @@ def validate(book=None) -> Report:
     status = _StatusBar(book)
     status("PMO: checking the inputs...")
     try:
-        snap, read = live.read_book(book)
-        messages = read.messages()
-        errors, warnings = _count(messages)
-        grid = messages_grid(messages)
-        _write(book, [grid], snap)
+        done = service.validate(ExcelTransport(book), write_messages=True)
     except Exception as error:
         return _failed(book, status, "Validate", error)
-    p = read.portfolio
+    errors, warnings = _count(done.messages)
+    p = done.portfolio
     if errors:
         summary = f"{errors} input error(s), {warnings} warning(s): see the Messages sheet"
     else:
@@ -133,7 +125,7 @@ def validate(book=None) -> Report:
             f"{len(p.capacity)} roles, {p.settings.horizon} months"
         )
     status(f"PMO: {summary}")
-    return Report(summary, [grid], ok=not errors)
+    return Report(summary, done.grids, ok=not errors)
 
 
 # --- Re-optimise ------------------------------------------------------------------------------
@@ -151,57 +143,40 @@ def reoptimise(
     book = _caller(book)
     status = _StatusBar(book)
     status("PMO: reading the workbook...")
+
+    def stage(name: str, _limit: float | None) -> None:
+        if name == "write":
+            status("PMO: writing the results...")
+
     try:
-        snap, read = live.read_book(book)
-        messages = read.messages()
-        errors, _ = _count(messages)
-        if errors:
-            grid = messages_grid(messages)
-            _write(book, [grid], snap)
-            summary = f"{errors} input error(s): nothing was planned; see the Messages sheet"
-            status(f"PMO: {summary}")
-            return Report(summary, [grid], ok=False)
-        portfolio = _with_overrides(read.portfolio, time_limit, seed)
-        result = _solve(status, portfolio)
-        if result.status is SolveStatus.INVALID_INPUT:
-            grid = messages_grid(read.messages(result.problems))
-            _write(book, [grid], snap)
-            summary = "input errors: nothing was planned; see the Messages sheet"
-            status(f"PMO: {summary}")
-            return Report(summary, [grid], result, ok=False)
-        status("PMO: writing the results...")
-        grids = result_grids(
-            portfolio,
-            result,
-            messages,
-            read.details,
+        done = service.optimise(
+            ExcelTransport(book),
+            service.Overrides(time_limit=time_limit, seed=seed),
+            on_stage=stage,
+            solver=lambda portfolio, _progress: _solve(status, portfolio),
+            messages_on_failure=True,
             run_at=run_at,
-            settings=settings_text(portfolio, result),
         )
-        _write(book, grids, snap)
     except Exception as error:
         return _failed(book, status, "Re-optimise", error)
-    summary = _outcome(portfolio, result)
+    result = done.result
+    if done.outcome is service.Outcome.INPUT_ERRORS:
+        summary = "input errors: nothing was planned; see the Messages sheet"
+        if result is None:
+            summary = (
+                f"{len(done.errors)} input error(s): nothing was planned; see the Messages sheet"
+            )
+        status(f"PMO: {summary}")
+        return Report(summary, done.grids, result, ok=False)
+    assert result is not None  # solved: a plan, or the conflicts on Messages
+    summary = _outcome(done.portfolio, result)
     status(f"PMO: {summary}")
-    return Report(summary, grids, result, ok=result.status.has_plan)
+    return Report(summary, done.grids, result, ok=result.status.has_plan)
 
 
 def main(book=None) -> Report:
     """xlwings' "Run main" and the PMO_Main macro: re-optimise the calling workbook."""
     return reoptimise(book)
-
-
-def _with_overrides(portfolio: Portfolio, time_limit: float | None, seed: int | None) -> Portfolio:
-    changes = {}
-    if time_limit is not None:
-        changes["time_limit"] = float(time_limit)
-    if seed is not None:
-        changes["random_seed"] = int(seed)
-    if not changes:
-        return portfolio
-    return dataclasses.replace(
-        portfolio, settings=dataclasses.replace(portfolio.settings, **changes)
-    )
 
 
 def _solve(status: _StatusBar, portfolio: Portfolio) -> Result:
@@ -270,7 +245,7 @@ def explain_selected(book=None) -> Report:
             lines = [text]
         else:
             lines = explain(portfolio, project_id, snap.sheet(schema.PORTFOLIO.name))
-        rows = [Message(sheet_name, where, line, "Info") for line in lines]
+        rows = [Message(sheet_name, where, line, Severity.INFO) for line in lines]
         grid = messages_grid(rows)
         _write(book, [grid], snap)
     except Exception as error:

@@ -19,13 +19,12 @@ exits 1 when any workbook did not end "ok" (see its report) and 3 on a usage err
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -35,8 +34,10 @@ from rich.text import Text
 
 from engine.errors import FileError, PmoError
 from engine.model import Objective, Portfolio
-from engine.result import Result, SolveStatus
-from engine.validation import Severity
+from engine.result import Result
+from workbook import service
+from workbook.book.grids import result_json
+from workbook.service import Outcome
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_FILE = 0, 1, 2, 3
 RUN_MAIN_MODULE = Path(__file__).parent / "excel" / "run_main.py.txt"
@@ -231,132 +232,38 @@ def _print_messages(console: Console, messages) -> None:
         console.print(line)
 
 
-def _read(console: Console, book: Path):
-    """Read and validate; returns (read result, messages, exit code or None)."""
-    from workbook.files.reader import read_workbook
+EXIT_CODES = {
+    Outcome.DONE: EXIT_OK,
+    Outcome.INPUT_ERRORS: EXIT_INPUT,
+    Outcome.NO_PLAN: EXIT_INFEASIBLE,
+}
 
-    read = read_workbook(book)
-    messages = read.messages()
-    _print_messages(console, messages)
-    errors = [m for m in messages if m.severity is Severity.ERROR]
-    if errors:
-        console.print(
-            Text(
-                f"{len(errors)} input error(s) in {book.name}; fix them and run again.", style="red"
-            )
+
+def _input_errors(console: Console, book: Path, report: service.Report) -> int:
+    console.print(
+        Text(
+            f"{len(report.errors)} input error(s) in {book.name}; fix them and run again.",
+            style="red",
         )
-        return read, messages, EXIT_INPUT
-    return read, messages, None
+    )
+    return EXIT_INPUT
 
 
 def _validate(console: Console, args) -> int:
-    read, messages, code = _read(console, args.book)
-    if code is not None:
-        return code
-    p = read.portfolio
-    warnings = len(messages)
+    report = service.validate(service.FileTransport(args.book))
+    _print_messages(console, report.messages)
+    if report.outcome is Outcome.INPUT_ERRORS:
+        return _input_errors(console, args.book, report)
+    p = report.portfolio
     console.print(
         Text(
-            f"{args.book.name}: no input errors ({warnings} warning(s)); "
+            f"{args.book.name}: no input errors ({len(report.messages)} warning(s)); "
             f"{len(p.projects)} projects, {len(p.capacity)} roles, "
             f"{p.settings.horizon} months.",
             style="green",
         )
     )
     return EXIT_OK
-
-
-@dataclasses.dataclass
-class OptimiseOutcome:
-    """What `optimise_book` did to one workbook, with the time each step took."""
-
-    code: int  # EXIT_OK (results written), EXIT_INPUT or EXIT_INFEASIBLE (nothing written)
-    messages: list  # input problems and warnings (workbook.book.grids.Message), each located
-    portfolio: Portfolio  # as solved: the workbook's, with the overrides applied
-    result: Result | None = None  # None when the inputs had errors
-    written: object | None = None  # workbook.files.writer.WriteOutcome when results were written
-    read_s: float = 0.0
-    solve_s: float = 0.0
-    write_s: float = 0.0
-
-    @property
-    def errors(self) -> list:
-        """The messages that stopped the run (severity Error)."""
-        return [m for m in self.messages if m.severity is Severity.ERROR]
-
-
-StageCallback = Callable[[str, float | None], None]
-
-
-def optimise_book(
-    book: str | os.PathLike[str],
-    out: str | os.PathLike[str] | None = None,
-    *,
-    objective: str | None = None,
-    time_limit: float | None = None,
-    seed: int | None = None,
-    workers: int | None = None,
-    backup: bool = True,
-    progress: Callable | None = None,
-    json_path: Path | None = None,
-    on_stage: StageCallback | None = None,
-) -> OptimiseOutcome:
-    """Read and validate `book`, solve it and write the results into it (or into `out`).
-
-    Overrides (objective, time limit, seed, solver workers) replace the workbook's Settings.
-    `on_stage(name, limit)` is called as "read", "solve" (with the solve's time limit in
-    seconds) and "write" begin. Input errors and "no plan" are outcomes (nothing is written);
-    raises `FileError` when the file cannot be read or written, or is open in Excel.
-    """
-    from workbook.book.grids import result_grids, result_json, settings_text
-    from workbook.files.reader import read_workbook
-    from workbook.files.atomic import check_writable
-    from workbook.files.writer import write_grids
-
-    book = Path(book)
-    out = Path(out) if out is not None else None
-    stage = on_stage or (lambda _name, _limit: None)
-    began = time.perf_counter()
-    stage("read", None)
-    read = read_workbook(book)
-    messages = read.messages()
-    outcome = OptimiseOutcome(EXIT_OK, messages, read.portfolio)
-    if outcome.errors:
-        outcome.code = EXIT_INPUT
-        outcome.read_s = time.perf_counter() - began
-        return outcome
-    check_writable(book, read.stamp)  # fail before a long solve, not after it
-    if out is not None:
-        check_writable(out, None)
-    portfolio = _effective(read.portfolio, objective, time_limit, seed, workers)
-    outcome.portfolio = portfolio
-    outcome.read_s = time.perf_counter() - began
-
-    from engine.optimiser import solve  # CP-SAT takes a second to import: only when needed
-
-    began = time.perf_counter()
-    stage("solve", portfolio.settings.time_limit)
-    result = outcome.result = solve(portfolio, progress=progress)
-    outcome.solve_s = time.perf_counter() - began
-    if json_path is not None:
-        json_path.write_text(
-            json.dumps(result_json(portfolio, result), indent=2) + "\n", encoding="utf-8"
-        )
-    if result.status is SolveStatus.INVALID_INPUT:
-        outcome.messages = read.messages(result.problems)
-        outcome.code = EXIT_INPUT
-        return outcome
-    if not result.status.has_plan:
-        outcome.code = EXIT_INFEASIBLE
-        return outcome
-    began = time.perf_counter()
-    stage("write", None)
-    grids = result_grids(
-        portfolio, result, messages, read.details, settings=settings_text(portfolio, result)
-    )
-    outcome.written = write_grids(book, grids, out=out, stamp=read.stamp, backup=backup)
-    outcome.write_s = time.perf_counter() - began
-    return outcome
 
 
 def _optimise(console: Console, args) -> int:
@@ -366,75 +273,47 @@ def _optimise(console: Console, args) -> int:
         if name == "solve":
             display.append(_Progress(console))
 
+    def save_json(portfolio: Portfolio, result: Result) -> None:
+        if args.json is not None:
+            args.json.write_text(
+                json.dumps(result_json(portfolio, result), indent=2) + "\n", encoding="utf-8"
+            )
+
+    overrides = service.Overrides(args.objective, args.time_limit, args.seed)
     try:
-        outcome = optimise_book(
-            args.book,
-            args.out,
-            objective=args.objective,
-            time_limit=args.time_limit,
-            seed=args.seed,
-            backup=not args.no_backup,
-            json_path=args.json,
+        report = service.optimise(
+            service.FileTransport(args.book, args.out, backup=not args.no_backup),
+            overrides,
             progress=lambda info: display[-1](info),
             on_stage=stage,
+            on_result=save_json,
         )
     finally:
         for shown in display:
             shown.stop()
-    result = outcome.result
+    result = report.result
     if result is None:  # input errors found while reading
-        _print_messages(console, outcome.messages)
-        console.print(
-            Text(
-                f"{len(outcome.errors)} input error(s) in {args.book.name}; fix "
-                "them and run again.",
-                style="red",
-            )
-        )
-        return outcome.code
-    if outcome.code != EXIT_INPUT:
-        _print_messages(console, outcome.messages)
-    _summary(console, outcome.portfolio, result)
-    if outcome.code == EXIT_INPUT:
-        _print_messages(console, outcome.messages)
-        return outcome.code
-    if outcome.code == EXIT_INFEASIBLE:
+        _print_messages(console, report.messages)
+        return _input_errors(console, args.book, report)
+    if report.outcome is not Outcome.INPUT_ERRORS:
+        _print_messages(console, report.messages)
+    _summary(console, report.portfolio, result)
+    if report.outcome is Outcome.INPUT_ERRORS:  # found by the engine's own checks
+        _print_messages(console, report.messages)
+    elif report.outcome is Outcome.NO_PLAN:
         console.print(Text(f"No plan: {result.status.value}.", style="red"))
         for conflict in result.conflicts:
             console.print(Text(f"  - {conflict}"))
         for note in result.notes:
             console.print(Text(f"  {note}"))
         console.print(Text(f"{args.book.name} was not changed.", style="red"))
-        return outcome.code
-    written = outcome.written
+    if report.outcome is not Outcome.DONE:
+        return EXIT_CODES[report.outcome]
+    written = report.written
+    assert written is not None  # a plan was found: the file transport wrote it
     kept = f" (previous version kept as {written.backup.name})" if written.backup else ""
     console.print(Text(f"Wrote the results into {written.path}{kept}.", style="green"))
-    return EXIT_OK
-
-
-def _effective(
-    portfolio: Portfolio,
-    objective: str | None,
-    time_limit: float | None,
-    seed: int | None,
-    workers: int | None = None,
-) -> Portfolio:
-    """The portfolio with the command line's overrides of its settings."""
-    changes: dict[str, object] = {}
-    if objective:
-        changes["objective"] = Objective(objective)
-    if time_limit is not None:
-        if not time_limit > 0:
-            raise FileError("--time-limit must be more than 0 seconds")
-        changes["time_limit"] = time_limit
-    if seed is not None:
-        changes["random_seed"] = seed
-    if workers is not None:
-        changes["workers"] = workers
-    if not changes:
-        return portfolio
-    settings = dataclasses.replace(portfolio.settings, **changes)
-    return dataclasses.replace(portfolio, settings=settings)
+    return EXIT_CODES[report.outcome]
 
 
 class _Progress:

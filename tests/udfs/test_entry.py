@@ -24,6 +24,7 @@ from tests.udfs.remote import (
     table_ref,
     use_remote_engine,
 )
+from workbook import service
 from workbook.book import schema
 from workbook.book.grids import result_grids, settings_text
 from workbook.excel import transport as live
@@ -216,7 +217,7 @@ def test_an_unexpected_error_is_noted_on_messages_and_raised(monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(entry, "result_grids", broken)
+    monkeypatch.setattr(service, "result_grids", broken)
     payload = payload_from_file(SAMPLE)
     book = open_book(payload)
     with pytest.raises(ZeroDivisionError):

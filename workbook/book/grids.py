@@ -17,6 +17,7 @@ from engine.months import month_text
 from engine.result import ProjectOutcome, Result
 from engine.validation import Severity
 from workbook.book import schema
+from workbook.book.messages import Message
 
 CellValue = str | int | float | bool | None
 
@@ -25,26 +26,6 @@ DEFERRED = "Deferred"
 NOT_IN_PLAY = "Not in play"
 PLANNED = 1  # Schedule cell of a planned month
 MUST_RUN = 2  # Schedule cell of a month of a mandatory, forced or in-flight project
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A problem or note for the Messages sheet, at a sheet and cell when known."""
-
-    sheet: str | None
-    cell: str | None
-    message: str
-    severity: Severity | str = Severity.ERROR
-
-    @property
-    def location(self) -> str:
-        """`Intake!F12`, `Intake` or empty."""
-        if self.sheet and self.cell:
-            return f"{self.sheet}!{self.cell}"
-        return self.sheet or ""
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.message}" if self.location else self.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,21 +112,22 @@ def schedule_grid(portfolio: Portfolio, result: Result) -> Grid:
     planned, others = [], []
     for project in portfolio.projects:
         outcome = outcomes.get(project.id)
-        chosen = outcome is not None and outcome.selected and outcome.start is not None
+        start = outcome.start if outcome is not None and outcome.selected else None
+        finish = outcome.finish if outcome is not None and start is not None else None
         row: list[CellValue] = [
             project.id,
             project.name,
             decision(project, outcome),
-            _month(outcome.start) if chosen else None,
-            _month(outcome.finish) if chosen else None,
+            _month(start),
+            _month(finish),
         ]
         marks: list[CellValue] = [None] * len(months)
-        if chosen:
+        if start is not None:
             mark = MUST_RUN if project.must_run else PLANNED
-            for m in range(outcome.start, (outcome.finish or outcome.start) + 1):
+            for m in range(start, (finish or start) + 1):
                 if months and months[0] <= m <= months[-1]:
                     marks[m - months[0]] = mark
-            planned.append((outcome.start, project.id, row + marks))
+            planned.append((start, project.id, row + marks))
         else:
             others.append((project.id, row + marks))
     rows = [row for *_, row in sorted(planned)] + [row for _, row in sorted(others)]
@@ -187,9 +169,9 @@ def messages_grid(messages: Iterable[Message], result: Result | None = None) -> 
         rows.append([str(message.severity), message.sheet, message.cell, message.message])
     if result is not None:
         rows += [["Error", None, None, f"Conflict: {text}"] for text in result.conflicts]
-        rows += [["Info", None, None, text] for text in result.notes]
+        rows += [[Severity.INFO.value, None, None, text] for text in result.notes]
     if not rows:
-        rows.append(["Info", None, None, "No problems found in the inputs."])
+        rows.append([Severity.INFO.value, None, None, "No problems found in the inputs."])
     return Grid(schema.MESSAGES.name, [c.header for c in schema.MESSAGES.columns], rows)
 
 
@@ -254,13 +236,13 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
     projects = []
     for project in portfolio.projects:
         outcome = outcomes.get(project.id)
-        selected = bool(outcome and outcome.selected)
+        chosen = outcome if outcome is not None and outcome.selected else None
         projects.append(
             {
                 "id": project.id,
-                "selected": selected,
-                "start": _month(outcome.start) if selected else None,
-                "finish": _month(outcome.finish) if selected else None,
+                "selected": chosen is not None,
+                "start": _month(chosen.start) if chosen is not None else None,
+                "finish": _month(chosen.finish) if chosen is not None else None,
                 "score": round(outcome.score, 6) if outcome else None,
                 "reason": outcome.reason if outcome else "",
             }

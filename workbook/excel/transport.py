@@ -27,6 +27,7 @@ from openpyxl.worksheet.table import Table
 from engine.errors import FileError
 from workbook.book import schema
 from workbook.book.grids import CellValue, Grid
+from workbook.files.layout import Layout, SheetState, plan_layout
 from workbook.files.reader import ReadResult, read_loaded
 
 MAX_CELLS = 2_000_000  # as workbook.files.guard: what one sheet may hand over before it is refused
@@ -169,20 +170,6 @@ def read_book(book) -> tuple[Snapshot, ReadResult]:
 
 # --- Writing: plan first, then apply ----------------------------------------------------------
 
-Box = tuple[int, int, int, int]  # first row, first column, last row, last column (1-based)
-
-
-@dataclass
-class SheetEdit:
-    """Everything to do to one output sheet, in order: create, clear, values, formats, table."""
-
-    sheet: str
-    create: bool = False
-    clear: Box | None = None
-    blocks: list[tuple[int, int, list[list[CellValue]]]] = field(default_factory=list)
-    formats: list[tuple[Box, str]] = field(default_factory=list)
-    table: tuple[str, str] | None = None  # (name, new range)
-
 
 def excel_text(value: CellValue) -> CellValue:
     """A value as it must be handed to Excel so that text stays text."""
@@ -200,94 +187,74 @@ def excel_text(value: CellValue) -> CellValue:
     return "'" + text
 
 
-def plan_writes(snap: Snapshot, grids: Iterable[Grid]) -> list[SheetEdit]:
-    """The edits that put the grids on their sheets, laid out as the file writer lays them out."""
-    return [_plan(snap.sheet(grid.sheet), grid) for grid in grids]
-
-
-def _plan(data: SheetData | None, grid: Grid) -> SheetEdit:
-    spec = grid.spec
-    if spec.role is not schema.Role.OUTPUT:
-        raise FileError(f'refusing to write into "{grid.sheet}": it is not an output sheet')
-    edit = SheetEdit(data.name if data is not None else grid.sheet, create=data is None)
+def _state(data: SheetData | None, grid: Grid) -> SheetState:
     if data is None:
-        data = SheetData(grid.sheet, {(1, 1): spec.name, (2, 1): spec.description})
-        edit.blocks.append((1, 1, [[spec.name], [spec.description]]))
-    table_ref = data.tables.get(spec.table) if spec.table else None
-    header_row = table_header_row(data, spec.table) or spec.header_row
-    width = len(grid.header)
-    fixed = {c.header: c for c in spec.columns}
-    formats = [fixed[h].number_format if h in fixed else None for h in grid.header]
-    first = header_row + 1
-    if grid.append:
-        used = [r for (r, c) in data.cells if r > header_row and c <= width]
-        first = max(used, default=header_row) + 1
-    elif data.last_row >= header_row:
-        edit.clear = (header_row, 1, data.last_row, max(data.last_column, width))
-    rows = [[excel_text(v) for v in _padded(row, width)] for row in grid.rows]
-    header = [excel_text(h) for h in grid.header]
-    if first == header_row + 1:
-        edit.blocks.append((header_row, 1, [header, *rows]))
-    else:
-        edit.blocks.append((header_row, 1, [header]))
-        if rows:
-            edit.blocks.append((first, 1, rows))
-    if grid.rows:
-        last_data = first + len(grid.rows) - 1
-        edit.formats += _column_formats(formats, first, last_data)
-        for offset, row_format in enumerate(grid.row_formats[: len(grid.rows)]):
-            if row_format and width > len(fixed):
-                r = first + offset
-                edit.formats.append(((r, len(fixed) + 1, r, width), row_format))
-    if table_ref:
-        last = max(first + len(grid.rows) - 1, header_row + 1)
-        edit.table = (spec.table, f"A{header_row}:{get_column_letter(width)}{last}")
-    return edit
+        return SheetState(exists=False)
+    return SheetState(True, frozenset(data.cells), table_header_row(data, grid.spec.table))
 
 
-def _padded(row: list[CellValue], width: int) -> list[CellValue]:
-    return list(row[:width]) + [None] * (width - len(row))
+def plan_writes(snap: Snapshot, grids: Iterable[Grid]) -> list[Layout]:
+    """The edits that put the grids on their sheets, laid out as the file writer lays them out."""
+    return [plan_layout(_state(snap.sheet(grid.sheet), grid), grid) for grid in grids]
 
 
-def _column_formats(formats: list[str | None], first: int, last: int) -> list[tuple[Box, str]]:
-    """One number format per run of neighbouring columns that share it."""
-    runs: list[tuple[Box, str]] = []
-    start = 0
-    for column in range(1, len(formats) + 1):
-        here = formats[column - 1]
-        nxt = formats[column] if column < len(formats) else None
-        if here and here != nxt:
-            runs.append(((first, start + 1, last, column), here))
-        if here != nxt:
-            start = column
-    return runs
-
-
-def apply(book, edits: list[SheetEdit]) -> None:
+def apply(book, layouts: list[Layout]) -> None:
     """Make the planned edits through xlwings (Excel recalculates by itself afterwards)."""
-    for edit in edits:
-        if edit.create:
-            sheet = book.sheets.add(edit.sheet, after=book.sheets[len(book.sheets) - 1])
+    for layout in layouts:
+        if layout.create:
+            sheet = book.sheets.add(layout.sheet, after=book.sheets[len(book.sheets) - 1])
+            sheet.range((1, 1)).value = layout.title
         else:
-            sheet = book.sheets[edit.sheet]
-        if edit.clear is not None:
-            r1, c1, r2, c2 = edit.clear
+            sheet = book.sheets[_existing_name(book, layout.sheet)]
+        if layout.clear is not None:
+            r1, c1, r2, c2 = layout.clear
             sheet.range((r1, c1), (r2, c2)).clear_contents()
-        for row, column, values in edit.blocks:
-            sheet.range((row, column)).value = values
-        for (r1, c1, r2, c2), number_format in edit.formats:
+        header = [excel_text(v) for v in layout.header]
+        rows = [[excel_text(v) for v in row] for row in layout.rows]
+        if layout.first_row == layout.header_row + 1:
+            sheet.range((layout.header_row, 1)).value = [header, *rows]
+        else:
+            sheet.range((layout.header_row, 1)).value = [header]
+            if rows:
+                sheet.range((layout.first_row, 1)).value = rows
+        for (r1, c1, r2, c2), number_format in layout.formats:
             sheet.range((r1, c1), (r2, c2)).number_format = number_format
-        if edit.table is not None:
-            name, ref = edit.table
+        if layout.table is not None:
+            name, ref = layout.table
             sheet.tables[name].resize(sheet.range(ref))
 
 
-def write_grids(book, grids: Iterable[Grid], snap: Snapshot | None = None) -> list[SheetEdit]:
+def _existing_name(book, name: str) -> str:
+    """The sheet's name as the workbook spells it (sheet names ignore case in Excel)."""
+    return next((s.name for s in book.sheets if _key(s.name) == _key(name)), name)
+
+
+def write_grids(book, grids: Iterable[Grid], snap: Snapshot | None = None) -> list[Layout]:
     """Plan and apply: the grids written into the open workbook; returns the edits made."""
     grids = list(grids)
     if snap is None:
         wanted = {_key(g.sheet) for g in grids}
         snap = snapshot(book, [s.name for s in book.sheets if _key(s.name) in wanted])
-    edits = plan_writes(snap, grids)
-    apply(book, edits)
-    return edits
+    layouts = plan_writes(snap, grids)
+    apply(book, layouts)
+    return layouts
+
+
+@dataclass
+class ExcelTransport:
+    """A workbook open in Excel (or xlwings' remote Book), for `workbook.service`."""
+
+    book: object
+    snap: Snapshot | None = None
+
+    def read(self) -> ReadResult:
+        """Snapshot the open workbook and read it by the file reader's rules."""
+        self.snap, read = read_book(self.book)
+        return read
+
+    def check_writable(self) -> None:
+        """Excel holds the workbook itself: there is nothing to refuse here."""
+
+    def write(self, grids: list[Grid]) -> None:
+        """Plan every edit, then make them; nothing is written if planning fails."""
+        write_grids(self.book, grids, self.snap)

@@ -41,7 +41,7 @@ from engine.model import (
 from engine.months import month_range_text, month_runs_text, month_text, parse_month
 from engine.validation import Problem, Severity, validate
 from workbook.book import schema
-from workbook.book.grids import Message
+from workbook.book.messages import Message
 from workbook.book.schema import NO_WORDS, YES_WORDS, ColType, Column, Sheet
 from workbook.files.atomic import FileStamp
 from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file

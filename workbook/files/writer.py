@@ -24,6 +24,7 @@ from workbook.book import schema
 from workbook.book.grids import CellValue, Grid
 from workbook.files.atomic import FileStamp, check_writable, keep_backup, replacing
 from workbook.files.guard import check_workbook_file
+from workbook.files.layout import SheetState, plan_layout
 from workbook.files.macros.ribbon import ensure_ribbon_relationship
 
 FORMULA_LEAD = ("=", "+", "-", "@")
@@ -81,7 +82,7 @@ def _keep_ribbon(path: Path) -> None:
 # --- Writing one sheet ----------------------------------------------------------------------
 
 
-def _set(cell, value: CellValue, number_format: str | None = None) -> None:
+def _set(cell, value: CellValue) -> None:
     """Put a value in a cell; text always stays text, even `=1+1` or `@SUM(A1)`."""
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -91,63 +92,49 @@ def _set(cell, value: CellValue, number_format: str | None = None) -> None:
             cell.quotePrefix = True
         return
     cell.value = value
-    if number_format and value is not None:
-        cell.number_format = number_format
+
+
+def _state(book, grid: Grid) -> SheetState:
+    """The output sheet as the layout needs to see it."""
+    if grid.sheet not in book.sheetnames:
+        return SheetState(exists=False)
+    ws = book[grid.sheet]
+    table = ws.tables.get(grid.spec.table) if grid.spec.table else None
+    used = frozenset(key for key, cell in ws._cells.items() if cell.value is not None)
+    header = range_boundaries(table.ref)[1] if table is not None else None
+    return SheetState(True, used, header)
 
 
 def _write_grid(book, grid: Grid) -> None:
-    spec = grid.spec
-    if spec.role is not schema.Role.OUTPUT:
-        raise FileError(f'refusing to write into "{grid.sheet}": it is not an output sheet')
-    ws = book[grid.sheet] if grid.sheet in book.sheetnames else _new_sheet(book, spec)
-    table = ws.tables.get(spec.table) if spec.table else None
-    header_row = range_boundaries(table.ref)[1] if table is not None else spec.header_row
-    width = len(grid.header)
-    fixed = {c.header: c for c in spec.columns}
-    formats = [fixed[h].number_format if h in fixed else None for h in grid.header]
-    first = header_row + 1
-    if grid.append:
-        first = _first_free_row(ws, header_row, width)
-    else:
-        _clear(ws, header_row)
-    for column, text in enumerate(grid.header, start=1):
-        _set(ws.cell(header_row, column), text)
-    for offset, row in enumerate(grid.rows):
-        r = first + offset
-        row_format = grid.row_formats[offset] if offset < len(grid.row_formats) else None
-        for column, value in enumerate(row, start=1):
-            number_format = formats[column - 1] or (row_format if column > len(fixed) else None)
-            _set(ws.cell(r, column), value, number_format)
-    last = max(first + len(grid.rows) - 1, header_row + 1)
-    if table is not None:
-        ref = f"A{header_row}:{get_column_letter(width)}{last}"
+    layout = plan_layout(_state(book, grid), grid)
+    if layout.create:
+        ws = book.create_sheet(layout.sheet)  # a deleted output sheet comes back, no Table
+        for row, (line,) in enumerate(layout.title, start=1):
+            ws.cell(row, 1, line)
+    ws = book[layout.sheet]
+    if layout.clear is not None:
+        r1, c1, r2, c2 = layout.clear
+        for (row, column), cell in list(ws._cells.items()):  # sparse: makes no new cells
+            if r1 <= row <= r2 and c1 <= column <= c2 and cell.value is not None:
+                cell.value = None
+    for column, text in enumerate(layout.header, start=1):
+        _set(ws.cell(layout.header_row, column), text)
+    for offset, values in enumerate(layout.rows):
+        for column, value in enumerate(values, start=1):
+            if value is not None or (layout.first_row + offset, column) in ws._cells:
+                _set(ws.cell(layout.first_row + offset, column), value)
+    for (r1, c1, r2, c2), number_format in layout.formats:
+        for row in range(r1, r2 + 1):
+            for column in range(c1, c2 + 1):
+                cell = ws._cells.get((row, column))
+                if cell is not None and cell.value is not None:
+                    cell.number_format = number_format
+    if layout.table is not None:
+        name, ref = layout.table
+        table = ws.tables[name]
         table.ref = ref
         if table.autoFilter is not None:
             table.autoFilter.ref = ref
-
-
-def _new_sheet(book, spec: schema.Sheet):
-    """An output sheet someone deleted comes back, without its table."""
-    ws = book.create_sheet(spec.name)
-    ws.cell(1, 1, spec.name)
-    ws.cell(2, 1, spec.description)
-    return ws
-
-
-def _clear(ws, header_row: int) -> None:
-    """Empty the header row and everything below it, keeping formats (sparse: no new cells)."""
-    for (row, _column), cell in list(ws._cells.items()):
-        if row >= header_row and cell.value is not None:
-            cell.value = None
-
-
-def _first_free_row(ws, header_row: int, width: int) -> int:
-    used = [
-        row
-        for (row, column), cell in ws._cells.items()
-        if row > header_row and column <= width and cell.value is not None
-    ]
-    return max(used, default=header_row) + 1
 
 
 # --- Checking the written file ----------------------------------------------------------------

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from engine.errors import FileError, PmoError
 
@@ -81,11 +82,11 @@ class BookReport:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> BookReport:
+    def from_dict(cls, data: dict[str, Any]) -> BookReport:
         """The inverse of `to_dict`."""
         fields = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in fields}
-        values["status"] = Status(values["status"])
+        values["status"] = Status(str(values["status"]))
         return cls(**values)
 
 
@@ -98,7 +99,7 @@ def process_book(task: Task, calc, on_stage: StageCallback | None = None) -> Boo
     `calc` is a started-on-demand `workbook.headless.recalc.Recalculator`, reused across workbooks.
     Nothing is written unless a plan was found; with `task.out` the input is never changed.
     """
-    from workbook.cli import EXIT_INPUT, EXIT_OK, optimise_book
+    from workbook import service
     from workbook.files.atomic import check_writable
 
     stage = on_stage or (lambda _name, _limit: None)
@@ -113,27 +114,26 @@ def process_book(task: Task, calc, on_stage: StageCallback | None = None) -> Boo
         started = time.perf_counter()
         calc.start()
         report.recalc_s += time.perf_counter() - started
-        outcome = optimise_book(
-            task.path,
-            task.out,
-            time_limit=task.time_limit,
-            seed=task.seed,
-            workers=task.workers,
-            backup=task.out is None,
-            on_stage=stage,
+        transport = service.FileTransport(
+            Path(task.path), Path(task.out) if task.out else None, backup=task.out is None
         )
+        overrides = service.Overrides(
+            time_limit=task.time_limit, seed=task.seed, workers=task.workers
+        )
+        outcome = service.optimise(transport, overrides, on_stage=stage)
         report.read_s, report.solve_s = outcome.read_s, outcome.solve_s
         report.write_s = outcome.write_s
-        if outcome.code == EXIT_INPUT:
+        if outcome.outcome is service.Outcome.INPUT_ERRORS:
             errors = outcome.errors
             report.status = Status.INPUT_ERRORS
             report.message = (
                 f"{len(errors)} input error(s); first: {errors[0]}" if errors else "input errors"
             )
-        elif outcome.code != EXIT_OK:
+        elif outcome.outcome is service.Outcome.NO_PLAN:
             _no_plan(report, outcome.result)
         else:
             result = outcome.result
+            assert result is not None  # a plan was written
             report.selected = len(result.selected)
             report.value, report.gap = result.objective, result.gap
             stage("recalc", None)
