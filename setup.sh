@@ -40,4 +40,10 @@ fi
 
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e "$extras"
-echo "setup done: $(.venv/bin/python --version), $(.venv/bin/pip show ortools | grep ^Version)"
+.venv/bin/python - <<'PY'
+import platform
+from importlib.metadata import version
+
+found = ", ".join(f"{name} {version(name)}" for name in ("ortools", "xlwings", "pandas"))
+print(f"setup done: Python {platform.python_version()}, {found}; check with .venv/bin/pmo doctor")
+PY

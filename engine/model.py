@@ -11,6 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class ProjectStatus(StrEnum):
@@ -197,6 +201,12 @@ class Portfolio:
     def project(self, project_id: str) -> Project:
         """The project with this ID (KeyError if none; the first one if IDs repeat)."""
         return self._by_id[project_id]
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The inputs as tidy pandas DataFrames (see `engine.frames.portfolio_frames`)."""
+        from engine.frames import portfolio_frames  # pandas loads slowly: only when asked
+
+        return portfolio_frames(self)
 
     @cached_property
     def _by_id(self) -> dict[str, Project]:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from engine.validation import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from engine.model import Portfolio
 
 
 class SolveStatus(StrEnum):
@@ -89,6 +95,13 @@ class Result:
             if outcome.project_id == project_id:
                 return outcome
         raise KeyError(project_id)
+
+    def to_frames(self, portfolio: Portfolio) -> dict[str, pd.DataFrame]:
+        """The plan as tidy pandas DataFrames (see `engine.frames.result_frames`); `portfolio`
+        is the one that was solved."""
+        from engine.frames import result_frames  # pandas loads slowly: only when asked
+
+        return result_frames(portfolio, self)
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:

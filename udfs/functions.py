@@ -16,12 +16,15 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from typing import NamedTuple, cast
 
+import pandas as pd
 import xlwings as xw
 
 from engine.errors import InputError
 from engine.evm import earned_value, rag
-from engine.feasibility import Ledger, describe_shortfalls
+from engine.feasibility import FTE_UNITS, Ledger, demand_profile, describe_shortfalls
+from engine.frames import utilisation_frame
 from engine.model import Demand, Direction, Portfolio, Project, Settings
 from engine.months import month_range_text, month_text, parse_month
 from engine.result import UtilisationCell
@@ -31,6 +34,8 @@ CATEGORY = "PMO"
 ERROR_PREFIX = "#PMO! "
 NO_CAPACITY = "no capacity"  # as on the Utilisation sheet
 FITS = "Fits"
+RANKING_HEADER = ("ID", "Score", "Rank")
+FIT_TABLE_HEADER = ("Role", "Month", "Need (FTE)", "Capacity (FTE)", "Left (FTE)", "Load")
 
 Cell = object
 Matrix = list[list[Cell]]
@@ -140,21 +145,8 @@ def _blank_out(value: float | None) -> float | str:
 # --- Scoring ----------------------------------------------------------------------------------
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("scores", ndim=2, doc="Score table: one row per project, one column per criterion.")
-@xw.arg("weights", ndim=2, doc="Weight of each criterion (a row or a column).")
-@xw.arg(
-    "directions",
-    ndim=2,
-    doc='Optional: "Higher is better" or "Lower is better" per criterion (default higher).',
-)
-@xw.arg("mins", ndim=2, doc="Optional: lowest score of each scale (one for all; default 0).")
-@xw.arg("maxs", ndim=2, doc="Optional: highest score of each scale (one for all; default 10).")
-@_excel_safe
-def PMO_SCORE(scores, weights, directions=None, mins=None, maxs=None):
-    """Weighted score of each row: sum(weight x score) / sum(weight), lower-is-better scores
-    flipped within their scale. A blank score counts as the scale's worst; a blank row gives a
-    blank. Spills one score per row."""
+def _weighted_scores(scores, weights, directions, mins, maxs) -> list[float | None]:
+    """The weighted score of each row of `scores`; None for a blank row."""
     weight_list = _numbers(weights, "weights")
     count = len(weight_list)
     if count == 0:
@@ -162,7 +154,7 @@ def PMO_SCORE(scores, weights, directions=None, mins=None, maxs=None):
     if any(w < 0 for w in weight_list):
         raise ArgumentError("weights must be 0 or more")
     direction_list = [
-        Direction.HIGHER if _blank(d) else parse_direction(d)
+        Direction.HIGHER if _blank(d) else parse_direction(cast(str, d))
         for d in _spread(directions, count, "directions")
     ]
     min_list = [0.0 if _blank(v) else _number(v, "mins") for v in _spread(mins, count, "mins")]
@@ -171,7 +163,6 @@ def PMO_SCORE(scores, weights, directions=None, mins=None, maxs=None):
         if low >= high:
             raise ArgumentError(f"criterion {i}: min {low:g} must be below max {high:g}")
     table = _rows(scores)
-    out: Matrix = []
     filled: list[tuple[int, list[float]]] = []
     for r, row in enumerate(table, start=1):
         if all(_blank(v) for v in row):
@@ -190,9 +181,79 @@ def PMO_SCORE(scores, weights, directions=None, mins=None, maxs=None):
         filled.append((r - 1, values))
     results = score_rows([v for _, v in filled], weight_list, direction_list, min_list, max_list)
     by_row = {index: score for (index, _), score in zip(filled, results, strict=True)}
-    for index in range(len(table)):
-        out.append([by_row.get(index, "")])
+    return [by_row.get(index) for index in range(len(table))]
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("scores", ndim=2, doc="Score table: one row per project, one column per criterion.")
+@xw.arg("weights", ndim=2, doc="Weight of each criterion (a row or a column).")
+@xw.arg(
+    "directions",
+    ndim=2,
+    doc='Optional: "Higher is better" or "Lower is better" per criterion (default higher).',
+)
+@xw.arg("mins", ndim=2, doc="Optional: lowest score of each scale (one for all; default 0).")
+@xw.arg("maxs", ndim=2, doc="Optional: highest score of each scale (one for all; default 10).")
+@_excel_safe
+def PMO_SCORE(scores, weights, directions=None, mins=None, maxs=None):
+    """Weighted score of each row: sum(weight x score) / sum(weight), lower-is-better scores
+    flipped within their scale. A blank score counts as the scale's worst; a blank row gives a
+    blank. Spills one score per row."""
+    out: Matrix = [
+        ["" if score is None else score]
+        for score in _weighted_scores(scores, weights, directions, mins, maxs)
+    ]
     return out or [[""]]
+
+
+def _id_text(value: Cell) -> str:
+    """An ID cell as text; Excel sends numbers as floats (101 arrives as 101.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("ids", ndim=2, doc="Project IDs (or names), one per row of scores.")
+@xw.arg("scores", ndim=2, doc="Score table: one row per project, one column per criterion.")
+@xw.arg("weights", ndim=2, doc="Weight of each criterion (a row or a column).")
+@xw.arg(
+    "directions",
+    ndim=2,
+    doc='Optional: "Higher is better" or "Lower is better" per criterion (default higher).',
+)
+@xw.arg("mins", ndim=2, doc="Optional: lowest score of each scale (one for all; default 0).")
+@xw.arg("maxs", ndim=2, doc="Optional: highest score of each scale (one for all; default 10).")
+@xw.ret(index=False)
+@_excel_safe
+def PMO_RANKING(ids, scores, weights, directions=None, mins=None, maxs=None):
+    """League table of projects by weighted score (as PMO_SCORE): spills ID, Score and Rank
+    with headers, best first; equal scores share a rank. Rows with a blank ID or blank scores
+    are left out."""
+    id_list = _vector(ids, "ids")
+    weighted = _weighted_scores(scores, weights, directions, mins, maxs)
+    if len(id_list) != len(weighted):
+        raise ArgumentError(
+            f"ids has {len(id_list)} values for {len(weighted)} rows of scores; give one ID per row"
+        )
+    rows = [
+        (_id_text(pid), score)
+        for pid, score in zip(id_list, weighted, strict=True)
+        if not _blank(pid) and score is not None
+    ]
+    ordered = sorted(rows, key=lambda row: -row[1])  # stable: input order among equal scores
+    ranks: list[int] = []
+    for position, (_, score) in enumerate(ordered, start=1):
+        tie = ranks and math.isclose(score, ordered[position - 2][1], rel_tol=0, abs_tol=1e-9)
+        ranks.append(ranks[-1] if tie else position)
+    return pd.DataFrame(
+        {
+            "ID": [pid for pid, _ in ordered],
+            "Score": [score for _, score in ordered],
+            "Rank": ranks,
+        },
+        columns=RANKING_HEADER,
+    )
 
 
 def _pairwise_matrix(matrix: Cell) -> list[list[float]]:
@@ -373,13 +434,14 @@ def _capacity_table(capacity: Cell) -> tuple[list[int], dict[str, list[float]]]:
             "capacity needs a header row of months and at least one role row "
             "(use the whole Capacity table: tblCapacity[#All])"
         )
-    months = [_month_of(v) for v in rows[0][1:]]
-    if any(m is None for m in months):
-        bad = next(v for v, m in zip(rows[0][1:], months, strict=True) if m is None)
+    parsed = [_month_of(v) for v in rows[0][1:]]
+    if any(m is None for m in parsed):
+        bad = next(v for v, m in zip(rows[0][1:], parsed, strict=True) if m is None)
         raise ArgumentError(
             f"the first row of capacity must hold the months (YYYY-MM) after "
             f'the role column; found "{bad}" (use tblCapacity[#All])'
         )
+    months = [m for m in parsed if m is not None]
     first = months[0]
     if months != list(range(first, first + len(months))):
         raise ArgumentError("the capacity months must follow each other without gaps")
@@ -406,7 +468,7 @@ def _demand_rows(demand: Cell) -> list[tuple[str, float, int | None, int | None]
             f"demand rows need 2 to 5 columns (role, FTE, from month, to "
             f"month; or ID first, as on the Demand sheet); found {width}"
         )
-    found = []
+    found: list[tuple[str, float, int | None, int | None]] = []
     for r, row in enumerate(rows, start=1):
         cells = list(row[1:] if width == 5 else row) + [None] * 4
         role = "" if _blank(cells[0]) else str(cells[0]).strip()
@@ -415,7 +477,7 @@ def _demand_rows(demand: Cell) -> list[tuple[str, float, int | None, int | None]
         fte = _number(cells[1], f"demand row {r} FTE")
         if fte < 0:
             raise ArgumentError(f"demand row {r}: FTE must be 0 or more")
-        bounds = []
+        bounds: list[int | None] = []
         for k, label in ((2, "from month"), (3, "to month")):
             if _blank(cells[k]):
                 bounds.append(None)
@@ -454,15 +516,21 @@ def _start_month(start: Cell, months: list[int]) -> int:
     return month
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("demand", ndim=2, doc="The project's demand rows: role, FTE, from month, to month.")
-@xw.arg("capacity", ndim=2, doc="Remaining capacity with its header: roles down, months across.")
-@xw.arg("start", doc="Start month (YYYY-MM or a date), or a month number of the capacity.")
-@xw.arg("duration", doc="Optional: length in months (default: the largest to month).")
-@_excel_safe
-def PMO_FITS(demand, capacity, start, duration=None):
-    """Whether a project fits the remaining capacity when it starts in the given month: "Fits",
-    or "Blocked:" with each role and month that is short and by how much FTE."""
+class _Trial(NamedTuple):
+    """One project on the remaining capacity, as PMO_FITS and PMO_FIT_TABLE read it."""
+
+    months: list[int]  # the capacity's months
+    first: int  # the start month
+    length: int  # months the project runs
+    demands: list[tuple[str, float, int | None, int | None]]
+    portfolio: Portfolio  # just this project ("project") and the capacity
+
+    @property
+    def project(self) -> Project:
+        return self.portfolio.projects[0]
+
+
+def _trial(demand: Cell, capacity: Cell, start: Cell, duration: Cell) -> _Trial:
     months, table = _capacity_table(capacity)
     demands = _demand_rows(demand)
     first = _start_month(_vector(start, "start")[0] if isinstance(start, list) else start, months)
@@ -471,7 +539,7 @@ def PMO_FITS(demand, capacity, start, duration=None):
             raise ArgumentError(
                 "give the duration: a demand row without a to month runs to the project's end"
             )
-        length = max(to for *_, to in demands)
+        length = max(to for *_, to in demands if to is not None)
     else:
         value = _number(duration, "duration")
         if not value.is_integer() or value < 1:
@@ -479,15 +547,6 @@ def PMO_FITS(demand, capacity, start, duration=None):
                 f"duration must be a whole number of months, 1 or more; found {value:g}"
             )
         length = int(value)
-    blockers = []
-    missing = sorted({role for role, fte, *_ in demands if fte > 0 and role not in table})
-    blockers += [f'no capacity row for role "{role}"' for role in missing]
-    last = first + length - 1
-    if last > months[-1]:
-        blockers.append(
-            f"it runs to {month_text(last)}, past {month_text(months[-1])}, the "
-            "last month of the capacity"
-        )
     portfolio = Portfolio(
         settings=Settings(plan_start=months[0], horizon=len(months)),
         projects=(Project("project", duration=length),),
@@ -497,10 +556,74 @@ def PMO_FITS(demand, capacity, start, duration=None):
         ),
         capacity={role: tuple(values) for role, values in table.items()},
     )
-    shortfalls = Ledger(portfolio).shortfalls(portfolio.projects[0], first)
+    return _Trial(months, first, length, demands, portfolio)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("demand", ndim=2, doc="The project's demand rows: role, FTE, from month, to month.")
+@xw.arg("capacity", ndim=2, doc="Remaining capacity with its header: roles down, months across.")
+@xw.arg("start", doc="Start month (YYYY-MM or a date), or a month number of the capacity.")
+@xw.arg("duration", doc="Optional: length in months (default: the largest to month).")
+@_excel_safe
+def PMO_FITS(demand, capacity, start, duration=None):
+    """Whether a project fits the remaining capacity when it starts in the given month: "Fits",
+    or "Blocked:" with each role and month that is short and by how much FTE."""
+    trial = _trial(demand, capacity, start, duration)
+    months, capacity_rows = trial.months, trial.portfolio.capacity
+    blockers = []
+    missing = sorted(
+        {role for role, fte, *_ in trial.demands if fte > 0 and role not in capacity_rows}
+    )
+    blockers += [f'no capacity row for role "{role}"' for role in missing]
+    last = trial.first + trial.length - 1
+    if last > months[-1]:
+        blockers.append(
+            f"it runs to {month_text(last)}, past {month_text(months[-1])}, the "
+            "last month of the capacity"
+        )
+    shortfalls = Ledger(trial.portfolio).shortfalls(trial.project, trial.first)
     if shortfalls:
         blockers.append(describe_shortfalls(shortfalls))
     return FITS if not blockers else "Blocked: " + "; ".join(blockers)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("demand", ndim=2, doc="The project's demand rows: role, FTE, from month, to month.")
+@xw.arg("capacity", ndim=2, doc="Remaining capacity with its header: roles down, months across.")
+@xw.arg("start", doc="Start month (YYYY-MM or a date), or a month number of the capacity.")
+@xw.arg("duration", doc="Optional: length in months (default: the largest to month).")
+@xw.ret(index=False)
+@_excel_safe
+def PMO_FIT_TABLE(demand, capacity, start, duration=None):
+    """PMO_FITS as a table: spills, with headers, each role and month the project needs: need,
+    capacity and what is left (FTE; negative = short) and the load (need / capacity). Months
+    past the capacity or roles without a capacity row show "no capacity"."""
+    trial = _trial(demand, capacity, start, duration)
+    months, capacity_rows = trial.months, trial.portfolio.capacity
+    cells = []
+    for role, units in demand_profile(trial.portfolio, trial.project).items():
+        row = capacity_rows.get(role)
+        for offset, need in enumerate(units):
+            if need <= 0:
+                continue
+            month = trial.first + offset
+            index = month - months[0]
+            have = row[index] if row is not None and 0 <= index < len(row) else 0.0
+            cells.append(UtilisationCell(role, month, need / FTE_UNITS, have))
+    order = {role: position for position, role in enumerate(capacity_rows)}  # as the capacity
+    cells.sort(key=lambda cell: (order.get(cell.role, len(order)), cell.role, cell.month))
+    frame = utilisation_frame(cells)
+    return pd.DataFrame(
+        {
+            "Role": frame["role"].tolist(),
+            "Month": [month_text(cell.month) for cell in cells],
+            "Need (FTE)": frame["demand_fte"].tolist(),
+            "Capacity (FTE)": frame["capacity_fte"].tolist(),
+            "Left (FTE)": frame["remaining_fte"].tolist(),
+            "Load": [NO_CAPACITY if math.isinf(load) else load for load in frame["load"]],
+        },
+        columns=FIT_TABLE_HEADER,
+    )
 
 
 FUNCTIONS: Sequence[Callable] = (
@@ -511,4 +634,6 @@ FUNCTIONS: Sequence[Callable] = (
     PMO_RAG,
     PMO_UTILISATION,
     PMO_FITS,
+    PMO_RANKING,
+    PMO_FIT_TABLE,
 )

@@ -3,7 +3,7 @@
     pmo new PATH [--empty]           a new workbook (the sample portfolio, or empty)
     pmo validate BOOK                list every input problem with its sheet and cell
     pmo optimise BOOK [--out OUT] [--objective value|finish] [--time-limit S]
-                      [--seed N] [--json RESULT.json] [--no-backup]
+                      [--seed N] [--json RESULT.json] [--csv DIR] [--no-backup]
     pmo doctor                       check Python packages and LibreOffice
     pmo recalc BOOK... [--out-dir DIR]
                                      recompute every formula with LibreOffice, store values
@@ -37,6 +37,7 @@ from engine.model import Objective, Portfolio
 from engine.result import Result
 from workbook import service
 from workbook.book.grids import result_json
+from workbook.files.csv_export import write_csv
 from workbook.service import Outcome
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_FILE = 0, 1, 2, 3
@@ -73,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--time-limit", type=float, metavar="S")
     run.add_argument("--seed", type=int)
     run.add_argument("--json", type=Path, metavar="RESULT.json")
+    run.add_argument(
+        "--csv", type=Path, metavar="DIR", help="also write the inputs and the plan as CSV files"
+    )
     run.add_argument(
         "--no-backup", action="store_true", help="do not keep the previous version as NAME.bak.xlsm"
     )
@@ -274,6 +278,8 @@ def _optimise(console: Console, args) -> int:
             display.append(_Progress(console))
 
     def save_json(portfolio: Portfolio, result: Result) -> None:
+        if args.csv is not None:
+            write_csv(portfolio, result, args.csv)
         if args.json is not None:
             args.json.write_text(
                 json.dumps(result_json(portfolio, result), indent=2) + "\n", encoding="utf-8"

@@ -17,6 +17,7 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
+from workbook.files.macros.xlwings_module import module_version
 from workbook.headless.recalc import (
     INSTALL_HINT,
     LibreOffice,
@@ -31,11 +32,11 @@ MIN_PYTHON = (3, 11)
 # (import name, distribution name, why) for what `pmo` needs at run time.
 RUNTIME_PACKAGES = (
     ("ortools", "ortools", "CP-SAT optimiser"),
-    ("pandas", "pandas", "tables"),
+    ("numpy", "numpy", "scoring arithmetic"),
+    ("pandas", "pandas", "DataFrame views and CSV export"),
     ("openpyxl", "openpyxl", "reading and writing workbook files"),
     ("xlwings", "xlwings", "talking to a running Excel"),
     ("defusedxml", "defusedxml", "safe XML parsing of untrusted files"),
-    ("python_calamine", "python-calamine", "fast workbook reading"),
     ("xlsxwriter", "xlsxwriter", "building the template workbook"),
     ("rich", "rich", "terminal output"),
 )
@@ -81,6 +82,44 @@ def package_check(module: str, dist: str, why: str, *, optional: bool = False) -
     except metadata.PackageNotFoundError:
         version = "version unknown"
     return Check(dist, True, f"{version} ({why})", "", optional)
+
+
+XLWINGS_CHECK = "xlwings version"
+
+
+def xlwings_version_check(installed: str | None, module: str) -> Check:
+    """Is the installed xlwings (None: not installed) the version of the workbook's VBA module?"""
+    fix = f"pip install xlwings=={module}"
+    if installed is None:
+        return Check(
+            XLWINGS_CHECK, False, f"xlwings is not installed; the workbook needs {module}", fix
+        )
+    if installed != module:
+        return Check(
+            XLWINGS_CHECK,
+            False,
+            f"installed {installed}, but the workbook's xlwings VBA module is {module} "
+            "(Mac buttons and Windows worksheet functions need the same version)",
+            fix,
+        )
+    return Check(XLWINGS_CHECK, True, f"{installed}, the version of the workbook's VBA module")
+
+
+def _xlwings_check() -> Check:
+    try:
+        module = module_version()
+    except (OSError, ValueError) as exc:
+        return Check(
+            XLWINGS_CHECK,
+            False,
+            f"cannot read the workbook's xlwings module: {exc}",
+            "reinstall this package (pip install --force-reinstall .)",
+        )
+    try:
+        installed: str | None = metadata.version("xlwings")
+    except metadata.PackageNotFoundError:
+        installed = None
+    return xlwings_version_check(installed, module)
 
 
 def _libreoffice_checks(smoke: bool) -> list[Check]:
@@ -140,6 +179,7 @@ def diagnose(*, smoke: bool = False) -> list[Check]:
     """Every check, in display order; `smoke=True` adds a real LibreOffice run (seconds)."""
     checks = [_python_check()]
     checks += [package_check(m, d, why, optional=False) for m, d, why in RUNTIME_PACKAGES]
+    checks.append(_xlwings_check())
     checks += [package_check(m, d, why, optional=True) for m, d, why in OPTIONAL_PACKAGES]
     checks += _libreoffice_checks(smoke)
     return checks

@@ -10,6 +10,7 @@ import sys
 import types
 from datetime import datetime
 
+import pandas as pd
 import pytest
 import xlwings as xw
 
@@ -21,6 +22,9 @@ CAPACITY = [
     ["Developer", 2, 2, 1.5, 2],
     ["Tester", 1, 1, 1, None],
 ]
+
+
+TABLES = {"PMO_RANKING", "PMO_FIT_TABLE"}  # functions that return a DataFrame
 
 
 def is_error(value) -> bool:
@@ -244,6 +248,123 @@ def test_fits_bad_arguments(args, words):
     assert is_error(got) and words in got, got
 
 
+# --- PMO_FIT_TABLE ---------------------------------------------------------------------------
+
+
+def test_fit_table_lists_each_role_and_month_the_project_needs():
+    demand = [["Developer", 2, None, None], ["Tester", 0.5, 2, 3]]
+    got = f.PMO_FIT_TABLE(demand, CAPACITY, "2027-02", 3)
+
+    assert isinstance(got, pd.DataFrame)
+    assert list(got.columns) == list(f.FIT_TABLE_HEADER)
+    rows = [tuple(row) for row in got.itertuples(index=False)]
+    assert rows == [
+        ("Developer", "2027-02", 2.0, 2.0, 0.0, 1.0),
+        ("Developer", "2027-03", 2.0, 1.5, -0.5, pytest.approx(2 / 1.5)),
+        ("Developer", "2027-04", 2.0, 2.0, 0.0, 1.0),
+        ("Tester", "2027-03", 0.5, 1.0, 0.5, 0.5),
+        ("Tester", "2027-04", 0.5, 0.0, -0.5, f.NO_CAPACITY),
+    ]
+
+
+def test_fit_table_agrees_with_fits():
+    demand = [["Developer", 2, None, None]]
+    fits = f.PMO_FITS(demand, CAPACITY, "2027-02", 2)
+    table = f.PMO_FIT_TABLE(demand, CAPACITY, "2027-02", 2)
+
+    short = table[table["Left (FTE)"] < 0]
+    assert fits == "Blocked: Developer 2027-03 (short up to 0.5 FTE)"
+    assert short[["Role", "Month"]].values.tolist() == [["Developer", "2027-03"]]
+    assert -short["Left (FTE)"].max() == pytest.approx(0.5)
+    roomy = f.PMO_FIT_TABLE(demand, CAPACITY, "2027-01", 2)
+    assert f.PMO_FITS(demand, CAPACITY, "2027-01", 2) == f.FITS
+    assert (roomy["Left (FTE)"] >= 0).all() and len(roomy) == 2
+
+
+def test_fit_table_shows_missing_roles_and_months_past_the_capacity():
+    got = f.PMO_FIT_TABLE([["Designer", 1, 1, 2], ["Developer", 1, 1, 1]], CAPACITY, "2027-04", 2)
+
+    assert got[["Role", "Month", "Load"]].values.tolist() == [
+        ["Developer", "2027-04", 0.5],
+        ["Designer", "2027-04", f.NO_CAPACITY],
+        ["Designer", "2027-05", f.NO_CAPACITY],
+    ]
+
+
+def test_fit_table_bad_arguments_give_readable_text():
+    got = f.PMO_FIT_TABLE([["Developer", 1, None, None]], CAPACITY, "2027-01")
+    assert is_error(got) and "give the duration" in got
+
+
+# --- PMO_RANKING -----------------------------------------------------------------------------
+
+
+def test_ranking_is_a_league_table_of_the_scores():
+    scores = [[8, 2, 5], [5, 5, 5], [None, None, None], [10, 0, 1], [5, 5, 5]]
+    weights = [30, 20, 50]
+    directions = ["Higher is better", "Lower is better", "Higher is better"]
+    ids = [["P-1"], ["P-2"], ["P-3"], ["P-4"], ["P-5"]]
+
+    got = f.PMO_RANKING(ids, scores, weights, directions)
+
+    assert list(got.columns) == list(f.RANKING_HEADER)
+    by_id = dict(zip(got["ID"], got["Score"], strict=True))
+    assert set(by_id) == {"P-1", "P-2", "P-4", "P-5"}  # the blank row is left out
+    assert got["Score"].is_monotonic_decreasing
+    assert got["Rank"].tolist() == [1, 2, 3, 3]  # P-2 and P-5 tie
+    assert got["ID"].tolist()[2:] == ["P-2", "P-5"]  # ties keep their input order
+    spilled = [row[0] for row in f.PMO_SCORE(scores, weights, directions)]
+    for pid, score in zip(["P-1", "P-2", "P-3", "P-4", "P-5"], spilled, strict=True):
+        assert by_id.get(pid, "") == pytest.approx(score)  # the same score as PMO_SCORE
+
+
+def test_ranking_skips_rows_without_an_id_and_reads_numeric_ids():
+    got = f.PMO_RANKING([["A"], [None]], [[4, 6], [9, 9]], [1, 1])
+    assert got.values.tolist() == [["A", 5.0, 1]]
+    numeric = f.PMO_RANKING([[101.0], [102.5]], [[4, 6], [9, 9]], [1, 1])
+    assert numeric["ID"].tolist() == ["102.5", "101"]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (([["A"]], [[1, 2], [3, 4]], [1, 1]), "ids has 1 values for 2 rows of scores"),
+        (([["A"]], [[1, 2]], [1, -1]), "weights must be 0 or more"),
+        (([["A", "B"], ["C", "D"]], [[1]], [1]), "ids must be one row or one column"),
+    ],
+)
+def test_ranking_bad_arguments(args, words):
+    got = f.PMO_RANKING(*args)
+    assert is_error(got) and words in got, got
+
+
+def _as_excel_gets_it(value, options):
+    """The cells xlwings makes of a returned value: the converter its router picks by type."""
+    from xlwings import conversion
+
+    converter = conversion.accessors[None].router(value, None, options)
+    assert converter is conversion.accessors[pd.DataFrame]
+    return converter.write_value(value, dict(options))
+
+
+def test_tables_reach_excel_as_a_header_row_and_values():
+    """What xlwings' DataFrame converter (index=False) makes of the returned tables."""
+    options = {"index": False}
+    table = f.PMO_RANKING([["A"], ["B"]], [[4, 6], [9, 9]], [1, 1])
+    assert _as_excel_gets_it(table, options) == [
+        ["ID", "Score", "Rank"],
+        ["B", 9.0, 1],
+        ["A", 5.0, 2],
+    ]
+    fit = f.PMO_FIT_TABLE([["Tester", 1, 1, 1]], CAPACITY, "2027-04", 1)
+    assert _as_excel_gets_it(fit, options) == [
+        list(f.FIT_TABLE_HEADER),
+        ["Tester", "2027-04", 1.0, 0.0, -1.0, "no capacity"],
+    ]
+    empty = f.PMO_FIT_TABLE([["Tester", 0, None, None]], CAPACITY, "2027-01", 2)
+    assert _as_excel_gets_it(empty, options) == [list(f.FIT_TABLE_HEADER)]
+
+
 def test_an_unexpected_error_is_still_text(monkeypatch):
     def broken(*args):
         raise RuntimeError("engine fell over")
@@ -294,6 +415,8 @@ def test_windows_registration_and_generated_vba(windows_xlwings):
         info = getattr(module, name).__xlfunc__
         assert info["category"] == f.CATEGORY
         assert len(info["ret"]["doc"]) <= 255
+        # tables spill with their header row and without the DataFrame's index
+        assert info["ret"]["options"] == ({"index": False} if name in TABLES else {}), name
         for arg in info["args"]:
             assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
             # ranges arrive as lists of rows whatever their shape; start and duration are cells
@@ -307,6 +430,11 @@ def test_windows_registration_and_generated_vba(windows_xlwings):
         "Optional maxs)" in code
     )
     assert "Function PMO_FITS(demand, capacity, start, Optional duration)" in code
+    assert "Function PMO_FIT_TABLE(demand, capacity, start, Optional duration)" in code
+    assert (
+        "Function PMO_RANKING(ids, scores, weights, Optional directions, Optional mins, "
+        "Optional maxs)" in code
+    )
     assert code.count('XLPy.CallUDF("udfs.functions"') == 2 * len(names)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from types import SimpleNamespace
@@ -66,11 +67,18 @@ def test_optimise_into_a_copy_with_json(tmp_path, capsys):
             "3",
             "--json",
             str(result),
+            "--csv",
+            str(tmp_path / "csv"),
         ]
     )
     assert code == 0
     assert sha(book) == before and out.exists()
     data = json.loads(result.read_text())
+    with (tmp_path / "csv" / "projects.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["project_id"] for r in rows] == [p["id"] for p in data["projects"]]
+    chosen = {r["project_id"] for r in rows if r["decision"] == "Selected"}
+    assert chosen == {p["id"] for p in data["projects"] if p["selected"]}
     assert data["status"] in ("optimal", "feasible")
     month = re.compile(r"^\d{4}-\d{2}$")
     assert all(month.match(p["start"]) for p in data["projects"] if p["selected"])

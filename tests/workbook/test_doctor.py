@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import os
+import re
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
 import pytest
 from rich.console import Console
 
 from workbook import doctor
-from workbook.doctor import Check, diagnose, healthy, package_check, render, smoke_test, table
+from workbook.doctor import (
+    XLWINGS_CHECK,
+    Check,
+    diagnose,
+    healthy,
+    package_check,
+    render,
+    smoke_test,
+    table,
+    xlwings_version_check,
+)
+from workbook.files.macros.xlwings_module import MODULE_PATH, module_version
 from workbook.headless.recalc import INSTALL_HINT, LibreOffice
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+
+
+def on_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
 def test_diagnose_covers_python_packages_and_libreoffice() -> None:
@@ -73,3 +96,67 @@ def test_smoke_test_really_recalculates(libreoffice: LibreOffice) -> None:
 
     assert check.ok, check.detail
     assert check.name == "LibreOffice recalculation"
+
+
+# --- xlwings: the installed package and the workbook's VBA module ----------------------------
+
+
+def test_module_version_is_read_from_the_bas_file(tmp_path) -> None:
+    assert re.fullmatch(r"\d+\.\d+\.\d+", module_version())
+    assert f'"{module_version()}"' in MODULE_PATH.read_text(encoding="cp1252")
+    other = tmp_path / "xlwings.bas"
+    other.write_bytes(
+        b'Attribute VB_Name = "xlwings"\r\nPublic Const XLWINGS_VERSION As String = "9.9.9"\r\n'
+    )
+    assert module_version(other) == "9.9.9"
+    other.write_bytes(b'Attribute VB_Name = "xlwings"\r\n')
+    with pytest.raises(ValueError, match="no XLWINGS_VERSION"):
+        module_version(other)
+
+
+def test_installed_xlwings_is_the_version_of_the_workbook_module() -> None:
+    """Skips on a developer's machine with another xlwings; on CI (CI=true) a drift fails."""
+    installed = metadata.version("xlwings")
+    module = module_version()
+    if installed != module:
+        message = (
+            f"installed xlwings {installed} differs from the workbook's VBA module {module}: "
+            f"pip install xlwings=={module}, or copy the new xlwings.bas into the workbook"
+        )
+        if on_ci():
+            pytest.fail(f"{message}; CI must match.", pytrace=False)
+        pytest.skip(message)
+    check = next(c for c in diagnose() if c.name == XLWINGS_CHECK)
+    assert check.ok, check.detail
+
+
+def test_pyproject_pins_xlwings_to_the_module_version() -> None:
+    dependencies = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["dependencies"]
+    pins = [d.replace(" ", "") for d in dependencies if re.match(r"xlwings\b", d)]
+    assert pins == [f"xlwings=={module_version()}"]
+
+
+def test_doctor_reports_an_xlwings_drift_with_the_fix() -> None:
+    drift = xlwings_version_check("0.38.1", "0.37.8")
+
+    assert not drift.ok and not drift.optional
+    assert "0.38.1" in drift.detail and "0.37.8" in drift.detail
+    assert drift.fix == "pip install xlwings==0.37.8"
+    assert not healthy([drift])
+    assert "fix: pip install xlwings==0.37.8" in render([drift])
+
+    missing = xlwings_version_check(None, "0.37.8")
+    assert not missing.ok and missing.fix == "pip install xlwings==0.37.8"
+    assert xlwings_version_check("0.37.8", "0.37.8").ok
+
+
+def test_diagnose_reports_a_drift_of_the_installed_xlwings(monkeypatch) -> None:
+    real = metadata.version
+    monkeypatch.setattr(
+        doctor.metadata, "version", lambda dist: "0.1.0" if dist == "xlwings" else real(dist)
+    )
+
+    check = next(c for c in diagnose() if c.name == XLWINGS_CHECK)
+
+    assert not check.ok
+    assert check.fix == f"pip install xlwings=={module_version()}"

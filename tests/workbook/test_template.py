@@ -82,7 +82,23 @@ def test_template_has_macros_buttons_ribbon_and_xlwings_conf():
         if row[0]
     }
     assert conf["UDF Modules"] == "udfs.functions"
-    assert list(conf)[:2] == ["Interpreter_Win", "Interpreter_Mac"]
+    # The interpreter comes from the user's own xlwings config (a blank row would override it).
+    assert not {"Interpreter_Win", "Interpreter_Mac", "Conda Path", "Conda Env"} & set(conf)
+
+
+def test_xlwings_conf_has_no_key_with_a_blank_value():
+    """xlwings takes a row of the sheet even when its value is blank, over the user's config:
+    every key the sheet holds must carry a value, in one block from A1 (xlwings stops at the
+    first blank cell of column A)."""
+    book = openpyxl.load_workbook(template(), keep_vba=True)
+    rows = list(book["xlwings.conf"].iter_rows(max_col=2, values_only=True))
+    keys = [row[0] for row in rows]
+    filled = keys[: keys.index(None)] if None in keys else keys
+    assert filled and not any(keys[len(filled) :]), "a key below a blank row is never read"
+    for key, value in rows[: len(filled)]:
+        assert value is not None and str(value).strip() != "", f"{key} has a blank value"
+    assert [k for k, _ in schema.XLWINGS_SETTINGS] == filled
+    assert all(isinstance(v, bool) or str(v).strip() for _, v in schema.XLWINGS_SETTINGS)
 
 
 def test_tables_validations_and_names():

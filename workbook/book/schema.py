@@ -45,6 +45,8 @@ FMT_SCORE = "0.00"
 FMT_PERCENT = "0%"
 
 
+CellValue = str | int | float | bool | None  # one cell's typed value; None = blank
+
 HEADER_ROW = 3  # 1-based header row of every table: rows 1 and 2 hold the title and description
 
 
@@ -64,7 +66,7 @@ class Column:
     optional: bool = False  # the column itself may be left out of the sheet
     computed: bool = False  # a formula or engine output, never typed by people
     formula: str | None = None  # live formula of a computed column (structured references)
-    default: object = None  # value used when the cell is blank
+    default: CellValue = None  # value used when the cell is blank
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +76,7 @@ class Setting:
     name: str
     field: str
     type: ColType
-    default: object
+    default: CellValue
     help: str
     allowed: tuple[str, ...] = ()
     required: bool = False
@@ -687,16 +689,15 @@ RUN_LOG = Sheet(
 XLWINGS_CONF = Sheet(
     "xlwings.conf",
     Role.CONFIG,
-    "Settings for xlwings (key in column A, value in column B, from A1); blank = default.",
+    "Settings for xlwings (key in column A, value in column B, from A1, no blank rows); "
+    "a key left out = your own xlwings config.",
 )
 
-# xlwings reads this sheet from A1 down; keys as xlwings' own quickstart writes them.
+# xlwings reads this sheet from A1 down; keys as xlwings' own quickstart writes them. Only keys
+# with a value: a row with a blank value still beats the user's own xlwings config (a blank
+# Interpreter_Mac makes the buttons run `python`), so the interpreter, PYTHONPATH and conda
+# settings are left to the user's config file (`xlwings config create`; docs/excel.md).
 XLWINGS_SETTINGS = (
-    ("Interpreter_Win", ""),
-    ("Interpreter_Mac", ""),
-    ("PYTHONPATH", ""),
-    ("Conda Path", ""),
-    ("Conda Env", ""),
     ("UDF Modules", "udfs.functions"),
     ("Debug UDFs", False),
     ("Use UDF Server", False),

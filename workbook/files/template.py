@@ -16,6 +16,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from engine.model import Portfolio
 from engine.months import month_text
+from engine.validation import Severity
 from workbook.book import schema
 from workbook.book.schema import SCORING_HELPER_ROWS, ColType, Column, Role, Sheet
 from workbook.files.atomic import replacing
@@ -244,15 +245,15 @@ def _table(
     formulas = formulas or {}
     data = rows or [[None] * len(columns)]
     last_row = first_row + len(data)
-    spec_columns = []
+    spec_columns: list[dict[str, object]] = []
     for index, column in enumerate(columns):
-        spec = {"header": column.header, "format": fmt.cell(column)}
+        spec: dict[str, object] = {"header": column.header, "format": fmt.cell(column)}
         formula = formulas.get(column.header, column.formula)
         if formula:
             spec["formula"] = formula
         spec_columns.append(spec)
         ws.set_column(index, index, column.width)
-    options = {
+    options: dict[str, object] = {
         "name": item.table,
         "columns": spec_columns,
         "style": "Table Style Light 9" if item.role is Role.INPUT else "Table Style Light 1",
@@ -530,10 +531,10 @@ def _scoring(ws, fmt: _Formats, portfolio: Portfolio, criteria: list[str]) -> No
                 if label != "Direction"
                 else fmt.cell(None, computed=True),
             )
-    rows = []
+    rows: list[list[object]] = []
     for project in portfolio.projects:
-        row = [project.id, None] + [project.scores.get(name) for name in criteria] + [None, None]
-        rows.append(row)
+        scores = [project.scores.get(name) for name in criteria]
+        rows.append([project.id, None, *scores, None, None])
     formulas = {"Weighted score": score_formula(criteria)} if criteria else {}
     _table(ws, fmt, item, columns, rows, first_row=header, formulas=formulas)
     ws.freeze_panes(header + 1, 2)
@@ -685,7 +686,7 @@ def _utilisation(ws, fmt: _Formats, months: list[str]) -> None:
 def _messages(ws, fmt: _Formats) -> None:
     item = schema.MESSAGES
     _output_table(ws, fmt, item)
-    ws.write_string(HEADER_ROW + 1, 0, "Info", fmt.cell(None, computed=True))
+    ws.write_string(HEADER_ROW + 1, 0, Severity.INFO.value, fmt.cell(None, computed=True))
     ws.write_string(
         HEADER_ROW + 1,
         3,
@@ -707,16 +708,28 @@ def _messages(ws, fmt: _Formats) -> None:
 
 
 def _xlwings_conf(ws, fmt: _Formats) -> None:
-    # xlwings reads key/value pairs from A1 down, without a header row.
-    for row, (key, value) in enumerate(schema.XLWINGS_SETTINGS):
+    # xlwings reads key/value pairs from A1 down to the first blank cell of column A, without a
+    # header row. A key with a blank value is never written: xlwings would take the blank.
+    rows = [(k, v) for k, v in schema.XLWINGS_SETTINGS if isinstance(v, bool) or str(v).strip()]
+    for row, (key, value) in enumerate(rows):
         ws.write_string(row, 0, key)
         if isinstance(value, bool):
             ws.write_boolean(row, 1, value)
-        elif value:
-            ws.write_string(row, 1, value)
+        else:
+            ws.write_string(row, 1, str(value))
     ws.set_column(0, 0, 18)
     ws.set_column(1, 1, 22)
     ws.write_string(0, 3, schema.XLWINGS_CONF.description, fmt.subtitle)
+    notes = (
+        "Only keys with a value: a row whose value is blank still overrides your own xlwings "
+        "config (a blank Interpreter_Mac makes the buttons run `python`).",
+        "Python, PYTHONPATH and conda come from your xlwings config file: run `xlwings config "
+        "create` once with the Python that has this package (docs/excel.md).",
+        "For this workbook only: add the key and its value in the first empty row of columns "
+        r"A:B, no blank row above it (e.g. Interpreter_Win | C:\Users\me\venv\Scripts\python.exe).",
+    )
+    for row, note in enumerate(notes, start=1):
+        ws.write_string(row, 3, note, fmt.button_note)
 
 
 def main() -> None:
