@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import time
+import uuid
 from pathlib import Path
 
 import openpyxl
@@ -34,6 +35,16 @@ from workbook.headless.batch import BookRunner, RunnerOptions, Status, Task
 
 TIME_LIMIT = "2"
 INFEASIBLE = dict((case[0], case[1]) for case in CASES)["infeasible mandatory set"]
+# Inherited by everything this module starts, so that the leftover checks see only our own
+# processes: another test session on the same machine may be running batches right now.
+THIS_RUN = ("PMO_TEST_BATCH_RUN", uuid.uuid4().hex)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _mark_this_run():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(*THIS_RUN)
+        yield
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -108,15 +119,17 @@ def assert_fresh_scores(path: Path) -> None:
 
 
 def tagged_processes() -> list[int]:
-    """Processes still carrying a batch runner's tag (LibreOffice, children)."""
+    """Processes of this test run still carrying a batch runner's tag (LibreOffice, children)."""
+    ours = "=".join(THIS_RUN).encode()
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if b"PMO_BATCH_RUNNER=" in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
+                environ = (entry / "environ").read_bytes()
             except OSError:
                 continue
+            if b"PMO_BATCH_RUNNER=" in environ and ours in environ.split(b"\0"):
+                found.append(int(entry.name))
     return found
 
 
@@ -279,6 +292,7 @@ def test_runner_survives_a_hung_and_a_crashed_child(tmp_path, libreoffice):
         report = runner.run(Task(str(good), None, 2.0))
         assert report.status is Status.OK, report.message
         assert runner.starts == 3
+        assert runner.pid in tagged_processes(), "the leftover check cannot see our processes"
     assert all(sha(p) == h for p, h in before.items())
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "out") == [
         "crash.xlsm",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import glob
 import json
 import os
@@ -30,10 +31,15 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.errors import FileError
 from workbook.headless.batch_worker import RECALC_TIMEOUT_S, BookReport, Status, Task, one_line
-from workbook.headless.recalc import reap, start_line_child
+from workbook.headless.processes import pump, reap, start_line_child, tail
+
+if TYPE_CHECKING:  # rich is imported only where a display is drawn
+    from rich.console import Console, JustifyMethod
+    from rich.table import Table
 
 SUFFIXES = (".xlsx", ".xlsm")
 OWNER_PREFIX = "~$"  # Excel's lock ("owner") files: never inputs, but they mark a book as open
@@ -205,7 +211,7 @@ class BookRunner:
         with open(self._home / "child.log", "ab") as log:
             self._child = start_line_child(command, log=log, env=env, cwd=self._home)
         self._events = queue.Queue()
-        threading.Thread(target=_pump, args=(self._child, self._events), daemon=True).start()
+        threading.Thread(target=pump, args=(self._child, self._events), daemon=True).start()
         self._tasks = 0
         self.starts += 1
         return self._child
@@ -274,7 +280,7 @@ class BookRunner:
             what = f"killed by {name}" + (", perhaps out of memory" if name == "SIGKILL" else "")
         else:
             what = f"exit code {code}"
-        log = _tail(self._home / "child.log") if self._home else ""
+        log = tail(self._home / "child.log", 300, lines=3) if self._home else ""
         return one_line(f"{what}{': ' + log if log else ''}", 300)
 
     def _stop(self, *, kill: bool) -> None:
@@ -310,24 +316,18 @@ class BookRunner:
         self.close()
 
 
-def _pump(child: subprocess.Popen[str], events: queue.Queue[str | None]) -> None:
-    """Move the child's event lines into a queue, so waiting for them can time out."""
-    assert child.stdout is not None
-    with contextlib.suppress(OSError, ValueError):
-        for line in child.stdout:
-            events.put(line)
-    events.put(None)
-
-
-def _kill_tagged(token: str, rounds: int = 5) -> None:
+def _kill_tagged(token: str, rounds: int = 10) -> None:
     """SIGKILL every process whose environment carries this runner's tag (Linux /proc).
 
-    Repeated until a sweep finds none, in case one was forking while the last sweep ran.
+    Repeated until two sweeps in a row find none (at most `rounds` sweeps): one clean sweep
+    is no proof, as a process caught forking, or in the middle of an exec (its environment
+    reads empty for that instant), escapes a sweep but not the next one 50 ms later.
     """
     tag = f"{_MARKER}={token}".encode()
     proc = Path("/proc")
     if not proc.is_dir():
         return
+    clean = 0
     for _ in range(rounds):
         found = False
         for entry in proc.iterdir():
@@ -341,7 +341,8 @@ def _kill_tagged(token: str, rounds: int = 5) -> None:
                 found = True
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(int(entry.name), signal.SIGKILL)
-        if not found:
+        clean = 0 if found else clean + 1
+        if clean == 2:
             return
         time.sleep(0.05)
 
@@ -365,14 +366,6 @@ def _remove_partial_outputs(task: Task, since_ns: int) -> None:
         for leftover in target.parent.glob(f".{glob.escape(target.stem)}.*"):
             if leftover.is_file() and leftover.stat().st_mtime_ns >= since_ns:
                 leftover.unlink(missing_ok=True)
-
-
-def _tail(path: Path, limit: int = 300) -> str:
-    try:
-        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    except OSError:
-        return ""
-    return " | ".join(lines[-3:])[-limit:]
 
 
 # --- Running many ---------------------------------------------------------------------------
@@ -423,9 +416,7 @@ def run_local(
                     return
                 task = tasks[index]
                 listener.started(slot, task)
-                report = runner.run(
-                    task, lambda name, limit, task=task: listener.stage(slot, task, name, limit)
-                )
+                report = runner.run(task, functools.partial(listener.stage, slot, task))
                 reports[index] = report
                 listener.finished(slot, report)
         finally:
@@ -463,9 +454,15 @@ def run_on_worker(task: Task, options: RunnerOptions) -> BookReport:
         if not _all_runners:
             import atexit
 
-            atexit.register(lambda: [r.kill() for r in _all_runners])
+            atexit.register(_kill_all_runners)
         _all_runners.append(runner)
     return runner.run(task)
+
+
+def _kill_all_runners() -> None:
+    """At the Dask worker's exit: stop every runner's child and its LibreOffice."""
+    for runner in _all_runners:
+        runner.kill()
 
 
 def run_dask(
@@ -528,8 +525,15 @@ def report_rows(reports: Iterable[BookReport]) -> list[dict[str, object]]:
     rows = []
     for report in reports:
         data = report.to_dict()
-        for name in ("seconds", "read_s", "solve_s", "write_s", "recalc_s"):
-            data[name] = round(float(data[name]), 3)
+        times = {
+            "seconds": report.seconds,
+            "read_s": report.read_s,
+            "solve_s": report.solve_s,
+            "write_s": report.write_s,
+            "recalc_s": report.recalc_s,
+        }
+        for name, seconds in times.items():
+            data[name] = round(float(seconds), 3)
         rows.append({name: data[name] for name in REPORT_COLUMNS})
     return rows
 
@@ -585,7 +589,7 @@ def describe(report: BookReport) -> str:
 class ProgressDisplay(Listener):
     """A rich progress bar, one status row per busy runner, a line per finished workbook."""
 
-    def __init__(self, console, total: int, slots: int) -> None:
+    def __init__(self, console: Console, total: int, slots: int) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -640,13 +644,13 @@ class ProgressDisplay(Listener):
         self.progress.advance(self.overall)
 
 
-def summary_table(reports: Sequence[BookReport]):
+def summary_table(reports: Sequence[BookReport]) -> Table:
     """The final rich Table: one row per workbook, in input order."""
     from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="pmo batch")
-    for name, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("File", "left"),
         ("Status", "left"),
         ("Selected", "right"),
@@ -654,7 +658,8 @@ def summary_table(reports: Sequence[BookReport]):
         ("Gap", "right"),
         ("Time", "right"),
         ("Message", "left"),
-    ):
+    )
+    for name, justify in columns:
         table.add_column(name, justify=justify, overflow="fold")
     for report in reports:
         style = "green" if report.ok else "red"

@@ -22,7 +22,6 @@ import json
 import os
 import queue
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -33,10 +32,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import TypedDict
 
 from engine.errors import FileError, PmoError
 from workbook.files.guard import check_archive
 from workbook.headless.cached_values import copy_cached_values, workbook_sheets
+from workbook.headless.processes import pump, reap, start_line_child, tail
 
 INSTALL_HINT = "apt-get install -y --no-install-recommends libreoffice-calc-nogui python3-uno"
 SUFFIXES = (".xlsx", ".xlsm")
@@ -182,14 +183,6 @@ def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in _ENV_DROP}
 
 
-def _tail(path: Path, limit: int = 600) -> str:
-    try:
-        text = path.read_text(errors="replace").strip()
-    except OSError:
-        return ""
-    return text[-limit:]
-
-
 def _check_input(path: Path) -> None:
     """Reject what LibreOffice should never see: missing files, non-zips, zip bombs."""
     if not path.is_file():
@@ -212,44 +205,23 @@ def _check_input(path: Path) -> None:
         raise FileError(f"{path.name}: the workbook's structure is broken ({exc}).") from exc
 
 
+class _Reply(TypedDict, total=False):
+    """One answer line from `uno_worker.py` (its docstring has the protocol)."""
+
+    ready: bool
+    ok: bool
+    error: str
+    restart: bool
+    seconds: float
+    formulas: int
+    numbers: dict[str, list[list[float]]]
+
+
 @dataclass
 class _Running:
     soffice: subprocess.Popen[bytes]
     worker: subprocess.Popen[str]
     replies: queue.Queue[str | None] = field(default_factory=queue.Queue)
-
-
-def start_line_child(command: list[str], *, log, env, cwd=None) -> subprocess.Popen:
-    """A child speaking JSON lines on stdin/stdout, stderr to `log`, leading its own process
-    group so that a kill reaches whatever it forks."""
-    return subprocess.Popen(
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        encoding="utf-8",
-        bufsize=1,
-        env=env,
-        cwd=cwd,
-        start_new_session=True,
-    )
-
-
-def reap(process: subprocess.Popen, *, kill: bool) -> None:
-    """Kill the process's group if asked or still running, wait for it, close its pipes.
-
-    Each child we start leads its own process group (soffice forks soffice.bin).
-    """
-    if kill or process.poll() is None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=10)
-    for stream in (process.stdin, process.stdout):
-        if stream is not None:
-            with contextlib.suppress(OSError):
-                stream.close()
 
 
 class Recalculator:
@@ -351,15 +323,16 @@ class Recalculator:
                 env=env,
             )
         self._running = _Running(soffice, worker)
-        threading.Thread(target=_pump, args=(worker, self._running.replies), daemon=True).start()
+        threading.Thread(target=pump, args=(worker, self._running.replies), daemon=True).start()
         reply = self._await_ready(soffice)
         if not reply or not reply.get("ready"):
             detail = (reply or {}).get("error") or "no answer"
-            logs = _tail(self._home / "soffice.log") + " " + _tail(self._home / "worker.log")
+            home = self._home
+            logs = tail(home / "soffice.log", 600) + " " + tail(home / "worker.log", 600)
             self._stop(kill=True)
             raise LibreOfficeError(f"LibreOffice did not start ({detail}). {logs}".strip())
 
-    def _await_ready(self, soffice: subprocess.Popen[bytes]) -> dict[str, object] | None:
+    def _await_ready(self, soffice: subprocess.Popen[bytes]) -> _Reply | None:
         # Poll so that a soffice that dies at once fails fast instead of after the timeout.
         deadline = time.monotonic() + self.start_timeout + 5
         while time.monotonic() < deadline:
@@ -416,7 +389,7 @@ class Recalculator:
             missing=tuple(stats.missing),
         )
 
-    def _ask(self, request: dict[str, object]) -> dict[str, object]:
+    def _ask(self, request: dict[str, object]) -> _Reply:
         """Send one request; on timeout or a dead LibreOffice, kill it and report failure."""
         running = self._running
         assert running is not None
@@ -439,7 +412,7 @@ class Recalculator:
             self._stop(kill=True)  # soffice went away mid-file; the next workbook restarts it
         return reply
 
-    def _read(self, timeout: float) -> dict[str, object] | None:
+    def _read(self, timeout: float) -> _Reply | None:
         assert self._running is not None
         try:
             line = self._running.replies.get(timeout=timeout)
@@ -448,9 +421,10 @@ class Recalculator:
         if line is None:
             return None
         try:
-            return json.loads(line)
+            reply: _Reply = json.loads(line)
         except ValueError:
             return {"ok": False, "error": f"garbled answer from the worker: {line[:200]!r}"}
+        return reply
 
     def _stop(self, *, kill: bool) -> None:
         running, self._running = self._running, None
@@ -476,15 +450,6 @@ class Recalculator:
             if self._home is not None:
                 shutil.rmtree(self._home, ignore_errors=True)
                 self._home = None
-
-
-def _pump(worker: subprocess.Popen[str], replies: queue.Queue[str | None]) -> None:
-    """Move the worker's answer lines into a queue, so reads can time out."""
-    assert worker.stdout is not None
-    with contextlib.suppress(OSError, ValueError):
-        for line in worker.stdout:
-            replies.put(line)
-    replies.put(None)
 
 
 def recalc(

@@ -23,6 +23,12 @@ import json
 import os
 import sys
 import time
+from types import ModuleType
+from typing import Any
+
+# `uno` and `com.sun.star` exist only in LibreOffice's Python (pyuno), not in the project's
+# environment, and have no type stubs: their imports are marked `type: ignore` and UNO objects
+# are typed `Any` (`unused-ignore` keeps the marks quiet where mypy ignores missing imports).
 
 # com.sun.star.sheet.CellFlags.FORMULA
 _FORMULA_CELLS = 16
@@ -34,8 +40,8 @@ class ConnectionLost(Exception):
     """soffice went away mid-request; the parent restarts it."""
 
 
-def _props(**values):
-    from com.sun.star.beans import PropertyValue
+def _props(**values: Any) -> tuple[Any, ...]:
+    from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found, unused-ignore]
 
     out = []
     for name, value in values.items():
@@ -46,12 +52,12 @@ def _props(**values):
     return tuple(out)
 
 
-def _connect(uno, connection: str, deadline: float):
+def _connect(uno: ModuleType, connection: str, deadline: float) -> Any:
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext(
         "com.sun.star.bridge.UnoUrlResolver", local
     )
-    from com.sun.star.connection import NoConnectException
+    from com.sun.star.connection import NoConnectException  # type: ignore[import-not-found, unused-ignore]
 
     while True:
         try:
@@ -75,7 +81,7 @@ def _raise_if_connection_lost(exc: Exception, disposed: type) -> None:
         raise ConnectionLost(_message(exc)) from exc
 
 
-def _formula_numbers(doc) -> tuple[int, dict[str, list[list[float]]]]:
+def _formula_numbers(doc: Any) -> tuple[int, dict[str, list[list[float]]]]:
     """Count formula cells and fetch their numeric results, a block at a time."""
     count = 0
     numbers: dict[str, list[list[float]]] = {}
@@ -97,8 +103,8 @@ def _formula_numbers(doc) -> tuple[int, dict[str, list[list[float]]]]:
     return count, numbers
 
 
-def _recalculate(uno, desktop, path: str, out: str) -> dict:
-    from com.sun.star.lang import DisposedException
+def _recalculate(uno: ModuleType, desktop: Any, path: str, out: str) -> dict[str, object]:
+    from com.sun.star.lang import DisposedException  # type: ignore[import-not-found, unused-ignore]
 
     # NEVER_EXECUTE and NO_UPDATE are 0 in com.sun.star.document.{MacroExecMode,UpdateDocMode}.
     never_execute = uno.getConstantByName("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")
@@ -152,12 +158,12 @@ def main() -> None:
     channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
 
-    def send(obj: dict) -> None:
+    def send(obj: dict[str, object]) -> None:
         channel.write(json.dumps(obj) + "\n")
         channel.flush()
 
     try:
-        import uno
+        import uno  # type: ignore[import-not-found, unused-ignore]
 
         desktop = _connect(uno, args.connect, time.monotonic() + args.start_timeout)
     except Exception as exc:
