@@ -19,7 +19,7 @@ from engine.validation import Severity
 from workbook.book import schema
 from workbook.book.messages import Message
 
-CellValue = str | int | float | bool | None
+CellValue = schema.CellValue
 
 SELECTED = "Selected"
 DEFERRED = "Deferred"

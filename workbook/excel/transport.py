@@ -26,7 +26,7 @@ from openpyxl.worksheet.table import Table
 
 from engine.errors import FileError
 from workbook.book import schema
-from workbook.book.grids import CellValue, Grid
+from workbook.book.grids import Grid
 from workbook.files.layout import Layout, SheetState, plan_layout
 from workbook.files.reader import ReadResult, read_loaded
 
@@ -171,8 +171,12 @@ def read_book(book) -> tuple[Snapshot, ReadResult]:
 # --- Writing: plan first, then apply ----------------------------------------------------------
 
 
-def excel_text(value: CellValue) -> CellValue:
-    """A value as it must be handed to Excel so that text stays text."""
+def excel_text(value: object) -> object:
+    """A value as it must be handed to Excel so that text stays text.
+
+    The value is a grid's `CellValue`, or anything read from Excel (a date, say); only text
+    changes.
+    """
     if not isinstance(value, str):
         return value
     text = ILLEGAL_CHARACTERS_RE.sub("", value)

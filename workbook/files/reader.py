@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import overload
 
 import openpyxl
 from openpyxl.utils.cell import get_column_letter, range_boundaries
@@ -42,7 +43,7 @@ from engine.months import month_range_text, month_runs_text, month_text, parse_m
 from engine.validation import Problem, Severity, validate
 from workbook.book import schema
 from workbook.book.messages import Message
-from workbook.book.schema import NO_WORDS, YES_WORDS, ColType, Column, Sheet
+from workbook.book.schema import NO_WORDS, YES_WORDS, CellValue, ColType, Column, Sheet
 from workbook.files.atomic import FileStamp
 from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file
 
@@ -134,7 +135,7 @@ def read_loaded(book, name: str | os.PathLike[str]) -> ReadResult:
     return result
 
 
-def _load(path: Path, *, data_only: bool):
+def _load(path: Path, *, data_only: bool) -> openpyxl.Workbook:
     try:
         return openpyxl.load_workbook(path, data_only=data_only)
     except Exception as error:  # openpyxl and defusedxml raise many kinds
@@ -200,7 +201,7 @@ def _excel_serial_month(value: float) -> int | None:
     return None
 
 
-def convert(column: Column, value: object):
+def convert(column: Column, value: object) -> str | int | float | bool:
     """The cell value as the column's type; raises _Bad with the expectation when it is not."""
     header = f'"{column.header}"'
     kind = column.type
@@ -257,6 +258,40 @@ def convert(column: Column, value: object):
     raise AssertionError(kind)
 
 
+# `_Reader.value` gives each cell as `convert` reads it for its column type (or the column's
+# default): these narrow such a value to the type of the engine field it feeds.
+
+
+def _text(value: CellValue) -> str | None:
+    """A text, ID or choice cell."""
+    assert value is None or isinstance(value, str), value
+    return value
+
+
+@overload
+def _whole(value: CellValue) -> int | None: ...
+@overload
+def _whole(value: CellValue, blank: int) -> int: ...
+def _whole(value: CellValue, blank: int | None = None) -> int | None:
+    """A whole-number or month cell; `blank` when it is empty."""
+    if value is None:
+        return blank
+    assert isinstance(value, int), value
+    return value
+
+
+@overload
+def _real(value: CellValue) -> float | None: ...
+@overload
+def _real(value: CellValue, blank: float) -> float: ...
+def _real(value: CellValue, blank: float | None = None) -> float | None:
+    """A number cell; `blank` when it is empty."""
+    if value is None:
+        return blank
+    assert isinstance(value, int | float), value
+    return value
+
+
 def _normal(text: object) -> str:
     return " ".join(str(text).split()).casefold() if text is not None else ""
 
@@ -291,7 +326,7 @@ class _Reader:
         self.problems: list[Message] = []
         self.locations: dict[Key, str] = {}
         self.covered: set[Key] = set()
-        self._values_book = None
+        self._values_book: openpyxl.Workbook | None = None
         self._sheets = {_normal(name): name for name in book.sheetnames}
         self._grids: dict[str, dict[tuple[int, int], object]] = {}
         self.bad_duration: set[str] = set()  # demand months cannot be checked against these
@@ -395,7 +430,9 @@ class _Reader:
             self._missing_column(item, result, header)
         return None if missing else result
 
-    def _scan_header(self, grid, required: list[str]):
+    def _scan_header(
+        self, grid: dict[tuple[int, int], object], required: list[str]
+    ) -> tuple[int, dict[int, object]] | None:
         wanted = {_normal(h) for h in required}
         rows: dict[int, dict[int, object]] = {}
         for (r, c), value in grid.items():
@@ -425,7 +462,9 @@ class _Reader:
                 f'add a column headed "{header}"',
             )
 
-    def rows(self, table: _Table, columns: Iterable[Column], ws) -> Iterable[tuple[int, dict]]:
+    def rows(
+        self, table: _Table, columns: Iterable[Column], ws
+    ) -> Iterable[tuple[int, dict[str, object]]]:
         """(row number, {header: raw value}) of each non-blank data row."""
         grid = self.grid(ws)
         wanted = [c for c in columns if _normal(c.header) in table.columns]
@@ -443,7 +482,7 @@ class _Reader:
         raw: object,
         key: Key | None,
         cell: str | None = None,
-    ):
+    ) -> CellValue:
         """Convert one cell, reporting a problem (and returning the column default) if bad."""
         cell = cell or table.cell(column.header, row)
         if isinstance(raw, _Formula):
@@ -474,8 +513,8 @@ class _Reader:
     def read(self) -> ReadResult:
         settings = self.read_settings()
         criteria = self.read_criteria()
-        projects, details, project_rows = self.read_intake(settings)
-        projects = self.read_scoring(projects, criteria, project_rows)
+        rows, details, project_rows = self.read_intake(settings)
+        projects = self.read_scoring(rows, criteria, project_rows)
         demands = self.read_demand()
         capacity = self.read_capacity(settings)
         dependencies = self.read_dependencies()
@@ -493,7 +532,7 @@ class _Reader:
 
     def read_settings(self) -> Settings:
         item = schema.SETTINGS_SHEET
-        values: dict[str, object] = {e.field: e.default for e in schema.SETTINGS}
+        values: dict[str, CellValue] = {e.field: e.default for e in schema.SETTINGS}
         fallback = Settings(plan_start=parse_month("2027-01"))
         ws = self.worksheet(item)
         table = self.find_table(item, ws) if ws is not None else None
@@ -533,19 +572,16 @@ class _Reader:
                         f'no "{entry.name}" setting; add a row "{entry.name}" with '
                         f"{entry.help[0].lower()}{entry.help[1:]}",
                     )
-        if values["plan_start"] is None:
-            values["plan_start"] = fallback.plan_start
+        plan_start = _whole(values["plan_start"])
+        if plan_start is None:
+            plan_start = fallback.plan_start
             self.covered.add(("settings", "*", "*"))
-        if values["horizon"] is None:
-            values["horizon"] = fallback.horizon
         return Settings(
-            plan_start=values["plan_start"],
-            horizon=values["horizon"],
-            objective=Objective(values["objective"] or Objective.VALUE.value),
-            time_limit=float(
-                values["time_limit"] if values["time_limit"] is not None else fallback.time_limit
-            ),
-            random_seed=int(values["random_seed"] or 0),
+            plan_start=plan_start,
+            horizon=_whole(values["horizon"], fallback.horizon),
+            objective=Objective(_text(values["objective"]) or Objective.VALUE.value),
+            time_limit=float(_real(values["time_limit"], fallback.time_limit)),
+            random_seed=int(_whole(values["random_seed"]) or 0),
         )
 
     def read_criteria(self) -> tuple[Criterion, ...]:
@@ -554,41 +590,42 @@ class _Reader:
         table = self.find_table(item, ws) if ws is not None else None
         if table is None:
             return ()
-        criteria = []
+        criteria: list[Criterion] = []
         for r, raw in self.rows(table, item.inputs, ws):
             i = len(criteria)
-            values = {}
+            values: dict[str | None, CellValue] = {}
             for column in item.inputs:
                 key: Key = ("criterion", i, column.field)
                 self.where(key, table, column.header, r)
                 values[column.field] = self.value(table, column, r, raw.get(column.header), key)
             self.locations[("criterion", i, None)] = f"{table.sheet}!{table.cell('Criterion', r)}"
+            perspective = _text(values["perspective"])
             criteria.append(
                 Criterion(
-                    name=values["name"] or "",
-                    weight=values["weight"] if values["weight"] is not None else 0.0,
-                    direction=Direction(values["direction"] or Direction.HIGHER.value),
-                    min=values["min"] if values["min"] is not None else 0.0,
-                    max=values["max"] if values["max"] is not None else 10.0,
-                    perspective=Perspective(values["perspective"])
-                    if values["perspective"]
-                    else None,
+                    name=_text(values["name"]) or "",
+                    weight=_real(values["weight"], 0.0),
+                    direction=Direction(_text(values["direction"]) or Direction.HIGHER.value),
+                    min=_real(values["min"], 0.0),
+                    max=_real(values["max"], 10.0),
+                    perspective=Perspective(perspective) if perspective else None,
                 )
             )
         return tuple(criteria)
 
-    def read_intake(self, settings: Settings):
+    def read_intake(
+        self, settings: Settings
+    ) -> tuple[list[dict[str, CellValue]], dict[str, dict[str, object]], dict[str, int]]:
         item = schema.INTAKE
         ws = self.worksheet(item)
         table = self.find_table(item, ws) if ws is not None else None
         if table is None:
             return [], {}, {}
-        projects: list[dict] = []
+        projects: list[dict[str, CellValue]] = []
         details: dict[str, dict[str, object]] = {}
         rows: dict[str, int] = {}
         for r, raw in self.rows(table, item.inputs, ws):
             i = len(projects)
-            values: dict[str, object] = {}
+            values: dict[str, CellValue] = {}
             extra: dict[str, object] = {}
             for column in item.inputs:
                 if column.field is None:
@@ -599,21 +636,25 @@ class _Reader:
                 key: Key = ("project", i, column.field)
                 self.where(key, table, column.header, r)
                 values[column.field] = self.value(table, column, r, raw.get(column.header), key)
-            if not values.get("id"):
+            project_id = _text(values.get("id"))
+            if not project_id:
                 continue  # reported as a blank ID; nothing else can refer to this row
             if ("project", i, "duration") in self.covered:
-                self.bad_duration.add(values["id"])
+                self.bad_duration.add(project_id)
             self.locations[("project", i, None)] = f"{table.sheet}!{table.cell('ID', r)}"
             self.locations[("project", i, "mandatory")] = (
                 f"{table.sheet}!{table.cell('Mandatory', r)}"
             )
-            rows.setdefault(values["id"], i)
-            details[values["id"]] = extra
+            rows.setdefault(project_id, i)
+            details[project_id] = extra
             projects.append(values)
         return projects, details, rows
 
     def read_scoring(
-        self, projects: list[dict], criteria: tuple[Criterion, ...], project_rows: dict[str, int]
+        self,
+        projects: list[dict[str, CellValue]],
+        criteria: tuple[Criterion, ...],
+        project_rows: dict[str, int],
     ) -> tuple[Project, ...]:
         item = schema.SCORING
         scores: list[dict[str, float]] = [{} for _ in projects]
@@ -625,7 +666,7 @@ class _Reader:
             columns = [id_column] + [Column(n, f"score:{n}", ColType.FLOAT) for n in names]
             seen: dict[str, int] = {}
             for r, raw in self.rows(table, columns, ws):
-                project_id = self.value(table, id_column, r, raw.get(id_column.header), None)
+                project_id = _text(self.value(table, id_column, r, raw.get(id_column.header), None))
                 if not project_id:
                     continue
                 i = project_rows.get(project_id)
@@ -649,9 +690,9 @@ class _Reader:
                 for column in columns[1:]:
                     key: Key = ("project", i, column.field)
                     self.where(key, table, column.header, r)
-                    value = self.value(table, column, r, raw.get(column.header), key)
-                    if value is not None:
-                        scores[i][column.header] = value
+                    score = _real(self.value(table, column, r, raw.get(column.header), key))
+                    if score is not None:
+                        scores[i][column.header] = score
             for project_id, i in project_rows.items():
                 if project_id not in seen and names:
                     where = self.locations.get(("project", i, None), "Intake!")
@@ -668,19 +709,23 @@ class _Reader:
             self.covered.update(("project", i, "*") for i in range(len(projects)))
         built = []
         for i, values in enumerate(projects):
+            project_id = _text(values["id"])
+            assert project_id  # read_intake drops the rows without an ID
             built.append(
                 Project(
-                    id=values["id"],
-                    name=values.get("name") or "",
-                    status=ProjectStatus(values.get("status") or ProjectStatus.PROPOSED.value),
+                    id=project_id,
+                    name=_text(values.get("name")) or "",
+                    status=ProjectStatus(
+                        _text(values.get("status")) or ProjectStatus.PROPOSED.value
+                    ),
                     mandatory=bool(values.get("mandatory")),
-                    force=Force(values.get("force") or Force.NONE.value),
-                    earliest_start=values.get("earliest_start"),
-                    latest_start=values.get("latest_start"),
-                    fixed_start=values.get("fixed_start"),
-                    duration=values["duration"] if values.get("duration") is not None else 1,
-                    cost=values["cost"] if values.get("cost") is not None else 0.0,
-                    exclusive_group=values.get("exclusive_group") or None,
+                    force=Force(_text(values.get("force")) or Force.NONE.value),
+                    earliest_start=_whole(values.get("earliest_start")),
+                    latest_start=_whole(values.get("latest_start")),
+                    fixed_start=_whole(values.get("fixed_start")),
+                    duration=_whole(values.get("duration"), 1),
+                    cost=_real(values.get("cost"), 0.0),
+                    exclusive_group=_text(values.get("exclusive_group")) or None,
                     scores=scores[i],
                 )
             )
@@ -692,10 +737,10 @@ class _Reader:
         table = self.find_table(item, ws) if ws is not None else None
         if table is None:
             return ()
-        demands = []
+        demands: list[Demand] = []
         for r, raw in self.rows(table, item.inputs, ws):
             i = len(demands)
-            values = {}
+            values: dict[str | None, CellValue] = {}
             for column in item.inputs:
                 key: Key = ("demand", i, column.field)
                 self.where(key, table, column.header, r)
@@ -705,11 +750,11 @@ class _Reader:
                 self.covered.update({("demand", i, "from_month"), ("demand", i, "to_month")})
             demands.append(
                 Demand(
-                    project_id=values["project_id"] or "",
-                    role=values["role"] or "",
-                    fte=values["fte"] if values["fte"] is not None else 0.0,
-                    from_month=values["from_month"],
-                    to_month=values["to_month"],
+                    project_id=_text(values["project_id"]) or "",
+                    role=_text(values["role"]) or "",
+                    fte=_real(values["fte"], 0.0),
+                    from_month=_whole(values["from_month"]),
+                    to_month=_whole(values["to_month"]),
                 )
             )
         return tuple(demands)
@@ -736,6 +781,7 @@ class _Reader:
                     severity=Severity.WARNING,
                 )
                 continue
+            assert isinstance(month, int)  # a MONTH cell converts to a month number
             month_columns.setdefault(month, column)
         wanted = list(range(settings.plan_start, settings.plan_start + max(settings.horizon, 0)))
         missing = [m for m in wanted if m not in month_columns]
@@ -751,9 +797,8 @@ class _Reader:
         capacity: dict[str, tuple[float, ...]] = {}
         grid = self.grid(ws)
         role_col = Column("Role", "role", ColType.TEXT, required=True)
-        fte_col = Column("Capacity", None, ColType.FLOAT, default=0.0)
         for r, raw in self.rows(table, [role_col], ws):
-            role = self.value(table, role_col, r, raw.get("Role"), None)
+            role = _text(self.value(table, role_col, r, raw.get("Role"), None))
             if not role:
                 continue
             if role in capacity:
@@ -764,18 +809,18 @@ class _Reader:
                 )
                 continue
             self.locations[("capacity", role, None)] = f"{table.sheet}!{table.cell('Role', r)}"
-            values = []
+            values: list[float] = []
             for m in wanted:
-                column = month_columns.get(m)
-                if column is None:
+                month_column = month_columns.get(m)
+                if month_column is None:
                     values.append(0.0)
                     continue
-                cell = f"{get_column_letter(column)}{r}"
+                cell = f"{get_column_letter(month_column)}{r}"
                 key: Key = ("capacity", role, str(m))
                 self.locations[key] = f"{table.sheet}!{cell}"
                 header = Column(month_text(m), None, ColType.FLOAT, default=0.0)
-                value = self.value(table, header, r, grid.get((r, column)), key, cell)
-                values.append(value if value is not None else fte_col.default)
+                value = self.value(table, header, r, grid.get((r, month_column)), key, cell)
+                values.append(_real(value, 0.0))
             capacity[role] = tuple(values)
         return capacity
 
@@ -785,11 +830,11 @@ class _Reader:
         table = self.find_table(item, ws) if ws is not None else None
         if table is None:
             return ()
-        found = []
+        found: list[Dependency] = []
         columns = [c for c in item.inputs if c.field]
         for r, raw in self.rows(table, columns, ws):
             i = len(found)
-            values = {}
+            values: dict[str | None, CellValue] = {}
             for column in columns:
                 key: Key = ("dependency", i, column.field)
                 self.where(key, table, column.header, r)
@@ -799,10 +844,10 @@ class _Reader:
             )
             found.append(
                 Dependency(
-                    predecessor=values["predecessor"] or "",
-                    successor=values["successor"] or "",
-                    type=DependencyType(values["type"] or DependencyType.FS.value),
-                    lag=values["lag"] if values["lag"] is not None else 0,
+                    predecessor=_text(values["predecessor"]) or "",
+                    successor=_text(values["successor"]) or "",
+                    type=DependencyType(_text(values["type"]) or DependencyType.FS.value),
+                    lag=_whole(values["lag"], 0),
                 )
             )
         return tuple(found)
@@ -816,7 +861,7 @@ class _Reader:
         budget: dict[int, float] = {}
         year_col, amount_col = item.columns
         for r, raw in self.rows(table, item.columns, ws):
-            year = self.value(table, year_col, r, raw.get(year_col.header), None)
+            year = _whole(self.value(table, year_col, r, raw.get(year_col.header), None))
             if year is None:
                 continue
             if year in budget:
@@ -832,7 +877,7 @@ class _Reader:
             amount = self.value(
                 table, amount_col, r, raw.get(amount_col.header), ("budget", year, "budget")
             )
-            budget[year] = amount if amount is not None else 0.0
+            budget[year] = _real(amount, 0.0)
         return budget
 
 
