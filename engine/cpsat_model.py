@@ -181,7 +181,7 @@ class PortfolioModel:
         """FS, Requires, Excludes and With links between projects."""
         m = self.model
         for dep in self.portfolio.dependencies:
-            rule = dependency_rule(dep)
+            rule = dependency_rule(dep, self.portfolio)
             va, vb = self.projects.get(dep.predecessor), self.projects.get(dep.successor)
             if dep.type is DependencyType.EXCLUDES:
                 if va is not None and vb is not None:
@@ -227,7 +227,7 @@ class PortfolioModel:
             if len(members) < 2:
                 continue
             literals = [self.projects[pid].selected for pid in members]
-            guard = self._guard(exclusive_group_rule(group, members))
+            guard = self._guard(exclusive_group_rule(group, members, self.portfolio))
             if guard:
                 self.model.add(sum(literals) <= 1).only_enforce_if(guard)
             else:

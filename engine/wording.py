@@ -63,9 +63,9 @@ def window_rule(project: Project, first: int, last: int) -> str:
     return f"{project_label(project)} must start within {month_range_text(first, last)}"
 
 
-def dependency_rule(dep: Dependency) -> str:
-    """A link between two projects in words, by ID (`B requires A`)."""
-    a, b = dep.predecessor, dep.successor
+def dependency_rule(dep: Dependency, portfolio: Portfolio) -> str:
+    """A link between two projects in words (`B "Beta" requires A "Alpha"`)."""
+    a, b = label(portfolio, dep.predecessor), label(portfolio, dep.successor)
     if dep.type is DependencyType.FS:
         lag = f" + {dep.lag} month(s)" if dep.lag else ""
         return f"{b} starts after {a} finishes{lag} (FS), and needs {a}"
@@ -76,9 +76,10 @@ def dependency_rule(dep: Dependency) -> str:
     return f"{a} and {b} go together (With)"
 
 
-def exclusive_group_rule(group: str, members: Sequence[str]) -> str:
-    """`at most one project of exclusive group "G" (A, B)`."""
-    return f'at most one project of exclusive group "{group}" ({", ".join(members)})'
+def exclusive_group_rule(group: str, members: Sequence[str], portfolio: Portfolio) -> str:
+    """`at most one project of exclusive group "G" (A "Alpha", B "Beta")`."""
+    named = ", ".join(label(portfolio, m) for m in members)
+    return f'at most one project of exclusive group "{group}" ({named})'
 
 
 def capacity_rule(role: str) -> str:
