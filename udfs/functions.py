@@ -45,6 +45,34 @@ class ArgumentError(InputError):
     """A worksheet function's argument is unusable; the message names it and the fix."""
 
 
+def _scoring_arguments(function: Callable) -> Callable:
+    """The five arguments every scoring function takes, as Excel's function wizard shows them."""
+    for decorate in reversed(
+        (
+            xw.arg(
+                "scores", ndim=2, doc="Score table: one row per project, one column per criterion."
+            ),
+            xw.arg("weights", ndim=2, doc="Weight of each criterion (a row or a column)."),
+            xw.arg(
+                "directions",
+                ndim=2,
+                doc='Optional: "Higher is better" or "Lower is better" per criterion '
+                "(default higher).",
+            ),
+            xw.arg(
+                "mins", ndim=2, doc="Optional: lowest score of each scale (one for all; default 0)."
+            ),
+            xw.arg(
+                "maxs",
+                ndim=2,
+                doc="Optional: highest score of each scale (one for all; default 10).",
+            ),
+        )
+    ):
+        function = decorate(function)
+    return function
+
+
 def _excel_safe(function: Callable) -> Callable:
     """Turn any error into a `#PMO! ...` text for the cell, never a traceback."""
 
@@ -185,15 +213,7 @@ def _weighted_scores(scores, weights, directions, mins, maxs) -> list[float | No
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("scores", ndim=2, doc="Score table: one row per project, one column per criterion.")
-@xw.arg("weights", ndim=2, doc="Weight of each criterion (a row or a column).")
-@xw.arg(
-    "directions",
-    ndim=2,
-    doc='Optional: "Higher is better" or "Lower is better" per criterion (default higher).',
-)
-@xw.arg("mins", ndim=2, doc="Optional: lowest score of each scale (one for all; default 0).")
-@xw.arg("maxs", ndim=2, doc="Optional: highest score of each scale (one for all; default 10).")
+@_scoring_arguments
 @_excel_safe
 def PMO_SCORE(scores, weights, directions=None, mins=None, maxs=None):
     """Weighted score of each row: sum(weight x score) / sum(weight), lower-is-better scores
@@ -215,15 +235,7 @@ def _id_text(value: Cell) -> str:
 
 @xw.func(category=CATEGORY)
 @xw.arg("ids", ndim=2, doc="Project IDs (or names), one per row of scores.")
-@xw.arg("scores", ndim=2, doc="Score table: one row per project, one column per criterion.")
-@xw.arg("weights", ndim=2, doc="Weight of each criterion (a row or a column).")
-@xw.arg(
-    "directions",
-    ndim=2,
-    doc='Optional: "Higher is better" or "Lower is better" per criterion (default higher).',
-)
-@xw.arg("mins", ndim=2, doc="Optional: lowest score of each scale (one for all; default 0).")
-@xw.arg("maxs", ndim=2, doc="Optional: highest score of each scale (one for all; default 10).")
+@_scoring_arguments
 @xw.ret(index=False)
 @_excel_safe
 def PMO_RANKING(ids, scores, weights, directions=None, mins=None, maxs=None):
