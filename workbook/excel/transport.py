@@ -27,10 +27,11 @@ from openpyxl.worksheet.table import Table
 from engine.errors import FileError
 from workbook.book import schema
 from workbook.book.grids import Grid
+from workbook.files.guard import DEFAULT_LIMITS
 from workbook.files.layout import Layout, SheetState, plan_layout
 from workbook.files.reader import ReadResult, read_loaded
 
-MAX_CELLS = 2_000_000  # as workbook.files.guard: what one sheet may hand over before it is refused
+MAX_CELLS = DEFAULT_LIMITS.max_cells  # the file guard's limit: what a sheet may hand over
 # Excel turns typed-in text like "2027-03", "1.5", "TRUE", "Mar 27" or "=A1" into dates,
 # numbers and formulas; a leading apostrophe keeps such text as text, as the file writer does.
 _PLAIN_TEXT = re.compile(r"^[^\W\d_]")
