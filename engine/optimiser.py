@@ -9,7 +9,7 @@ diagnosis model with assumption literals names a small set of rules in conflict.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -56,15 +56,20 @@ def solve(
     progress: ProgressCallback | None = None,
     options: ModelOptions | None = None,
     tie_break: bool = True,
+    hints: Sequence[Mapping[str, int]] = (),
 ) -> Result:
     """Select and schedule projects optimally (or as well as the time limit allows).
 
+    `hints` are plans ({project ID: start month}) known to keep every rule of this
+    portfolio, such as the plan of the same portfolio at a smaller budget: the best of them
+    joins the warm start, and the result is never worth less than it.
     Never raises for bad input or infeasibility: the Result's status says what happened.
     """
     run = _Run.start(portfolio, objective, time_limit, seed, workers, options)
     if errors(run.problems):
         return _invalid_input(run)
     _waterline(run)
+    _known_plans(run, hints)
     built = PortfolioModel(portfolio, run.objective, run.options)
     solver = _search(run, built, progress)
     if run.status == cp_model.INFEASIBLE:
@@ -99,6 +104,8 @@ class _Run:
     found: bool = False
     proven: bool = False
     raw_bound: float | None = None  # the solver's bound, in model units
+    known: dict[str, int] | None = None  # the best plan given as a hint (keeps every rule)
+    known_value: float | None = None
 
     @classmethod
     def start(
@@ -137,6 +144,17 @@ def _waterline(run: _Run) -> None:
         run.baseline_value = greedy_objective(run.portfolio, run.baseline, run.objective)
 
 
+def _known_plans(run: _Run, hints: Sequence[Mapping[str, int]]) -> None:
+    """The best of the plans given as hints: a warm start and a floor for the result."""
+    if run.objective is not Objective.VALUE:
+        return
+    for hint in hints:
+        plan = {pid: int(start) for pid, start in hint.items()}
+        value = greedy_objective(run.portfolio, plan, run.objective)
+        if run.known_value is None or value > run.known_value + EPS:
+            run.known, run.known_value = plan, value
+
+
 def _search(
     run: _Run, built: PortfolioModel, progress: ProgressCallback | None
 ) -> cp_model.CpSolver:
@@ -171,6 +189,15 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
         run.starts, run.proven = dict(run.baseline), False  # never worse than the waterline
     if not found and run.baseline_ok:
         run.starts, found = dict(run.baseline), True
+    if run.known is not None and (
+        not found
+        or _better(
+            run.objective,
+            run.known_value,
+            greedy_objective(run.portfolio, run.starts, run.objective),
+        )
+    ):
+        run.starts, run.proven, found = dict(run.known), False, True  # never worse than a hint
     run.found = found
 
 
@@ -283,7 +310,7 @@ def _warm_start(run: _Run) -> dict[str, int]:
         deadline = time.perf_counter() + JUSTIFY_SHARE * run.limit
         return shortest_schedule(portfolio, baseline, deadline=deadline, seed=run.seed)
     dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
-    plans: list[dict[str, int] | None] = [baseline if run.baseline_ok else None]
+    plans: list[dict[str, int] | None] = [baseline if run.baseline_ok else None, run.known]
     if _baseline_complete(portfolio, objective, unplaced):
         plans.append(dense)
     if run.options.lp_warm_start:

@@ -4,6 +4,7 @@
     PMO_Reoptimise       -> reoptimise()
     PMO_ExplainSelected  -> explain_selected()
     PMO_SaveScenario     -> save_scenario()
+    PMO_Frontier         -> frontier()
     PMO_Main, "Run main" -> main()
 
 Each works on the workbook that called it (`xw.Book.caller()`) or on the `book` given (tests
@@ -379,6 +380,60 @@ def _facts(portfolio: Portfolio, project: Project) -> list[str]:
         + "."
     )
     return [text]
+
+
+# --- Efficient frontier -----------------------------------------------------------------------
+
+
+def frontier(book=None, *, scales=None, time_limit: float | None = None) -> Report:
+    """Solve the workbook at budgets from 60% to 140% of its Budget sheet and write the
+    Frontier sheet (its chart plots value against budget), as `pmo frontier` does.
+
+    Excel waits for the button, so the points run one after the other in this process, each
+    warm-started from the plans of the smaller budgets; `pmo frontier` runs them in parallel.
+    """
+    from engine.frontier import DEFAULT_SCALES, in_process
+
+    book = _caller(book)
+    status = _StatusBar(book)
+    levels = tuple(scales or DEFAULT_SCALES)
+    status(f"PMO: solving {len(levels)} budget levels...")
+    done_points: list[str] = []
+
+    def execute(portfolio: Portfolio, tasks):
+        points = []
+        for task in sorted(tasks, key=lambda t: t.scale):
+            status(f"PMO: frontier at {task.scale:.0%} of the budget ({len(done_points)} done)...")
+            points.extend(in_process(portfolio, [task]))
+            done_points.append(f"{task.scale:g}")
+        by_scale = {p.budget_scale: p for p in points}
+        return [by_scale[t.scale] for t in tasks]
+
+    try:
+        done = service.frontier(
+            ExcelTransport(book),
+            levels,
+            service.Overrides(time_limit=time_limit),
+            execute=execute,
+            messages_on_failure=True,
+        )
+    except Exception as error:
+        return _failed(book, status, "Efficient frontier", error)
+    if done.outcome is service.Outcome.INPUT_ERRORS:
+        summary = f"{len(done.errors)} input error(s): see the Messages sheet"
+        status(f"PMO: {summary}")
+        return Report(summary, done.grids, ok=False)
+    planned = [p for p in done.points if p.value is not None]
+    if not planned:
+        summary = "no budget level has a plan: see the Note column of the Frontier sheet"
+    else:
+        low, high = planned[0], planned[-1]
+        summary = (
+            f"Frontier: value {low.value:g} at {low.budget_scale:.0%} of the budget to "
+            f"{high.value:g} at {high.budget_scale:.0%}; see the Frontier sheet"
+        )
+    status(f"PMO: {summary}")
+    return Report(summary, done.grids, ok=bool(planned))
 
 
 # --- Save scenario ----------------------------------------------------------------------------

@@ -4,6 +4,9 @@
     pmo validate BOOK                list every input problem with its sheet and cell
     pmo optimise BOOK [--out OUT] [--objective value|finish] [--time-limit S]
                       [--seed N] [--json RESULT.json] [--csv DIR] [--no-backup]
+    pmo frontier BOOK [--budgets 0.6,0.8,1,1.2,1.4 | --points N] [--time-limit S]
+                 [--jobs N] [--scheduler ADDR] [--json FRONTIER.json] [--out OUT]
+                                     the best value at each budget level, in parallel
     pmo doctor                       check Python packages and LibreOffice
     pmo recalc BOOK... [--out-dir DIR]
                                      recompute every formula with LibreOffice, store values
@@ -37,6 +40,7 @@ from engine.model import Objective, Portfolio
 from engine.result import Result
 from workbook import service
 from workbook.book.grids import result_json
+from workbook.book.schema import FRONTIER_CHART_ROWS
 from workbook.files.csv_export import write_csv
 from workbook.service import Outcome
 
@@ -98,7 +102,63 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds per workbook before LibreOffice is restarted",
     )
     _batch_parser(commands)
+    _frontier_parser(commands)
     return parser
+
+
+def _frontier_parser(commands) -> None:
+    curve = commands.add_parser(
+        "frontier",
+        help="the best value at each budget level (the efficient frontier)",
+        description="Solve the workbook with its Budget scaled to each level, in parallel, "
+        "and write the Frontier sheet (a table and a chart of value against budget).",
+    )
+    curve.add_argument("book", type=Path)
+    levels = curve.add_mutually_exclusive_group()
+    levels.add_argument(
+        "--budgets",
+        type=_scales,
+        metavar="S1,S2,...",
+        help="budget scales, e.g. 0.6,0.8,1,1.2,1.4 (the default)",
+    )
+    levels.add_argument(
+        "--points",
+        type=_positive_int,
+        metavar="N",
+        help="N budget scales spread evenly from 0.5 to 1.5",
+    )
+    curve.add_argument(
+        "--time-limit", type=float, metavar="S", help="solver seconds per point (default: Settings)"
+    )
+    curve.add_argument("--seed", type=int)
+    curve.add_argument("--jobs", type=_positive_int, metavar="N", help="points at a time")
+    curve.add_argument(
+        "--solver-workers",
+        type=_positive_int,
+        metavar="N",
+        help="CP-SAT threads per point (default: cores / jobs)",
+    )
+    curve.add_argument(
+        "--scheduler", metavar="ADDRESS", help="solve the points on a Dask cluster instead"
+    )
+    curve.add_argument("--json", type=Path, metavar="FRONTIER.json")
+    curve.add_argument("--out", type=Path, help="write the Frontier sheet into this copy instead")
+    curve.add_argument(
+        "--no-backup", action="store_true", help="do not keep the previous version as NAME.bak.xlsm"
+    )
+
+
+def _scales(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        values = ()
+    if not values or any(not (v >= 0 and v < float("inf")) for v in values):
+        raise argparse.ArgumentTypeError(
+            f"must be budget scales separated by commas, each 0 or more (e.g. 0.6,1,1.4), "
+            f"not {text!r}"
+        )
+    return values
 
 
 def _batch_parser(commands) -> None:
@@ -200,6 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _recalc(console, args)
         if args.command == "batch":
             return _batch(console, args)
+        if args.command == "frontier":
+            return _frontier(console, args)
         return _doctor(console, args)
     except FileError as error:
         errors.print(Text(f"File error: {error}", style="red"))
@@ -243,7 +305,9 @@ EXIT_CODES = {
 }
 
 
-def _input_errors(console: Console, book: Path, report: service.Report) -> int:
+def _input_errors(
+    console: Console, book: Path, report: service.Report | service.FrontierReport
+) -> int:
     console.print(
         Text(
             f"{len(report.errors)} input error(s) in {book.name}; fix them and run again.",
@@ -478,6 +542,65 @@ def _batch(console: Console, args) -> int:
         )
     )
     return EXIT_OK if good == len(reports) else EXIT_INPUT
+
+
+def _frontier(console: Console, args) -> int:
+    from engine.frontier import DEFAULT_SCALES, spread_scales
+    from workbook.headless import frontier as parallel
+
+    scales = args.budgets or (spread_scales(args.points) if args.points else DEFAULT_SCALES)
+    if len(scales) > FRONTIER_MOST_POINTS:
+        raise FileError(f"at most {FRONTIER_MOST_POINTS} budget levels, not {len(scales)}")
+    jobs = args.jobs or parallel.default_jobs()
+    workers = args.solver_workers
+    if workers is None and args.scheduler is None:
+        workers = max(1, (os.cpu_count() or 1) // min(jobs, len(scales)))
+
+    def shown(point) -> None:
+        value = "no plan" if point.value is None else f"value {point.value:g}"
+        console.print(Text(f"  budget x{point.budget_scale:g}: {value} ({point.status})"))
+
+    if args.scheduler:
+        execute = parallel.dask_executor(args.scheduler, on_point=shown)
+        where = f"on {args.scheduler}"
+    else:
+        execute = parallel.local_executor(jobs, on_point=shown)
+        where = f"with {min(jobs, len(scales))} job(s)"
+    console.print(Text(f"{len(scales)} budget level(s) {where}."))
+    report = service.frontier(
+        service.FileTransport(args.book, args.out, backup=not args.no_backup),
+        scales,
+        service.Overrides(time_limit=args.time_limit, seed=args.seed, workers=workers),
+        execute=execute,
+    )
+    _print_messages(console, [m for m in report.messages if str(m.severity) != "Info"])
+    if report.outcome is Outcome.INPUT_ERRORS:
+        return _input_errors(console, args.book, report)
+    if args.json is not None:
+        payload = {"points": [point.to_json() for point in report.points]}
+        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    table = Table(title="Efficient frontier")
+    for header in ("Budget scale", "Budget", "Value", "Bound", "Gap", "Status", "Entered"):
+        table.add_column(header)
+    for point in report.points:
+        table.add_row(
+            f"{point.budget_scale:g}",
+            f"{point.budget:,.0f}",
+            "" if point.value is None else f"{point.value:g}",
+            "" if point.bound is None else f"{point.bound:g}",
+            "" if point.gap is None else f"{point.gap:.1%}",
+            point.status,
+            ", ".join(point.entered),
+        )
+    console.print(table)
+    written = report.written
+    if written is not None:
+        kept = f" (previous version kept as {written.backup.name})" if written.backup else ""
+        console.print(Text(f"Wrote the Frontier sheet into {written.path}{kept}.", style="green"))
+    return EXIT_CODES[report.outcome]
+
+
+FRONTIER_MOST_POINTS = FRONTIER_CHART_ROWS  # the Frontier chart plots this many rows
 
 
 def _doctor(console: Console, args) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -19,10 +19,17 @@ from pathlib import Path
 from typing import Protocol
 
 from engine.errors import FileError
+from engine.frontier import Executor, FrontierPoint
 from engine.model import Objective, Portfolio
 from engine.result import Result, SolveStatus
 from engine.validation import Severity
-from workbook.book.grids import Grid, messages_grid, result_grids, settings_text
+from workbook.book.grids import (
+    Grid,
+    frontier_grid,
+    messages_grid,
+    result_grids,
+    settings_text,
+)
 from workbook.book.messages import Message
 from workbook.files.atomic import FileStamp, check_writable
 from workbook.files.reader import ReadResult, read_workbook
@@ -218,4 +225,73 @@ def _failed(transport: Transport, report: Report, outcome: Outcome, write_messag
     if write_messages:
         report.grids = [messages_grid(report.messages)]
         report.written = transport.write(report.grids)
+    return report
+
+
+@dataclass
+class FrontierReport:
+    """What a frontier run did: the points, by budget, and where they were written."""
+
+    outcome: Outcome
+    messages: list[Message]
+    portfolio: Portfolio
+    points: list[FrontierPoint] = field(default_factory=list)
+    grids: list[Grid] = field(default_factory=list)
+    written: WriteOutcome | None = None
+
+    @property
+    def errors(self) -> list[Message]:
+        """The messages that stopped the run (severity Error)."""
+        return [m for m in self.messages if m.severity is Severity.ERROR]
+
+
+def frontier(
+    transport: Transport,
+    scales: Sequence[float],
+    overrides: Overrides = Overrides(),
+    *,
+    execute: Executor | None = None,
+    messages_on_failure: bool = False,
+) -> FrontierReport:
+    """Solve the workbook at each budget scale and write the Frontier sheet.
+
+    `execute` runs a wave of points (`engine.frontier.in_process` by default; the CLI passes
+    a parallel one). The time limit per point is the workbook's (or the override's). Input
+    errors, or no Budget rows to scale, are outcomes: nothing is written but, when
+    `messages_on_failure`, the Messages sheet. "No plan" means no point has one.
+    """
+    from engine.frontier import frontier as solve_frontier
+    from engine.frontier import in_process
+
+    read = transport.read()
+    report = FrontierReport(Outcome.DONE, read.messages(), read.portfolio)
+    if not report.errors and not read.portfolio.budget:
+        report.messages.append(
+            Message(
+                "Budget",
+                None,
+                "the Budget sheet has no rows: the frontier scales the budget, so it needs "
+                "one row per year with the money available",
+            )
+        )
+    if report.errors:
+        report.outcome = Outcome.INPUT_ERRORS
+        if messages_on_failure:
+            report.grids = [messages_grid(report.messages)]
+            report.written = transport.write(report.grids)
+        return report
+    transport.check_writable()
+    portfolio = report.portfolio = overrides.apply(read.portfolio)
+    report.points = solve_frontier(
+        portfolio,
+        scales,
+        time_limit=portfolio.settings.time_limit,
+        workers=overrides.workers,
+        seed=portfolio.settings.random_seed,
+        execute=execute or in_process,
+    )
+    if not any(p.status in ("optimal", "feasible") for p in report.points):
+        report.outcome = Outcome.NO_PLAN
+    report.grids = [frontier_grid(report.points)]
+    report.written = transport.write(report.grids)
     return report

@@ -32,6 +32,7 @@ from workbook.files.reader import read_workbook
 from workbook.files.writer import write_grids
 
 RUN_AT = datetime(2027, 1, 15, 9, 30)
+ENTRY_POINTS = ("validate", "reoptimise", "explain_selected", "save_scenario", "frontier", "main")
 TIME_LIMIT = 3.0  # any plan will do: both transports write the same result
 
 
@@ -315,7 +316,7 @@ def test_entry_points_need_no_caller_at_import():
     import importlib
 
     module = importlib.reload(entry)
-    for name in ("validate", "reoptimise", "explain_selected", "save_scenario", "main"):
+    for name in ENTRY_POINTS:
         assert callable(getattr(module, name))
 
 
@@ -323,7 +324,7 @@ def test_vba_macros_call_these_entry_points():
     source = (SAMPLE.parent / "files" / "macros" / "vba" / "PMOButtons.bas").read_text(
         encoding="cp1252"
     )
-    for name in ("validate", "reoptimise", "explain_selected", "save_scenario", "main"):
+    for name in ENTRY_POINTS:
         assert f'RunPython "import udfs.entry as e; e.{name}()"' in source
         assert callable(getattr(entry, name))
 
@@ -370,3 +371,35 @@ def test_only_udfs_imports_xlwings():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_frontier_button_writes_the_frontier_sheet_as_the_file_writer_does(tmp_path):
+    payload = payload_from_file(SAMPLE)
+    book = open_book(payload)
+    report = entry.frontier(book, scales=(1.2, 0.8), time_limit=1.0)
+    assert report.ok and report.summary.startswith("Frontier: value ")
+    after, live_formats = replay(payload, book.json()["actions"])
+    (grid,) = report.grids
+    assert grid.sheet == schema.FRONTIER.name
+    assert [row[0] for row in grid.rows] == [0.8, 1.2]
+    values = [row[2] for row in grid.rows]
+    assert values == sorted(values)
+    copy = tmp_path / SAMPLE.name
+    shutil.copy2(SAMPLE, copy)
+    write_grids(copy, report.grids, backup=False)
+    file_cells, file_formats, file_tables = _file_cells(copy, schema.FRONTIER.name)
+    live_cells = sheet_cells(after, schema.FRONTIER.name)
+    assert live_cells.keys() == file_cells.keys()
+    for key, value in live_cells.items():
+        assert (
+            value == pytest.approx(file_cells[key])
+            if isinstance(value, float)
+            else (value == file_cells[key])
+        ), key
+    header = schema.FRONTIER.header_row
+    assert live_cells[(header, 1)] == "Budget scale"
+    assert table_ref(after, schema.FRONTIER.name, "tblFrontier") == file_tables["tblFrontier"]
+    assert file_tables["tblFrontier"] == f"A{header}:J{header + 2}"
+    for key, number_format in live_formats[schema.FRONTIER.name].items():
+        if key in file_cells:
+            assert file_formats[key] == number_format, key

@@ -73,6 +73,7 @@ def test_sheets_in_order_with_roles():
         "Messages",
         "Run log",
         "xlwings.conf",
+        "Frontier",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
@@ -80,6 +81,7 @@ def test_sheets_in_order_with_roles():
         "Utilisation",
         "Messages",
         "Run log",
+        "Frontier",
     }
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.frontier import FrontierPoint
 from engine.model import Portfolio, Project
 from engine.months import month_text
 from engine.result import ProjectOutcome, Result
@@ -228,6 +229,27 @@ def result_grids(
             *grids,
         ]
     return [*grids, run_log_grid(portfolio, result, run_at=run_at, settings=settings)]
+
+
+def frontier_grid(points: Sequence[FrontierPoint]) -> Grid:
+    """Frontier: one row per budget level, lowest first."""
+    rows: list[list[CellValue]] = []
+    for point in points:
+        rows.append(
+            [
+                point.budget_scale,
+                round(point.budget, 2),
+                _number(point.value),
+                _number(point.bound),
+                _number(point.gap),
+                point.status,
+                _number(point.value) if point.proven else None,
+                len(point.starts),
+                ", ".join(point.entered),
+                point.note,
+            ]
+        )
+    return Grid(schema.FRONTIER.name, [c.header for c in schema.FRONTIER.columns], rows)
 
 
 def result_json(portfolio: Portfolio, result: Result) -> dict:

@@ -704,6 +704,92 @@ XLWINGS_SETTINGS = (
     ("Show Console", False),
 )
 
+FRONTIER_CHART_HEIGHT = 21  # rows between the description and the table, where the chart sits
+FRONTIER = Sheet(
+    "Frontier",
+    Role.OUTPUT,
+    "The efficient frontier: the best value the portfolio buys at each budget level "
+    "(the Budget sheet scaled), with its proven bound, and the projects each level adds.",
+    table="tblFrontier",
+    columns=(
+        Column(
+            "Budget scale",
+            None,
+            ColType.FLOAT,
+            width=10,
+            number_format=FMT_PERCENT,
+            computed=True,
+            help="Every year of the Budget sheet multiplied by this.",
+        ),
+        Column(
+            "Budget",
+            None,
+            ColType.FLOAT,
+            width=14,
+            number_format=FMT_MONEY,
+            computed=True,
+            help="The scaled budget, all years together.",
+        ),
+        Column(
+            "Value",
+            None,
+            ColType.FLOAT,
+            width=10,
+            number_format=FMT_SCORE,
+            computed=True,
+            help="Total weighted score of the best plan found at this budget.",
+        ),
+        Column(
+            "Bound",
+            None,
+            ColType.FLOAT,
+            width=10,
+            number_format=FMT_SCORE,
+            computed=True,
+            help="No plan at this budget is worth more (proven by the solver).",
+        ),
+        Column(
+            "Gap",
+            None,
+            ColType.FLOAT,
+            width=8,
+            number_format="0.0%",
+            computed=True,
+            help="(bound - value) / bound; 0 when the value is proven optimal.",
+        ),
+        Column("Status", None, ColType.TEXT, width=12, computed=True),
+        Column(
+            "Proven value",
+            None,
+            ColType.FLOAT,
+            width=10,
+            number_format=FMT_SCORE,
+            computed=True,
+            help="The value when it is proven optimal (the chart marks these points).",
+        ),
+        Column("Selected", None, ColType.INT, width=9, computed=True),
+        Column(
+            "Entered",
+            None,
+            ColType.TEXT,
+            width=70,
+            computed=True,
+            help="Projects in the plan at this budget and not at the next lower one.",
+        ),
+        Column(
+            "Note",
+            None,
+            ColType.TEXT,
+            width=60,
+            computed=True,
+            help="Why a level has no plan (the first input error or rule in conflict).",
+        ),
+    ),
+    header_row=HEADER_ROW + FRONTIER_CHART_HEIGHT,
+)
+
+FRONTIER_CHART_ROWS = 25  # the chart plots this many rows of tblFrontier (points beyond: none)
+
 SHEETS: tuple[Sheet, ...] = (
     START,
     SETTINGS_SHEET,
@@ -720,6 +806,7 @@ SHEETS: tuple[Sheet, ...] = (
     MESSAGES,
     RUN_LOG,
     XLWINGS_CONF,
+    FRONTIER,
 )
 INPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.INPUT)
 OUTPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.OUTPUT)
@@ -734,6 +821,12 @@ MACROS = (
         "Why the project in the selected row is in or out of the plan.",
     ),
     ("PMO_SaveScenario", "Save scenario", "Copy the current plan into a new sheet 'Scenario n'."),
+    (
+        "PMO_Frontier",
+        "Efficient frontier",
+        "Solve the portfolio at budgets from 60% to 140% and chart value against budget "
+        "on the Frontier sheet.",
+    ),
 )
 
 # Workbook-level defined names (validation lists and key settings for UDFs).

@@ -190,6 +190,7 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
         "Messages": lambda ws: _messages(ws, fmt),
         "Run log": lambda ws: _output_table(ws, fmt, schema.RUN_LOG),
         "xlwings.conf": lambda ws: _xlwings_conf(ws, fmt),
+        "Frontier": lambda ws: _frontier(book, ws, fmt),
     }
     for item in schema.SHEETS:
         worksheet = book.add_worksheet(item.name)
@@ -705,6 +706,62 @@ def _messages(ws, fmt: _Formats) -> None:
                 "format": fmt.fill(colour, font),
             },
         )
+
+
+def _frontier(book, ws, fmt: _Formats) -> None:
+    """The Frontier table and its chart: value against budget, proven points marked."""
+    item = schema.FRONTIER
+    header = item.header_row - 1
+    _title(ws, fmt, item)
+    _table(ws, fmt, item, list(item.columns), [], first_row=header)
+    headers = [c.header for c in item.columns]
+    first, last = header + 1, header + schema.FRONTIER_CHART_ROWS
+
+    def cells(header: str) -> list:
+        column = headers.index(header)
+        return [item.name, first, column, last, column]
+
+    chart = book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+    chart.add_series(
+        {
+            "name": "Best value found",
+            "categories": cells("Budget"),
+            "values": cells("Value"),
+            "marker": {"type": "circle", "size": 6},
+            "line": {"color": "#5B9BD5", "width": 2},
+            "smooth": False,
+        }
+    )
+    chart.add_series(
+        {
+            "name": "Proven optimal",
+            "categories": cells("Budget"),
+            "values": cells("Proven value"),
+            "marker": {
+                "type": "diamond",
+                "size": 10,
+                "fill": {"color": "#1F4E79"},
+                "border": {"color": "#1F4E79"},
+            },
+            "line": {"none": True},
+        }
+    )
+    chart.add_series(
+        {
+            "name": "Bound",
+            "categories": cells("Budget"),
+            "values": cells("Bound"),
+            "marker": {"type": "none"},
+            "line": {"color": "#A5A5A5", "dash_type": "dash", "width": 1.25},
+            "smooth": False,
+        }
+    )
+    chart.set_title({"name": "Value against budget"})
+    chart.set_x_axis({"name": "Budget (all years)", "num_format": "#,##0"})
+    chart.set_y_axis({"name": "Total weighted score"})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 720, "height": 20 * (schema.FRONTIER_CHART_HEIGHT - 1)})
+    ws.insert_chart(HEADER_ROW, 0, chart, {"x_offset": 4, "y_offset": 4})
 
 
 def _xlwings_conf(ws, fmt: _Formats) -> None:
