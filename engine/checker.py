@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from engine.model import DependencyType, Direction, Force, Objective, Portfolio, ProjectStatus
-from engine.result import ProjectOutcome, Result, SolveStatus
+from engine.result import Hire, ProjectOutcome, Result, SolveStatus
 from engine.units import MONTHS_PER_YEAR
 
 FTE_TOLERANCE = 0.002
@@ -19,9 +19,14 @@ OBJECTIVE_TOLERANCE = 1e-3  # per planned project: scores are rounded to 0.001
 
 
 def check_starts(
-    portfolio: Portfolio, starts: dict[str, int], *, everyone: bool = False
+    portfolio: Portfolio,
+    starts: dict[str, int],
+    *,
+    everyone: bool = False,
+    hiring: tuple[Hire, ...] = (),
 ) -> list[str]:
-    """`check_plan` for a bare plan {project ID: start month} (a heuristic's or HiGHS's)."""
+    """`check_plan` for a bare plan {project ID: start month} (a heuristic's or HiGHS's),
+    with the hires it relies on."""
     projects = tuple(
         ProjectOutcome(
             p.id,
@@ -31,7 +36,8 @@ def check_starts(
         )
         for p in portfolio.projects
     )
-    return check_plan(portfolio, Result(SolveStatus.FEASIBLE, projects=projects), everyone=everyone)
+    result = Result(SolveStatus.FEASIBLE, projects=projects, hiring=hiring)
+    return check_plan(portfolio, result, everyone=everyone)
 
 
 def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) -> list[str]:
@@ -48,8 +54,9 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
         *_must_run(portfolio, plan, everyone),
         *_links(portfolio, plan, starts, ends),
         *_groups(portfolio, plan),
-        *_capacity(portfolio, starts),
-        *_budget(portfolio, plan, starts),
+        *_hires(portfolio, result),
+        *_capacity(portfolio, starts, result),
+        *_budget(portfolio, plan, starts, result),
         *_objective_value(portfolio, plan, ends, result),
     ]
 
@@ -139,8 +146,58 @@ def _groups(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
     ]
 
 
-def _capacity(portfolio: Portfolio, starts: dict[str, int]) -> list[str]:
-    """Planned FTE per role and horizon month within capacity."""
+def _hires(portfolio: Portfolio, result: Result) -> list[str]:
+    """Each run of hires: a Hiring option's, from its earliest month, inside the horizon, at
+    least its minimum months (unless the horizon ends first), costed right; per option and
+    month no more than its maximum units."""
+    options = {(o.role, o.option): o for o in portfolio.hiring}
+    first_month = portfolio.settings.plan_start
+    end_of_horizon = first_month + portfolio.settings.horizon
+    active: dict[tuple[str, str, int], int] = defaultdict(int)
+    broken = []
+    for hire in result.hiring:
+        what = f"hire {hire.units} x {hire.role}/{hire.option} {hire.first}..{hire.last}"
+        option = options.get((hire.role, hire.option))
+        if option is None:
+            broken.append(f"{what}: no such Hiring option")
+            continue
+        months = hire.last - hire.first + 1
+        if hire.units < 1 or months < 1:
+            broken.append(f"{what}: no units or no months")
+            continue
+        earliest = option.earliest if option.earliest is not None else first_month
+        if hire.first < max(earliest, first_month) or hire.last >= end_of_horizon:
+            broken.append(f"{what}: outside its earliest month and the horizon")
+        if months < option.min_months and hire.last != end_of_horizon - 1:
+            broken.append(f"{what}: shorter than its {option.min_months} minimum months")
+        expected = hire.units * months * option.monthly_cost
+        if abs(expected - hire.cost) > MONEY_TOLERANCE * max(1, months):
+            broken.append(f"{what}: costs {hire.cost}, {expected} expected")
+        for month in range(hire.first, hire.last + 1):
+            active[hire.role, hire.option, month] += hire.units
+    for (role, name, month), units in active.items():
+        if units > options[role, name].max_units:
+            broken.append(
+                f"{role}/{name} in month {month}: {units} units, at most "
+                f"{options[role, name].max_units}"
+            )
+    return broken
+
+
+def _hired_fte(portfolio: Portfolio, result: Result) -> dict[tuple[str, int], float]:
+    """FTE the plan's hires add per (role, month)."""
+    options = {(o.role, o.option): o for o in portfolio.hiring}
+    added: dict[tuple[str, int], float] = defaultdict(float)
+    for hire in result.hiring:
+        option = options.get((hire.role, hire.option))
+        if option is not None:
+            for month in range(hire.first, hire.last + 1):
+                added[hire.role, month] += hire.units * option.fte
+    return added
+
+
+def _capacity(portfolio: Portfolio, starts: dict[str, int], result: Result) -> list[str]:
+    """Planned FTE per role and horizon month within capacity (with the plan's hires)."""
     projects = {p.id: p for p in portfolio.projects}
     first = portfolio.settings.plan_start
     end_of_horizon = first + portfolio.settings.horizon
@@ -156,22 +213,31 @@ def _capacity(portfolio: Portfolio, starts: dict[str, int]) -> list[str]:
             if k < duration:
                 load[demand.role, start + k] += demand.fte
     broken = []
+    hired = _hired_fte(portfolio, result)
     for (role, month), fte in load.items():
         if not first <= month < end_of_horizon:
             continue
         capacity = portfolio.capacity.get(role)
         available = capacity[month - first] if capacity is not None else 0.0
+        available += hired.get((role, month), 0.0)
         if fte > available + FTE_TOLERANCE:
             broken.append(f"{role} in month {month}: {fte:g} FTE planned, {available:g} available")
     return broken
 
 
 def _budget(
-    portfolio: Portfolio, plan: dict[str, ProjectOutcome], starts: dict[str, int]
+    portfolio: Portfolio, plan: dict[str, ProjectOutcome], starts: dict[str, int], result: Result
 ) -> list[str]:
-    """Planned cost per budgeted year within the budget (cost spread evenly over the months)."""
+    """Planned cost per budgeted year within the budget (cost spread evenly over the months;
+    hires cost their monthly cost in each month they stay)."""
     projects = {p.id: p for p in portfolio.projects}
     spend: dict[int, float] = defaultdict(float)
+    options = {(o.role, o.option): o for o in portfolio.hiring}
+    for hire in result.hiring:
+        option = options.get((hire.role, hire.option))
+        for month in range(hire.first, hire.last + 1):
+            if option is not None:
+                spend[month // MONTHS_PER_YEAR] += hire.units * option.monthly_cost
     for pid, start in starts.items():
         p = projects.get(pid)
         if p is None or p.cost == 0:
@@ -183,7 +249,8 @@ def _budget(
     return [
         f"budget {year}: {spend[year]:,.2f} planned, {limit:,.2f} allowed"
         for year, limit in portfolio.budget.items()
-        if spend.get(year, 0.0) > limit + MONEY_TOLERANCE * max(1, len(plan))
+        if spend.get(year, 0.0)
+        > limit + MONEY_TOLERANCE * max(1, len(plan) + len(result.hiring) * MONTHS_PER_YEAR)
     ]
 
 

@@ -12,6 +12,7 @@ assumption literal, so the solver can name a small set of rules that cannot hold
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -19,7 +20,9 @@ from ortools.sat.python import cp_model
 
 from engine.cpsat_variables import ProjectVars, Variables
 from engine.feasibility import allowed_starts, fte_units, money_units, monthly_cost, year_costs
+from engine.hiring import Units, options_by_role
 from engine.model import DependencyType, Objective, Portfolio
+from engine.months import year_of
 from engine.plan import score_units
 from engine.wording import (
     budget_rule,
@@ -74,6 +77,8 @@ class PortfolioModel:
             else objective is Objective.VALUE and self._start_count() <= TIME_INDEXED_LIMIT
         )
         self.cumulative = options.cumulative and not options.diagnosis
+        # roles that may hire (none in diagnosis mode: a conflict is named without hires)
+        self.hiring_roles = {} if options.diagnosis else options_by_role(portfolio)
         self.variables = Variables(
             self.model,
             portfolio,
@@ -91,6 +96,7 @@ class PortfolioModel:
         self._exclusive_groups()
         self._capacity()
         self._budget()
+        self._hiring()
         self._objective()
 
     @property
@@ -264,8 +270,10 @@ class PortfolioModel:
             guard = guards[role]
             if guard is None:
                 guard = guards[role] = self._guard(capacity_rule(role))
-            self.model.add(sum(u * y for u, y in items) <= limit).only_enforce_if(guard)
-            self._covers(items, limit, guard)
+            hired = self.variables.hired_fte(role, t)
+            self.model.add(sum(u * y for u, y in items) <= limit + hired).only_enforce_if(guard)
+            if not self.hiring_roles.get(role):
+                self._covers(items, limit, guard)  # with hires the limit moves: no covers
 
     def _covers(self, items: Terms, limit: int, guard: Guard) -> None:
         """Redundant cover constraints: k + 1 demands above capacity/(k + 1) cannot all run.
@@ -286,14 +294,19 @@ class PortfolioModel:
     def _capacity_cumulative(self, capacity: dict[str, list[int]]) -> None:
         """Per role, a cumulative over the projects' demand and the capacity's dips."""
         m = self.model
+        demands: list[cp_model.LinearExprT]
         for role, caps in capacity.items():
-            peak = max(caps, default=0)
-            intervals, demands = self._capacity_dips(role, caps, peak)
+            if self.hiring_roles.get(role):
+                peak, (intervals, demands) = self._capacity_with_hires(role, caps)
+            else:
+                peak = max(caps, default=0)
+                intervals, fixed = self._capacity_dips(role, caps, peak)
+                demands = list(fixed)
             for v in self.projects.values():
                 for interval, units in self._role_use(v, role):
                     intervals.append(interval)
                     demands.append(units)
-            if any(d > 0 for d in demands):
+            if any(not isinstance(d, int) or d > 0 for d in demands):
                 block = self._finish_block(role, caps)
                 if block is not None:
                     intervals.append(block[0])
@@ -310,6 +323,30 @@ class PortfolioModel:
                 intervals.append(self.model.new_interval_var(t0, t1 - t0, t1, f"cap[{role},{t0}]"))
                 demands.append(peak - units)
         return intervals, demands
+
+    def _capacity_with_hires(
+        self, role: str, caps: list[int]
+    ) -> tuple[int, tuple[list[cp_model.IntervalVar], list[cp_model.LinearExprT]]]:
+        """A role that may hire: its peak with every hire, and one busy block a month taking
+        the room that month does not have (shrinking as hires arrive)."""
+        most = [0] * len(caps)
+        for h in self.hiring_roles[role]:
+            option = self.portfolio.hiring[h]
+            for t in range(len(caps)):
+                if (h, t) in self.variables.hires:
+                    most[t] += option.max_units * fte_units(option.fte)
+        peak = max((c + extra for c, extra in zip(caps, most, strict=True)), default=0)
+        intervals: list[cp_model.IntervalVar] = []
+        demands: list[cp_model.LinearExprT] = []
+        for t, base in enumerate(caps):
+            if peak - base <= 0:
+                continue
+            block = self.model.new_interval_var(t, 1, t + 1, f"room[{role},{t}]")
+            intervals.append(block)
+            demands.append(
+                self.variables.idle_capacity(role, t, peak, base) if most[t] else peak - base
+            )
+        return peak, (intervals, demands)
 
     def _role_use(self, v: ProjectVars, role: str) -> list[tuple[cp_model.IntervalVar, int]]:
         """The project's demand for the role: one optional interval per run of equal FTE."""
@@ -373,6 +410,12 @@ class PortfolioModel:
                 else:
                     months = self.variables.months_in_year(pid, year, max(costs) // rate)
                     terms[year].append(rate * months)
+        for (h, t), units in self.variables.hires.items():
+            year = year_of(self.plan_start + t)
+            rate = money_units(self.portfolio.hiring[h].monthly_cost)
+            if year in self.portfolio.budget and rate > 0:
+                terms[year].append(rate * units)
+                worst[year] += rate * self.portfolio.hiring[h].max_units
         for year, items in sorted(terms.items()):
             limit = money_units(self.portfolio.budget[year])
             if worst[year] <= limit:
@@ -380,15 +423,68 @@ class PortfolioModel:
             guard = self._guard(budget_rule(year, self.portfolio.budget[year]))
             self.model.add(sum(items) <= limit).only_enforce_if(guard)
 
+    def _hiring(self) -> None:
+        """Hires: units start in `new`, and once started stay their option's minimum months.
+
+        `new[h,t] >= hire[h,t] - hire[h,t-1]`, and the units active in month t are at least
+        those that started in its last `min_months` months (first in, first out: see
+        `engine.hiring`).
+        """
+        m, hires, new = self.model, self.variables.hires, self.variables.new_hires
+        for (h, t), units in hires.items():
+            before = hires.get((h, t - 1))
+            m.add(new[h, t] >= units - (before if before is not None else 0))
+            span = self.portfolio.hiring[h].min_months
+            recent = [new[h, k] for k in range(t - span + 1, t + 1) if (h, k) in new]
+            if len(recent) > 1:
+                m.add(units >= sum(recent))
+
+    def hiring_cost(self) -> cp_model.LinearExpr:
+        """What the hires cost, in whole money units (at least 1 a unit-month, so that
+        capacity that buys nothing is never added)."""
+        items = list(self.variables.hires.items())
+        return cp_model.LinearExpr.weighted_sum(
+            [units for _, units in items],
+            [max(1, round(self.portfolio.hiring[h].monthly_cost)) for (h, _t), _ in items],
+        )
+
     # ----------------------------------------------------------------- objective
     def _objective(self) -> None:
-        """`value`: total score of the selected; `finish`: the last finish month."""
+        """`value`: total score of the selected, then the least hiring cost; `finish`: the
+        last finish month."""
         if self.options.diagnosis:
             return
         if self.objective is Objective.VALUE:
-            self.model.maximize(self._value())
+            if self.variables.hires:
+                # value first: any score unit outweighs every hire (value_scale > all costs)
+                value = cp_model.LinearExpr.weighted_sum(
+                    [v.selected for v in self.projects.values()],
+                    [
+                        self.value_scale * score_units(self.portfolio, v.project)
+                        for v in self.projects.values()
+                    ],
+                )
+                self.model.maximize(value - self.hiring_cost())
+            else:
+                self.model.maximize(self._value())
         else:
             self._finish_objective()
+
+    @property
+    def value_scale(self) -> int:
+        """The `value` objective's weight on score units (1 without hires)."""
+        if not self.variables.hires:
+            return 1
+        return 1 + sum(
+            max(1, round(self.portfolio.hiring[h].monthly_cost))
+            * self.portfolio.hiring[h].max_units
+            for (h, _t) in self.variables.hires
+        )
+
+    def value_units(self, raw: float) -> float:
+        """A solver objective (or bound) in score units: the value part of it."""
+        scale = self.value_scale
+        return raw if scale == 1 else math.floor((raw + scale - 1) / scale)
 
     def _value(self) -> cp_model.LinearExprT:
         """The total score of the selected projects, in score units."""
@@ -407,21 +503,28 @@ class PortfolioModel:
                 cp_model.SELECT_MIN_VALUE,
             )
 
-    def tie_break(self, best: int) -> None:
-        """Keep the objective at `best` and move projects as early as possible.
+    def tie_break(self, best: int, hire_cost: int | None = None) -> None:
+        """Keep the objective at `best` (and hires at no more than `hire_cost`) and move
+        projects as early as possible.
 
         Replaces the objective of this model, so the same model serves the second solve.
         """
         if self.objective is Objective.VALUE:
             self.model.add(self._value() >= best)
+            if hire_cost is not None and self.variables.hires:
+                self.model.add(self.hiring_cost() <= hire_cost)
             self.model.minimize(sum(v.start - v.starts[0] for v in self.projects.values()))
         else:
             self.model.add(self.variables.finish <= best)
             self.model.minimize(sum(v.start + v.project.duration for v in self.projects.values()))
 
-    def hint(self, starts: dict[str, int]) -> None:
-        """Hint every variable from a plan ({project ID: calendar start month})."""
-        self.variables.warmstart(starts)
+    def hint(self, starts: dict[str, int], hires: Units | None = None) -> None:
+        """Hint every variable from a plan ({project ID: calendar start month}) and its hires."""
+        self.variables.warmstart(starts, hires)
+
+    def hired(self, solver: cp_model.CpSolver) -> dict[tuple[int, int], int]:
+        """The hires in the solver's solution: {(option index, offset): units}."""
+        return self.variables.hired(solver)
 
     def plan(self, solver: cp_model.CpSolver) -> dict[str, int]:
         """The selected projects and their calendar start months in the solver's solution."""

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from engine.feasibility import allowed_starts, demand_profile
+from engine.feasibility import allowed_starts, demand_profile, fte_units
+from engine.hiring import Units, first_offset, hired_fte_units
 from engine.model import Objective, Portfolio, Project
 from engine.months import month
 from engine.units import MONTHS_PER_YEAR
@@ -71,6 +72,11 @@ class Variables:
         self._time_indexed = time_indexed
         self._diagnosis = diagnosis
         self.projects: dict[str, ProjectVars] = self._project_variables()
+        # hiring: units of option h active in month t, and the units that start then
+        self.hires: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.new_hires: dict[tuple[int, int], cp_model.IntVar] = {}
+        if not diagnosis:
+            self._hiring_variables()
         self.makespan: cp_model.IntVar | None = None
         self.block_end = self._horizon  # `finish`: where the busy-after-finish blocks end
         if objective is Objective.FINISH and not diagnosis:
@@ -79,6 +85,7 @@ class Variables:
         self.after: dict[str, cp_model.IntVar] = {}
         self.year_shares: list[YearShare] = []
         self.guards: dict[int, cp_model.IntVar] = {}  # assumption literal index -> literal
+        self.idle: dict[tuple[str, int], tuple[cp_model.IntVar, int, int]] = {}
 
     # ----------------------------------------------------------------- core variables
     def _project_variables(self) -> dict[str, ProjectVars]:
@@ -106,6 +113,18 @@ class Variables:
                 start_at,
             )
         return projects
+
+    def _hiring_variables(self) -> None:
+        """`hire[h,t]` (units active) and `new[h,t]` (units starting) from the option's first
+        month on; options of a role without capacity add nothing (validation says so)."""
+        m = self._model
+        for h, option in enumerate(self._portfolio.hiring):
+            if option.role not in self._portfolio.capacity or option.max_units < 1:
+                continue
+            for t in range(first_offset(self._portfolio, option), self._horizon):
+                name = f"{option.role}/{option.option},{t}"
+                self.hires[h, t] = m.new_int_var(0, option.max_units, f"hire[{name}]")
+                self.new_hires[h, t] = m.new_int_var(0, option.max_units, f"new[{name}]")
 
     def _start_domain(self, project: Project) -> list[int]:
         """Allowed starts as offsets; in diagnosis mode the whole horizon (windows are rules)."""
@@ -162,6 +181,28 @@ class Variables:
         self.year_shares.append(YearShare(pid, first, length, low, high, overlap, counted))
         return counted
 
+    def idle_capacity(self, role: str, t: int, peak: int, base: int) -> cp_model.IntVar:
+        """`idle[role,t]`: the role's room below `peak` in month t, which hires shrink
+        (peak - base - hired FTE), for the cumulative of a role that may hire."""
+        terms = self._hired_fte(role, t)
+        most = peak - base
+        idle = self._model.new_int_var(0, most, f"idle[{role},{t}]")
+        self._model.add(idle == most - sum(units * var for units, var in terms))
+        self.idle[role, t] = (idle, most, t)
+        return idle
+
+    def _hired_fte(self, role: str, t: int) -> list[tuple[int, cp_model.IntVar]]:
+        """(FTE units per unit, hire[h,t]) of the role's options active in month t."""
+        return [
+            (fte_units(self._portfolio.hiring[h].fte), units)
+            for (h, month), units in self.hires.items()
+            if month == t and self._portfolio.hiring[h].role == role
+        ]
+
+    def hired_fte(self, role: str, t: int) -> cp_model.LinearExprT:
+        """The FTE units hires add to the role in month t (0 when none may)."""
+        return sum(units * var for units, var in self._hired_fte(role, t))
+
     def guard(self) -> cp_model.IntVar:
         """`rule[i]`: a new assumption literal that switches one relaxable rule on."""
         literal = self._model.new_bool_var(f"rule[{len(self.guards)}]")
@@ -170,13 +211,20 @@ class Variables:
         return literal
 
     # ----------------------------------------------------------------- warm start and plan
-    def warmstart(self, starts: dict[str, int]) -> None:
-        """Hint every variable from a plan ({project ID: calendar start month}).
+    def warmstart(self, starts: dict[str, int], hires: Units | None = None) -> None:
+        """Hint every variable from a plan ({project ID: calendar start month}) and its hires
+        ({(option index, offset): units}; none: no hires).
 
         A complete hint is CP-SAT's first solution at once; a partial one may be dropped.
         """
         m = self._model
         m.clear_hints()
+        hires = hires or {}
+        for (h, t), units in self.hires.items():
+            count = hires.get((h, t), 0)
+            m.add_hint(units, count)
+            before = hires.get((h, t - 1), 0) if (h, t - 1) in self.hires else 0
+            m.add_hint(self.new_hires[h, t], max(count - before, 0))
         for pid, v in self.projects.items():
             chosen = starts.get(pid)
             offset = None if chosen is None else chosen - self._plan_start
@@ -186,6 +234,9 @@ class Variables:
             m.add_hint(v.start, v.starts[0] if offset is None else offset)
             for s, literal in v.start_at.items():
                 m.add_hint(literal, s == offset)
+        added = hired_fte_units(self._portfolio, hires)
+        for (role, t), (idle, most, _) in self.idle.items():
+            m.add_hint(idle, most - added.get(role, [0] * (t + 1))[t])
         for share in self.year_shares:
             chosen = starts.get(share.project_id)
             v = self.projects[share.project_id]
@@ -205,6 +256,12 @@ class Variables:
             m.add_hint(self.makespan, max(ends))
             for size in self.after.values():
                 m.add_hint(size, self.block_end - max(ends))
+
+    def hired(self, solver: cp_model.CpSolver) -> dict[tuple[int, int], int]:
+        """The hires in the solver's solution: {(option index, offset): units}, nonzero only."""
+        return {
+            key: value for key, units in self.hires.items() if (value := solver.value(units)) > 0
+        }
 
     def plan(self, solver: cp_model.CpSolver) -> dict[str, int]:
         """The selected projects and their calendar start months in the solver's solution."""

@@ -8,12 +8,15 @@ selected project whose removal would let this one in.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 
 from engine.feasibility import Ledger, Shortfall, allowed_starts, describe_shortfalls
+from engine.hiring import Units, hire_cost_by_year, hired_fte_units
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
 from engine.months import month_range_text, month_text
 from engine.plan import scores
+from engine.result import ShortfallCell
 from engine.units import FTE_UNITS, MONEY_UNITS
 from engine.wording import label
 
@@ -21,11 +24,23 @@ DISPLACEMENT_TRIES = 12  # lowest-scored selected projects tried as a swap, per 
 MONEY_PER_FTE_MONTH = 1e6  # ranking starts: a million over budget weighs one FTE-month short
 
 
-def deferral_reasons(portfolio: Portfolio, starts: Mapping[str, int]) -> dict[str, str]:
-    """{project ID: reason} for every project not in `starts`."""
+def plan_ledger(
+    portfolio: Portfolio, starts: Mapping[str, int], hires: Units | None = None
+) -> Ledger:
+    """The capacity and budget left by the plan: its hires added, its projects taken."""
     ledger = Ledger(portfolio)
+    if hires:
+        ledger.add_hires(hired_fte_units(portfolio, hires), hire_cost_by_year(portfolio, hires))
     for pid, start in starts.items():
         ledger.commit(portfolio.project(pid), start)
+    return ledger
+
+
+def deferral_reasons(
+    portfolio: Portfolio, starts: Mapping[str, int], hires: Units | None = None
+) -> dict[str, str]:
+    """{project ID: reason} for every project not in `starts` (the plan's hires counted)."""
+    ledger = plan_ledger(portfolio, starts, hires)
     score_by_id = scores(portfolio)
     reasons = {}
     for project in portfolio.projects:
@@ -167,3 +182,44 @@ def _displaceable(
         if any(trial.fits(project, s) for s in candidates):
             return f"{label(portfolio, other_id)} (score {score_by_id[other_id]:g})"
     return None
+
+
+def deferred_shortfall(
+    portfolio: Portfolio, starts: Mapping[str, int], hires: Units | None = None
+) -> tuple[ShortfallCell, ...]:
+    """By role and month, the FTE the deferred projects lack and the score they would bring.
+
+    Each deferred project in play is taken at its allowed start that lacks the fewest
+    FTE-months after the plan (its hires counted); projects blocked by links, or by money
+    alone, lack no FTE and are not counted.
+    """
+    ledger = plan_ledger(portfolio, starts, hires)
+    score_by_id = scores(portfolio)
+    missing: dict[tuple[str, int], int] = defaultdict(int)
+    who: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for project in portfolio.projects:
+        if project.id in starts or project.out_of_play:
+            continue
+        if _link_reason(portfolio, project, starts):
+            continue
+        first, _late = _earliest_after_predecessors(portfolio, project, starts)
+        window = [s for s in allowed_starts(portfolio, project) if s >= first]
+        if not window:
+            continue
+        lacks = min(
+            (ledger.shortfalls(project, s) for s in window),
+            key=lambda items: sum(item.missing for item in items),
+        )
+        for item in lacks:
+            missing[item.role, item.month] += item.missing
+            who[item.role, item.month].append(project.id)
+    return tuple(
+        ShortfallCell(
+            role,
+            month,
+            missing[role, month] / FTE_UNITS,
+            round(sum(score_by_id[pid] for pid in who[role, month]), 3),
+            tuple(who[role, month]),
+        )
+        for role, month in sorted(missing, key=lambda key: (portfolio.roles.index(key[0]), key[1]))
+    )

@@ -102,6 +102,18 @@ class Ledger:
         self.budget = {year: money_units(v) for year, v in self.portfolio.budget.items()}
         self._profiles: dict[str, dict[str, list[int]]] = {}
 
+    def add_hires(self, added_fte: dict[str, list[int]], cost_by_year: dict[int, int]) -> None:
+        """Capacity that hires add (FTE units per role and horizon month), and the budget they
+        use (cents per year)."""
+        for role, row in added_fte.items():
+            remaining = self.capacity.get(role)
+            if remaining is not None:
+                for t, units in enumerate(row):
+                    remaining[t] += units
+        for year, cents in cost_by_year.items():
+            if year in self.budget:
+                self.budget[year] -= cents
+
     def copy(self) -> Ledger:
         """An independent ledger with the same remaining capacity and budget."""
         twin = Ledger.__new__(Ledger)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from engine.model import Objective, Portfolio
 from engine.months import month_text
-from engine.result import SolveStatus, relative_gap
+from engine.result import Hint, Hire, SolveStatus, relative_gap
 from engine.units import EPS
 from engine.validation import errors
 
@@ -46,6 +46,7 @@ class FrontierPoint:
     bound: float | None = None
     gap: float | None = None
     starts: Mapping[str, int] = field(default_factory=dict)  # the plan: ID -> start month
+    hires: tuple[Hire, ...] = ()  # the capacity the plan adds (Hiring options)
     entered: tuple[str, ...] = ()  # projects selected here and not at the next lower budget
     wall_time: float = 0.0
     from_neighbour: bool = False  # the plan is the lower neighbour's (it beat this solve's)
@@ -55,6 +56,11 @@ class FrontierPoint:
     def selected(self) -> tuple[str, ...]:
         """The selected project IDs, sorted."""
         return tuple(sorted(self.starts))
+
+    @property
+    def hint(self) -> Hint:
+        """The point's plan as a warm start for a larger budget."""
+        return Hint(dict(self.starts), self.hires)
 
     @property
     def proven(self) -> bool:
@@ -73,6 +79,17 @@ class FrontierPoint:
             "selected": list(self.selected),
             "entered": list(self.entered),
             "starts": {pid: month_text(start) for pid, start in sorted(self.starts.items())},
+            "hiring": [
+                {
+                    "role": h.role,
+                    "option": h.option,
+                    "from": month_text(h.first),
+                    "to": month_text(h.last),
+                    "units": h.units,
+                    "cost": h.cost,
+                }
+                for h in self.hires
+            ],
             "wall_time_s": round(self.wall_time, 3),
             "note": self.note,
         }
@@ -107,7 +124,7 @@ def solve_point(
     time_limit: float | None = None,
     workers: int | None = None,
     seed: int | None = None,
-    hints: Sequence[Mapping[str, int]] = (),
+    hints: Sequence[Mapping[str, int] | Hint] = (),
 ) -> FrontierPoint:
     """One frontier point: the `value` solve at this budget scale (no tie-break: the start
     months do not matter to the curve). `hints` are plans of smaller budgets."""
@@ -134,6 +151,7 @@ def solve_point(
         bound=result.bound,
         gap=result.gap,
         starts=starts,
+        hires=result.hiring,
         wall_time=result.wall_time,
         note="" if result.status.has_plan else (notes[0] if notes else ""),
     )
@@ -147,7 +165,7 @@ class PointTask:
     time_limit: float
     workers: int | None = None
     seed: int | None = None
-    hints: tuple[Mapping[str, int], ...] = ()
+    hints: tuple[Mapping[str, int] | Hint, ...] = ()
 
 
 Executor = Callable[[Portfolio, list[PointTask]], list[FrontierPoint]]
@@ -170,7 +188,7 @@ def in_process(portfolio: Portfolio, tasks: list[PointTask]) -> list[FrontierPoi
     from the plans already found at smaller budgets in this wave."""
     done: dict[float, FrontierPoint] = {}
     for task in sorted(tasks, key=lambda t: t.scale):
-        smaller = [dict(p.starts) for s, p in done.items() if s <= task.scale and p.starts]
+        smaller = [p.hint for s, p in done.items() if s <= task.scale and p.status in _PLANNED]
         hinted = dataclasses.replace(task, hints=(*task.hints, *smaller))
         done[task.scale] = solve_task(portfolio, hinted)
     return [done[task.scale] for task in tasks]
@@ -221,7 +239,11 @@ def chain(points: Sequence[FrontierPoint]) -> list[FrontierPoint]:
         point = ordered[i]
         if best is not None and (best.value or 0.0) > (point.value or 0.0) + EPS:
             ordered[i] = point = dataclasses.replace(
-                point, value=best.value, starts=dict(best.starts), from_neighbour=True
+                point,
+                value=best.value,
+                starts=dict(best.starts),
+                hires=best.hires,
+                from_neighbour=True,
             )
         if best is None or (point.value or 0.0) > (best.value or 0.0) + EPS:
             best = point
@@ -255,11 +277,11 @@ def needs_another_look(points: Sequence[FrontierPoint]) -> list[int]:
     return [i for i, p in enumerate(ordered) if p.status in _PLANNED and not p.proven]
 
 
-def neighbour_hints(points: Sequence[FrontierPoint], index: int) -> list[dict[str, int]]:
+def neighbour_hints(points: Sequence[FrontierPoint], index: int) -> list[Hint]:
     """The plans that warm-start a second look at point `index` (by budget): its own and
     those of every smaller budget (each keeps every rule at this budget)."""
     ordered = sorted(points, key=lambda p: p.budget_scale)
-    return [dict(p.starts) for p in ordered[: index + 1] if p.status in _PLANNED]
+    return [p.hint for p in ordered[: index + 1] if p.status in _PLANNED]
 
 
 def merge(first: FrontierPoint, second: FrontierPoint) -> FrontierPoint:

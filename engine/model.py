@@ -154,6 +154,23 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
+class HiringOption:
+    """A way to add capacity to a role: hire, contract or work overtime, in whole units.
+
+    Each unit adds `fte` to the role from the month it starts, costs `monthly_cost` a month,
+    and once started stays at least `min_months` (or to the end of the horizon).
+    """
+
+    role: str
+    option: str
+    fte: float = 1.0
+    monthly_cost: float = 0.0
+    earliest: int | None = None  # calendar month; None = the plan start
+    max_units: int = 1
+    min_months: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """How and over what horizon to plan."""
 
@@ -176,12 +193,14 @@ class Portfolio:
     dependencies: tuple[Dependency, ...] = ()
     criteria: tuple[Criterion, ...] = ()
     budget: Mapping[int, float] = field(default_factory=dict)  # calendar year -> cost limit
+    hiring: tuple[HiringOption, ...] = ()  # ways to add capacity; none = capacity is fixed
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "projects", tuple(self.projects))
         object.__setattr__(self, "demands", tuple(self.demands))
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
         object.__setattr__(self, "criteria", tuple(self.criteria))
+        object.__setattr__(self, "hiring", tuple(self.hiring))
         object.__setattr__(
             self, "capacity", _frozen({r: tuple(v) for r, v in self.capacity.items()})
         )

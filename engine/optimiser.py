@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from engine.cpsat_model import ModelOptions, PortfolioModel
-from engine.explain import deferral_reasons
+from engine.explain import deferral_reasons, deferred_shortfall
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
+from engine.hiring import hire_runs, hired_fte_units, units_from_runs
 from engine.lp_start import better_of, lp_guided_starts
 from engine.model import Objective, Portfolio
 from engine.plan import outcomes, scores, utilisation
-from engine.result import Result, SolveStatus, relative_gap
+from engine.result import Hint, Result, SolveStatus, relative_gap
 from engine.units import EPS, SCORE_UNITS
 from engine.validation import Problem, errors, validate
 
@@ -56,13 +57,13 @@ def solve(
     progress: ProgressCallback | None = None,
     options: ModelOptions | None = None,
     tie_break: bool = True,
-    hints: Sequence[Mapping[str, int]] = (),
+    hints: Sequence[Mapping[str, int] | Hint] = (),
 ) -> Result:
     """Select and schedule projects optimally (or as well as the time limit allows).
 
-    `hints` are plans ({project ID: start month}) known to keep every rule of this
-    portfolio, such as the plan of the same portfolio at a smaller budget: the best of them
-    joins the warm start, and the result is never worth less than it.
+    `hints` are plans ({project ID: start month}, or a `Hint` with its hires) known to keep
+    every rule of this portfolio, such as the plan of the same portfolio at a smaller
+    budget: the best of them joins the warm start, and the result is never worth less.
     Never raises for bad input or infeasibility: the Result's status says what happened.
     """
     run = _Run.start(portfolio, objective, time_limit, seed, workers, options)
@@ -106,6 +107,8 @@ class _Run:
     raw_bound: float | None = None  # the solver's bound, in model units
     known: dict[str, int] | None = None  # the best plan given as a hint (keeps every rule)
     known_value: float | None = None
+    known_hires: dict[tuple[int, int], int] = field(default_factory=dict)
+    hires: dict[tuple[int, int], int] = field(default_factory=dict)  # the plan's hires
 
     @classmethod
     def start(
@@ -144,28 +147,31 @@ def _waterline(run: _Run) -> None:
         run.baseline_value = greedy_objective(run.portfolio, run.baseline, run.objective)
 
 
-def _known_plans(run: _Run, hints: Sequence[Mapping[str, int]]) -> None:
+def _known_plans(run: _Run, hints: Sequence[Mapping[str, int] | Hint]) -> None:
     """The best of the plans given as hints: a warm start and a floor for the result."""
     if run.objective is not Objective.VALUE:
         return
     for hint in hints:
-        plan = {pid: int(start) for pid, start in hint.items()}
+        given = hint if isinstance(hint, Hint) else Hint(hint)
+        plan = {pid: int(start) for pid, start in given.starts.items()}
         value = greedy_objective(run.portfolio, plan, run.objective)
         if run.known_value is None or value > run.known_value + EPS:
             run.known, run.known_value = plan, value
+            run.known_hires = units_from_runs(run.portfolio, given.hires)
 
 
 def _search(
     run: _Run, built: PortfolioModel, progress: ProgressCallback | None
 ) -> cp_model.CpSolver:
     """Warm-start the model and search it with the time left; the solver holds the answer."""
-    built.hint(_warm_start(run))
+    start = _warm_start(run)
+    built.hint(start, run.known_hires if start == run.known else None)
     run.status, solver = _solve_in_stages(
         built,
         run.seed,
         run.workers,
         max(run.limit - run.elapsed(), 0.01),
-        _Listener(run.objective, run.began, progress),
+        _Listener(run.objective, run.began, progress, built.value_units),
     )
     return solver
 
@@ -174,9 +180,11 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
     """The solver's plan and bound; the waterline instead when it is better or all there is."""
     found = run.status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     run.starts = built.plan(solver) if found else {}
+    run.hires = built.hired(solver) if found else {}
     run.proven = run.status == cp_model.OPTIMAL
     if found or run.status == cp_model.UNKNOWN:
-        run.raw_bound = solver.best_objective_bound
+        raw = solver.best_objective_bound
+        run.raw_bound = built.value_units(raw) if run.objective is Objective.VALUE else raw
     if (
         found
         and run.baseline_ok
@@ -187,8 +195,9 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
         )
     ):
         run.starts, run.proven = dict(run.baseline), False  # never worse than the waterline
+        run.hires = {}
     if not found and run.baseline_ok:
-        run.starts, found = dict(run.baseline), True
+        run.starts, found, run.hires = dict(run.baseline), True, {}
     if run.known is not None and (
         not found
         or _better(
@@ -198,6 +207,7 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
         )
     ):
         run.starts, run.proven, found = dict(run.known), False, True  # never worse than a hint
+        run.hires = dict(run.known_hires)
     run.found = found
 
 
@@ -211,8 +221,8 @@ def _tie_break(run: _Run, built: PortfolioModel) -> None:
     if remaining < 0.05:
         return
     best = _objective_units(run.portfolio, run.objective, run.starts)
-    built.tie_break(best)
-    built.hint(run.starts)
+    built.tie_break(best, hire_cost(run.portfolio, run.hires))
+    built.hint(run.starts, run.hires)
     second = _solver(run.seed, run.workers, remaining)
     if second.solve(built.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
@@ -222,7 +232,7 @@ def _tie_break(run: _Run, built: PortfolioModel) -> None:
         greedy_objective(run.portfolio, run.starts, run.objective),
         greedy_objective(run.portfolio, better, run.objective),
     ):
-        run.starts = better
+        run.starts, run.hires = better, built.hired(second)
 
 
 def _invalid_input(run: _Run) -> Result:
@@ -262,7 +272,7 @@ def _planned(run: _Run) -> Result:
     portfolio, starts = run.portfolio, run.starts
     value = greedy_objective(portfolio, starts, run.objective)
     bound = _bound(portfolio, run.objective, run.raw_bound, value, run.proven)
-    reasons = deferral_reasons(portfolio, starts)
+    reasons = deferral_reasons(portfolio, starts, run.hires)
     return Result(
         SolveStatus.OPTIMAL if run.proven else SolveStatus.FEASIBLE,
         objective=value,
@@ -271,10 +281,19 @@ def _planned(run: _Run) -> Result:
         wall_time=run.elapsed(),
         strategy="cp-sat",
         projects=outcomes(portfolio, starts, reasons),
-        utilisation=utilisation(portfolio, starts),
+        utilisation=utilisation(portfolio, starts, hired_fte_units(portfolio, run.hires)),
         problems=run.problems,
         baseline_objective=run.baseline_value,
         objective_name=run.objective.value,
+        hiring=hire_runs(portfolio, run.hires),
+        shortfall=deferred_shortfall(portfolio, starts, run.hires),
+    )
+
+
+def hire_cost(portfolio: Portfolio, hires: Mapping[tuple[int, int], int]) -> int:
+    """The hires' cost in the model's units (`PortfolioModel.hiring_cost`)."""
+    return sum(
+        max(1, round(portfolio.hiring[h].monthly_cost)) * units for (h, _t), units in hires.items()
     )
 
 
@@ -389,7 +408,7 @@ def _solve_in_stages(
     if not staged or status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
         return status, solver
     if status == cp_model.FEASIBLE:
-        built.hint(built.plan(solver))
+        built.hint(built.plan(solver), built.hired(solver))
     heavy = _solver(seed, workers, seconds - QUICK_SECONDS, heavy_precedences=True)
     heavy_status = heavy.solve(built.model, listener)
     if heavy_status == cp_model.UNKNOWN and status == cp_model.FEASIBLE:
@@ -414,18 +433,23 @@ class _Listener(cp_model.CpSolverSolutionCallback):
     """Forwards each improving solution to the progress callback."""
 
     def __init__(
-        self, objective: Objective, began: float, progress: ProgressCallback | None
+        self,
+        objective: Objective,
+        began: float,
+        progress: ProgressCallback | None,
+        units: Callable[[float], float] = float,
     ) -> None:
         super().__init__()
         self._scale = SCORE_UNITS if objective is Objective.VALUE else 1
+        self._units = units if objective is Objective.VALUE else float
         self._began = began
         self._progress = progress
 
     def on_solution_callback(self) -> None:
         if self._progress is None:
             return
-        value = self.objective_value / self._scale
-        bound = self.best_objective_bound / self._scale
+        value = self._units(self.objective_value) / self._scale
+        bound = self._units(self.best_objective_bound) / self._scale
         self._progress(
             Progress(value, bound, relative_gap(value, bound), time.perf_counter() - self._began)
         )

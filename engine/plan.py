@@ -67,9 +67,15 @@ def _scarce_weight(portfolio: Portfolio) -> dict[str, float]:
     }
 
 
-def utilisation(portfolio: Portfolio, starts: Mapping[str, int]) -> tuple[UtilisationCell, ...]:
-    """Demand of the selected projects against capacity, per role and horizon month."""
+def utilisation(
+    portfolio: Portfolio,
+    starts: Mapping[str, int],
+    added: Mapping[str, list[int]] | None = None,
+) -> tuple[UtilisationCell, ...]:
+    """Demand of the selected projects against capacity, per role and horizon month;
+    `added`: FTE units hires add per role and month (`engine.hiring.hired_fte_units`)."""
     plan_start, horizon = portfolio.settings.plan_start, portfolio.settings.horizon
+    added = added or {}
     load = {role: [0.0] * horizon for role in portfolio.capacity}
     by_id = {p.id: p for p in portfolio.projects}
     for project_id, start in starts.items():
@@ -79,7 +85,12 @@ def utilisation(portfolio: Portfolio, starts: Mapping[str, int]) -> tuple[Utilis
                 if role in load and 0 <= offset < horizon:
                     load[role][offset] += units
     return tuple(
-        UtilisationCell(role, plan_start + t, load[role][t] / FTE_UNITS, capacity[t])
+        UtilisationCell(
+            role,
+            plan_start + t,
+            load[role][t] / FTE_UNITS,
+            capacity[t] + (added[role][t] / FTE_UNITS if role in added else 0.0),
+        )
         for role, capacity in portfolio.capacity.items()
         for t in range(horizon)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -67,6 +68,43 @@ class UtilisationCell:
 
 
 @dataclass(frozen=True, slots=True)
+class Hire:
+    """Units of one hiring option added from `first` to `last` (calendar months, inclusive)."""
+
+    role: str
+    option: str
+    first: int
+    last: int
+    units: int
+    cost: float  # units x months x the option's monthly cost
+
+    @property
+    def months(self) -> int:
+        """How many months the units stay."""
+        return self.last - self.first + 1
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A plan known to keep every rule (a warm start and a floor for a solve): its starts
+    ({project ID: calendar month}) and the hires it relies on."""
+
+    starts: Mapping[str, int]
+    hires: tuple[Hire, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ShortfallCell:
+    """What the deferred projects would need of one role in one month, beyond the plan."""
+
+    role: str
+    month: int
+    fte: float  # FTE missing for the deferred projects short there
+    score: float  # the total score of those projects
+    projects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     """The outcome of `solve` or `greedy`."""
 
@@ -83,6 +121,13 @@ class Result:
     baseline_objective: float | None = None  # the greedy plan's objective, for comparison
     objective_name: str = "value"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    hiring: tuple[Hire, ...] = ()  # capacity added by the plan (Hiring options)
+    shortfall: tuple[ShortfallCell, ...] = ()  # what the deferred projects lack
+
+    @property
+    def hiring_cost(self) -> float:
+        """What the plan's hires cost over the horizon."""
+        return sum(h.cost for h in self.hiring)
 
     @property
     def selected(self) -> tuple[ProjectOutcome, ...]:

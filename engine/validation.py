@@ -1,7 +1,7 @@
 """Collect every problem in a portfolio, each naming the entity and field it concerns.
 
 `Problem.entity` is one of "settings", "project", "demand", "capacity", "dependency",
-"criterion", "budget"; `index` is the position in the portfolio's tuple (or the role /
+"criterion", "budget", "hiring"; `index` is the position in the portfolio's tuple (or the role /
 year / setting name); `field` is the dataclass field. The workbook layer turns these into
 sheet and cell.
 """
@@ -50,6 +50,7 @@ def validate(portfolio: Portfolio) -> list[Problem]:
         _dependencies,
         _budget,
         _fit_alone,
+        _hiring,
     ):
         problems.extend(check(portfolio))
     return problems
@@ -419,6 +420,44 @@ def _budget(p: Portfolio) -> Iterator[Problem]:
                 year,
                 "year",
                 f"budget year {year} is outside the horizon; it is ignored",
+                Severity.WARNING,
+            )
+
+
+def _hiring(p: Portfolio) -> Iterator[Problem]:
+    """Hiring options: a known role, a positive FTE, money and counts that make sense."""
+    seen: set[tuple[str, str]] = set()
+    end = p.settings.plan_start + p.settings.horizon
+    for i, option in enumerate(p.hiring):
+        name = f'hiring option "{option.option}" of {option.role}'
+        if option.role not in p.capacity:
+            yield Problem(
+                "hiring",
+                i,
+                "role",
+                f'{name}: role "{option.role}" has no row on the Capacity sheet; add the '
+                "role there (with 0 FTE if it has none yet) or correct the name",
+            )
+        if (option.role, option.option) in seen:
+            yield Problem("hiring", i, "option", f"{name} is listed twice; keep one row per option")
+        seen.add((option.role, option.option))
+        if not math.isfinite(option.fte) or option.fte <= 0:
+            yield Problem("hiring", i, "fte", f"{name}: FTE per unit must be more than 0")
+        if not math.isfinite(option.monthly_cost) or option.monthly_cost < 0:
+            yield Problem(
+                "hiring", i, "monthly_cost", f"{name}: the cost per month must be 0 or more"
+            )
+        if option.max_units < 1:
+            yield Problem("hiring", i, "max_units", f"{name}: Max units must be 1 or more")
+        if option.min_months < 1:
+            yield Problem("hiring", i, "min_months", f"{name}: Minimum months must be 1 or more")
+        if option.earliest is not None and option.earliest >= end:
+            yield Problem(
+                "hiring",
+                i,
+                "earliest",
+                f"{name}: its earliest month {month_text(option.earliest)} is after the "
+                "horizon; it is never used",
                 Severity.WARNING,
             )
 

@@ -48,7 +48,9 @@ def test_the_curve_is_monotone_and_by_budget(curve):
 def test_every_point_keeps_every_rule_at_its_budget(portfolio, curve):
     for point in curve:
         scaled = scaled_budget(portfolio, point.budget_scale)
-        assert check_starts(scaled, dict(point.starts)) == [], point.budget_scale
+        assert check_starts(scaled, dict(point.starts), hiring=point.hires) == [], (
+            point.budget_scale
+        )
         assert point.budget == pytest.approx(sum(scaled.budget.values()))
 
 

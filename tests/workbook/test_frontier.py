@@ -13,6 +13,7 @@ import pytest
 from engine.checker import check_starts
 from engine.frontier import scaled_budget
 from engine.months import parse_month
+from engine.result import Hire
 from tests.workbook._books import copy_book, edit, sha
 from tests.workbook.render import ink, render_sheet
 from workbook.book import schema
@@ -35,8 +36,13 @@ def assert_good_curve(path, payload, scales):
     for point in planned:
         starts = {pid: parse_month(text) for pid, text in point["starts"].items()}
         assert sorted(starts) == point["selected"]
+        hires = tuple(
+            Hire(h["role"], h["option"], parse_month(h["from"]), parse_month(h["to"]),
+                 h["units"], h["cost"])
+            for h in point["hiring"]
+        )  # fmt: skip
         scaled = scaled_budget(portfolio, point["budget_scale"])
-        assert check_starts(scaled, starts) == [], point["budget_scale"]
+        assert check_starts(scaled, starts, hiring=hires) == [], point["budget_scale"]
         assert point["budget"] == pytest.approx(sum(scaled.budget.values()))
 
 
@@ -54,11 +60,11 @@ def frontier_rows(path):
 
 def test_frontier_in_parallel_writes_the_json_and_the_sheet(tmp_path, capsys):
     book = copy_book(tmp_path)
-    scales = (0.7, 1.0, 1.3)
+    scales = (0.8, 1.0, 1.3)  # the waterline places every must-run project from 0.8 on
     out = tmp_path / "f.json"
     code = main(
         [
-            *("frontier", str(book), "--budgets", "1.3,0.7,1", "--time-limit", "2"),
+            *("frontier", str(book), "--budgets", "1.3,0.8,1", "--time-limit", "2"),
             *("--jobs", "2", "--json", str(out)),
         ]
     )
@@ -80,7 +86,8 @@ def test_frontier_in_parallel_writes_the_json_and_the_sheet(tmp_path, capsys):
 
 def test_the_chart_survives_write_back_and_renders(tmp_path, libreoffice):
     book = copy_book(tmp_path)
-    assert main(["frontier", str(book), "--points", "4", "--time-limit", "1", "--jobs", "2"]) == 0
+    levels = ["--budgets", "0.8,1,1.2,1.4", "--time-limit", "1", "--jobs", "2"]
+    assert main(["frontier", str(book), *levels]) == 0
     with zipfile.ZipFile(book) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 1

@@ -74,6 +74,9 @@ def test_sheets_in_order_with_roles():
         "Run log",
         "xlwings.conf",
         "Frontier",
+        "Hiring",
+        "Hiring plan",
+        "Shortfall",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
@@ -82,6 +85,8 @@ def test_sheets_in_order_with_roles():
         "Messages",
         "Run log",
         "Frontier",
+        "Hiring plan",
+        "Shortfall",
     }
 
 

@@ -110,6 +110,8 @@ def test_outputs_agree_with_the_json(optimised):
         "wall_time_s",
         "projects",
         "utilisation",
+        "hiring",
+        "shortfall",
     }
     values = openpyxl.load_workbook(book)
     rows = {r[1]: r for r in values["Portfolio"].iter_rows(min_row=4, values_only=True) if r[1]}

@@ -163,6 +163,39 @@ def utilisation_grid(portfolio: Portfolio, result: Result) -> Grid:
     return Grid(schema.UTILISATION.name, header, rows, formats)
 
 
+def hiring_plan_grid(portfolio: Portfolio, result: Result) -> Grid:
+    """Hiring plan: one row per run of hires, by start month."""
+    fte = {(o.role, o.option): o.fte for o in portfolio.hiring}
+    rows: list[list[CellValue]] = [
+        [
+            hire.role,
+            hire.option,
+            month_text(hire.first),
+            month_text(hire.last),
+            hire.units,
+            round(hire.units * fte.get((hire.role, hire.option), 0.0), 3),
+            hire.cost,
+        ]
+        for hire in result.hiring
+    ]
+    return Grid(schema.HIRING_PLAN.name, [c.header for c in schema.HIRING_PLAN.columns], rows)
+
+
+def shortfall_grid(portfolio: Portfolio, result: Result) -> Grid:
+    """Shortfall: by role and month, the FTE the deferred projects lack and their score."""
+    rows: list[list[CellValue]] = [
+        [
+            cell.role,
+            month_text(cell.month),
+            round(cell.fte, 3),
+            round(cell.score, 3),
+            ", ".join(cell.projects),
+        ]
+        for cell in result.shortfall
+    ]
+    return Grid(schema.SHORTFALL.name, [c.header for c in schema.SHORTFALL.columns], rows)
+
+
 def messages_grid(messages: Iterable[Message], result: Result | None = None) -> Grid:
     """Messages: input problems and warnings, the conflicts and notes of the run."""
     rows: list[list[CellValue]] = []
@@ -227,6 +260,8 @@ def result_grids(
             schedule_grid(portfolio, result),
             utilisation_grid(portfolio, result),
             *grids,
+            hiring_plan_grid(portfolio, result),
+            shortfall_grid(portfolio, result),
         ]
     return [*grids, run_log_grid(portfolio, result, run_at=run_at, settings=settings)]
 
@@ -284,5 +319,26 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
                 "capacity": round(u.capacity, 6),
             }
             for u in result.utilisation
+        ],
+        "hiring": [
+            {
+                "role": h.role,
+                "option": h.option,
+                "from": month_text(h.first),
+                "to": month_text(h.last),
+                "units": h.units,
+                "cost": h.cost,
+            }
+            for h in result.hiring
+        ],
+        "shortfall": [
+            {
+                "role": c.role,
+                "month": month_text(c.month),
+                "fte": round(c.fte, 6),
+                "score": c.score,
+                "projects": list(c.projects),
+            }
+            for c in result.shortfall
         ],
     }

@@ -18,6 +18,7 @@ from engine.model import (
     DependencyType,
     Direction,
     Force,
+    HiringOption,
     Perspective,
     Portfolio,
     Project,
@@ -64,6 +65,14 @@ CRITERIA = (
 )
 
 BUDGET = {2027: 9_500_000.0, 2028: 9_000_000.0}
+
+# Ways to add capacity the PMO has agreed with HR and procurement (the Hiring sheet).
+HIRING = (
+    HiringOption("Data engineer", "Contractor", 1.0, 16_000.0, month(2027, 3), 2, 3),
+    HiringOption("Data engineer", "Permanent hire", 1.0, 9_500.0, month(2027, 6), 2, 12),
+    HiringOption("Security specialist", "Contractor", 1.0, 18_000.0, month(2027, 2), 1, 3),
+    HiringOption("Software developer", "Overtime", 0.5, 6_000.0, None, 4, 1),
+)
 
 # Role mixes (FTE at scale 1.0) and the share of the project's life each role works:
 # (role, fte, first fraction, last fraction) of the duration.
@@ -837,6 +846,7 @@ def sample_portfolio() -> Portfolio:
         dependencies=DEPENDENCIES,
         criteria=CRITERIA,
         budget=BUDGET,
+        hiring=HIRING,
     )
 
 

@@ -788,6 +788,132 @@ FRONTIER = Sheet(
     header_row=HEADER_ROW + FRONTIER_CHART_HEIGHT,
 )
 
+HIRING = Sheet(
+    "Hiring",
+    Role.INPUT,
+    "Ways to add capacity (hire, contract, overtime), in whole units; the optimiser decides "
+    "how many units of each, in which months, paid from the Budget. Optional: no rows, no "
+    "hiring.",
+    table="tblHiring",
+    columns=(
+        Column(
+            "Role",
+            "role",
+            ColType.TEXT,
+            required=True,
+            width=22,
+            help="A role from the Capacity sheet.",
+        ),
+        Column(
+            "Option",
+            "option",
+            ColType.TEXT,
+            required=True,
+            width=16,
+            help="How the capacity comes: Hire, Contractor, Overtime...",
+        ),
+        Column(
+            "FTE per unit",
+            "fte",
+            ColType.FLOAT,
+            required=True,
+            width=10,
+            number_format=FMT_FTE,
+            help="FTE one unit adds to the role each month it stays.",
+        ),
+        Column(
+            "Cost per month per unit",
+            "monthly_cost",
+            ColType.FLOAT,
+            required=True,
+            width=14,
+            number_format=FMT_MONEY,
+            help="What one unit costs each month, paid from that year's budget.",
+        ),
+        Column(
+            "Earliest month",
+            "earliest",
+            ColType.MONTH,
+            width=10,
+            number_format=FMT_MONTH,
+            help="First month a unit can start (YYYY-MM); blank: the plan start.",
+        ),
+        Column(
+            "Max units",
+            "max_units",
+            ColType.INT,
+            width=9,
+            default=1,
+            help="Most units at the same time.",
+        ),
+        Column(
+            "Minimum months",
+            "min_months",
+            ColType.INT,
+            width=10,
+            unit="months",
+            default=1,
+            help="Once a unit starts it stays at least this many months (or to the horizon's end).",
+        ),
+    ),
+)
+
+HIRING_PLAN = Sheet(
+    "Hiring plan",
+    Role.OUTPUT,
+    "The capacity the plan adds: units of each hiring option, from when to when, and what "
+    "they cost.",
+    table="tblHiringPlan",
+    columns=(
+        Column("Role", None, ColType.TEXT, width=22, computed=True),
+        Column("Option", None, ColType.TEXT, width=16, computed=True),
+        Column("From", None, ColType.MONTH, width=9, computed=True),
+        Column("To", None, ColType.MONTH, width=9, computed=True),
+        Column("Units", None, ColType.INT, width=7, computed=True),
+        Column(
+            "FTE",
+            None,
+            ColType.FLOAT,
+            width=7,
+            number_format=FMT_FTE,
+            computed=True,
+            help="FTE the units add each month.",
+        ),
+        Column("Cost", None, ColType.FLOAT, width=13, number_format=FMT_MONEY, computed=True),
+    ),
+)
+
+SHORTFALL = Sheet(
+    "Shortfall",
+    Role.OUTPUT,
+    "By role and month, the FTE the deferred projects would need beyond the plan, and the "
+    "score they would bring: where more people would buy the most.",
+    table="tblShortfall",
+    columns=(
+        Column("Role", None, ColType.TEXT, width=22, computed=True),
+        Column("Month", None, ColType.MONTH, width=9, computed=True),
+        Column(
+            "FTE short",
+            None,
+            ColType.FLOAT,
+            width=9,
+            number_format=FMT_FTE,
+            computed=True,
+            help="FTE missing for the deferred projects short of this role this month.",
+        ),
+        Column(
+            "Score",
+            None,
+            ColType.FLOAT,
+            width=8,
+            number_format=FMT_SCORE,
+            computed=True,
+            help="The total score of those projects.",
+        ),
+        Column("Projects", None, ColType.TEXT, width=60, computed=True),
+    ),
+)
+
 FRONTIER_CHART_ROWS = 25  # the chart plots this many rows of tblFrontier (points beyond: none)
 
 SHEETS: tuple[Sheet, ...] = (
@@ -807,7 +933,13 @@ SHEETS: tuple[Sheet, ...] = (
     RUN_LOG,
     XLWINGS_CONF,
     FRONTIER,
+    HIRING,
+    HIRING_PLAN,
+    SHORTFALL,
 )
+
+# Input sheets a workbook may lack (older workbooks): a missing one reads as no rows.
+OPTIONAL_SHEETS = (HIRING,)
 INPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.INPUT)
 OUTPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.OUTPUT)
 

@@ -32,6 +32,7 @@ from engine.model import (
     DependencyType,
     Direction,
     Force,
+    HiringOption,
     Objective,
     Perspective,
     Portfolio,
@@ -107,6 +108,7 @@ _ENTITY_SHEETS = {
     "dependency": "Dependencies",
     "criterion": "Criteria",
     "budget": "Budget",
+    "hiring": "Hiring",
 }
 
 
@@ -519,6 +521,7 @@ class _Reader:
         capacity = self.read_capacity(settings)
         dependencies = self.read_dependencies()
         budget = self.read_budget()
+        hiring = self.read_hiring()
         portfolio = Portfolio(
             settings=settings,
             projects=projects,
@@ -527,6 +530,7 @@ class _Reader:
             dependencies=dependencies,
             criteria=criteria,
             budget=budget,
+            hiring=hiring,
         )
         return ReadResult(portfolio, self.problems, self.locations, details, covered=self.covered)
 
@@ -879,6 +883,36 @@ class _Reader:
             )
             budget[year] = _real(amount, 0.0)
         return budget
+
+    def read_hiring(self) -> tuple[HiringOption, ...]:
+        item = schema.HIRING
+        if _normal(item.name) not in self._sheets:
+            return ()  # an optional sheet: a workbook without it has no hiring options
+        ws = self.worksheet(item)
+        table = self.find_table(item, ws) if ws is not None else None
+        if table is None:
+            return ()
+        options: list[HiringOption] = []
+        for r, raw in self.rows(table, item.inputs, ws):
+            i = len(options)
+            values: dict[str | None, CellValue] = {}
+            for column in item.inputs:
+                key: Key = ("hiring", i, column.field)
+                self.where(key, table, column.header, r)
+                values[column.field] = self.value(table, column, r, raw.get(column.header), key)
+            self.locations[("hiring", i, None)] = f"{table.sheet}!{table.cell('Role', r)}"
+            options.append(
+                HiringOption(
+                    role=_text(values["role"]) or "",
+                    option=_text(values["option"]) or "",
+                    fte=_real(values["fte"], 0.0),
+                    monthly_cost=_real(values["monthly_cost"], 0.0),
+                    earliest=_whole(values["earliest"]),
+                    max_units=_whole(values["max_units"], 1),
+                    min_months=_whole(values["min_months"], 1),
+                )
+            )
+        return tuple(options)
 
 
 @dataclass(frozen=True, slots=True)

@@ -191,6 +191,9 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
         "Run log": lambda ws: _output_table(ws, fmt, schema.RUN_LOG),
         "xlwings.conf": lambda ws: _xlwings_conf(ws, fmt),
         "Frontier": lambda ws: _frontier(book, ws, fmt),
+        "Hiring": lambda ws: _hiring(ws, fmt, portfolio),
+        "Hiring plan": lambda ws: _output_table(ws, fmt, schema.HIRING_PLAN),
+        "Shortfall": lambda ws: _output_table(ws, fmt, schema.SHORTFALL),
     }
     for item in schema.SHEETS:
         worksheet = book.add_worksheet(item.name)
@@ -298,7 +301,7 @@ def _validation(item: Sheet, column: Column) -> dict:
             **error,
             "error_message": f"Choose one of: {', '.join(column.allowed)}"[:255],
         }
-    if item is schema.DEMAND and column.field == "role":
+    if item in (schema.DEMAND, schema.HIRING) and column.field == "role":
         return {
             "validate": "list",
             "source": "=PMO_Roles",
@@ -592,6 +595,24 @@ def _dependencies(ws, fmt: _Formats, portfolio: Portfolio) -> None:
     rows = [
         [d.predecessor, d.successor, d.type.value, d.lag, notes.get(d)]
         for d in portfolio.dependencies
+    ]
+    _table(ws, fmt, item, list(item.columns), rows)
+
+
+def _hiring(ws, fmt: _Formats, portfolio: Portfolio) -> None:
+    item = schema.HIRING
+    _title(ws, fmt, item)
+    rows = [
+        [
+            o.role,
+            o.option,
+            o.fte,
+            o.monthly_cost,
+            _month_cell(o.earliest),
+            o.max_units,
+            o.min_months,
+        ]
+        for o in portfolio.hiring
     ]
     _table(ws, fmt, item, list(item.columns), rows)
 
