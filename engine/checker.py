@@ -57,6 +57,7 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
         *_hires(portfolio, result),
         *_capacity(portfolio, starts, result),
         *_budget(portfolio, plan, starts, result),
+        *_balance(portfolio, plan),
         *_objective_value(portfolio, plan, ends, result),
     ]
 
@@ -252,6 +253,88 @@ def _budget(
         if spend.get(year, 0.0)
         > limit + MONEY_TOLERANCE * max(1, len(plan) + len(result.hiring) * MONTHS_PER_YEAR)
     ]
+
+
+SHARE_TOLERANCE = 1e-4  # shares: the model rounds its weights to whole units
+
+
+def _balance(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
+    """Each balance rule: its group's share of the planned projects' measure in its limits."""
+    projects = {p.id: p for p in portfolio.projects}
+    planned = [projects[pid] for pid in plan if pid in projects]
+    fte_months: dict[str, float] = defaultdict(float)
+    for demand in portfolio.demands:
+        p = projects.get(demand.project_id)
+        if p is not None and p.duration > 0:
+            first = max((demand.from_month or 1), 1)
+            last = min(demand.to_month or p.duration, p.duration)
+            fte_months[p.id] += demand.fte * max(last - first + 1, 0)
+    broken = []
+    for rule in portfolio.balance:
+
+        def measure(p, rule=rule) -> float:
+            if rule.measure == "cost":
+                return p.cost
+            if rule.measure == "FTE":
+                return fte_months[p.id]
+            if rule.measure == "count":
+                return 1.0
+            return _score(portfolio, p)
+
+        total = sum(measure(p) for p in planned)
+        if total <= 0:
+            continue
+        wanted = " ".join(rule.value.split()).casefold()
+        part = sum(
+            measure(p) for p in planned if _group_value(portfolio, p, rule.dimension) == wanted
+        )
+        share = part / total
+        if rule.min_share is not None and share < rule.min_share - SHARE_TOLERANCE:
+            broken.append(f"balance {rule.dimension}={rule.value}: {share:.4f} < {rule.min_share}")
+        if rule.max_share is not None and share > rule.max_share + SHARE_TOLERANCE:
+            broken.append(f"balance {rule.dimension}={rule.value}: {share:.4f} > {rule.max_share}")
+    return broken
+
+
+def _group_value(portfolio: Portfolio, project, dimension: str) -> str | None:
+    """The project's value on a dimension, normalised (Perspective: its criteria's
+    perspective with the most weighted score; else a field or an Intake column)."""
+    key = " ".join(dimension.split()).casefold()
+    value: object
+    if key == "perspective":
+        totals: dict[str, float] = defaultdict(float)
+        for c in portfolio.criteria:
+            if c.perspective is not None:
+                s = project.scores.get(c.name, c.min)
+                totals[str(c.perspective)] += c.weight * (
+                    (c.min + c.max - s) if c.direction is Direction.LOWER else s
+                )
+        value = max(sorted(totals), key=lambda k: totals[k]) if totals else None
+    elif key in ("status", "force", "id", "name", "exclusive group", "mandatory"):
+        value = {
+            "status": str(project.status),
+            "force": str(project.force),
+            "id": project.id,
+            "name": project.name,
+            "exclusive group": project.exclusive_group,
+            "mandatory": "Yes" if project.mandatory else "No",
+        }[key]
+    else:
+        value = next(
+            (v for k, v in project.tags.items() if " ".join(k.split()).casefold() == key), None
+        )
+    return None if value is None else " ".join(str(value).split()).casefold()
+
+
+def _score(portfolio: Portfolio, project) -> float:
+    total_weight = sum(c.weight for c in portfolio.criteria)
+    if total_weight <= 0:
+        return 0.0
+    score = 0.0
+    for c in portfolio.criteria:
+        s = project.scores.get(c.name, c.min)
+        score += c.weight * ((c.min + c.max - s) if c.direction is Direction.LOWER else s)
+    return round(score / total_weight, 3)
 
 
 def _objective_value(

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from engine.balance import coefficients
 from engine.cpsat_variables import ProjectVars, Variables
 from engine.feasibility import allowed_starts, fte_units, money_units, monthly_cost, year_costs
 from engine.hiring import Units, options_by_role
@@ -25,6 +26,7 @@ from engine.model import DependencyType, Objective, Portfolio
 from engine.months import year_of
 from engine.plan import score_units
 from engine.wording import (
+    balance_rule,
     budget_rule,
     capacity_rule,
     dependency_rule,
@@ -97,6 +99,7 @@ class PortfolioModel:
         self._capacity()
         self._budget()
         self._hiring()
+        self._balance()
         self._objective()
 
     @property
@@ -438,6 +441,24 @@ class PortfolioModel:
             recent = [new[h, k] for k in range(t - span + 1, t + 1) if (h, k) in new]
             if len(recent) > 1:
                 m.add(units >= sum(recent))
+
+    def _balance(self) -> None:
+        """Balance rules: each group's share of the selection within its minimum and
+        maximum, as `sum(coefficient x selected) >= 0` (`engine.balance`)."""
+        for rule in self.portfolio.balance:
+            rows = coefficients(self.portfolio, rule)
+            guard = self._guard(balance_rule(rule))
+            for side in (0, 1):
+                terms = [
+                    (rows[pid][side], v.selected) for pid, v in self.projects.items() if pid in rows
+                ]
+                terms = [(c, x) for c, x in terms if c]
+                if not terms or all(c >= 0 for c, _ in terms):
+                    continue  # holds whatever is selected
+                expr = cp_model.LinearExpr.weighted_sum(
+                    [x for _, x in terms], [c for c, _ in terms]
+                )
+                self.model.add(expr >= 0).only_enforce_if(guard)
 
     def hiring_cost(self) -> cp_model.LinearExpr:
         """What the hires cost, in whole money units (at least 1 a unit-month, so that

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
+from engine.balance import broken_rules, shares
 from engine.feasibility import Ledger, Shortfall, allowed_starts, describe_shortfalls
 from engine.hiring import Units, hire_cost_by_year, hired_fte_units
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
@@ -18,7 +19,7 @@ from engine.months import month_range_text, month_text
 from engine.plan import scores
 from engine.result import ShortfallCell
 from engine.units import FTE_UNITS, MONEY_UNITS
-from engine.wording import label
+from engine.wording import balance_rule, label, share_text
 
 DISPLACEMENT_TRIES = 12  # lowest-scored selected projects tried as a swap, per deferral
 MONEY_PER_FTE_MONTH = 1e6  # ranking starts: a million over budget weighs one FTE-month short
@@ -70,7 +71,30 @@ def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) ->
             f"{label(portfolio, late)} finishes too late: the first possible start "
             f"{month_text(first)} is after its latest start {month_text(window[-1])}"
         )
-    return _capacity_reason(portfolio, project, candidates, starts, ledger, score_by_id)
+    text = _capacity_reason(portfolio, project, candidates, starts, ledger, score_by_id)
+    caps = _balance_block(portfolio, project, starts)
+    if not caps:
+        return text
+    if text.startswith(FITS):
+        return f"Held back by a balance rule: {caps}"
+    return f"{text}. It would also break a balance rule: {caps}"
+
+
+def _balance_block(portfolio: Portfolio, project: Project, starts) -> str:
+    """The balance rules that adding the project to the plan would break, in words."""
+    if not portfolio.balance:
+        return ""
+    with_it = [*starts, project.id]
+    after = dict(shares(portfolio, with_it))
+    broken = broken_rules(portfolio, with_it)
+    return "; ".join(
+        f"{balance_rule(rule)} (with it: {share_text(after[rule] or 0.0)})"
+        for rule in broken
+        if rule not in broken_rules(portfolio, starts)
+    )
+
+
+FITS = "Fits from"
 
 
 def _link_reason(portfolio: Portfolio, project: Project, starts) -> str | None:
@@ -121,7 +145,7 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
         shortfalls, over = ledger.shortfalls(project, start), ledger.over_budget(project, start)
         if not shortfalls and not over:
             return (
-                f"Fits from {month_text(start)} with the capacity and budget left, but the "
+                f"{FITS} {month_text(start)} with the capacity and budget left, but the "
                 "solver stopped before adding it; re-run with a longer time limit"
             )
         per_start.append((start, shortfalls, over))

@@ -12,6 +12,7 @@ import random
 import time
 from collections import defaultdict
 
+from engine.balance import broken_rules
 from engine.feasibility import Ledger, allowed_starts
 from engine.model import DependencyType, Objective, Portfolio, Project
 from engine.plan import outcomes, priority_order, score_units, utilisation
@@ -35,8 +36,10 @@ def greedy(portfolio: Portfolio, *, objective: Objective | None = None) -> Resul
     starts, unplaced = greedy_starts(portfolio, objective)
     missing_must = [pid for pid in unplaced if portfolio.project(pid).must_run]
     everyone = objective is Objective.FINISH
-    failed = missing_must or (
-        everyone and any(not portfolio.project(pid).out_of_play for pid in unplaced)
+    failed = (
+        missing_must
+        or (everyone and any(not portfolio.project(pid).out_of_play for pid in unplaced))
+        or bool(broken_rules(portfolio, starts))  # the waterline knows no balance rules
     )
     reasons = {pid: "Did not fit when its turn came in the waterline" for pid in unplaced}
     value = greedy_objective(portfolio, starts, objective)

@@ -60,6 +60,15 @@ class Perspective(StrEnum):
     LEARNING_AND_GROWTH = "Learning and growth"
 
 
+class Measure(StrEnum):
+    """What a balance rule counts of the selected projects."""
+
+    COST = "cost"  # total cost
+    FTE = "FTE"  # FTE-months of demand, every role
+    COUNT = "count"  # projects
+    SCORE = "score"  # weighted score
+
+
 class Objective(StrEnum):
     """What the optimiser maximises or minimises."""
 
@@ -102,9 +111,11 @@ class Project:
     cost: float = 0.0
     exclusive_group: str | None = None
     scores: Mapping[str, float] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)  # other Intake columns: Department...
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scores", _frozen(self.scores))
+        object.__setattr__(self, "tags", _frozen(self.tags))
 
     @property
     def must_run(self) -> bool:
@@ -171,6 +182,18 @@ class HiringOption:
 
 
 @dataclass(frozen=True, slots=True)
+class BalanceRule:
+    """The share of the selected projects' `measure` that those with `dimension` = `value`
+    must take: at least `min_share`, at most `max_share` (fractions; None = no limit)."""
+
+    dimension: str  # Perspective, Department, Programme, Strategic objective, any Intake column
+    value: str
+    measure: Measure = Measure.COST
+    min_share: float | None = None
+    max_share: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """How and over what horizon to plan."""
 
@@ -194,6 +217,7 @@ class Portfolio:
     criteria: tuple[Criterion, ...] = ()
     budget: Mapping[int, float] = field(default_factory=dict)  # calendar year -> cost limit
     hiring: tuple[HiringOption, ...] = ()  # ways to add capacity; none = capacity is fixed
+    balance: tuple[BalanceRule, ...] = ()  # shares the selection must keep
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "projects", tuple(self.projects))
@@ -201,6 +225,7 @@ class Portfolio:
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
         object.__setattr__(self, "criteria", tuple(self.criteria))
         object.__setattr__(self, "hiring", tuple(self.hiring))
+        object.__setattr__(self, "balance", tuple(self.balance))
         object.__setattr__(
             self, "capacity", _frozen({r: tuple(v) for r, v in self.capacity.items()})
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from engine.balance import broken_rules, rebalanced
 from engine.cpsat_model import ModelOptions, PortfolioModel
 from engine.explain import deferral_reasons, deferred_shortfall
 from engine.feasibility import allowed_starts
@@ -143,6 +144,11 @@ def _waterline(run: _Run) -> None:
     """The waterline plan: the hint's starting point and the plan to beat."""
     run.baseline, unplaced = greedy_starts(run.portfolio, run.objective)
     run.baseline_ok = _baseline_complete(run.portfolio, run.objective, unplaced)
+    if run.baseline_ok and broken_rules(run.portfolio, run.baseline):
+        # the waterline knows no balance rules: take projects out until they hold
+        repaired = rebalanced(run.portfolio, run.baseline)
+        run.baseline_ok = repaired is not None and run.objective is Objective.VALUE
+        run.baseline = repaired if repaired is not None else run.baseline
     if run.baseline_ok:
         run.baseline_value = greedy_objective(run.portfolio, run.baseline, run.objective)
 
@@ -154,6 +160,8 @@ def _known_plans(run: _Run, hints: Sequence[Mapping[str, int] | Hint]) -> None:
     for hint in hints:
         given = hint if isinstance(hint, Hint) else Hint(hint)
         plan = {pid: int(start) for pid, start in given.starts.items()}
+        if broken_rules(run.portfolio, plan):
+            continue  # not a plan of this portfolio after all
         value = greedy_objective(run.portfolio, plan, run.objective)
         if run.known_value is None or value > run.known_value + EPS:
             run.known, run.known_value = plan, value
@@ -330,7 +338,7 @@ def _warm_start(run: _Run) -> dict[str, int]:
         return shortest_schedule(portfolio, baseline, deadline=deadline, seed=run.seed)
     dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
     plans: list[dict[str, int] | None] = [baseline if run.baseline_ok else None, run.known]
-    if _baseline_complete(portfolio, objective, unplaced):
+    if _baseline_complete(portfolio, objective, unplaced) and not broken_rules(portfolio, dense):
         plans.append(dense)
     if run.options.lp_warm_start:
         plans.append(lp_guided_starts(portfolio, LP_SHARE * run.limit))

@@ -1,9 +1,9 @@
 """Collect every problem in a portfolio, each naming the entity and field it concerns.
 
 `Problem.entity` is one of "settings", "project", "demand", "capacity", "dependency",
-"criterion", "budget", "hiring"; `index` is the position in the portfolio's tuple (or the role /
-year / setting name); `field` is the dataclass field. The workbook layer turns these into
-sheet and cell.
+"criterion", "budget", "hiring", "balance"; `index` is the position in the portfolio's tuple
+(or the role / year / setting name); `field` is the dataclass field. The workbook layer turns
+these into sheet and cell.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def validate(portfolio: Portfolio) -> list[Problem]:
         _budget,
         _fit_alone,
         _hiring,
+        _balance,
     ):
         problems.extend(check(portfolio))
     return problems
@@ -458,6 +459,57 @@ def _hiring(p: Portfolio) -> Iterator[Problem]:
                 "earliest",
                 f"{name}: its earliest month {month_text(option.earliest)} is after the "
                 "horizon; it is never used",
+                Severity.WARNING,
+            )
+
+
+def _balance(p: Portfolio) -> Iterator[Problem]:
+    """Balance rules: a dimension and a value, shares between 0 and 1, min not above max."""
+    from engine.groups import in_group
+
+    for i, rule in enumerate(p.balance):
+        if not rule.dimension.strip():
+            yield Problem(
+                "balance",
+                i,
+                "dimension",
+                "the Dimension is blank; name one "
+                "(Perspective, Department, Programme, Strategic objective, ...)",
+            )
+        if not rule.value.strip():
+            yield Problem("balance", i, "value", "the Value is blank; name the group")
+        for field_name, share in (("min_share", rule.min_share), ("max_share", rule.max_share)):
+            if share is not None and not (math.isfinite(share) and 0 <= share <= 1):
+                yield Problem(
+                    "balance", i, field_name, f"a share is between 0% and 100%; found {share!r}"
+                )
+        if rule.min_share is None and rule.max_share is None:
+            yield Problem(
+                "balance",
+                i,
+                "min_share",
+                "give a Min share, a Max share or both",
+                Severity.WARNING,
+            )
+        if (
+            rule.min_share is not None
+            and rule.max_share is not None
+            and rule.min_share > rule.max_share
+        ):
+            yield Problem("balance", i, "max_share", "the Max share is below the Min share")
+        if (
+            rule.dimension.strip()
+            and rule.value.strip()
+            and not any(
+                in_group(p, project, rule) for project in p.projects if not project.out_of_play
+            )
+        ):
+            yield Problem(
+                "balance",
+                i,
+                "value",
+                f'no project in play has {rule.dimension} "{rule.value}"; check the spelling '
+                "against the Intake sheet",
                 Severity.WARNING,
             )
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from engine.model import Dependency, DependencyType, Force, Portfolio, Project, ProjectStatus
+from engine.model import (
+    BalanceRule,
+    Dependency,
+    DependencyType,
+    Force,
+    Measure,
+    Portfolio,
+    Project,
+    ProjectStatus,
+)
 from engine.months import month_range_text, month_text
 
 
@@ -90,3 +99,24 @@ def capacity_rule(role: str) -> str:
 def budget_rule(year: int, amount: float) -> str:
     """`the 2027 budget of 150,000`."""
     return f"the {year} budget of {amount:,.0f}"
+
+
+def share_text(share: float) -> str:
+    """`40%`, `12.5%`."""
+    return f"{round(share * 100, 2):g}%"
+
+
+def balance_rule(rule: BalanceRule) -> str:
+    """`Department "IT" takes at most 40% of the cost`."""
+    limits = []
+    if rule.min_share is not None:
+        limits.append(f"at least {share_text(rule.min_share)}")
+    if rule.max_share is not None:
+        limits.append(f"at most {share_text(rule.max_share)}")
+    what = {
+        Measure.COST: "the cost",
+        Measure.FTE: "the FTE-months",
+        Measure.COUNT: "the projects",
+        Measure.SCORE: "the score",
+    }[rule.measure]
+    return f'{rule.dimension} "{rule.value}" takes {" and ".join(limits)} of {what}'

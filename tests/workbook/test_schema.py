@@ -77,6 +77,8 @@ def test_sheets_in_order_with_roles():
         "Hiring",
         "Hiring plan",
         "Shortfall",
+        "Balance",
+        "Balance view",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
@@ -87,6 +89,7 @@ def test_sheets_in_order_with_roles():
         "Frontier",
         "Hiring plan",
         "Shortfall",
+        "Balance view",
     }
 
 
@@ -99,7 +102,8 @@ def test_names_are_unique():
 
 
 def test_every_project_field_is_read_from_intake():
-    fields = {f.name for f in dataclasses.fields(Project)} - {"scores"}
+    # scores come from Scoring; tags are the Intake columns without a field (Department...)
+    fields = {f.name for f in dataclasses.fields(Project)} - {"scores", "tags"}
     assert fields == {c.field for c in schema.INTAKE.columns if c.field}
 
 

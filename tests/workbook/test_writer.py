@@ -112,6 +112,7 @@ def test_outputs_agree_with_the_json(optimised):
         "utilisation",
         "hiring",
         "shortfall",
+        "balance",
     }
     values = openpyxl.load_workbook(book)
     rows = {r[1]: r for r in values["Portfolio"].iter_rows(min_row=4, values_only=True) if r[1]}

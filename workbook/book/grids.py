@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.balance import shares
 from engine.frontier import FrontierPoint
 from engine.model import Portfolio, Project
 from engine.months import month_text
@@ -196,6 +197,32 @@ def shortfall_grid(portfolio: Portfolio, result: Result) -> Grid:
     return Grid(schema.SHORTFALL.name, [c.header for c in schema.SHORTFALL.columns], rows)
 
 
+def balance_grid(portfolio: Portfolio, result: Result) -> Grid:
+    """Balance view: each rule's share in the plan against its limits."""
+    rows: list[list[CellValue]] = []
+    for rule, share in shares(portfolio, [o.project_id for o in result.selected]):
+        if share is None:
+            status = "None selected"
+        elif any(
+            limit is not None and abs(share - limit) < 0.005
+            for limit in (rule.min_share, rule.max_share)
+        ):
+            status = "At the limit"
+        else:
+            status = "Within"
+        rows.append(
+            [
+                f"{rule.dimension}: {rule.value}",
+                rule.measure.value,
+                rule.min_share,
+                None if share is None else round(share, 6),
+                rule.max_share,
+                status,
+            ]
+        )
+    return Grid(schema.BALANCE_VIEW.name, [c.header for c in schema.BALANCE_VIEW.columns], rows)
+
+
 def messages_grid(messages: Iterable[Message], result: Result | None = None) -> Grid:
     """Messages: input problems and warnings, the conflicts and notes of the run."""
     rows: list[list[CellValue]] = []
@@ -262,6 +289,7 @@ def result_grids(
             *grids,
             hiring_plan_grid(portfolio, result),
             shortfall_grid(portfolio, result),
+            balance_grid(portfolio, result),
         ]
     return [*grids, run_log_grid(portfolio, result, run_at=run_at, settings=settings)]
 
@@ -330,6 +358,17 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
                 "cost": h.cost,
             }
             for h in result.hiring
+        ],
+        "balance": [
+            {
+                "dimension": rule.dimension,
+                "value": rule.value,
+                "measure": rule.measure.value,
+                "min_share": rule.min_share,
+                "max_share": rule.max_share,
+                "share": None if share is None else round(share, 6),
+            }
+            for rule, share in shares(portfolio, [o.project_id for o in result.selected])
         ],
         "shortfall": [
             {

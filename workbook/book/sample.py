@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.model import (
+    BalanceRule,
     Criterion,
     Demand,
     Dependency,
@@ -19,6 +20,7 @@ from engine.model import (
     Direction,
     Force,
     HiringOption,
+    Measure,
     Perspective,
     Portfolio,
     Project,
@@ -65,6 +67,14 @@ CRITERIA = (
 )
 
 BUDGET = {2027: 9_500_000.0, 2028: 9_000_000.0}
+
+# Shares the board asked for: IT may not take the whole budget, the customer programme not
+# every person, and compliance work must keep a tenth of the projects.
+BALANCE_RULES = (
+    BalanceRule("Department", "IT", Measure.COST, None, 0.22),
+    BalanceRule("Programme", "Digital customer", Measure.FTE, None, 0.12),
+    BalanceRule("Strategic objective", "Stay compliant", Measure.COUNT, 0.10, None),
+)
 
 # Ways to add capacity the PMO has agreed with HR and procurement (the Hiring sheet).
 HIRING = (
@@ -820,6 +830,7 @@ def _month(text: str | None) -> int | None:
 
 def sample_portfolio() -> Portfolio:
     """The sample portfolio as engine data."""
+    details = sample_details()
     projects = tuple(
         Project(
             id=row.id,
@@ -834,6 +845,7 @@ def sample_portfolio() -> Portfolio:
             cost=float(row.cost),
             exclusive_group=row.group,
             scores={c.name: float(s) for c, s in zip(CRITERIA, row.scores, strict=True)},
+            tags=details[row.id],
         )
         for row in _ROWS
     )
@@ -847,6 +859,7 @@ def sample_portfolio() -> Portfolio:
         criteria=CRITERIA,
         budget=BUDGET,
         hiring=HIRING,
+        balance=BALANCE_RULES,
     )
 
 

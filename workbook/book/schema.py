@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from engine.model import DependencyType, Direction, Force, Objective, Perspective, ProjectStatus
+from engine.model import (
+    DependencyType,
+    Direction,
+    Force,
+    Measure,
+    Objective,
+    Perspective,
+    ProjectStatus,
+)
 
 
 class Role(StrEnum):
@@ -914,6 +922,98 @@ SHORTFALL = Sheet(
     ),
 )
 
+MEASURES = _choices(Measure)
+BALANCE_DIMENSIONS = ("Perspective", "Department", "Programme", "Strategic objective")
+
+BALANCE = Sheet(
+    "Balance",
+    Role.INPUT,
+    "Shares the selection must keep: each group's part of the selected projects' cost, FTE, "
+    "count or score, at least Min share and at most Max share. Optional: no rows, no rule.",
+    table="tblBalance",
+    columns=(
+        Column(
+            "Dimension",
+            "dimension",
+            ColType.TEXT,
+            required=True,
+            width=20,
+            help="Perspective (of the criteria that score the project most), Department, "
+            "Programme, Strategic objective, or the header of any Intake column.",
+        ),
+        Column(
+            "Value",
+            "value",
+            ColType.TEXT,
+            required=True,
+            width=24,
+            help="The group: the value of that column (e.g. IT), as on the Intake sheet.",
+        ),
+        Column(
+            "Measure",
+            "measure",
+            ColType.CHOICE,
+            allowed=MEASURES,
+            width=10,
+            default=Measure.COST.value,
+            help="What is shared: cost, FTE (FTE-months), count (projects) or score.",
+        ),
+        Column(
+            "Min share",
+            "min_share",
+            ColType.FLOAT,
+            width=10,
+            number_format=FMT_PERCENT,
+            help="The group takes at least this share (e.g. 10%); blank: no floor.",
+        ),
+        Column(
+            "Max share",
+            "max_share",
+            ColType.FLOAT,
+            width=10,
+            number_format=FMT_PERCENT,
+            help="The group takes at most this share (e.g. 40%); blank: no cap.",
+        ),
+    ),
+)
+
+BALANCE_CHART_HEIGHT = 19  # rows between the description and the table, where the chart sits
+BALANCE_CHART_ROWS = 10  # the chart plots this many rules
+BALANCE_VIEW = Sheet(
+    "Balance view",
+    Role.OUTPUT,
+    "Each balance rule's share in the plan against its minimum and maximum.",
+    table="tblBalanceView",
+    columns=(
+        Column("Rule", None, ColType.TEXT, width=34, computed=True, help="Dimension: value."),
+        Column("Measure", None, ColType.TEXT, width=9, computed=True),
+        Column(
+            "Min share", None, ColType.FLOAT, width=10, number_format=FMT_PERCENT, computed=True
+        ),
+        Column(
+            "Actual share",
+            None,
+            ColType.FLOAT,
+            width=11,
+            number_format="0.0%",
+            computed=True,
+            help="The group's share of the selected projects' measure.",
+        ),
+        Column(
+            "Max share", None, ColType.FLOAT, width=10, number_format=FMT_PERCENT, computed=True
+        ),
+        Column(
+            "Status",
+            None,
+            ColType.TEXT,
+            width=12,
+            computed=True,
+            help="Within, At the limit (the rule binds), or None selected.",
+        ),
+    ),
+    header_row=HEADER_ROW + BALANCE_CHART_HEIGHT,
+)
+
 FRONTIER_CHART_ROWS = 25  # the chart plots this many rows of tblFrontier (points beyond: none)
 
 SHEETS: tuple[Sheet, ...] = (
@@ -936,10 +1036,12 @@ SHEETS: tuple[Sheet, ...] = (
     HIRING,
     HIRING_PLAN,
     SHORTFALL,
+    BALANCE,
+    BALANCE_VIEW,
 )
 
 # Input sheets a workbook may lack (older workbooks): a missing one reads as no rows.
-OPTIONAL_SHEETS = (HIRING,)
+OPTIONAL_SHEETS = (HIRING, BALANCE)
 INPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.INPUT)
 OUTPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.OUTPUT)
 

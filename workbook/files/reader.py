@@ -12,6 +12,7 @@ The file is checked by `workbook.files.guard` before openpyxl parses it.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 import os
@@ -26,6 +27,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from engine.errors import FileError
 from engine.model import (
+    BalanceRule,
     Criterion,
     Demand,
     Dependency,
@@ -33,6 +35,7 @@ from engine.model import (
     Direction,
     Force,
     HiringOption,
+    Measure,
     Objective,
     Perspective,
     Portfolio,
@@ -109,6 +112,7 @@ _ENTITY_SHEETS = {
     "criterion": "Criteria",
     "budget": "Budget",
     "hiring": "Hiring",
+    "balance": "Balance",
 }
 
 
@@ -522,6 +526,10 @@ class _Reader:
         dependencies = self.read_dependencies()
         budget = self.read_budget()
         hiring = self.read_hiring()
+        balance = self.read_balance()
+        projects = tuple(
+            dataclasses.replace(p, tags=_tags(details.get(p.id, {}))) for p in projects
+        )
         portfolio = Portfolio(
             settings=settings,
             projects=projects,
@@ -531,6 +539,7 @@ class _Reader:
             criteria=criteria,
             budget=budget,
             hiring=hiring,
+            balance=balance,
         )
         return ReadResult(portfolio, self.problems, self.locations, details, covered=self.covered)
 
@@ -884,6 +893,34 @@ class _Reader:
             budget[year] = _real(amount, 0.0)
         return budget
 
+    def read_balance(self) -> tuple[BalanceRule, ...]:
+        item = schema.BALANCE
+        if _normal(item.name) not in self._sheets:
+            return ()  # an optional sheet: a workbook without it has no balance rules
+        ws = self.worksheet(item)
+        table = self.find_table(item, ws) if ws is not None else None
+        if table is None:
+            return ()
+        rules: list[BalanceRule] = []
+        for r, raw in self.rows(table, item.inputs, ws):
+            i = len(rules)
+            values: dict[str | None, CellValue] = {}
+            for column in item.inputs:
+                key: Key = ("balance", i, column.field)
+                self.where(key, table, column.header, r)
+                values[column.field] = self.value(table, column, r, raw.get(column.header), key)
+            self.locations[("balance", i, None)] = f"{table.sheet}!{table.cell('Dimension', r)}"
+            rules.append(
+                BalanceRule(
+                    dimension=_text(values["dimension"]) or "",
+                    value=_text(values["value"]) or "",
+                    measure=_measure(_text(values["measure"])),
+                    min_share=_real(values["min_share"]),
+                    max_share=_real(values["max_share"]),
+                )
+            )
+        return tuple(rules)
+
     def read_hiring(self) -> tuple[HiringOption, ...]:
         item = schema.HIRING
         if _normal(item.name) not in self._sheets:
@@ -913,6 +950,24 @@ class _Reader:
                 )
             )
         return tuple(options)
+
+
+def _measure(text: str | None) -> Measure:
+    """The measure named (case as in the schema's list), cost when blank."""
+    for measure in Measure:
+        if text is not None and measure.value.casefold() == text.casefold():
+            return measure
+    return Measure.COST
+
+
+def _tags(extra: dict[str, object]) -> dict[str, str]:
+    """The optional Intake columns of a project as text (12.0 reads as 12)."""
+    tags = {}
+    for header, value in extra.items():
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        tags[header] = str(value).strip()
+    return tags
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,6 +194,8 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
         "Hiring": lambda ws: _hiring(ws, fmt, portfolio),
         "Hiring plan": lambda ws: _output_table(ws, fmt, schema.HIRING_PLAN),
         "Shortfall": lambda ws: _output_table(ws, fmt, schema.SHORTFALL),
+        "Balance": lambda ws: _balance(ws, fmt, portfolio),
+        "Balance view": lambda ws: _balance_view(book, ws, fmt),
     }
     for item in schema.SHEETS:
         worksheet = book.add_worksheet(item.name)
@@ -617,6 +619,15 @@ def _hiring(ws, fmt: _Formats, portfolio: Portfolio) -> None:
     _table(ws, fmt, item, list(item.columns), rows)
 
 
+def _balance(ws, fmt: _Formats, portfolio: Portfolio) -> None:
+    item = schema.BALANCE
+    _title(ws, fmt, item)
+    rows = [
+        [r.dimension, r.value, r.measure.value, r.min_share, r.max_share] for r in portfolio.balance
+    ]
+    _table(ws, fmt, item, list(item.columns), rows)
+
+
 def _budget(ws, fmt: _Formats, portfolio: Portfolio) -> None:
     item = schema.BUDGET
     _title(ws, fmt, item)
@@ -782,6 +793,41 @@ def _frontier(book, ws, fmt: _Formats) -> None:
     chart.set_y_axis({"name": "Total weighted score"})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 20 * (schema.FRONTIER_CHART_HEIGHT - 1)})
+    ws.insert_chart(HEADER_ROW, 0, chart, {"x_offset": 4, "y_offset": 4})
+
+
+def _balance_view(book, ws, fmt: _Formats) -> None:
+    """The Balance view table and its chart: each rule's actual share between its limits."""
+    item = schema.BALANCE_VIEW
+    header = item.header_row - 1
+    _title(ws, fmt, item)
+    _table(ws, fmt, item, list(item.columns), [], first_row=header)
+    headers = [c.header for c in item.columns]
+    first, last = header + 1, header + schema.BALANCE_CHART_ROWS
+
+    def cells(name: str) -> list:
+        column = headers.index(name)
+        return [item.name, first, column, last, column]
+
+    chart = book.add_chart({"type": "column"})
+    for name, colour in (
+        ("Min share", "#A9D18E"),
+        ("Actual share", "#5B9BD5"),
+        ("Max share", "#F4B183"),
+    ):
+        chart.add_series(
+            {
+                "name": name,
+                "categories": cells("Rule"),
+                "values": cells(name),
+                "fill": {"color": colour},
+                "border": {"color": colour},
+            }
+        )
+    chart.set_title({"name": "Share in the plan against the limits"})
+    chart.set_y_axis({"num_format": "0%", "min": 0})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 720, "height": 20 * (schema.BALANCE_CHART_HEIGHT - 1)})
     ws.insert_chart(HEADER_ROW, 0, chart, {"x_offset": 4, "y_offset": 4})
 
 
