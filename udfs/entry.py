@@ -4,6 +4,7 @@
     PMO_Reoptimise       -> reoptimise()
     PMO_ExplainSelected  -> explain_selected()
     PMO_SaveScenario     -> save_scenario()
+    PMO_CompareScenarios -> compare_scenarios()
     PMO_Frontier         -> frontier()
     PMO_Main, "Run main" -> main()
 
@@ -42,7 +43,6 @@ from workbook.excel.transport import ExcelTransport
 
 STATUS_EVERY_S = 1.0
 SCENARIO_PREFIX = "Scenario "
-SCENARIO_HEADER_ROW = 4
 
 
 @dataclass
@@ -436,42 +436,79 @@ def frontier(book=None, *, scales=None, time_limit: float | None = None) -> Repo
     return Report(summary, done.grids, ok=bool(planned))
 
 
-# --- Save scenario ----------------------------------------------------------------------------
+# --- Scenarios --------------------------------------------------------------------------------
 
 
-def save_scenario(book=None) -> Report:
-    """Copy the current plan (the Portfolio sheet's values) into a new sheet "Scenario <n>",
-    headed by when it was saved and the run it came from."""
+def save_scenario(
+    book=None,
+    *,
+    name: str | None = None,
+    note: str = "",
+    time_limit: float | None = None,
+    run_at: datetime | None = None,
+) -> Report:
+    """Solve the workbook as it is and keep its inputs and plan as a scenario inside the
+    workbook (the very hidden sheet "PMO scenarios"), listed on the Scenarios sheet, as
+    `pmo scenario save` does; the name is "Scenario <n>" unless given.
+
+    From Excel the input cells are kept as values (formula cells as their results), so a
+    restore leaves the workbook's own formulas in place. Restoring is `pmo scenario restore`.
+    """
+    book = _caller(book)
+    status = _StatusBar(book)
+    status("PMO: saving a scenario...")
+    try:
+        transport = ExcelTransport(book)
+        if name is None:
+            known, _ = service.stored_scenarios(transport.read())
+            name = next_scenario_name([s.name for s in known])
+        done = service.save_scenario(
+            transport,
+            name,
+            note,
+            service.Overrides(time_limit=time_limit),
+            solver=lambda portfolio, _progress: _solve(status, portfolio),
+            run_at=run_at,
+        )
+    except Exception as error:
+        return _failed(book, status, "Save scenario", error)
+    if done.outcome is not service.Outcome.DONE:
+        summary = f"Scenario not saved ({done.outcome.value}): see the Messages sheet"
+        with contextlib.suppress(Exception):
+            live.write_grids(book, [messages_grid(done.messages, done.result)])
+        status(f"PMO: {summary}")
+        return Report(summary, done.grids, done.result, ok=False)
+    result = done.result
+    assert result is not None
+    summary = (
+        f'Saved scenario "{name}": value {result.objective:g}, {len(result.selected)} '
+        f"projects; {len(done.scenarios)} scenario(s) on the Scenarios sheet."
+    )
+    status(f"PMO: {summary}")
+    return Report(summary, done.grids, result)
+
+
+def compare_scenarios(book=None, *, names: list[str] | None = None) -> Report:
+    """Write the Compare sheet: the named scenarios side by side (the last two saved, unless
+    given), as `pmo scenario compare` does."""
     book = _caller(book)
     status = _StatusBar(book)
     try:
-        names = [sheet.name for sheet in book.sheets]
-        wanted = [n for n in (schema.PORTFOLIO.name, schema.RUN_LOG.name) if n in names]
-        snap = live.snapshot(book, wanted)
-        rows = scenario_rows(snap)
-        if rows is None:
-            summary = "Nothing to save yet: press Re-optimise first, then Save scenario."
-            status(f"PMO: {summary}")
-            _alert(book, summary)
-            return Report(summary, ok=False)
-        name = next_scenario_name(names)
-        title = [[name], [_scenario_note(snap)]]
-        sheet = book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
-        sheet.range((1, 1)).value = [[live.excel_text(v) for v in row] for row in title]
-        sheet.range((SCENARIO_HEADER_ROW, 1)).value = [
-            [live.excel_text(v) for v in row] for row in rows
-        ]
-        for column, number_format in _scenario_formats(rows[0]):
-            if len(rows) > 1:
-                sheet.range(
-                    (SCENARIO_HEADER_ROW + 1, column), (SCENARIO_HEADER_ROW + len(rows) - 1, column)
-                ).number_format = number_format
-        sheet.activate()
+        transport = ExcelTransport(book)
+        if names is None:
+            known, _ = service.stored_scenarios(transport.read())
+            if len(known) < 2:
+                summary = "Save two scenarios first (Save scenario), then compare them."
+                status(f"PMO: {summary}")
+                _alert(book, summary)
+                return Report(summary, ok=False)
+            names = [s.name for s in known[-2:]]
+        done = service.compare_scenarios(transport, names)
     except Exception as error:
-        return _failed(book, status, "Save scenario", error)
-    summary = f'Saved the plan as sheet "{name}" ({len(rows) - 1} projects).'
+        return _failed(book, status, "Compare scenarios", error)
+    summary = f"Compared {', '.join(names)} on the Compare sheet."
     status(f"PMO: {summary}")
-    return Report(summary)
+    return Report(summary, done.grids)
 
 
 def _alert(book, text: str, title: str = "PMO") -> None:
@@ -485,43 +522,3 @@ def next_scenario_name(names: list[str]) -> str:
     pattern = re.compile(rf"^{re.escape(SCENARIO_PREFIX)}(\d+)$")
     taken = [int(m.group(1)) for n in names if (m := pattern.match(n))]
     return f"{SCENARIO_PREFIX}{max(taken, default=0) + 1}"
-
-
-def scenario_rows(snap: live.Snapshot) -> list[list[object]] | None:
-    """Header and rows of the Portfolio table as they stand; None when there is no plan."""
-    data = snap.sheet(schema.PORTFOLIO.name)
-    if data is None:
-        return None
-    header_row = live.table_header_row(data, schema.PORTFOLIO.table) or schema.PORTFOLIO.header_row
-    width = len(schema.PORTFOLIO.columns)
-    rows = []
-    for r in range(header_row, data.last_row + 1):
-        row = [data.cells.get((r, c)) for c in range(1, width + 1)]
-        if r > header_row and all(v is None for v in row):
-            continue
-        rows.append(row)
-    if len(rows) < 2:
-        return None
-    return rows
-
-
-def _scenario_note(snap: live.Snapshot) -> str:
-    saved = datetime.now().replace(microsecond=0).isoformat(sep=" ")
-    note = f"Saved {saved} from the Portfolio sheet."
-    log = snap.sheet(schema.RUN_LOG.name)
-    if log is not None and log.cells:
-        last = max(r for r, _ in log.cells)
-        headers = [c.header for c in schema.RUN_LOG.columns]
-        values = {h: log.cells.get((last, i)) for i, h in enumerate(headers, start=1)}
-        if values.get("Run at") and values.get("Run at") != "Run at":
-            note += (
-                f" Run of {values['Run at']}: {values.get('Status')}, objective "
-                f"{values.get('Objective')}, {values.get('Selected')} selected; "
-                f"{values.get('Settings')}."
-            )
-    return note
-
-
-def _scenario_formats(header: list[object]) -> list[tuple[int, str]]:
-    formats = {c.header: c.number_format for c in schema.PORTFOLIO.columns if c.number_format}
-    return [(i, formats[h]) for i, h in enumerate(header, start=1) if h in formats]

@@ -7,6 +7,9 @@
     pmo frontier BOOK [--budgets 0.6,0.8,1,1.2,1.4 | --points N] [--time-limit S]
                  [--jobs N] [--scheduler ADDR] [--json FRONTIER.json] [--out OUT]
                                      the best value at each budget level, in parallel
+    pmo scenario save BOOK NAME [--note TEXT] | list BOOK | compare BOOK A B [C...]
+                 | restore BOOK NAME  scenarios kept inside the workbook (restore is the
+                                     only command that writes input cells: with a backup)
     pmo doctor                       check Python packages and LibreOffice
     pmo recalc BOOK... [--out-dir DIR]
                                      recompute every formula with LibreOffice, store values
@@ -40,6 +43,7 @@ from engine.model import Objective, Portfolio
 from engine.result import Result
 from workbook import service
 from workbook.book.grids import result_json
+from workbook.book.scenarios import scenarios_grid
 from workbook.book.schema import FRONTIER_CHART_ROWS
 from workbook.files.csv_export import write_csv
 from workbook.service import Outcome
@@ -103,7 +107,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     _batch_parser(commands)
     _frontier_parser(commands)
+    _scenario_parser(commands)
     return parser
+
+
+def _scenario_parser(commands) -> None:
+    scenario = commands.add_parser(
+        "scenario",
+        help="save, list, compare and restore scenarios kept inside the workbook",
+        description="A scenario keeps a workbook's inputs and the plan they gave, inside the "
+        "workbook. restore is the only command that writes input cells, and only from a "
+        "scenario saved in the same workbook (the previous version is kept as NAME.bak.xlsm).",
+    )
+    actions = scenario.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    save = actions.add_parser("save", help="solve and keep the inputs and the plan as NAME")
+    save.add_argument("book", type=Path)
+    save.add_argument("name")
+    save.add_argument("--note", default="", help="a line saying what this scenario is")
+    save.add_argument("--time-limit", type=float, metavar="S")
+    save.add_argument("--seed", type=int)
+    listing = actions.add_parser("list", help="the scenarios saved in the workbook")
+    listing.add_argument("book", type=Path)
+    compare = actions.add_parser("compare", help="write the Compare sheet for two or more")
+    compare.add_argument("book", type=Path)
+    compare.add_argument("names", nargs="+", metavar="NAME")
+    restore = actions.add_parser("restore", help="write a scenario's inputs back (with a backup)")
+    restore.add_argument("book", type=Path)
+    restore.add_argument("name")
 
 
 def _frontier_parser(commands) -> None:
@@ -262,6 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _batch(console, args)
         if args.command == "frontier":
             return _frontier(console, args)
+        if args.command == "scenario":
+            return _scenario(console, args)
         return _doctor(console, args)
     except FileError as error:
         errors.print(Text(f"File error: {error}", style="red"))
@@ -598,6 +630,68 @@ def _frontier(console: Console, args) -> int:
         kept = f" (previous version kept as {written.backup.name})" if written.backup else ""
         console.print(Text(f"Wrote the Frontier sheet into {written.path}{kept}.", style="green"))
     return EXIT_CODES[report.outcome]
+
+
+def _scenario(console: Console, args) -> int:
+    transport = service.FileTransport(args.book)
+    if args.action == "save":
+        overrides = service.Overrides(time_limit=args.time_limit, seed=args.seed)
+        report = service.save_scenario(transport, args.name, args.note, overrides)
+        _print_messages(console, [m for m in report.messages if str(m.severity) != "Info"])
+        if report.outcome is not Outcome.DONE:
+            console.print(Text(f"Scenario not saved: {report.outcome.value}.", style="red"))
+            return EXIT_CODES[report.outcome]
+        result = report.result
+        assert result is not None and report.written is not None
+        console.print(
+            Text(
+                f'Saved scenario "{" ".join(args.name.split())}" ({len(result.selected)} '
+                f"projects selected, value {result.objective:g}) in {report.written.path}.",
+                style="green",
+            )
+        )
+        return EXIT_OK
+    read = transport.read()
+    scenarios, warnings = service.stored_scenarios(read)
+    _print_messages(console, warnings)
+    if args.action == "list":
+        table = Table(title=f"Scenarios in {args.book.name}")
+        for header in ("Name", "Saved", "Value", "Gap", "Selected", "Note"):
+            table.add_column(header)
+        for row in scenarios_grid(scenarios).rows:
+            name, saved, _objective, value, gap, selected, _cost, note = row
+            table.add_row(
+                str(name),
+                str(saved),
+                "" if value is None else f"{value:g}",
+                "" if not isinstance(gap, float) else f"{gap:.1%}",
+                str(selected),
+                str(note or ""),
+            )
+        console.print(table if scenarios else Text("No scenarios saved yet."))
+        return EXIT_OK
+    if args.action == "compare":
+        report = service.compare_scenarios(transport, args.names)
+        written = report.written
+        assert written is not None
+        console.print(Text(f"Wrote the Compare sheet into {written.path}.", style="green"))
+        return EXIT_OK
+    from workbook.files.restore import restore_inputs
+
+    chosen = next((s for s in scenarios if s.name == " ".join(args.name.split())), None)
+    if chosen is None:
+        known = ", ".join(f'"{s.name}"' for s in scenarios) or "none yet"
+        raise FileError(f'no scenario "{args.name}" in {args.book.name} (saved: {known})')
+    done = restore_inputs(args.book, chosen, stamp=read.stamp)
+    kept = f" (previous version kept as {done.backup.name})" if done.backup else ""
+    console.print(
+        Text(
+            f'Restored the inputs of scenario "{chosen.name}" into {done.path}{kept}; '
+            "run pmo optimise to plan them again.",
+            style="green",
+        )
+    )
+    return EXIT_OK
 
 
 FRONTIER_MOST_POINTS = FRONTIER_CHART_ROWS  # the Frontier chart plots this many rows

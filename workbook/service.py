@@ -23,6 +23,7 @@ from engine.frontier import Executor, FrontierPoint
 from engine.model import Objective, Portfolio
 from engine.result import Result, SolveStatus
 from engine.validation import Severity
+from workbook.book import schema
 from workbook.book.grids import (
     Grid,
     frontier_grid,
@@ -31,6 +32,14 @@ from workbook.book.grids import (
     settings_text,
 )
 from workbook.book.messages import Message
+from workbook.book.scenarios import (
+    Scenario,
+    compare_grid,
+    read_store,
+    results_of,
+    scenarios_grid,
+    store_grid,
+)
 from workbook.files.atomic import FileStamp, check_writable
 from workbook.files.reader import ReadResult, read_workbook
 from workbook.files.writer import WriteOutcome, write_grids
@@ -293,5 +302,107 @@ def frontier(
     if not any(p.status in ("optimal", "feasible") for p in report.points):
         report.outcome = Outcome.NO_PLAN
     report.grids = [frontier_grid(report.points)]
+    report.written = transport.write(report.grids)
+    return report
+
+
+# --- Scenarios ------------------------------------------------------------------------------
+
+SCENARIO_NAME_MOST = 60
+
+
+@dataclass
+class ScenarioReport:
+    """What a scenario command did: the scenarios it saw, and what it wrote."""
+
+    outcome: Outcome
+    messages: list[Message]
+    scenarios: list[Scenario] = field(default_factory=list)
+    result: Result | None = None
+    grids: list[Grid] = field(default_factory=list)
+    written: WriteOutcome | None = None
+
+    @property
+    def errors(self) -> list[Message]:
+        """The messages that stopped the run (severity Error)."""
+        return [m for m in self.messages if m.severity is Severity.ERROR]
+
+
+def stored_scenarios(read: ReadResult) -> tuple[list[Scenario], list[Message]]:
+    """The scenarios saved in a workbook, and a warning for each that cannot be read."""
+    found, problems = read_store(read.stored)
+    sheet = schema.SCENARIO_STORE.name
+    return found, [Message(sheet, None, text, Severity.WARNING) for text in problems]
+
+
+def save_scenario(
+    transport: Transport,
+    name: str,
+    note: str = "",
+    overrides: Overrides = Overrides(),
+    *,
+    solver: Solver = _engine_solve,
+    run_at: datetime | None = None,
+) -> ScenarioReport:
+    """Solve the workbook as it is and keep its inputs and results as scenario `name`
+    (replacing a scenario of that name); writes the plan, the Scenarios sheet and the store.
+    Input errors or no plan are outcomes: nothing is saved."""
+    name = " ".join(str(name).split())
+    if not name or len(name) > SCENARIO_NAME_MOST:
+        raise FileError(f"a scenario needs a name of 1 to {SCENARIO_NAME_MOST} characters")
+    read = transport.read()
+    scenarios, warnings = stored_scenarios(read)
+    report = ScenarioReport(Outcome.DONE, [*read.messages(), *warnings], scenarios)
+    if report.errors:
+        report.outcome = Outcome.INPUT_ERRORS
+        return report
+    transport.check_writable()
+    portfolio = overrides.apply(read.portfolio)
+    result = report.result = solver(portfolio, None)
+    if not result.status.has_plan:
+        report.outcome = (
+            Outcome.NO_PLAN
+            if result.status is not SolveStatus.INVALID_INPUT
+            else (Outcome.INPUT_ERRORS)
+        )
+        report.messages = read.messages(result.problems)
+        return report
+    saved = (run_at or datetime.now()).replace(microsecond=0).isoformat(sep=" ")
+    scenario = Scenario(name, saved, note, read.inputs, results_of(portfolio, result))
+    report.scenarios = [s for s in scenarios if s.name != name] + [scenario]
+    report.grids = [
+        *result_grids(
+            portfolio,
+            result,
+            read.messages(),
+            read.details,
+            run_at=run_at,
+            settings=settings_text(portfolio, result),
+        ),
+        store_grid(report.scenarios),
+        scenarios_grid(report.scenarios),
+    ]
+    report.written = transport.write(report.grids)
+    return report
+
+
+def compare_scenarios(transport: Transport, names: Sequence[str]) -> ScenarioReport:
+    """Write the Compare sheet for the named scenarios (at least two)."""
+    read = transport.read()
+    scenarios, warnings = stored_scenarios(read)
+    by_name = {s.name: s for s in scenarios}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        known = ", ".join(f'"{n}"' for n in by_name) or "none yet"
+        raise FileError(
+            f"no scenario {', '.join(repr(n) for n in missing)} in this workbook "
+            f"(saved: {known}); save it first with pmo scenario save"
+        )
+    if len(names) < 2:
+        raise FileError("compare needs at least two scenario names")
+    chosen = [by_name[n] for n in names]
+    report = ScenarioReport(Outcome.DONE, warnings, chosen)
+    transport.check_writable()
+    report.grids = [compare_grid(chosen)]
     report.written = transport.write(report.grids)
     return report

@@ -32,7 +32,15 @@ from workbook.files.reader import read_workbook
 from workbook.files.writer import write_grids
 
 RUN_AT = datetime(2027, 1, 15, 9, 30)
-ENTRY_POINTS = ("validate", "reoptimise", "explain_selected", "save_scenario", "frontier", "main")
+ENTRY_POINTS = (
+    "validate",
+    "reoptimise",
+    "explain_selected",
+    "save_scenario",
+    "frontier",
+    "compare_scenarios",
+    "main",
+)
 TIME_LIMIT = 3.0  # any plan will do: both transports write the same result
 
 
@@ -274,35 +282,44 @@ def test_explain_without_a_project_row_says_what_to_select():
     assert explained.summary.startswith("Select a cell in a project's row")
 
 
-def test_save_scenario_copies_the_portfolio_into_a_new_sheet(run):
-    _, _, after, _, _ = run
-    book = open_book(after)
-    saved = entry.save_scenario(book)
-    assert saved.ok and '"Scenario 1"' in saved.summary
-    scenario, formats = replay(after, book.json()["actions"])
-    names = [s["name"] for s in scenario["sheets"]]
-    assert names[-1] == "Scenario 1"
-    assert scenario["book"]["active_sheet_index"] == len(names) - 1
-    portfolio = sheet_cells(after, "Portfolio")
-    copied = sheet_cells(scenario, "Scenario 1")
-    header = 3  # tblPortfolio's header row
-    width = len(schema.PORTFOLIO.columns)
-    for (r, c), value in portfolio.items():
-        if r >= header and c <= width:
-            assert copied[(r - header + entry.SCENARIO_HEADER_ROW, c)] == value
-    assert copied[(1, 1)] == "Scenario 1"
-    assert "Run of 2027-01-15 09:30:00" in copied[(2, 1)]
-    assert set(formats["Scenario 1"].values()) == {schema.FMT_MONEY, schema.FMT_SCORE}
-    # a second save numbers on
-    again = open_book(scenario)
-    assert '"Scenario 2"' in entry.save_scenario(again).summary
-
-
-def test_save_scenario_before_any_run_writes_nothing():
+def test_save_and_compare_scenarios_from_excel():
     payload = payload_from_file(SAMPLE)
     book = open_book(payload)
-    saved = entry.save_scenario(book)
-    assert not saved.ok and "Re-optimise first" in saved.summary
+    first = entry.save_scenario(book, time_limit=1.0, run_at=RUN_AT)
+    assert first.ok and first.summary.startswith('Saved scenario "Scenario 1"')
+    after, _ = replay(payload, book.json()["actions"])
+    listed = sheet_cells(after, schema.SCENARIOS.name)
+    header = schema.SCENARIOS.header_row
+    assert listed[(header + 1, 1)] == "Scenario 1"
+    assert listed[(header + 1, 2)] == "2027-01-15 09:30:00"
+    assert (header + 2, 1) not in listed
+    # the store travels with the book: a second save reads it and numbers on
+    again = open_book(after)
+    second = entry.save_scenario(again, time_limit=1.0, note="second look")
+    assert second.ok and '"Scenario 2"' in second.summary
+    after2, _ = replay(after, again.json()["actions"])
+    listed = sheet_cells(after2, schema.SCENARIOS.name)
+    assert listed[(header + 2, 1)] == "Scenario 2" and listed[(header + 2, 8)] == "second look"
+    stored = sheet_cells(after2, schema.SCENARIO_STORE.name)
+    assert {v for (r, c), v in stored.items() if c == 1 and r > header} == {
+        "Scenario 1",
+        "Scenario 2",
+    }
+    third = open_book(after2)
+    compared = entry.compare_scenarios(third)
+    assert compared.ok and "Scenario 1, Scenario 2" in compared.summary
+    after3, _ = replay(after2, third.json()["actions"])
+    cells = sheet_cells(after3, schema.COMPARE.name)
+    row = schema.COMPARE.header_row
+    assert [cells[(row, c)] for c in range(1, 5)] == ["Section", "Item", "Scenario 1", "Scenario 2"]
+    assert cells[(row + 1, 2)] == "Value"
+
+
+def test_compare_before_two_scenarios_writes_nothing():
+    payload = payload_from_file(SAMPLE)
+    book = open_book(payload)
+    compared = entry.compare_scenarios(book)
+    assert not compared.ok and "Save two scenarios first" in compared.summary
     assert [a["func"] for a in book.json()["actions"]] == ["alert"]
 
 

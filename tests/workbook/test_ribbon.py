@@ -76,6 +76,7 @@ def test_ribbon_xml_has_the_pmo_tab_and_its_buttons() -> None:
         "Explain selected project",
         "Save scenario",
         "Efficient frontier",
+        "Compare scenarios",
     ]
     assert all(b.get("imageMso") for b in buttons)
     ids = [e.get("id") for e in root.iter() if e.get("id") is not None]
@@ -89,7 +90,7 @@ def test_every_on_action_is_a_ribbon_callback_in_the_vba() -> None:
         for e in SafeET.fromstring(RIBBON_XML.read_bytes()).iter()
         if e.get("onAction") is not None
     ]
-    assert len(actions) == 5
+    assert len(actions) == 6
     for action in actions:
         signature = rf"^Public Sub {re.escape(action)}\(control As IRibbonControl\)\r?$"
         assert re.search(signature, code, re.M), f"no Sub {action}(control As IRibbonControl)"

@@ -43,6 +43,7 @@ BUTTON_MACROS = {
     "PMO_ExplainSelected": "explain_selected",
     "PMO_SaveScenario": "save_scenario",
     "PMO_Frontier": "frontier",
+    "PMO_CompareScenarios": "compare_scenarios",
     "PMO_Main": "main",
 }
 

@@ -100,7 +100,7 @@ class Sheet:
     description: str
     table: str | None = None
     columns: tuple[Column, ...] = ()
-    dynamic: str | None = None  # "months" or "criteria": one extra column per month / criterion
+    dynamic: str | None = None  # "months", "criteria" or "scenarios": one column per each
     header_row: int = HEADER_ROW  # 1-based row of the table header in the template
     first_column: int = 1  # 1-based column of the table's first column in the template
 
@@ -1014,6 +1014,57 @@ BALANCE_VIEW = Sheet(
     header_row=HEADER_ROW + BALANCE_CHART_HEIGHT,
 )
 
+SCENARIOS = Sheet(
+    "Scenarios",
+    Role.OUTPUT,
+    "Saved scenarios: each keeps its inputs and results inside this workbook (pmo scenario "
+    "save, or the Save scenario button); compare them with pmo scenario compare or the "
+    "Compare scenarios button.",
+    table="tblScenarios",
+    columns=(
+        Column("Name", None, ColType.TEXT, width=22, computed=True),
+        Column("Saved", None, ColType.TEXT, width=20, computed=True),
+        Column("Objective", None, ColType.TEXT, width=10, computed=True),
+        Column("Value", None, ColType.FLOAT, width=10, number_format=FMT_SCORE, computed=True),
+        Column("Gap", None, ColType.FLOAT, width=8, number_format="0.0%", computed=True),
+        Column("Selected", None, ColType.INT, width=9, computed=True),
+        Column(
+            "Cost per year",
+            None,
+            ColType.FLOAT,
+            width=14,
+            number_format=FMT_MONEY,
+            computed=True,
+            help="The plan's spend (projects and hires) over the horizon, per year.",
+        ),
+        Column("Note", None, ColType.TEXT, width=60, computed=True),
+    ),
+)
+
+COMPARE = Sheet(
+    "Compare",
+    Role.OUTPUT,
+    "Scenarios side by side: value, spend per year against budget, FTE-months per role, "
+    "projects in only some of them, projects moved, and the input cells that differ.",
+    columns=(
+        Column("Section", None, ColType.TEXT, width=14, computed=True),
+        Column("Item", None, ColType.TEXT, width=44, computed=True),
+    ),
+    dynamic="scenarios",
+)
+
+SCENARIO_STORE = Sheet(
+    "PMO scenarios",
+    Role.OUTPUT,
+    "The saved scenarios as JSON (very hidden; written by Save scenario, read by Compare "
+    "and restore).",
+    columns=(
+        Column("Name", None, ColType.TEXT, width=20, computed=True),
+        Column("Part", None, ColType.INT, width=6, computed=True),
+        Column("JSON", None, ColType.TEXT, width=80, computed=True),
+    ),
+)
+
 FRONTIER_CHART_ROWS = 25  # the chart plots this many rows of tblFrontier (points beyond: none)
 
 SHEETS: tuple[Sheet, ...] = (
@@ -1038,6 +1089,9 @@ SHEETS: tuple[Sheet, ...] = (
     SHORTFALL,
     BALANCE,
     BALANCE_VIEW,
+    SCENARIOS,
+    COMPARE,
+    SCENARIO_STORE,
 )
 
 # Input sheets a workbook may lack (older workbooks): a missing one reads as no rows.
@@ -1054,12 +1108,22 @@ MACROS = (
         "Explain selected project",
         "Why the project in the selected row is in or out of the plan.",
     ),
-    ("PMO_SaveScenario", "Save scenario", "Copy the current plan into a new sheet 'Scenario n'."),
+    (
+        "PMO_SaveScenario",
+        "Save scenario",
+        "Solve and keep the inputs and the plan as scenario 'Scenario n' inside the workbook "
+        "(Scenarios sheet).",
+    ),
     (
         "PMO_Frontier",
         "Efficient frontier",
         "Solve the portfolio at budgets from 60% to 140% and chart value against budget "
         "on the Frontier sheet.",
+    ),
+    (
+        "PMO_CompareScenarios",
+        "Compare scenarios",
+        "Set the last two saved scenarios side by side on the Compare sheet.",
     ),
 )
 
@@ -1154,6 +1218,11 @@ def render_markdown() -> str:
             lines.append(
                 "| *one column per month, headed YYYY-MM* | float | | | "
                 "Covers Plan start for Horizon months. |"
+            )
+        elif item.dynamic == "scenarios":
+            lines.append(
+                "| *one column per scenario compared, headed with its name* | | | | "
+                "The scenario's value for the item. |"
             )
         elif item.dynamic == "criteria":
             lines.append(

@@ -15,6 +15,7 @@ Every function here takes any object with xlwings' Book API: desktop Excel throu
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -159,8 +160,15 @@ def to_openpyxl(snap: Snapshot) -> openpyxl.Workbook:
 
 
 def read_snapshot(snap: Snapshot) -> ReadResult:
-    """The portfolio and its problems, read from a snapshot by the file reader's rules."""
-    return read_loaded(to_openpyxl(snap), snap.book_name)
+    """The portfolio and its problems, read from a snapshot by the file reader's rules.
+
+    A snapshot holds values, not formulas: its input cells are marked so (a scenario saved
+    from it restores the typed cells and leaves the workbook's formula cells alone)."""
+    read = read_loaded(to_openpyxl(snap), snap.book_name)
+    read.inputs = {
+        name: dataclasses.replace(data, formulas=False) for name, data in read.inputs.items()
+    }
+    return read
 
 
 def read_book(book) -> tuple[Snapshot, ReadResult]:

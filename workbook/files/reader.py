@@ -47,6 +47,7 @@ from engine.months import month_range_text, month_runs_text, month_text, parse_m
 from engine.validation import Problem, Severity, validate
 from workbook.book import schema
 from workbook.book.messages import Message
+from workbook.book.scenarios import SheetInputs, input_cell
 from workbook.book.schema import NO_WORDS, YES_WORDS, CellValue, ColType, Column, Sheet
 from workbook.files.atomic import FileStamp
 from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file
@@ -67,6 +68,8 @@ class ReadResult:
     stamp: FileStamp | None = None
     path: Path | None = None
     covered: set[Key] = field(default_factory=set)  # keys already reported by the reader
+    inputs: dict[str, SheetInputs] = field(default_factory=dict)  # every input cell, by sheet
+    stored: list[tuple[object, object, object]] = field(default_factory=list)  # scenario store
 
     @property
     def errors(self) -> list[Message]:
@@ -541,7 +544,41 @@ class _Reader:
             hiring=hiring,
             balance=balance,
         )
-        return ReadResult(portfolio, self.problems, self.locations, details, covered=self.covered)
+        return ReadResult(
+            portfolio,
+            self.problems,
+            self.locations,
+            details,
+            covered=self.covered,
+            inputs=self.input_cells(),
+            stored=self.store_rows(),
+        )
+
+    def input_cells(self) -> dict[str, SheetInputs]:
+        """Every non-empty cell of every input sheet, and its Tables' ranges (scenarios)."""
+        found: dict[str, SheetInputs] = {}
+        for item in schema.INPUT_SHEETS:
+            name = self._sheets.get(_normal(item.name))
+            if name is None or item is schema.START:
+                continue
+            ws = self.book[name]
+            cells = []
+            for (r, c), cell in sorted(ws._cells.items()):
+                kind = input_cell(r, c, cell.value, cell.data_type, cell.number_format)
+                if kind is not None:
+                    cells.append(kind)
+            tables = {t.displayName: t.ref for t in ws.tables.values()}
+            found[name] = SheetInputs(tuple(cells), tables)
+        return found
+
+    def store_rows(self) -> list[tuple[object, object, object]]:
+        """The rows of the scenario store sheet (name, part, JSON), if the workbook has one."""
+        name = self._sheets.get(_normal(schema.SCENARIO_STORE.name))
+        if name is None:
+            return []
+        grid = self.grid(self.book[name])
+        rows = sorted({r for r, _ in grid if r > schema.SCENARIO_STORE.header_row})
+        return [(grid.get((r, 1)), grid.get((r, 2)), grid.get((r, 3))) for r in rows]
 
     def read_settings(self) -> Settings:
         item = schema.SETTINGS_SHEET

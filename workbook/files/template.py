@@ -196,6 +196,9 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
         "Shortfall": lambda ws: _output_table(ws, fmt, schema.SHORTFALL),
         "Balance": lambda ws: _balance(ws, fmt, portfolio),
         "Balance view": lambda ws: _balance_view(book, ws, fmt),
+        "Scenarios": lambda ws: _output_table(ws, fmt, schema.SCENARIOS),
+        "Compare": lambda ws: _compare(ws, fmt),
+        "PMO scenarios": lambda ws: _scenario_store(ws, fmt),
     }
     for item in schema.SHEETS:
         worksheet = book.add_worksheet(item.name)
@@ -392,7 +395,8 @@ def _start(ws, fmt: _Formats, has_macros: bool) -> None:
     ws.write_string(row + 2, 2, "Formulas and results; they are recalculated or rewritten.")
     row += 4
     ws.write_string(row, 1, "Sheets", fmt.bold)
-    for offset, item in enumerate(s for s in schema.SHEETS if s is not schema.START):
+    listed = [s for s in schema.SHEETS if s not in (schema.START, schema.SCENARIO_STORE)]
+    for offset, item in enumerate(listed):
         ws.write_url(row + 1 + offset, 1, f"internal:'{item.name}'!A1", string=item.name)
         ws.write_string(row + 1 + offset, 2, f"({item.role.value}) {item.description}")
     for index, (macro, caption, _what) in enumerate(schema.MACROS):
@@ -829,6 +833,21 @@ def _balance_view(book, ws, fmt: _Formats) -> None:
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 20 * (schema.BALANCE_CHART_HEIGHT - 1)})
     ws.insert_chart(HEADER_ROW, 0, chart, {"x_offset": 4, "y_offset": 4})
+
+
+def _compare(ws, fmt: _Formats) -> None:
+    _grid_header(ws, fmt, schema.COMPARE, [])
+    ws.set_column(len(schema.COMPARE.columns), len(schema.COMPARE.columns) + 9, 18)
+
+
+def _scenario_store(ws, fmt: _Formats) -> None:
+    """The scenario store: very hidden, so that nobody edits a scenario's JSON by hand."""
+    item = schema.SCENARIO_STORE
+    _title(ws, fmt, item)
+    for index, column in enumerate(item.columns):
+        ws.write_string(HEADER_ROW, index, column.header, fmt.grid_header)
+        ws.set_column(index, index, column.width)
+    ws.very_hidden()
 
 
 def _xlwings_conf(ws, fmt: _Formats) -> None:

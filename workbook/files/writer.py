@@ -111,6 +111,8 @@ def _write_grid(book, grid: Grid) -> None:
         ws = book.create_sheet(layout.sheet)  # a deleted output sheet comes back, no Table
         for row, (line,) in enumerate(layout.title, start=1):
             ws.cell(row, 1, line)
+        if grid.spec is schema.SCENARIO_STORE:
+            ws.sheet_state = "veryHidden"
     ws = book[layout.sheet]
     if layout.clear is not None:
         r1, c1, r2, c2 = layout.clear

@@ -28,6 +28,10 @@ Public Sub PMO_Frontier()
     RunPython "import udfs.entry as e; e.frontier()"
 End Sub
 
+Public Sub PMO_CompareScenarios()
+    RunPython "import udfs.entry as e; e.compare_scenarios()"
+End Sub
+
 Public Sub PMO_Main()
     RunPython "import udfs.entry as e; e.main()"
 End Sub
@@ -52,4 +56,8 @@ End Sub
 
 Public Sub Ribbon_Frontier(control As IRibbonControl)
     PMO_Frontier
+End Sub
+
+Public Sub Ribbon_CompareScenarios(control As IRibbonControl)
+    PMO_CompareScenarios
 End Sub
