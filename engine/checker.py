@@ -96,7 +96,9 @@ def _must_run(portfolio: Portfolio, plan: dict[str, ProjectOutcome], everyone: b
     """Mandatory, forced-in and in-flight projects (with `everyone`, all in play) are planned."""
     broken = []
     for p in portfolio.projects:
-        must = p.mandatory or p.force is Force.IN or p.status is ProjectStatus.IN_FLIGHT
+        in_flight = p.status is ProjectStatus.IN_FLIGHT
+        stoppable = in_flight and p.can_stop and not p.mandatory and p.force is not Force.IN
+        must = p.mandatory or p.force is Force.IN or (in_flight and not stoppable)
         out = p.force is Force.OUT or p.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD)
         if (must or (everyone and not out)) and p.id not in plan:
             broken.append(f"{p.id}: must be in the plan but is not")
@@ -239,8 +241,16 @@ def _budget(
         for month in range(hire.first, hire.last + 1):
             if option is not None:
                 spend[month // MONTHS_PER_YEAR] += hire.units * option.monthly_cost
+    first_month = portfolio.settings.plan_start
     for pid, start in starts.items():
         p = projects.get(pid)
+        if p is not None and p.status is ProjectStatus.IN_FLIGHT and p.remaining_cost is not None:
+            # what is left to spend, evenly over its months from the plan start
+            months = list(range(max(start, first_month), start + max(p.duration, 1)))
+            months = months or [max(start, first_month)]
+            for month in months:
+                spend[month // MONTHS_PER_YEAR] += p.remaining_cost / len(months)
+            continue
         if p is None or p.cost == 0:
             continue
         if p.duration == 0:
@@ -362,6 +372,15 @@ def _objective(
     value = 0.0
     for pid in plan:
         project = portfolio.project(pid)
+        if (
+            project.status is ProjectStatus.IN_FLIGHT
+            and project.can_stop
+            and not project.mandatory
+            and project.force is not Force.IN
+            and project.remaining_value is not None
+        ):
+            value += round(project.remaining_value, 3)  # what finishing it still brings
+            continue
         if total_weight <= 0:
             continue
         score = 0.0

@@ -396,7 +396,7 @@ class PortfolioModel:
         worst: dict[int, int] = defaultdict(int)
         for pid, v in self.projects.items():
             rate = monthly_cost(v.project)
-            if rate == 0:
+            if rate == 0 and v.project.remaining_cost is None:
                 continue
             by_start = {
                 s: year_costs(self.portfolio, v.project, s + self.plan_start) for s in v.starts
@@ -406,7 +406,9 @@ class PortfolioModel:
                 if max(costs) <= 0:
                     continue
                 worst[year] += max(costs)
-                if self.time_indexed:
+                if v.fixed:  # one start: the year's cost is a constant times x
+                    terms[year].append(costs[0] * v.selected)
+                elif self.time_indexed:
                     terms[year].extend(
                         c * v.start_at[s] for s, c in zip(v.starts, costs, strict=True) if c
                     )

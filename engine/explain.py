@@ -12,7 +12,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from engine.balance import broken_rules, shares
-from engine.feasibility import Ledger, Shortfall, allowed_starts, describe_shortfalls
+from engine.feasibility import (
+    Ledger,
+    Shortfall,
+    allowed_starts,
+    describe_shortfalls,
+    year_costs_left,
+)
 from engine.hiring import Units, hire_cost_by_year, hired_fte_units
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
 from engine.months import month_range_text, month_text
@@ -53,6 +59,8 @@ def deferral_reasons(
 def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) -> str:
     if project.force is Force.OUT:
         return "Forced out"
+    if project.stoppable and project.status is ProjectStatus.IN_FLIGHT:
+        return stopped_reason(portfolio, project)
     if project.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD):
         return f"Status is {project.status.value}"
     window = allowed_starts(portfolio, project)
@@ -95,6 +103,25 @@ def _balance_block(portfolio: Portfolio, project: Project, starts) -> str:
 
 
 FITS = "Fits from"
+
+
+def stopped_reason(portfolio: Portfolio, project: Project) -> str:
+    """Why an in-flight project that may be stopped was: what stopping it frees."""
+    plan_start = portfolio.settings.plan_start
+    start = project.fixed_start if project.fixed_start is not None else plan_start
+    freed = sum(
+        units
+        for row in Ledger(portfolio).profile(project).values()
+        for k, units in enumerate(row)
+        if start + k >= plan_start
+    )
+    saved = sum(year_costs_left(portfolio, project, start).values()) / MONEY_UNITS
+    value = scores(portfolio)[project.id]
+    return (
+        f"Stopped (in flight, Can stop): finishing it would bring {value:g} of score; "
+        f"stopping frees {freed / FTE_UNITS:g} FTE-months and {saved:,.0f} of remaining "
+        "cost for projects worth more"
+    )
 
 
 def _link_reason(portfolio: Portfolio, project: Project, starts) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from engine.model import Portfolio, Project
+from engine.model import Portfolio, Project, ProjectStatus
 from engine.months import month_runs_text, month_text, year_of
 from engine.units import FTE_UNITS, MONEY_UNITS
 
@@ -66,7 +66,11 @@ def year_costs(portfolio: Portfolio, project: Project, start: int) -> dict[int, 
     """Cents of the project's cost in each budgeted year: months in that year x monthly cost.
 
     Linear in the months of overlap, so the optimiser can model it on interval variables.
+    Work in flight with a Remaining cost spends it evenly from the plan start to its end
+    (what was spent before is spent whatever the plan does).
     """
+    if project.remaining_cost is not None and project.status is ProjectStatus.IN_FLIGHT:
+        return _remaining_costs(portfolio, project, start)
     rate = monthly_cost(project)
     if rate == 0 or not portfolio.budget:
         return {}
@@ -76,6 +80,21 @@ def year_costs(portfolio: Portfolio, project: Project, start: int) -> dict[int, 
     return {
         year: rate * count for year, count in months_in_year.items() if year in portfolio.budget
     }
+
+
+def _remaining_costs(portfolio: Portfolio, project: Project, start: int) -> dict[int, int]:
+    """An in-flight project's remaining cost, spread over its months from the plan start."""
+    first = max(start, portfolio.settings.plan_start)
+    end = start + max(project.duration, 1)
+    months = list(range(first, end)) or [first]
+    cents = money_units(project.remaining_cost or 0.0)
+    if cents == 0 or not portfolio.budget:
+        return {}
+    rate = round(cents / len(months))
+    by_year: dict[int, int] = defaultdict(int)
+    for m in months:
+        by_year[year_of(m)] += rate
+    return {year: c for year, c in by_year.items() if year in portfolio.budget}
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,3 +239,22 @@ def lone_fit_blockers(portfolio: Portfolio, project: Project) -> str | None:
                     f"{year} budget by {cents / MONEY_UNITS:,.0f}"
                 )
     return best
+
+
+def year_costs_left(portfolio: Portfolio, project: Project, start: int) -> dict[int, int]:
+    """Cents the project still spends from the plan start on, by year (budgeted or not)."""
+    if project.remaining_cost is not None:
+        first = max(start, portfolio.settings.plan_start)
+        months = list(range(first, start + max(project.duration, 1))) or [first]
+        rate = round(money_units(project.remaining_cost) / len(months))
+    else:
+        rate = monthly_cost(project)
+        months = [
+            m
+            for m in range(start, start + max(project.duration, 1))
+            if m >= portfolio.settings.plan_start
+        ]
+    by_year: dict[int, int] = defaultdict(int)
+    for m in months:
+        by_year[year_of(m)] += rate
+    return dict(by_year)

@@ -112,15 +112,33 @@ class Project:
     exclusive_group: str | None = None
     scores: Mapping[str, float] = field(default_factory=dict)
     tags: Mapping[str, str] = field(default_factory=dict)  # other Intake columns: Department...
+    can_stop: bool = False  # in flight: the plan may stop it to free capacity and budget
+    remaining_cost: float | None = None  # in flight: cost from the plan start on (None: pro rata)
+    remaining_value: float | None = None  # in flight: score still to gain (None: its score)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scores", _frozen(self.scores))
         object.__setattr__(self, "tags", _frozen(self.tags))
 
     @property
+    def stoppable(self) -> bool:
+        """In flight, and the PMO says it may be stopped (not mandatory, not forced in)."""
+        return (
+            self.status is ProjectStatus.IN_FLIGHT
+            and self.can_stop
+            and not self.mandatory
+            and self.force is not Force.IN
+        )
+
+    @property
     def must_run(self) -> bool:
-        """Mandatory, forced in, or already in flight: the plan must include it."""
-        return self.mandatory or self.force is Force.IN or self.status is ProjectStatus.IN_FLIGHT
+        """Mandatory, forced in, or already in flight (and not stoppable): the plan must
+        include it."""
+        return (
+            self.mandatory
+            or self.force is Force.IN
+            or (self.status is ProjectStatus.IN_FLIGHT and not self.can_stop)
+        )
 
     @property
     def out_of_play(self) -> bool:

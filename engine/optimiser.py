@@ -26,6 +26,7 @@ from engine.plan import outcomes, scores, utilisation
 from engine.result import Hint, Result, SolveStatus, relative_gap
 from engine.units import EPS, SCORE_UNITS
 from engine.validation import Problem, errors, validate
+from engine.wording import label
 
 TIE_BREAK_SHARE = 0.25  # of the time limit, at most, for moving projects earlier
 DIAGNOSIS_SECONDS = 10.0
@@ -295,6 +296,11 @@ def _planned(run: _Run) -> Result:
         objective_name=run.objective.value,
         hiring=hire_runs(portfolio, run.hires),
         shortfall=deferred_shortfall(portfolio, starts, run.hires),
+        notes=tuple(
+            f"{label(portfolio, p.id)}: {reasons[p.id]}"
+            for p in portfolio.projects
+            if p.stoppable and p.id not in starts and p.id in reasons
+        ),
     )
 
 

@@ -12,7 +12,10 @@ from engine.units import EPS, FTE_UNITS, SCORE_UNITS
 
 
 def score_units(portfolio: Portfolio, project: Project) -> int:
-    """The project's weighted score in integer units of 0.001."""
+    """The project's weighted score in integer units of 0.001 (for work in flight that may be
+    stopped, its Remaining value when given: what finishing it still brings)."""
+    if project.stoppable and project.remaining_value is not None:
+        return round(project.remaining_value * SCORE_UNITS)
     return round(weighted_score(project.scores, portfolio.criteria) * SCORE_UNITS)
 
 

@@ -175,6 +175,24 @@ def _project_flags(i: int, project: Project) -> Iterator[Problem]:
             "force",
             f'"{project.id}" is {must_run_words(project)} but forced out; choose one',
         )
+    if project.can_stop and project.status is not ProjectStatus.IN_FLIGHT:
+        yield Problem(
+            "project",
+            i,
+            "can_stop",
+            f'"{project.id}" is not in flight: "Can stop" applies only to work in flight '
+            "and is ignored",
+            Severity.WARNING,
+        )
+    for field_name in ("remaining_cost", "remaining_value"):
+        amount = getattr(project, field_name)
+        if amount is not None and not (math.isfinite(amount) and amount >= 0):
+            yield Problem(
+                "project",
+                i,
+                field_name,
+                f'"{project.id}": {_field_words(field_name)} must be 0 or more; found {amount!r}',
+            )
     if project.status is ProjectStatus.IN_FLIGHT and project.fixed_start is None:
         yield Problem(
             "project",

@@ -31,6 +31,9 @@ def test_input_contract_headers_are_exact():
         "Programme",
         "Strategic objective",
         "Project manager",
+        "Can stop",
+        "Remaining cost",
+        "Remaining value",
     ]
     assert headers(schema.DEMAND) == ["ID", "Role", "FTE", "From month", "To month"]
     assert headers(schema.CAPACITY) == ["Role"] and schema.CAPACITY.dynamic == "months"
@@ -79,6 +82,9 @@ def test_sheets_in_order_with_roles():
         "Shortfall",
         "Balance",
         "Balance view",
+        "Scenarios",
+        "Compare",
+        "PMO scenarios",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
@@ -90,6 +96,9 @@ def test_sheets_in_order_with_roles():
         "Hiring plan",
         "Shortfall",
         "Balance view",
+        "Scenarios",
+        "Compare",
+        "PMO scenarios",
     }
 
 

@@ -26,6 +26,7 @@ CellValue = schema.CellValue
 SELECTED = "Selected"
 DEFERRED = "Deferred"
 NOT_IN_PLAY = "Not in play"
+STOPPED = "Stopped"
 PLANNED = 1  # Schedule cell of a planned month
 MUST_RUN = 2  # Schedule cell of a month of a mandatory, forced or in-flight project
 
@@ -57,10 +58,12 @@ def portfolio_checksum(portfolio: Portfolio) -> str:
 
 
 def decision(project: Project, outcome: ProjectOutcome | None) -> str:
-    """Selected, Deferred or Not in play."""
+    """Selected, Deferred, Stopped (work in flight the plan stops) or Not in play."""
     if outcome is not None and outcome.selected:
         return SELECTED
-    return NOT_IN_PLAY if project.out_of_play else DEFERRED
+    if project.out_of_play:
+        return NOT_IN_PLAY
+    return STOPPED if project.stoppable else DEFERRED
 
 
 def _month(value: int | None) -> str | None:

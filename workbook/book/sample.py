@@ -76,6 +76,10 @@ BALANCE_RULES = (
     BalanceRule("Strategic objective", "Stay compliant", Measure.COUNT, 0.10, None),
 )
 
+# Work in flight the PMO may stop: (remaining cost, remaining value). The lakehouse's
+# business case has eroded since it started: finishing it now brings little.
+STOPPABLE = {"P-102": (1_250_000.0, 1.2)}
+
 # Ways to add capacity the PMO has agreed with HR and procurement (the Hiring sheet).
 HIRING = (
     HiringOption("Data engineer", "Contractor", 1.0, 16_000.0, month(2027, 3), 2, 3),
@@ -846,6 +850,9 @@ def sample_portfolio() -> Portfolio:
             exclusive_group=row.group,
             scores={c.name: float(s) for c, s in zip(CRITERIA, row.scores, strict=True)},
             tags=details[row.id],
+            can_stop=row.id in STOPPABLE,
+            remaining_cost=STOPPABLE[row.id][0] if row.id in STOPPABLE else None,
+            remaining_value=STOPPABLE[row.id][1] if row.id in STOPPABLE else None,
         )
         for row in _ROWS
     )

@@ -411,6 +411,37 @@ INTAKE = Sheet(
             'MATCH(tblIntake[[#This Row],[ID]],tblScoring[ID],0)),"")',
             help="Weighted score from the Scoring sheet (live).",
         ),
+        Column(
+            "Can stop",
+            "can_stop",
+            ColType.YESNO,
+            allowed=YES_NO,
+            width=9,
+            optional=True,
+            default=False,
+            help="In flight: Yes lets the optimiser stop it when its capacity and budget buy "
+            "more value elsewhere. Blank: No.",
+        ),
+        Column(
+            "Remaining cost",
+            "remaining_cost",
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_MONEY,
+            optional=True,
+            help="In flight: what is left to spend from the plan start (blank: the cost pro "
+            "rata); stopping saves it.",
+        ),
+        Column(
+            "Remaining value",
+            "remaining_value",
+            ColType.FLOAT,
+            width=10,
+            number_format=FMT_SCORE,
+            optional=True,
+            help="In flight and Can stop: the score finishing it still brings, on the Score "
+            "scale (blank: its full score).",
+        ),
     ),
 )
 

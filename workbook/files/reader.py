@@ -777,6 +777,9 @@ class _Reader:
                     cost=_real(values.get("cost"), 0.0),
                     exclusive_group=_text(values.get("exclusive_group")) or None,
                     scores=scores[i],
+                    can_stop=bool(values.get("can_stop")),
+                    remaining_cost=_real(values.get("remaining_cost")),
+                    remaining_value=_real(values.get("remaining_value")),
                 )
             )
         return tuple(built)

@@ -483,6 +483,9 @@ def _intake(ws, fmt: _Formats, portfolio: Portfolio, details: dict[str, dict[str
             "duration": project.duration,
             "cost": project.cost,
             "exclusive_group": project.exclusive_group,
+            "can_stop": project.can_stop,
+            "remaining_cost": project.remaining_cost,
+            "remaining_value": project.remaining_value,
         }
         rows.append([values[c.field] if c.field else extra.get(c.header) for c in columns])
     _table(ws, fmt, item, columns, rows)
