@@ -57,3 +57,19 @@ def in_group(portfolio: Portfolio, project: Project, rule: BalanceRule) -> bool:
     """Whether the project belongs to the rule's group."""
     value = attribute(portfolio, project, rule.dimension)
     return value is not None and _key(str(value)) == _key(rule.value)
+
+
+def perspective_scores(portfolio: Portfolio, project: Project) -> dict[str, float]:
+    """The project's weighted score split by the perspectives of the criteria that give it
+    (criteria without a perspective are left out); the parts add up to its score."""
+    total_weight = sum(c.weight for c in portfolio.criteria)
+    parts: dict[str, float] = defaultdict(float)
+    if total_weight <= 0:
+        return {}
+    for c in portfolio.criteria:
+        if c.perspective is None:
+            continue
+        s = project.scores.get(c.name, c.min)
+        value = (c.min + c.max - s) if c.direction is Direction.LOWER else s
+        parts[c.perspective.value] += c.weight * value / total_weight
+    return dict(parts)

@@ -121,8 +121,8 @@ CASES = [
         R + 'Budget: the workbook has no sheet "Budget" (sheets found: Start, Settings, Criteria, '
         "Intake, Scoring, Demand, Capacity, Dependencies, Portfolio, Schedule, Utilisation, "
         "Messages, Run log, xlwings.conf, Frontier, Hiring, Hiring plan, Shortfall, Balance, "
-        "Balance view, Scenarios, Compare, PMO scenarios); add it back, copying it from a new "
-        "template (pmo new)",
+        "Balance view, Scenarios, Compare, PMO scenarios, Pairwise, Scorecard); add it back, "
+        "copying it from a new template (pmo new)",
     ),
     (
         "renamed header",

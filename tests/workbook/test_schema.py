@@ -55,6 +55,7 @@ def test_input_contract_headers_are_exact():
         "Objective",
         "Time limit (s)",
         "Random seed",
+        "Weights from",
     ]
     assert schema.column_choices("Type") == ("FS", "Requires", "Excludes", "With")
 
@@ -85,6 +86,8 @@ def test_sheets_in_order_with_roles():
         "Scenarios",
         "Compare",
         "PMO scenarios",
+        "Pairwise",
+        "Scorecard",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
@@ -99,6 +102,7 @@ def test_sheets_in_order_with_roles():
         "Scenarios",
         "Compare",
         "PMO scenarios",
+        "Scorecard",
     }
 
 

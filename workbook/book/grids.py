@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.balance import shares
+from engine.feasibility import demand_profile
 from engine.frontier import FrontierPoint
-from engine.model import Portfolio, Project
+from engine.groups import dominant_perspective, perspective_scores
+from engine.model import Perspective, Portfolio, Project
 from engine.months import month_text
 from engine.result import ProjectOutcome, Result
+from engine.units import FTE_UNITS
 from engine.validation import Severity
 from workbook.book import schema
 from workbook.book.messages import Message
@@ -226,6 +229,33 @@ def balance_grid(portfolio: Portfolio, result: Result) -> Grid:
     return Grid(schema.BALANCE_VIEW.name, [c.header for c in schema.BALANCE_VIEW.columns], rows)
 
 
+def scorecard_grid(portfolio: Portfolio, result: Result) -> Grid:
+    """Scorecard: score, projects, cost and FTE-months by perspective, selected and deferred."""
+    outcomes = _outcomes(result)
+    rows: list[list[CellValue]] = []
+    table: dict[tuple[str, str], list[float]] = {}
+    perspectives = [p.value for p in Perspective]
+    for project in portfolio.projects:
+        if project.out_of_play:
+            continue
+        outcome = outcomes.get(project.id)
+        decided = SELECTED if outcome is not None and outcome.selected else DEFERRED
+        main = dominant_perspective(portfolio, project)
+        fte = sum(sum(row) for row in demand_profile(portfolio, project).values()) / FTE_UNITS
+        for name, part in perspective_scores(portfolio, project).items():
+            table.setdefault((name, decided), [0.0, 0.0, 0.0, 0.0])[0] += part
+        if main is not None:
+            cell = table.setdefault((main, decided), [0.0, 0.0, 0.0, 0.0])
+            cell[1] += 1
+            cell[2] += project.cost
+            cell[3] += fte
+    for name in perspectives:
+        for decided in (SELECTED, DEFERRED):
+            score, count, cost, fte = table.get((name, decided), [0.0, 0.0, 0.0, 0.0])
+            rows.append([name, decided, round(score, 3), int(count), cost, round(fte, 2)])
+    return Grid(schema.SCORECARD.name, [c.header for c in schema.SCORECARD.columns], rows)
+
+
 def messages_grid(messages: Iterable[Message], result: Result | None = None) -> Grid:
     """Messages: input problems and warnings, the conflicts and notes of the run."""
     rows: list[list[CellValue]] = []
@@ -293,6 +323,7 @@ def result_grids(
             hiring_plan_grid(portfolio, result),
             shortfall_grid(portfolio, result),
             balance_grid(portfolio, result),
+            scorecard_grid(portfolio, result),
         ]
     return [*grids, run_log_grid(portfolio, result, run_at=run_at, settings=settings)]
 

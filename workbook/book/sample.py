@@ -68,6 +68,16 @@ CRITERIA = (
 
 BUDGET = {2027: 9_500_000.0, 2028: 9_000_000.0}
 
+# The board's pairwise judgements of the criteria (row against column, upper triangle, in
+# the order of CRITERIA), close to the weights above: switch Settings "Weights from" to
+# Pairwise to use them.
+PAIRWISE: tuple[tuple[float, ...], ...] = (
+    (1, 2, 3, 2),
+    (1, 3, 2),
+    (2, 1),
+    (1 / 2,),
+)
+
 # Shares the board asked for: IT may not take the whole budget, the customer programme not
 # every person, and compliance work must keep a tenth of the projects.
 BALANCE_RULES = (

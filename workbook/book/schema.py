@@ -173,6 +173,15 @@ SETTINGS = (
         0,
         "Seed of the search; the same seed gives the same plan.",
     ),
+    Setting(
+        "Weights from",
+        "weights_from",
+        ColType.CHOICE,
+        "Criteria",
+        "Criteria: the Weight column of the Criteria sheet. Pairwise: the weights of the "
+        "Pairwise sheet's judgements (AHP).",
+        allowed=("Criteria", "Pairwise"),
+    ),
 )
 
 START = Sheet(
@@ -1096,6 +1105,113 @@ SCENARIO_STORE = Sheet(
     ),
 )
 
+PAIRWISE = Sheet(
+    "Pairwise",
+    Role.INPUT,
+    "Criteria compared in pairs on Saaty's 1-9 scale (row against column: 3 = moderately "
+    "more important, 1/3 = moderately less); type the upper triangle, the lower one is its "
+    "reciprocal by formula. The weights and consistency ratio are live (PMO_AHP_WEIGHTS, "
+    "PMO_AHP_CR); Settings 'Weights from: Pairwise' uses them.",
+    table="tblPairwise",
+    columns=(
+        Column(
+            "Criterion",
+            None,
+            ColType.TEXT,
+            required=True,
+            width=24,
+            help="The criterion of this row, as on the Criteria sheet.",
+        ),
+        Column(
+            "AHP weight",
+            None,
+            ColType.FLOAT,
+            width=11,
+            number_format="0.0%",
+            computed=True,
+            optional=True,
+            help="The row's weight from the judgements: PMO_AHP_WEIGHTS (principal "
+            "eigenvector) where the PMO add-in runs, else the geometric-mean weight.",
+        ),
+        Column(
+            "Geometric mean",
+            None,
+            ColType.FLOAT,
+            width=11,
+            number_format="0.000",
+            computed=True,
+            optional=True,
+            help="The row's judgements' geometric mean (the weight without the add-in).",
+        ),
+        Column(
+            "Weighted sum",
+            None,
+            ColType.FLOAT,
+            width=11,
+            number_format="0.000",
+            computed=True,
+            optional=True,
+            help="The row times the weights; its ratio to the weight estimates the "
+            "consistency without the add-in.",
+        ),
+    ),
+    dynamic="criteria",
+)
+
+SCORECARD = Sheet(
+    "Scorecard",
+    Role.OUTPUT,
+    "The balanced scorecard of the plan: score, cost and FTE-months by perspective, for the "
+    "selected and the deferred projects.",
+    table="tblScorecard",
+    columns=(
+        Column("Perspective", None, ColType.TEXT, width=20, computed=True),
+        Column(
+            "Decision",
+            None,
+            ColType.TEXT,
+            width=11,
+            computed=True,
+            help="Selected or Deferred (projects in play only).",
+        ),
+        Column(
+            "Score",
+            None,
+            ColType.FLOAT,
+            width=9,
+            number_format=FMT_SCORE,
+            computed=True,
+            help="The weighted score the perspective's criteria give these projects.",
+        ),
+        Column(
+            "Projects",
+            None,
+            ColType.INT,
+            width=9,
+            computed=True,
+            help="Projects whose score comes most from this perspective.",
+        ),
+        Column(
+            "Cost",
+            None,
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_MONEY,
+            computed=True,
+            help="Their cost (each project counted under its main perspective).",
+        ),
+        Column(
+            "FTE-months",
+            None,
+            ColType.FLOAT,
+            width=11,
+            number_format="0.0",
+            computed=True,
+            help="Their demand, every role, in FTE-months.",
+        ),
+    ),
+)
+
 FRONTIER_CHART_ROWS = 25  # the chart plots this many rows of tblFrontier (points beyond: none)
 
 SHEETS: tuple[Sheet, ...] = (
@@ -1123,10 +1239,12 @@ SHEETS: tuple[Sheet, ...] = (
     SCENARIOS,
     COMPARE,
     SCENARIO_STORE,
+    PAIRWISE,
+    SCORECARD,
 )
 
 # Input sheets a workbook may lack (older workbooks): a missing one reads as no rows.
-OPTIONAL_SHEETS = (HIRING, BALANCE)
+OPTIONAL_SHEETS = (HIRING, BALANCE, PAIRWISE)
 INPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.INPUT)
 OUTPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.OUTPUT)
 
@@ -1254,6 +1372,12 @@ def render_markdown() -> str:
             lines.append(
                 "| *one column per scenario compared, headed with its name* | | | | "
                 "The scenario's value for the item. |"
+            )
+        elif item.dynamic == "criteria" and item.name == "Pairwise":
+            lines.append(
+                "| *one column per criterion, headed with its name* | float | yes | | "
+                "How much more important the row's criterion is than the column's: 1/9..9; "
+                "the upper triangle is typed, the lower one is =1/mirror. |"
             )
         elif item.dynamic == "criteria":
             lines.append(

@@ -44,6 +44,7 @@ from engine.model import (
     Settings,
 )
 from engine.months import month_range_text, month_runs_text, month_text, parse_month
+from engine.scoring import ahp
 from engine.validation import Problem, Severity, validate
 from workbook.book import schema
 from workbook.book.messages import Message
@@ -339,6 +340,7 @@ class _Reader:
         self._sheets = {_normal(name): name for name in book.sheetnames}
         self._grids: dict[str, dict[tuple[int, int], object]] = {}
         self.bad_duration: set[str] = set()  # demand months cannot be checked against these
+        self.weights_from = "criteria"  # Settings "Weights from", lower case
 
     # plumbing
 
@@ -522,6 +524,8 @@ class _Reader:
     def read(self) -> ReadResult:
         settings = self.read_settings()
         criteria = self.read_criteria()
+        if self.weights_from == "pairwise":
+            criteria = self.read_pairwise(criteria)
         rows, details, project_rows = self.read_intake(settings)
         projects = self.read_scoring(rows, criteria, project_rows)
         demands = self.read_demand()
@@ -622,6 +626,7 @@ class _Reader:
                         f'no "{entry.name}" setting; add a row "{entry.name}" with '
                         f"{entry.help[0].lower()}{entry.help[1:]}",
                     )
+        self.weights_from = (_text(values.get("weights_from")) or "Criteria").casefold()
         plan_start = _whole(values["plan_start"])
         if plan_start is None:
             plan_start = fallback.plan_start
@@ -933,6 +938,88 @@ class _Reader:
             budget[year] = _real(amount, 0.0)
         return budget
 
+    def read_pairwise(self, criteria: tuple[Criterion, ...]) -> tuple[Criterion, ...]:
+        """The criteria with their weights from the Pairwise judgements (Settings "Weights
+        from: Pairwise"); a warning names the judgement that most breaks consistency."""
+        item = schema.PAIRWISE
+        names = [c.name for c in criteria if c.name]
+        if _normal(item.name) not in self._sheets:
+            self.error(
+                "Settings",
+                None,
+                'Weights from is "Pairwise" but the workbook has no Pairwise sheet; add it '
+                "(pmo new shows one) or set Weights from to Criteria",
+            )
+            return criteria
+        ws = self.worksheet(item)
+        table = self.find_table(item, ws, extra_required=names) if ws is not None else None
+        if table is None or len(names) < 2:
+            return criteria
+        grid = self.grid(ws)
+        row_of: dict[str, int] = {}
+        for r in range(table.first_row, table.last_row + 1):
+            label = grid.get((r, table.columns[_normal("Criterion")]))
+            if label is not None and not isinstance(label, _Formula):
+                row_of.setdefault(_normal(label), r)
+        missing = [n for n in names if _normal(n) not in row_of]
+        if missing:
+            self.error(
+                item.name,
+                table.header_cell(),
+                f"no row for {', '.join(repr(n) for n in missing)}; the Pairwise sheet needs "
+                "one row and one column per criterion of the Criteria sheet",
+            )
+            return criteria
+        n = len(names)
+        matrix = [[1.0] * n for _ in range(n)]
+        cells: dict[tuple[int, int], str] = {}
+        bad = False
+        for i, a in enumerate(names):
+            for j in range(i + 1, n):
+                b = names[j]
+                r, c = row_of[_normal(a)], table.columns[_normal(b)]
+                cell = f"{get_column_letter(c)}{r}"
+                cells[i, j] = cell
+                value = self.plain(grid.get((r, c)))
+                mirror = self.plain(grid.get((row_of[_normal(b)], table.columns[_normal(a)])))
+                judged = _judgement(value) or (
+                    1 / inverse if (inverse := _judgement(mirror)) else None
+                )
+                if judged is None:
+                    self.error(
+                        item.name,
+                        cell,
+                        f'"{a}" against "{b}": a judgement from 1/9 to 9 is needed '
+                        f"(found {_found(value)}); 1 = equally important, 3 = moderately "
+                        "more, 5 = strongly, 7 = very strongly, 9 = extremely more",
+                    )
+                    bad = True
+                    continue
+                matrix[i][j], matrix[j][i] = judged, 1 / judged
+        if bad:
+            return criteria
+        result = ahp(matrix)
+        if result.consistency_ratio > CONSISTENT and result.worst_judgement is not None:
+            i, j = result.worst_judgement
+            fix = result.suggested_value or 1.0
+            self.error(
+                item.name,
+                cells[i, j],
+                f"the judgements are inconsistent (consistency ratio "
+                f"{result.consistency_ratio:.2f}, above {CONSISTENT:.2f}): "
+                f'"{names[i]}" against "{names[j]}" ({saaty_text(matrix[i][j])}) breaks '
+                f"consistency most; about {saaty_text(fix)} (exactly {fix:.2f}) would fit "
+                "the other judgements",
+                severity=Severity.WARNING,
+            )
+        weights = dict(zip(names, result.weights, strict=True))
+        return tuple(
+            dataclasses.replace(c, weight=round(weights[c.name] * 100, 6))
+            if c.name in weights
+            else c
+            for c in criteria
+        )
+
     def read_balance(self) -> tuple[BalanceRule, ...]:
         item = schema.BALANCE
         if _normal(item.name) not in self._sheets:
@@ -990,6 +1077,36 @@ class _Reader:
                 )
             )
         return tuple(options)
+
+
+CONSISTENT = 0.1  # Saaty: a consistency ratio above this calls for a second look
+
+
+def _judgement(value: object) -> float | None:
+    """A pairwise judgement from 1/9 to 9 (numbers, or text such as "1/3"); None otherwise."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        top, slash, bottom = text.partition("/")
+        try:
+            number = float(top) / float(bottom) if slash else float(text)
+        except (ValueError, ZeroDivisionError):
+            return None
+    elif isinstance(value, int | float):
+        number = float(value)
+    else:
+        return None
+    if not (1 / 9 - 1e-9 <= number <= 9 + 1e-9):
+        return None
+    return number
+
+
+def saaty_text(value: float) -> str:
+    """The nearest judgement on Saaty's scale, as a PMO writes it: `3`, `1/3`, `1`."""
+    steps = [*(1 / k for k in range(9, 1, -1)), *range(1, 10)]
+    nearest = min(steps, key=lambda step: abs(math.log(step) - math.log(value)))
+    return f"{round(nearest):d}" if nearest >= 1 else f"1/{round(1 / nearest):d}"
 
 
 def _measure(text: str | None) -> Measure:

@@ -16,6 +16,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from engine.model import Portfolio
 from engine.months import month_text
+from engine.scoring import RANDOM_INDEX
 from engine.validation import Severity
 from workbook.book import schema
 from workbook.book.schema import SCORING_HELPER_ROWS, ColType, Column, Role, Sheet
@@ -199,6 +200,8 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
         "Scenarios": lambda ws: _output_table(ws, fmt, schema.SCENARIOS),
         "Compare": lambda ws: _compare(ws, fmt),
         "PMO scenarios": lambda ws: _scenario_store(ws, fmt),
+        "Pairwise": lambda ws: _pairwise(ws, fmt, criteria),
+        "Scorecard": lambda ws: _output_table(ws, fmt, schema.SCORECARD),
     }
     for item in schema.SHEETS:
         worksheet = book.add_worksheet(item.name)
@@ -305,6 +308,16 @@ def _validation(item: Sheet, column: Column) -> dict:
             "source": list(column.allowed),
             **error,
             "error_message": f"Choose one of: {', '.join(column.allowed)}"[:255],
+        }
+    if item is schema.PAIRWISE and column.type is ColType.FLOAT:
+        return {
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": 1 / 9,
+            "maximum": 9,
+            **error,
+            "error_message": "A judgement runs from 1/9 to 9: 1 equal, 3 moderately, 5 "
+            "strongly, 7 very strongly, 9 extremely more important (1/3 etc. for less).",
         }
     if item in (schema.DEMAND, schema.HIRING) and column.field == "role":
         return {
@@ -427,6 +440,7 @@ def _settings(ws, fmt: _Formats, portfolio: Portfolio) -> None:
         "objective": s.objective.value,
         "time_limit": s.time_limit,
         "random_seed": s.random_seed,
+        "weights_from": schema.setting("Weights from").default,
     }
     rows = [[entry.name, values[entry.field], entry.help] for entry in schema.SETTINGS]
     _table(ws, fmt, item, list(item.columns), rows)
@@ -633,6 +647,92 @@ def _balance(ws, fmt: _Formats, portfolio: Portfolio) -> None:
         [r.dimension, r.value, r.measure.value, r.min_share, r.max_share] for r in portfolio.balance
     ]
     _table(ws, fmt, item, list(item.columns), rows)
+
+
+def _pairwise(ws, fmt: _Formats, criteria: list[str]) -> None:
+    """The judgements: typed above the diagonal, 1 on it, reciprocals by formula below; the
+    live AHP weight per row and the consistency ratio beside the table."""
+    from workbook.book.sample import PAIRWISE
+
+    item = schema.PAIRWISE
+    _title(ws, fmt, item)
+    n = len(criteria)
+    judged = [[1.0] * n for _ in range(n)]
+    if len(PAIRWISE) == n - 1 and all(len(r) == n - 1 - i for i, r in enumerate(PAIRWISE)):
+        for i, upper in enumerate(PAIRWISE):
+            for k, value in enumerate(upper):
+                judged[i][i + 1 + k] = float(value)
+    first_col = 1  # column B holds the first criterion
+    top = HEADER_ROW + 1  # 0-based row of the first criterion
+    columns = [
+        item.column("Criterion"),
+        *(Column(name, None, ColType.FLOAT, width=12, number_format="0.00") for name in criteria),
+        item.column("AHP weight"),
+        item.column("Geometric mean"),
+        item.column("Weighted sum"),
+    ]
+    matrix = _absolute(f"{xl_rowcol_to_cell(top, first_col)}:{xl_rowcol_to_cell(top + n - 1, n)}")
+    row_cells = (
+        f"tblPairwise[[#This Row],[{_escape(criteria[0])}]:[{_escape(criteria[-1])}]]"
+        if criteria
+        else ""
+    )
+    # The add-in's eigenvector where it runs (Excel with xlwings); a native estimate elsewhere
+    # (LibreOffice, Excel without the add-in), so the sheet always shows numbers.
+    formulas = {
+        "AHP weight": f"=IFERROR(INDEX(PMO_AHP_WEIGHTS({matrix}),ROW()-ROW(tblPairwise[#Headers])),"
+        "tblPairwise[[#This Row],[Geometric mean]]/SUM(tblPairwise[Geometric mean]))",
+        "Geometric mean": f"=GEOMEAN({row_cells})",
+        "Weighted sum": f"=MMULT({row_cells},tblPairwise[AHP weight])",
+    }
+    rows = [[name, *judged[i], None, None, None] for i, name in enumerate(criteria)]
+    _table(ws, fmt, item, columns, rows, formulas=formulas)
+    for i in range(n):
+        for j in range(n):
+            at_row, at_col = top + i, first_col + j
+            if i == j:
+                ws.write_number(at_row, at_col, 1, fmt.cell(None, computed=True))
+            elif j < i:
+                mirror = xl_rowcol_to_cell(top + j, first_col + i)
+                ws.write_formula(
+                    at_row,
+                    at_col,
+                    f"=1/{mirror}",
+                    fmt.number("0.00", computed=True),
+                    1 / judged[j][i],
+                )
+    label_col = n + 5
+    ws.set_column(label_col, label_col, 20)
+    ws.write_string(HEADER_ROW, label_col, "Consistency ratio", fmt.bold)
+    random_index = RANDOM_INDEX[min(n, len(RANDOM_INDEX) - 1)]
+    native = (
+        "0"
+        if n < 3
+        else f"(SUMPRODUCT(tblPairwise[Weighted sum]/tblPairwise[AHP weight])/{n}-{n})"
+        f"/({n}-1)/{random_index:g}"
+    )
+    ws.write_formula(
+        HEADER_ROW + 1,
+        label_col,
+        f"=IFERROR(PMO_AHP_CR({matrix}),{native})",
+        fmt.number("0.00", computed=True),
+    )
+    ws.write_string(
+        HEADER_ROW + 2,
+        label_col,
+        "Above 0.10: revisit the judgements (Messages names the one to change).",
+        fmt.button_note,
+    )
+
+
+def _absolute(ref: str) -> str:
+    first, last = ref.split(":")
+    return f"{_dollar(first)}:{_dollar(last)}"
+
+
+def _dollar(cell: str) -> str:
+    letters = cell.rstrip("0123456789")
+    return f"${letters}${cell[len(letters) :]}"
 
 
 def _budget(ws, fmt: _Formats, portfolio: Portfolio) -> None:
