@@ -216,13 +216,16 @@ def describe_shortfalls(shortfalls: list[Shortfall], most: int | None = None) ->
 
 
 def lone_fit_blockers(portfolio: Portfolio, project: Project) -> str | None:
-    """Why the project cannot fit on an empty plan, in words; None when it can."""
+    """Why the project cannot fit on an empty plan, in words; None when it can (with every
+    hiring option at its most units, their cost aside: only what surely cannot fit is named)."""
     starts = allowed_starts(portfolio, project)
     if not starts:
         return (
             f"its window leaves no start month inside the horizon for its {project.duration} months"
         )
     ledger = Ledger(portfolio)
+    if portfolio.hiring:
+        ledger.add_hires(_most_hires(portfolio), {})
     best: str | None = None
     for start in starts:
         shortfalls = ledger.shortfalls(project, start)
@@ -258,3 +261,17 @@ def year_costs_left(portfolio: Portfolio, project: Project, start: int) -> dict[
     for m in months:
         by_year[year_of(m)] += rate
     return dict(by_year)
+
+
+def _most_hires(portfolio: Portfolio) -> dict[str, list[int]]:
+    """FTE units every hiring option adds per role and horizon month at its most units."""
+    horizon, plan_start = portfolio.settings.horizon, portfolio.settings.plan_start
+    added: dict[str, list[int]] = {}
+    for option in portfolio.hiring:
+        if option.role not in portfolio.capacity or option.max_units < 1:
+            continue
+        first = max(0, (option.earliest or plan_start) - plan_start)
+        row = added.setdefault(option.role, [0] * horizon)
+        for t in range(first, horizon):
+            row[t] += option.max_units * fte_units(option.fte)
+    return added

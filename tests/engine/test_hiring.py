@@ -155,3 +155,15 @@ def test_the_warm_start_with_hires_sets_every_variable_and_keeps_every_rule(time
     solver.parameters.max_time_in_seconds = 20
     assert solver.solve(built.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     assert built.plan(solver) == plan and built.hired(solver) == hires
+
+
+def test_a_must_run_project_that_fits_with_hires_is_no_input_error():
+    base = short_of_data_engineers(budget=200_000)
+    lake = dataclasses.replace(base.projects[0], mandatory=True)
+    p = dataclasses.replace(base, projects=(lake, base.projects[1]))
+    assert [x for x in validate(p) if x.severity.value == "Error"] == []
+    without = dataclasses.replace(p, hiring=())
+    assert any("cannot fit even alone" in x.message for x in validate(without))
+    result = solve(p)
+    assert "LAKE" in {o.project_id for o in result.selected} and result.hiring
+    assert check_plan(p, result) == []
