@@ -248,24 +248,32 @@ def compare_grid(scenarios: Sequence[Scenario]) -> Grid:
     names = [s.name for s in scenarios]
     width = 2 + len(scenarios)
     rows: list[list[CellValue]] = []
+    formats: list[str | None] = []
 
-    def row(section: str, item: str, values: Sequence[CellValue]) -> None:
+    def row(
+        section: str, item: str, values: Sequence[CellValue], number_format: str | None = None
+    ) -> None:
         rows.append([section, item, *values][:width] + [None] * (width - 2 - len(values)))
+        formats.append(number_format)
 
     results = [s.results for s in scenarios]
-    row("Result", "Value", [_number(r.get("value")) for r in results])
-    row("Result", "Bound", [_number(r.get("bound")) for r in results])
-    row("Result", "Gap", [_number(r.get("gap")) for r in results])
+    money, score = schema.FMT_MONEY, schema.FMT_SCORE
+    row("Result", "Value", [_number(r.get("value")) for r in results], score)
+    row("Result", "Bound", [_number(r.get("bound")) for r in results], score)
+    row("Result", "Gap", [_number(r.get("gap")) for r in results], "0.0%")
     row("Result", "Status", [str(r.get("status", "")) for r in results])
     row("Result", "Selected projects", [len(_dict(r.get("selected"))) for r in results])
-    row("Result", "Cost per year", [_number(r.get("cost_per_year")) for r in results])
+    row("Result", "Cost per year", [_number(r.get("cost_per_year")) for r in results], money)
     years = sorted({y for r in results for y in _dict(r.get("spend"))})
     for year in years:
-        row("Spend", f"{year} spend", [_number(_dict(r.get("spend")).get(year)) for r in results])
-        row("Spend", f"{year} budget", [_number(_dict(r.get("budget")).get(year)) for r in results])
+        spend = [_number(_dict(r.get("spend")).get(year)) for r in results]
+        budget = [_number(_dict(r.get("budget")).get(year)) for r in results]
+        row("Spend", f"{year} spend", spend, money)
+        row("Spend", f"{year} budget", budget, money)
     roles = sorted({role for r in results for role in _dict(r.get("fte_months"))})
     for role in roles:
-        row("FTE-months", role, [_number(_dict(r.get("fte_months")).get(role)) for r in results])
+        fte = [_number(_dict(r.get("fte_months")).get(role)) for r in results]
+        row("FTE-months", role, fte, "0.0")
     plans = [_dict(r.get("selected")) for r in results]
     labels: dict[str, str] = {}
     for r in results:
@@ -284,7 +292,7 @@ def compare_grid(scenarios: Sequence[Scenario]) -> Grid:
     for where, values in input_differences(scenarios)[:MOST_INPUT_DIFFERENCES]:
         row("Input", where, values)
     header = ["Section", "Item", *names]
-    return Grid(schema.COMPARE.name, header, rows)
+    return Grid(schema.COMPARE.name, header, rows, formats)
 
 
 def _dict(value: object) -> dict:

@@ -666,7 +666,7 @@ def _pairwise(ws, fmt: _Formats, criteria: list[str]) -> None:
     top = HEADER_ROW + 1  # 0-based row of the first criterion
     columns = [
         item.column("Criterion"),
-        *(Column(name, None, ColType.FLOAT, width=12, number_format="0.00") for name in criteria),
+        *(Column(name, None, ColType.FLOAT, width=17, number_format="0.00") for name in criteria),
         item.column("AHP weight"),
         item.column("Geometric mean"),
         item.column("Weighted sum"),
