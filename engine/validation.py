@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from engine.gates import GATE_CRITERIA, SCORE_SCALE, GateDecision
+from engine.gates import GATE_CRITERIA, SCORE_SCALE, GateDecision, GateReview
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
 from engine.months import month_range_text, month_text, year_of
 from engine.wording import gate_words, label, must_run_words, out_of_play_words
@@ -473,12 +473,7 @@ def _gates(p: Portfolio) -> Iterator[Problem]:
                     f'"{name}" must be a score from {low} to {high}; found {score:g}',
                     Severity.WARNING,
                 )
-    position = {review: i for i, review in enumerate(p.gates)}  # equal reviews: the last row
-    for project in p.projects:
-        latest = project.gate
-        if latest is None or not latest.blocks or latest not in position:
-            continue
-        i = position[latest]
+    for i, latest, project in _blocked(p):
         if project.must_run:
             yield Problem(
                 "gate",
@@ -488,19 +483,39 @@ def _gates(p: Portfolio) -> Iterator[Problem]:
                 f"{gate_words(latest)[0].lower()}{gate_words(latest)[1:]}; record a new gate "
                 "decision or change Mandatory / Force on Intake",
             )
+
+
+def _blocked(p: Portfolio) -> Iterator[tuple[int, GateReview, Project]]:
+    """(row of the review, the review, the project) of each project stopped or held."""
+    position = {review: i for i, review in enumerate(p.gates)}  # equal reviews: the last row
+    for project in p.projects:
+        latest = project.gate
+        if latest is not None and latest.blocks and latest in position:
+            yield position[latest], latest, project
+
+
+def gate_notes(p: Portfolio) -> list[Problem]:
+    """What the latest gate decisions do to the plan, one note per project stopped or held
+    (a must-run one is an error of `validate` instead)."""
+    notes = []
+    for i, latest, project in _blocked(p):
+        if project.must_run:
             continue
         effect = (
             "it is left out of the plan"
             if latest.decision is GateDecision.STOP
             else "it cannot start while held; a later Go releases it"
         )
-        yield Problem(
-            "gate",
-            i,
-            "decision",
-            f"{label(p, project.id)}: {gate_words(latest)}; {effect}",
-            Severity.INFO,
+        notes.append(
+            Problem(
+                "gate",
+                i,
+                "decision",
+                f"{label(p, project.id)}: {gate_words(latest)}; {effect}",
+                Severity.INFO,
+            )
         )
+    return notes
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:

@@ -12,7 +12,7 @@ from engine.gates import GateDecision, GateReview, gate_score, latest_decisions,
 from engine.model import Criterion, Demand, Portfolio, Project, ProjectStatus, Settings
 from engine.months import month
 from engine.optimiser import solve
-from engine.validation import Severity, errors, validate
+from engine.validation import Severity, errors, gate_notes, validate
 
 START = month(2027, 1)
 GO, HOLD, STOP, RECYCLE = (
@@ -150,6 +150,8 @@ def test_gate_notes_and_problems_are_located_on_the_review():
         GateReview("C", "G1", date(2027, 1, 5), GO, scores=(7.0,)),
     )
     found = {(p.index, p.field, p.severity): p.message for p in validate(portfolio)}
+    found.update({(p.index, p.field, p.severity): p.message for p in gate_notes(portfolio)})
+    assert all(p.severity is not Severity.INFO for p in validate(portfolio))
     assert found[(0, "decision", Severity.INFO)] == (
         'B "Bravo": Stopped at gate G2 on 2027-03-14; it is left out of the plan'
     )

@@ -78,11 +78,13 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
     expected = result_grids(
         read.portfolio,
         report.result,
-        read.messages(),
+        read.messages() + read.notes(),
         read.details,
         run_at=RUN_AT,
         settings=settings_text(read.portfolio, report.result),
     )
+    starts = {o.project_id: o.start for o in report.result.selected}
+    expected += service.delivery_grids(read, read.portfolio, starts)
     # the Run log differs only by the time-limit override in its settings text and checksum
     assert [g.sheet for g in report.grids] == [g.sheet for g in expected]
     for ours, theirs in zip(report.grids, expected, strict=True):
