@@ -4,6 +4,8 @@
     pmo validate BOOK                list every input problem with its sheet and cell
     pmo optimise BOOK [--out OUT] [--objective value|finish] [--time-limit S]
                       [--seed N] [--json RESULT.json] [--csv DIR] [--no-backup]
+    pmo status BOOK [--json STATUS.json] [--refresh]
+                                     delivery figures: earned value, RAG, risks, gates
     pmo doctor                       check Python packages and LibreOffice
     pmo recalc BOOK... [--out-dir DIR]
                                      recompute every formula with LibreOffice, store values
@@ -79,6 +81,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--no-backup", action="store_true", help="do not keep the previous version as NAME.bak.xlsm"
+    )
+    report = commands.add_parser(
+        "status",
+        help="show the delivery figures (the Dashboard's) of a workbook",
+        description="Earned value and RAG of the latest status, the worst SPI and CPI, open "
+        "risks, overdue RAID entries, pending gate decisions, spend, load and value: the "
+        "figures the Dashboard sheet shows.",
+    )
+    report.add_argument("book", type=Path)
+    report.add_argument("--json", type=Path, metavar="STATUS.json", help="also write them here")
+    report.add_argument(
+        "--refresh",
+        action="store_true",
+        help="also rewrite the Latest status and Dashboard sheets (a backup is kept)",
     )
     doctor = commands.add_parser("doctor", help="check the installation")
     doctor.add_argument("--smoke", action="store_true", help="also run LibreOffice once")
@@ -198,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _optimise(console, args)
         if args.command == "recalc":
             return _recalc(console, args)
+        if args.command == "status":
+            return _status(console, args)
         if args.command == "batch":
             return _batch(console, args)
         return _doctor(console, args)
@@ -392,6 +410,44 @@ def _summary(console: Console, portfolio: Portfolio, result: Result) -> None:
         in_play = [p for p in portfolio.projects if not p.out_of_play]
         table.add_row("Selected", f"{len(result.selected)} of {len(in_play)} projects in play")
     console.print(table)
+
+
+def _status(console: Console, args) -> int:
+    from workbook.book.views import status_json
+    from workbook.status_display import render_status
+
+    transport = service.FileTransport(args.book)
+    report = service.refresh_dashboard(transport) if args.refresh else service.status(transport)
+    problems = [m for m in report.messages if str(m.severity) != "Info"]
+    _print_messages(console, problems)
+    names = service.project_names(report.portfolio)
+    render_status(console, args.book.name, report.dashboard, names)
+    if args.json is not None:
+        figures = status_json(report.dashboard, names)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        console.print(Text(f"Wrote the figures to {args.json}.", style="green"))
+    if report.written is not None:
+        kept = (
+            f" (previous version kept as {report.written.backup.name})"
+            if report.written.backup
+            else ""
+        )
+        console.print(
+            Text(
+                f"Rewrote Latest status and Dashboard in {report.written.path}{kept}.",
+                style="green",
+            )
+        )
+    if report.errors:
+        console.print(
+            Text(
+                f"{len(report.errors)} input error(s) in {args.book.name}: the figures may be "
+                "incomplete.",
+                style="red",
+            )
+        )
+        return EXIT_INPUT
+    return EXIT_OK
 
 
 def _recalc(console: Console, args) -> int:

@@ -16,6 +16,7 @@ from engine.delivery.raid import risk_score
 from engine.delivery.status import StatusFigures
 from engine.evm import Rag
 from engine.gates import SCORE_SCALE
+from engine.months import month_text
 from workbook.book import schema
 from workbook.book.grids import CellValue, Formula, Grid
 
@@ -288,3 +289,118 @@ def dashboard_grid(board: Dashboard, names: dict[str, str] | None = None) -> Gri
     lines = [[canvas.get((r, c)) for c in range(1, width + 1)] for r in range(top, last_row + 1)]
     header = ["" if v is None else str(v) for v in lines[0]]
     return Grid(schema.DASHBOARD.name, header, lines[1:])
+
+
+# --- The same figures as JSON (`pmo status --json`) --------------------------------------------
+
+
+def _status_json(f: StatusFigures, names: Mapping[str, str]) -> dict[str, object]:
+    report = f.report
+    return {
+        "id": f.project_id,
+        "name": names.get(f.project_id, ""),
+        "period": month_text(report.period),
+        "percent_complete": report.percent_complete,
+        "actual_cost": report.actual_cost,
+        "planned_value": f.pv,
+        "earned_value": f.ev,
+        "spi": f.spi,
+        "cpi": f.cpi,
+        "eac": f.eac,
+        "vac": f.vac,
+        "schedule_rag": _colour(f.schedule_rag),
+        "cost_rag": _colour(f.cost_rag),
+        "overall_rag": _colour(f.overall_rag),
+        "commentary": report.commentary,
+        "next_steps": report.next_steps,
+    }
+
+
+def status_json(board: Dashboard, names: Mapping[str, str] | None = None) -> dict[str, object]:
+    """The Dashboard's figures as plain data, for `pmo status --json`."""
+    names = names or {}
+    key = board.key
+    return {
+        "as_of": key.as_of.isoformat(),
+        "key_figures": {
+            "projects_in_flight": key.in_flight,
+            "projects_in_plan": key.selected,
+            "projects_in_play": key.in_play,
+            "overdue_actions": key.overdue_actions,
+            "overdue_raid_entries": key.overdue_entries,
+            "pending_gate_decisions": key.pending_gates,
+            "open_risks": key.open_risks,
+            "open_issues": key.open_issues,
+            "budget_at_completion": key.bac,
+            "estimate_at_completion": key.eac,
+            "variance_at_completion": key.vac,
+        },
+        "latest_status": [_status_json(f, names) for f in board.latest],
+        "rag_counts": {
+            measure: {colour.value: count for colour, count in counts.items()}
+            for measure, counts in board.rag_counts.items()
+        },
+        "worst_spi": [_status_json(f, names) for f in board.worst_spi],
+        "worst_cpi": [_status_json(f, names) for f in board.worst_cpi],
+        "open_risks_by_score": [
+            {
+                "id": r.id,
+                "project": r.project_id,
+                "title": r.title,
+                "owner": r.owner,
+                "probability": r.probability,
+                "impact": r.impact,
+                "score": risk_score(r),
+            }
+            for r in board.top_risks
+        ],
+        "heat_map": {
+            "probabilities": list(range(HIGH, LOW - 1, -1)),
+            "impacts": list(range(LOW, HIGH + 1)),
+            "counts": board.heat_map,
+        },
+        "pending_gate_decisions": [
+            {
+                "id": g.project_id,
+                "gate": g.gate,
+                "date": g.date.isoformat() if g.date else None,
+                "reviewer": g.reviewer,
+            }
+            for g in board.pending
+        ],
+        "overdue_raid_entries": [
+            {
+                "id": i.id,
+                "type": i.type.value,
+                "project": i.project_id,
+                "title": i.title,
+                "owner": i.owner,
+                "due": i.due.isoformat() if i.due else None,
+            }
+            for i in board.overdue
+        ],
+        "spend_per_year": [
+            {"year": s.year, "budget": s.budget, "planned": s.planned} for s in board.spend
+        ],
+        "load_by_role": [
+            {"role": r.role, "average": r.average, "peak": r.peak} for r in board.load
+        ],
+        "value_against_cost": [
+            {
+                "id": v.project_id,
+                "name": v.name,
+                "cost": v.cost,
+                "score": v.score,
+                "selected": v.selected,
+            }
+            for v in board.value
+        ],
+        "portfolio_by_perspective": [
+            {"perspective": s.label, "selected": s.selected, "not_selected": s.not_selected}
+            for s in board.perspectives
+        ],
+        "portfolio_by_department": [
+            {"department": s.label, "selected": s.selected, "not_selected": s.not_selected}
+            for s in board.departments
+        ],
+    }
