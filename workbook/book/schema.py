@@ -1669,6 +1669,9 @@ def render_markdown() -> str:
             f"| {item.name} | {item.role.value} | {item.table or ''} | {item.description} |"
         )
     for item in SHEETS:
+        if item is DASHBOARD:
+            lines += _dashboard_markdown()
+            continue
         if not item.columns and item is not SETTINGS_SHEET:
             continue
         lines += ["", f"## {item.name}", "", item.description, ""]
@@ -1699,11 +1702,72 @@ def render_markdown() -> str:
                 lines.append(
                     f"| {entry.name} | {entry.type.value} | {default} | {_cell_text(entry.help)} |"
                 )
+        lines += _picture(item)
+    lines += DELIVERY_NOTES
     lines += ["", "## Buttons", "", "| Macro | Caption | What it does |", "|---|---|---|"]
     lines += [f"| {name} | {caption} | {what} |" for name, caption, what in MACROS]
     lines += ["", "## Defined names", "", "| Name | Refers to |", "|---|---|"]
-    lines += [f"| {name} | `{ref}` |" for name, ref in DEFINED_NAMES.items()]
+    lines += [f"| {name} | `{_cell_text(ref)}` |" for name, ref in defined_names().items()]
     return "\n".join(lines) + "\n"
+
+
+def _picture(item: Sheet) -> list[str]:
+    """A picture of the sheet as LibreOffice renders it, when docs/images holds one."""
+    name = item.name.lower().replace(" ", "-")
+    if not (DOC_PATH.parent / "images" / f"{name}.png").is_file():
+        return []
+    return ["", f"![The {item.name} sheet of the sample](images/{name}.png)"]
+
+
+def _dashboard_markdown() -> list[str]:
+    lines = ["", f"## {DASHBOARD.name}", "", DASHBOARD.description, ""]
+    lines += [
+        "Blocks of figures one below the other in columns A-F (each at a fixed place, so the "
+        "native charts beside them, from column H, always point at the right cells): RAG of "
+        "the latest status, open risks by score, spend per year against budget, load by role, "
+        "value against cost, and the portfolio by perspective and by department.",
+        "",
+        "| Block | Columns | Rows | What it shows |",
+        "|---|---|---|---|",
+    ]
+    for block in DASHBOARD_BLOCKS:
+        rows = str(block.rows) if block.rows else "as many as needed"
+        header = ", ".join(block.header)
+        lines.append(
+            f"| {block.title} | {_cell_text(header)} | {rows} | {_cell_text(block.help)} |"
+        )
+    return lines + _picture(DASHBOARD)
+
+
+DELIVERY_NOTES = [
+    "",
+    "## Delivery: how the figures are worked out",
+    "",
+    "- **Planned value** (PV) defaults to the Intake cost spread evenly over the project's "
+    "scheduled months (its Fixed start, else the start of the last plan on Portfolio), counted "
+    "up to and including the Period; type a number over the formula to use your own. **Earned "
+    "value** EV = % complete x budget at completion (the Intake cost). **SPI** = EV / PV, "
+    "**CPI** = EV / AC, **EAC** = BAC / CPI (the budget while nothing is spent), **VAC** = "
+    "BAC - EAC. A figure whose inputs are missing, or whose divisor is 0, is blank.",
+    "- **RAG**: SPI (Schedule RAG) and CPI (Cost RAG) are Green from `RAG green from` up, Amber "
+    "from `RAG amber from` up, else Red (Settings; a value on a threshold takes the better "
+    "colour); Overall RAG is the worse of the two. Health indexes (the mean of the 1-5 scores "
+    "given) use `Health green from` and `Health amber from`.",
+    "- **Latest status**: a project's row with the latest Period (of equal periods, the lower "
+    "row). **Overdue**: an open RAID entry (blank status counts as open) whose Due date is "
+    "before the `Status date` (blank: today). **Risk score** = probability x impact; the heat "
+    "maps count open risks.",
+    "- **Gates**: the latest dated decision on a project counts (of two on one day, the lower "
+    "row). Stop takes the project out of the next plan, even in flight (reason: `Stopped at gate "
+    "G2 on 2027-03-14`); Hold keeps it out while held, until a later decision; Go and Recycle "
+    "leave the optimiser free; a review with a date and no decision is pending. A mandatory or "
+    "forced-in project cannot be stopped or held (an error names the review). What the gates "
+    "did is noted on Messages at every run, at the review's Decision cell.",
+    "- Delivery problems (a value that is not a number, an unknown project ID, a score off its "
+    "scale) are warnings at their cell: the row or value is left out and the run goes on. "
+    "Problems in a gate review's ID, gate, date or decision are errors, since the plan obeys "
+    "them.",
+]
 
 
 def _cell_text(text: str) -> str:

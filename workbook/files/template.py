@@ -829,6 +829,7 @@ RAG_FILLS = {
 RAG_CHART = {"Green": "#70AD47", "Amber": "#FFC000", "Red": "#C00000"}
 CHART_SIZE = {"x_scale": 1.15, "y_scale": 1.0}
 CHART_ROWS = 16  # rows a chart takes on the Dashboard
+TALL_CHARTS = (3, 6)  # load by role and portfolio by department, in the order drawn
 VALUE_ROWS = 1000  # rows of the open-ended Value against cost block that are formatted
 
 
@@ -1228,7 +1229,7 @@ def _dashboard(ws, fmt: _Formats, board: Dashboard, names: dict[str, str]) -> No
     title = fmt.book.add_format({"bold": True, "font_size": 12, "font_color": TITLE_FONT})
     ws.set_column(0, 0, 38)
     ws.set_column(1, 1, 30)
-    ws.set_column(2, BLOCK_WIDTH - 1, 13)
+    ws.set_column(2, BLOCK_WIDTH - 1, 17)
     ws.set_column(BLOCK_WIDTH, BLOCK_WIDTH, 3)
     for block in schema.DASHBOARD_BLOCKS:
         rows = block.rows or VALUE_ROWS
@@ -1356,7 +1357,7 @@ def _dashboard_charts(ws, book) -> None:
             }
         )
     chart.set_title({"name": "Spend per year against budget"})
-    chart.set_y_axis({"num_format": '#,##0,,"M"'})
+    chart.set_y_axis({"num_format": '#,##0.0,,"M"', "min": 0})
     charts.append(chart)
 
     load = schema.dashboard_block("Load by role")
@@ -1414,9 +1415,12 @@ def _dashboard_charts(ws, book) -> None:
             chart.set_x_axis({"num_format": '#,##0,"k"'})
         charts.append(chart)
 
+    row = HEADER_ROW - 1
     for index, chart in enumerate(charts):
-        chart.set_size(CHART_SIZE)
-        ws.insert_chart(HEADER_ROW - 1 + index * CHART_ROWS, CHART_COLUMN, chart)
+        tall = index in TALL_CHARTS  # one bar per role or department: room for every label
+        chart.set_size({**CHART_SIZE, "y_scale": 1.5 if tall else 1.0})
+        ws.insert_chart(row, CHART_COLUMN, chart)
+        row += CHART_ROWS * (3 if tall else 2) // 2
 
 
 def main() -> None:

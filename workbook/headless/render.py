@@ -31,6 +31,7 @@ DOC_SHEETS = (
     "Dashboard",
 )
 DOCS_FOLDER = Path(__file__).resolve().parents[2] / "docs" / "images"
+DASHBOARD_HEIGHT = 1700  # pixels at 60 dpi: the charts and every block but the project list
 
 
 class RenderError(PmoError):
@@ -126,11 +127,15 @@ def page_count(pdf: Path) -> int:
     raise RenderError(f"pdfinfo could not read {pdf.name}: {done.stderr.strip()}")
 
 
-def page_png(pdf: Path, page: int, target: Path, resolution: int = 60) -> Path:
-    """One page (1-based) as a PNG at `resolution` dots per inch."""
+def page_png(
+    pdf: Path, page: int, target: Path, resolution: int = 60, height: int | None = None
+) -> Path:
+    """One page (1-based) as a PNG at `resolution` dots per inch, cut at `height` pixels."""
     target.parent.mkdir(parents=True, exist_ok=True)
     stem = target.with_suffix("")
     pages = ["-f", str(page), "-l", str(page), "-singlefile"]
+    if height is not None:
+        pages += ["-x", "0", "-y", "0", "-W", "100000", "-H", str(height)]
     subprocess.run(
         [_pdftoppm(), "-png", "-r", str(resolution), *pages, str(pdf), str(stem)],
         check=True,
@@ -198,7 +203,9 @@ def docs_pictures(folder: Path = DOCS_FOLDER, time_limit: float = 10.0) -> list[
         made = []
         for name in DOC_SHEETS:
             slug = name.lower().replace(" ", "-")
-            made.append(page_png(pdf, order.index(name) + 1, folder / f"{slug}.png"))
+            # the Dashboard's last block lists every project: the picture stops above it
+            height = DASHBOARD_HEIGHT if name == schema.DASHBOARD.name else None
+            made.append(page_png(pdf, order.index(name) + 1, folder / f"{slug}.png", height=height))
         return made
 
 
