@@ -426,6 +426,13 @@ STEPS = (
         "Press the button (or run `pmo optimise`): Portfolio, Schedule, "
         "Utilisation, Messages and Run log are rewritten; inputs are never touched.",
     ),
+    ("Status", "Every month: % complete and actual cost of each running project."),
+    ("RAID", "Keep risks, issues, actions and decisions; score the risks 1-5."),
+    ("Gates", "Record gate reviews: a Stop or Hold takes effect at the next Re-optimise."),
+    (
+        "Refresh dashboard",
+        "Press the button (or run `pmo status`): Latest status and Dashboard are rewritten.",
+    ),
 )
 
 
