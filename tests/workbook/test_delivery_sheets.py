@@ -291,6 +291,7 @@ def test_bad_delivery_rows_get_located_warnings_and_the_run_goes_on(tmp_path):
             ("RAID", "H4"): 7,  # probability
             ("Health", "D5"): "n/a",
             ("Gates", "J5"): "Maybe",  # a decision the plan cannot obey
+            ("Status", "B6"): "2026-12",  # a period typed as text
         },
     )
     read = read_workbook(book)
@@ -302,6 +303,12 @@ def test_bad_delivery_rows_get_located_warnings_and_the_run_goes_on(tmp_path):
     )
     assert text["RAID!H4"] == ("Warning", '"Probability" must be from 1 to 5; found 7')
     assert text["Health!D5"] == ("Warning", '"Schedule" must be a whole number; found "n/a"')
+    assert text["Status!B6"] == (
+        "Warning",
+        '"Period" is text; type it as a date (2027-03 becomes a date in Excel) so that the '
+        "Latest status and Dashboard formulas can compare it",
+    )
+    assert read.delivery.status[2].period == 2026 * 12 + 11  # read all the same
     assert text["Gates!J5"][0] == "Error"
     assert "must be one of Go, Hold, Stop, Recycle" in text["Gates!J5"][1]
     # delivery warnings do not stop a run; the gate error does

@@ -1014,7 +1014,8 @@ class _Reader:
                 self.severity = Severity.ERROR
                 values[column.field] = value
                 complete = complete and not (column.required and value is None)
-                if column.type is ColType.MONTH and isinstance(self.plain(cell), str) and value:
+                text_period = column.field == "period" and isinstance(self.plain(cell), str)
+                if item is schema.STATUS and text_period and value:  # the views compare dates
                     self._text_month(table, column, r)
             self.locations[(entity, i, None)] = f"{table.sheet}!{table.cell(first, r)}"
             if complete:
