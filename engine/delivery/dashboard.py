@@ -77,11 +77,11 @@ class ValuePoint:
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    """A share of the portfolio (one department or perspective): selected and not selected."""
+    """A share of the portfolio (one department or perspective): selected and deferred."""
 
     label: str
     selected: float
-    not_selected: float
+    deferred: float
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ def _value(portfolio: Portfolio, plan: Mapping[str, int]) -> list[ValuePoint]:
 
 
 def _perspectives(portfolio: Portfolio, plan: Mapping[str, int]) -> list[Split]:
-    """Each perspective's part of the weighted scores, selected and not selected projects."""
+    """Each perspective's part of the weighted scores, selected and deferred projects."""
     total_weight = sum(c.weight for c in portfolio.criteria)
     parts: dict[str, list[float]] = {}
     for c in portfolio.criteria:
@@ -255,7 +255,7 @@ def _perspectives(portfolio: Portfolio, plan: Mapping[str, int]) -> list[Split]:
 def _departments(
     portfolio: Portfolio, plan: Mapping[str, int], departments: Mapping[str, str]
 ) -> list[Split]:
-    """Cost of the selected and not selected projects in play, by department, largest first."""
+    """Cost of the selected and deferred projects in play, by department, largest first."""
     parts: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for p in portfolio.projects:
         if p.out_of_play:

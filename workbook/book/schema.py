@@ -1481,23 +1481,24 @@ DASHBOARD_BLOCKS = _blocks(
     ),
     (
         "Portfolio by perspective",
-        ("Perspective", "Selected", "Not selected"),
+        ("Perspective", "Selected", "Deferred"),
         5,
         "Weighted-score points of the projects in play, by balanced-scorecard perspective.",
         FMT_RATIO,
     ),
     (
         "Portfolio by department",
-        ("Department", "Selected", "Not selected"),
+        ("Department", "Selected", "Deferred"),
         16,
         "Cost of the projects in play, by department.",
         FMT_MONEY,
     ),
     (
         "Value against cost",
-        ("ID", "Name", "Cost", "Score (selected)", "Score (not selected)"),
+        ("ID", "Name", "Cost", "Score (selected)", "Score (deferred)"),
         0,
-        "Every project in play: its cost and weighted score, selected or not.",
+        "Every project in play: its cost and weighted score, selected or deferred (before any "
+        "run, the projects not in flight count as deferred).",
         None,
     ),
 )

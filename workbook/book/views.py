@@ -205,7 +205,7 @@ def _heat_rows(board: Dashboard) -> list[list[CellValue]]:
 
 
 def _split_rows(splits: list[Split]) -> list[list[CellValue]]:
-    return [[s.label, s.selected, s.not_selected] for s in splits]
+    return [[s.label, s.selected, s.deferred] for s in splits]
 
 
 def dashboard_canvas(board: Dashboard, names: dict[str, str] | None = None) -> Canvas:
@@ -396,11 +396,11 @@ def status_json(board: Dashboard, names: Mapping[str, str] | None = None) -> dic
             for v in board.value
         ],
         "portfolio_by_perspective": [
-            {"perspective": s.label, "selected": s.selected, "not_selected": s.not_selected}
+            {"perspective": s.label, "selected": s.selected, "deferred": s.deferred}
             for s in board.perspectives
         ],
         "portfolio_by_department": [
-            {"department": s.label, "selected": s.selected, "not_selected": s.not_selected}
+            {"department": s.label, "selected": s.selected, "deferred": s.deferred}
             for s in board.departments
         ],
     }
