@@ -64,6 +64,9 @@ from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file
 HEADER_SCAN_ROWS = 100  # how far down a pasted header row is looked for
 HEADER_SCAN_COLUMNS = 100
 Key = tuple[str, object, object]  # (entity, index, field) as in engine.validation.Problem
+DELIVERY_SETTINGS = frozenset(
+    {"status_date", "rag_green", "rag_amber", "health_green", "health_amber"}
+)
 _STEERING = frozenset({"project_id", "gate", "date", "decision"})  # gate fields the plan obeys
 
 
@@ -657,6 +660,10 @@ class _Reader:
                     unit=entry.unit,
                     default=entry.default,
                 )
+                # a delivery setting only colours and dates the reports: a bad one warns
+                self.severity = (
+                    Severity.WARNING if entry.field in DELIVERY_SETTINGS else Severity.ERROR
+                )
                 values[entry.field] = self.value(
                     table,
                     column,
@@ -665,6 +672,7 @@ class _Reader:
                     key,
                     table.cell(value_col.header, r),
                 )
+                self.severity = Severity.ERROR
             for entry in schema.SETTINGS:
                 if entry.required and entry.field not in seen:
                     self.error(
