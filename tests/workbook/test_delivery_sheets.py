@@ -292,6 +292,7 @@ def test_bad_delivery_rows_get_located_warnings_and_the_run_goes_on(tmp_path):
             ("Health", "D5"): "n/a",
             ("Gates", "J5"): "Maybe",  # a decision the plan cannot obey
             ("Status", "B6"): "2026-12",  # a period typed as text
+            ("Settings", "B10"): "high",  # RAG green from
         },
     )
     read = read_workbook(book)
@@ -309,6 +310,8 @@ def test_bad_delivery_rows_get_located_warnings_and_the_run_goes_on(tmp_path):
         "Latest status and Dashboard formulas can compare it",
     )
     assert read.delivery.status[2].period == 2026 * 12 + 11  # read all the same
+    assert text["Settings!B10"] == ("Warning", '"RAG green from" must be a number; found "high"')
+    assert read.delivery.settings.rag_green == 0.95  # the default stands in
     assert text["Gates!J5"][0] == "Error"
     assert "must be one of Go, Hold, Stop, Recycle" in text["Gates!J5"][1]
     # delivery warnings do not stop a run; the gate error does
