@@ -436,12 +436,8 @@ def _status(console: Console, args) -> int:
             if report.written.backup
             else ""
         )
-        console.print(
-            Text(
-                f"Rewrote Latest status and Dashboard in {report.written.path}{kept}.",
-                style="green",
-            )
-        )
+        sheets = ", ".join(grid.sheet for grid in report.grids)
+        console.print(Text(f"Rewrote {sheets} in {report.written.path}{kept}.", style="green"))
     if report.errors:
         console.print(
             Text(

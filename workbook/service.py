@@ -249,11 +249,16 @@ def project_names(portfolio: Portfolio) -> dict[str, str]:
 def delivery_grids(
     read: ReadResult, portfolio: Portfolio | None = None, plan: Mapping[str, int] | None = None
 ) -> list[Grid]:
-    """Latest status and Dashboard, as `delivery_dashboard` sees the workbook."""
+    """Latest status and Dashboard, as `delivery_dashboard` sees the workbook; a workbook made
+    before these views existed is left without them (a bare sheet would carry no charts)."""
     portfolio = portfolio or read.portfolio
     board = delivery_dashboard(read, portfolio, plan)
-    names = project_names(portfolio)
-    return [latest_status_grid(board.latest, names), dashboard_grid(board, names)]
+    return _view_grids(read, board, project_names(portfolio))
+
+
+def _view_grids(read: ReadResult, board: Dashboard, names: dict[str, str]) -> list[Grid]:
+    grids = [latest_status_grid(board.latest, names), dashboard_grid(board, names)]
+    return [grid for grid in grids if read.has_sheet(grid.sheet)]
 
 
 @dataclass
@@ -285,11 +290,7 @@ def refresh_dashboard(transport: Transport) -> StatusReport:
     transport.check_writable()
     messages = read.messages()
     report = StatusReport(delivery_dashboard(read), messages, read.portfolio)
-    names = project_names(read.portfolio)
-    report.grids = [
-        latest_status_grid(report.dashboard.latest, names),
-        dashboard_grid(report.dashboard, names),
-        messages_grid(messages),
-    ]
+    views = _view_grids(read, report.dashboard, project_names(read.portfolio))
+    report.grids = [*views, messages_grid(messages)]
     report.written = transport.write(report.grids)
     return report

@@ -390,6 +390,8 @@ def test_a_workbook_without_the_delivery_sheets_still_optimises(tmp_path):
     workbook = openpyxl.load_workbook(book, keep_vba=True)
     for name in ("Status", "RAID", "Gates", "Health", "Benefits", "Reviews"):
         workbook.remove(workbook[name])
+    for name in ("Latest status", "Dashboard"):  # a workbook made before the views existed
+        workbook.remove(workbook[name])
     workbook.save(book)
     from workbook.files.macros.ribbon import ensure_ribbon_relationship
 
@@ -402,6 +404,8 @@ def test_a_workbook_without_the_delivery_sheets_still_optimises(tmp_path):
     ]
     assert read.errors == []
     assert main(["optimise", str(book), "--time-limit", "2", "--no-backup"]) == 0
+    names = openpyxl.load_workbook(book, read_only=True).sheetnames
+    assert "Dashboard" not in names and "Latest status" not in names  # no bare sheets added
 
 
 def test_pmo_status_prints_and_writes_the_dashboard_figures(tmp_path, capsys):
@@ -424,5 +428,5 @@ def test_pmo_status_prints_and_writes_the_dashboard_figures(tmp_path, capsys):
     before = openpyxl.load_workbook(book)["Dashboard"]["B6"].value
     # --refresh rewrites the views (here: the same figures, from the same sheets)
     assert main(["status", str(book), "--refresh"]) == 0
-    assert "Rewrote Latest status and Dashboard" in capsys.readouterr().out
+    assert "Rewrote Latest status, Dashboard, Messages in" in capsys.readouterr().out
     assert openpyxl.load_workbook(book)["Dashboard"]["B6"].value == before

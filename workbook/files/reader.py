@@ -83,6 +83,11 @@ class ReadResult:
     covered: set[Key] = field(default_factory=set)  # keys already reported by the reader
     delivery: Delivery = field(default_factory=Delivery)  # status, RAID, health, benefits
     plan: dict[str, int] = field(default_factory=dict)  # the last plan on Portfolio: ID -> start
+    sheet_names: tuple[str, ...] = ()  # the workbook's sheets, as it spells them
+
+    def has_sheet(self, name: str) -> bool:
+        """Whether the workbook has this sheet (names compare as Excel compares them)."""
+        return _normal(name) in {_normal(n) for n in self.sheet_names}
 
     @property
     def errors(self) -> list[Message]:
@@ -632,6 +637,7 @@ class _Reader:
             covered=self.covered,
             delivery=delivery,
             plan=self.read_plan(),
+            sheet_names=tuple(self.book.sheetnames),
         )
 
     def read_settings(self) -> Settings:
