@@ -223,6 +223,7 @@ def dashboard_canvas(board: Dashboard, names: dict[str, str] | None = None) -> C
             [risk_label(r), r.project_id or None, risk_score(r), r.owner or None]
             for r in board.top_risks
         ],
+        more=board.key.open_risks - len(board.top_risks),
     )
     _block(canvas, "Heat map of open risks", _heat_rows(board))
     _block(
