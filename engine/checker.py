@@ -8,6 +8,7 @@ optimiser), with a small tolerance for the optimiser's integer rounding.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 from engine.model import DependencyType, Direction, Force, Objective, Portfolio, ProjectStatus
 from engine.result import ProjectOutcome, Result, SolveStatus
@@ -46,6 +47,7 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
     return [
         *_starts(portfolio, plan),
         *_must_run(portfolio, plan, everyone),
+        *_gates(portfolio, plan),
         *_links(portfolio, plan, starts, ends),
         *_groups(portfolio, plan),
         *_capacity(portfolio, starts),
@@ -85,14 +87,46 @@ def _starts(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
 
 
 def _must_run(portfolio: Portfolio, plan: dict[str, ProjectOutcome], everyone: bool) -> list[str]:
-    """Mandatory, forced-in and in-flight projects (with `everyone`, all in play) are planned."""
+    """Mandatory, forced-in and in-flight projects (with `everyone`, all in play) are planned;
+    a project stopped or held at its latest gate is not in play."""
+    gated = _gated_out(portfolio)
     broken = []
     for p in portfolio.projects:
-        must = p.mandatory or p.force is Force.IN or p.status is ProjectStatus.IN_FLIGHT
-        out = p.force is Force.OUT or p.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD)
+        in_flight = p.status is ProjectStatus.IN_FLIGHT and p.id not in gated
+        must = p.mandatory or p.force is Force.IN or in_flight
+        out = (
+            p.force is Force.OUT
+            or p.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD)
+            or p.id in gated
+        )
         if (must or (everyone and not out)) and p.id not in plan:
             broken.append(f"{p.id}: must be in the plan but is not")
     return broken
+
+
+def _gated_out(portfolio: Portfolio) -> dict[str, str]:
+    """{project ID: decision} of the projects whose latest gate decision is Stop or Hold.
+
+    Worked out here from the raw reviews: the latest dated decision wins, a later row wins a
+    tie, reviews without a decision or a date do not count.
+    """
+    latest: dict[str, tuple[date, int, str]] = {}
+    for row, review in enumerate(portfolio.gates):
+        if review.decision is None or review.date is None:
+            continue
+        seen = latest.get(review.project_id)
+        if seen is None or (review.date, row) >= seen[:2]:
+            latest[review.project_id] = (review.date, row, review.decision.value)
+    return {pid: d for pid, (_, _, d) in latest.items() if d in ("Stop", "Hold")}
+
+
+def _gates(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
+    """No project stopped or held at its latest gate is planned."""
+    return [
+        f"{pid}: planned although its latest gate decision is {decision}"
+        for pid, decision in sorted(_gated_out(portfolio).items())
+        if pid in plan
+    ]
 
 
 def _links(

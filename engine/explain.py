@@ -15,7 +15,7 @@ from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatu
 from engine.months import month_range_text, month_text
 from engine.plan import scores
 from engine.units import FTE_UNITS, MONEY_UNITS
-from engine.wording import label
+from engine.wording import gate_words, label
 
 DISPLACEMENT_TRIES = 12  # lowest-scored selected projects tried as a swap, per deferral
 MONEY_PER_FTE_MONTH = 1e6  # ranking starts: a million over budget weighs one FTE-month short
@@ -37,6 +37,8 @@ def deferral_reasons(portfolio: Portfolio, starts: Mapping[str, int]) -> dict[st
 def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) -> str:
     if project.force is Force.OUT:
         return "Forced out"
+    if project.gate is not None and project.gate.blocks:
+        return gate_words(project.gate)
     if project.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD):
         return f"Status is {project.status.value}"
     window = allowed_starts(portfolio, project)

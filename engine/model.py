@@ -7,11 +7,14 @@ checks meaning; `engine.validation.validate` collects every problem at once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+from engine.gates import GateReview, latest_decisions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,21 +105,29 @@ class Project:
     cost: float = 0.0
     exclusive_group: str | None = None
     scores: Mapping[str, float] = field(default_factory=dict)
+    gate: GateReview | None = None  # the latest gate decision (Portfolio fills it from `gates`)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scores", _frozen(self.scores))
 
     @property
+    def gate_blocked(self) -> bool:
+        """Stopped or held at its latest gate: kept out of the plan."""
+        return self.gate is not None and self.gate.blocks
+
+    @property
     def must_run(self) -> bool:
-        """Mandatory, forced in, or already in flight: the plan must include it."""
-        return self.mandatory or self.force is Force.IN or self.status is ProjectStatus.IN_FLIGHT
+        """Mandatory, forced in, or in flight (unless a gate stopped or held it)."""
+        in_flight = self.status is ProjectStatus.IN_FLIGHT and not self.gate_blocked
+        return self.mandatory or self.force is Force.IN or in_flight
 
     @property
     def out_of_play(self) -> bool:
-        """Forced out, closed or on hold: never scheduled."""
-        return self.force is Force.OUT or self.status in (
-            ProjectStatus.CLOSED,
-            ProjectStatus.ON_HOLD,
+        """Forced out, closed, on hold, or stopped or held at a gate: never scheduled."""
+        return (
+            self.force is Force.OUT
+            or self.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD)
+            or self.gate_blocked
         )
 
 
@@ -176,9 +187,11 @@ class Portfolio:
     dependencies: tuple[Dependency, ...] = ()
     criteria: tuple[Criterion, ...] = ()
     budget: Mapping[int, float] = field(default_factory=dict)  # calendar year -> cost limit
+    gates: tuple[GateReview, ...] = ()  # gate reviews, in the order given
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "projects", tuple(self.projects))
+        object.__setattr__(self, "gates", tuple(self.gates))
+        object.__setattr__(self, "projects", _with_gates(tuple(self.projects), self.gates))
         object.__setattr__(self, "demands", tuple(self.demands))
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
         object.__setattr__(self, "criteria", tuple(self.criteria))
@@ -214,3 +227,18 @@ class Portfolio:
         for project in self.projects:
             by_id.setdefault(project.id, project)
         return by_id
+
+
+def _with_gates(
+    projects: tuple[Project, ...], gates: tuple[GateReview, ...]
+) -> tuple[Project, ...]:
+    """Each project with its latest gate decision; projects no review names keep their own."""
+    if not gates:
+        return projects
+    latest = latest_decisions(gates)
+    return tuple(
+        dataclasses.replace(p, gate=latest[p.id])
+        if p.id in latest and p.gate != latest[p.id]
+        else p
+        for p in projects
+    )

@@ -1,7 +1,7 @@
 """Collect every problem in a portfolio, each naming the entity and field it concerns.
 
 `Problem.entity` is one of "settings", "project", "demand", "capacity", "dependency",
-"criterion", "budget"; `index` is the position in the portfolio's tuple (or the role /
+"criterion", "budget", "gate"; `index` is the position in the portfolio's tuple (or the role /
 year / setting name); `field` is the dataclass field. The workbook layer turns these into
 sheet and cell.
 """
@@ -14,9 +14,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from engine.gates import GATE_CRITERIA, SCORE_SCALE, GateDecision, GateReview
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
 from engine.months import month_range_text, month_text, year_of
-from engine.wording import must_run_words, out_of_play_words
+from engine.wording import gate_words, label, must_run_words, out_of_play_words
 
 
 class Severity(StrEnum):
@@ -50,6 +51,7 @@ def validate(portfolio: Portfolio) -> list[Problem]:
         _dependencies,
         _budget,
         _fit_alone,
+        _gates,
     ):
         problems.extend(check(portfolio))
     return problems
@@ -438,6 +440,82 @@ def _fit_alone(p: Portfolio) -> Iterator[Problem]:
                 "fixed_start" if project.fixed_start is not None else "mandatory",
                 f'"{project.id}" must run but cannot fit even alone: {blocker}',
             )
+
+
+def _gates(p: Portfolio) -> Iterator[Problem]:
+    """Gate reviews: a known project, a date for every decision, scores on the scale; and what
+    the latest decisions do to the plan (a must-run project cannot be stopped or held)."""
+    ids = {project.id for project in p.projects}
+    low, high = SCORE_SCALE
+    for i, review in enumerate(p.gates):
+        if review.project_id not in ids:
+            yield Problem(
+                "gate",
+                i,
+                "project_id",
+                f'unknown project ID "{review.project_id}"; the review is ignored',
+                Severity.WARNING,
+            )
+        if review.decision is not None and review.date is None:
+            yield Problem(
+                "gate",
+                i,
+                "date",
+                f'the "{review.decision.value}" decision on "{review.project_id}" has no date; '
+                "give its date, so the latest decision can be told",
+            )
+        for name, score in zip(GATE_CRITERIA, review.scores, strict=False):
+            if score is not None and not low <= score <= high:
+                yield Problem(
+                    "gate",
+                    i,
+                    f"score:{name}",
+                    f'"{name}" must be a score from {low} to {high}; found {score:g}',
+                    Severity.WARNING,
+                )
+    for i, latest, project in _blocked(p):
+        if project.must_run:
+            yield Problem(
+                "gate",
+                i,
+                "decision",
+                f"{label(p, project.id)} is {must_run_words(project)} but "
+                f"{gate_words(latest)[0].lower()}{gate_words(latest)[1:]}; record a new gate "
+                "decision or change Mandatory / Force on Intake",
+            )
+
+
+def _blocked(p: Portfolio) -> Iterator[tuple[int, GateReview, Project]]:
+    """(row of the review, the review, the project) of each project stopped or held."""
+    position = {review: i for i, review in enumerate(p.gates)}  # equal reviews: the last row
+    for project in p.projects:
+        latest = project.gate
+        if latest is not None and latest.blocks and latest in position:
+            yield position[latest], latest, project
+
+
+def gate_notes(p: Portfolio) -> list[Problem]:
+    """What the latest gate decisions do to the plan, one note per project stopped or held
+    (a must-run one is an error of `validate` instead)."""
+    notes = []
+    for i, latest, project in _blocked(p):
+        if project.must_run:
+            continue
+        effect = (
+            "it is left out of the plan"
+            if latest.decision is GateDecision.STOP
+            else "it cannot start while held; a later Go releases it"
+        )
+        notes.append(
+            Problem(
+                "gate",
+                i,
+                "decision",
+                f"{label(p, project.id)}: {gate_words(latest)}; {effect}",
+                Severity.INFO,
+            )
+        )
+    return notes
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:

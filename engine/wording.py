@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from engine.gates import GateDecision, GateReview
 from engine.model import Dependency, DependencyType, Force, Portfolio, Project, ProjectStatus
 from engine.months import month_range_text, month_text
 
@@ -34,10 +35,30 @@ def must_run_words(project: Project) -> str:
 
 
 def out_of_play_words(project: Project) -> str:
-    """Why a project is out of play: `forced out`, or its status (`closed`, `on hold`)."""
+    """Why a project is out of play: `forced out`, `stopped at gate G2 on 2027-03-14`, or its
+    status (`closed`, `on hold`)."""
     if project.force is Force.OUT:
         return "forced out"
+    if project.gate is not None and project.gate.blocks:
+        text = gate_words(project.gate)
+        return text[0].lower() + text[1:]
     return project.status.value.lower()
+
+
+_GATE_VERBS = {
+    GateDecision.GO: "Passed",
+    GateDecision.HOLD: "Held",
+    GateDecision.STOP: "Stopped",
+    GateDecision.RECYCLE: "Sent back",
+}
+
+
+def gate_words(review: GateReview) -> str:
+    """`Stopped at gate G2 on 2027-03-14`: a gate decision as a reason reads it."""
+    when = f" on {review.date.isoformat()}" if review.date is not None else ""
+    if review.decision is None:
+        return f"Awaiting a decision at gate {review.code}{when}"
+    return f"{_GATE_VERBS[review.decision]} at gate {review.code}{when}"
 
 
 # ---------------------------------------------------------------- rules a conflict can name

@@ -4,6 +4,8 @@
     pmo validate BOOK                list every input problem with its sheet and cell
     pmo optimise BOOK [--out OUT] [--objective value|finish] [--time-limit S]
                       [--seed N] [--json RESULT.json] [--csv DIR] [--no-backup]
+    pmo status BOOK [--json STATUS.json] [--refresh]
+                                     delivery figures: earned value, RAG, risks, gates
     pmo doctor                       check Python packages and LibreOffice
     pmo recalc BOOK... [--out-dir DIR]
                                      recompute every formula with LibreOffice, store values
@@ -24,7 +26,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -32,8 +34,13 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from engine.delivery.dashboard import Dashboard
+from engine.delivery.raid import risk_score
+from engine.delivery.status import StatusFigures
 from engine.errors import FileError, PmoError
+from engine.evm import Rag
 from engine.model import Objective, Portfolio
+from engine.months import month_text
 from engine.result import Result
 from workbook import service
 from workbook.book.grids import result_json
@@ -79,6 +86,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--no-backup", action="store_true", help="do not keep the previous version as NAME.bak.xlsm"
+    )
+    report = commands.add_parser(
+        "status",
+        help="show the delivery figures (the Dashboard's) of a workbook",
+        description="Earned value and RAG of the latest status, the worst SPI and CPI, open "
+        "risks, overdue RAID entries, pending gate decisions, spend, load and value: the "
+        "figures the Dashboard sheet shows.",
+    )
+    report.add_argument("book", type=Path)
+    report.add_argument("--json", type=Path, metavar="STATUS.json", help="also write them here")
+    report.add_argument(
+        "--refresh",
+        action="store_true",
+        help="also rewrite the Latest status and Dashboard sheets (a backup is kept)",
     )
     doctor = commands.add_parser("doctor", help="check the installation")
     doctor.add_argument("--smoke", action="store_true", help="also run LibreOffice once")
@@ -198,6 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _optimise(console, args)
         if args.command == "recalc":
             return _recalc(console, args)
+        if args.command == "status":
+            return _status(console, args)
         if args.command == "batch":
             return _batch(console, args)
         return _doctor(console, args)
@@ -394,6 +417,39 @@ def _summary(console: Console, portfolio: Portfolio, result: Result) -> None:
     console.print(table)
 
 
+def _status(console: Console, args) -> int:
+    from workbook.book.views import status_json
+
+    transport = service.FileTransport(args.book)
+    report = service.refresh_dashboard(transport) if args.refresh else service.status(transport)
+    problems = [m for m in report.messages if str(m.severity) != "Info"]
+    _print_messages(console, problems)
+    names = service.project_names(report.portfolio)
+    render_status(console, args.book.name, report.dashboard, names)
+    if args.json is not None:
+        figures = status_json(report.dashboard, names)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        console.print(Text(f"Wrote the figures to {args.json}.", style="green"))
+    if report.written is not None:
+        kept = (
+            f" (previous version kept as {report.written.backup.name})"
+            if report.written.backup
+            else ""
+        )
+        sheets = ", ".join(grid.sheet for grid in report.grids)
+        console.print(Text(f"Rewrote {sheets} in {report.written.path}{kept}.", style="green"))
+    if report.errors:
+        console.print(
+            Text(
+                f"{len(report.errors)} input error(s) in {args.book.name}: the figures may be "
+                "incomplete.",
+                style="red",
+            )
+        )
+        return EXIT_INPUT
+    return EXIT_OK
+
+
 def _recalc(console: Console, args) -> int:
     from workbook.files.atomic import owner_files
     from workbook.headless.batch import check_distinct_names, expand_inputs
@@ -478,6 +534,152 @@ def _batch(console: Console, args) -> int:
         )
     )
     return EXIT_OK if good == len(reports) else EXIT_INPUT
+
+
+# --- pmo status in the terminal: the Dashboard's figures as rich tables ---------------------------
+
+RAG_STYLES = {Rag.GREEN: "bold green", Rag.AMBER: "bold yellow", Rag.RED: "bold red"}
+
+
+def _rag(value: Rag | None) -> Text:
+    return Text("") if value is None else Text(value.value, style=RAG_STYLES[value])
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.0%}"
+
+
+def render_status(console: Console, book: str, board: Dashboard, names: Mapping[str, str]) -> None:
+    """Print the key figures, the latest status and the lists a PMO meets about."""
+    key = board.key
+    figures = Table(title=f"{book}: delivery as of {key.as_of.isoformat()}", show_header=False)
+    for label, value in (
+        ("Projects in flight", str(key.in_flight)),
+        ("Projects in the plan", f"{key.selected} of {key.in_play} in play"),
+        ("Overdue actions", str(key.overdue_actions)),
+        ("Overdue RAID entries", str(key.overdue_entries)),
+        ("Pending gate decisions", str(key.pending_gates)),
+        ("Open risks / issues", f"{key.open_risks} / {key.open_issues}"),
+        ("Budget at completion", _money(key.bac)),
+        ("Estimate at completion", _money(key.eac)),
+        ("Variance at completion", _money(key.vac)),
+    ):
+        figures.add_row(label, value)
+    console.print(figures)
+    console.print(_latest_table("Latest status", board.latest, names))
+    if board.worst_spi:
+        console.print(_worst_table("Worst SPI", board.worst_spi, names))
+    if board.worst_cpi:
+        console.print(_worst_table("Worst CPI", board.worst_cpi, names))
+    _risks(console, board)
+    _gates_and_overdue(console, board)
+    _plan(console, board)
+
+
+def _latest_table(title: str, rows: list[StatusFigures], names: Mapping[str, str]) -> Table:
+    table = Table(title=title)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Name", max_width=24, overflow="ellipsis", no_wrap=True)
+    table.add_column("Period", no_wrap=True)
+    for header in ("Done", "SPI", "CPI", "EAC", "VAC"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for header in ("Schedule", "Cost", "Overall"):
+        table.add_column(header, no_wrap=True)
+    for f in rows:
+        pct = f.report.percent_complete
+        table.add_row(
+            f.project_id,
+            names.get(f.project_id, ""),
+            month_text(f.report.period),
+            "" if pct is None else f"{pct:.0%}",
+            _ratio(f.spi),
+            _ratio(f.cpi),
+            _money(f.eac),
+            _money(f.vac),
+            _rag(f.schedule_rag),
+            _rag(f.cost_rag),
+            _rag(f.overall_rag),
+        )
+    return table
+
+
+def _worst_table(title: str, rows: list[StatusFigures], names: Mapping[str, str]) -> Table:
+    table = Table(title=title)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Name", max_width=30, overflow="ellipsis", no_wrap=True)
+    for header in ("SPI", "CPI"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("Overall", no_wrap=True)
+    for f in rows:
+        table.add_row(
+            f.project_id,
+            names.get(f.project_id, ""),
+            _ratio(f.spi),
+            _ratio(f.cpi),
+            _rag(f.overall_rag),
+        )
+    return table
+
+
+def _risks(console: Console, board: Dashboard) -> None:
+    if not board.top_risks:
+        return
+    table = Table(title="Open risks by score")
+    for header in ("ID", "Project", "Title", "Owner", "P", "I", "Score"):
+        table.add_column(header)
+    for r in board.top_risks:
+        score = risk_score(r)
+        table.add_row(
+            r.id,
+            r.project_id,
+            r.title,
+            r.owner,
+            "" if r.probability is None else str(r.probability),
+            "" if r.impact is None else str(r.impact),
+            "" if score is None else str(score),
+        )
+    console.print(table)
+
+
+def _gates_and_overdue(console: Console, board: Dashboard) -> None:
+    if board.overdue:
+        table = Table(title="Overdue RAID entries")
+        for header in ("ID", "Type", "Project", "Title", "Owner", "Due"):
+            table.add_column(header)
+        for i in board.overdue:
+            due = i.due.isoformat() if i.due else ""
+            table.add_row(i.id, i.type.value, i.project_id, i.title, i.owner, due)
+        console.print(table)
+    if board.pending:
+        table = Table(title="Pending gate decisions")
+        for header in ("ID", "Gate", "Date", "Reviewer"):
+            table.add_column(header)
+        for g in board.pending:
+            table.add_row(g.project_id, g.gate, g.date.isoformat() if g.date else "", g.reviewer)
+        console.print(table)
+
+
+def _plan(console: Console, board: Dashboard) -> None:
+    spend = Table(title="Spend per year against budget")
+    for header in ("Year", "Budget", "Planned spend"):
+        spend.add_column(header, justify="right")
+    for s in board.spend:
+        spend.add_row(str(s.year), _money(s.budget), _money(s.planned))
+    console.print(spend)
+    load = Table(title="Load by role")
+    for header in ("Role", "Average load", "Peak load"):
+        load.add_column(header, justify="left" if header == "Role" else "right")
+    for r in board.load:
+        load.add_row(r.role, _share(r.average), _share(r.peak))
+    console.print(load)
 
 
 def _doctor(console: Console, args) -> int:

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from engine.delivery.dashboard import Dashboard, commitments, dashboard
 from engine.errors import FileError
 from engine.model import Objective, Portfolio
 from engine.result import Result, SolveStatus
 from engine.validation import Severity
 from workbook.book.grids import Grid, messages_grid, result_grids, settings_text
 from workbook.book.messages import Message
+from workbook.book.views import dashboard_grid, departments, latest_status_grid
 from workbook.files.atomic import FileStamp, check_writable
 from workbook.files.reader import ReadResult, read_workbook
 from workbook.files.writer import WriteOutcome, write_grids
@@ -180,6 +182,7 @@ def optimise(
         report.read_s = time.perf_counter() - began
         return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure)
     transport.check_writable()  # fail before a long solve, not after it
+    messages = report.messages = messages + read.notes()  # and what the gates did
     portfolio = report.portfolio = overrides.apply(read.portfolio)
     report.read_s = time.perf_counter() - began
 
@@ -208,6 +211,9 @@ def optimise(
         run_at=run_at,
         settings=settings_text(portfolio, result),
     )
+    if result.status.has_plan:  # the views follow the new plan
+        starts = {o.project_id: o.start for o in result.selected if o.start is not None}
+        report.grids += delivery_grids(read, portfolio, starts)
     report.written = transport.write(report.grids)
     report.write_s = time.perf_counter() - began
     return report
@@ -218,4 +224,73 @@ def _failed(transport: Transport, report: Report, outcome: Outcome, write_messag
     if write_messages:
         report.grids = [messages_grid(report.messages)]
         report.written = transport.write(report.grids)
+    return report
+
+
+# --- Delivery: the Latest status and Dashboard views ----------------------------------------------
+
+
+def delivery_dashboard(
+    read: ReadResult, portfolio: Portfolio | None = None, plan: Mapping[str, int] | None = None
+) -> Dashboard:
+    """The dashboard of a workbook as read: under `plan`, else the last plan on its Portfolio
+    sheet, else (no run yet) the projects in flight."""
+    portfolio = portfolio or read.portfolio
+    if plan is None:
+        plan = read.plan or commitments(portfolio)
+    return dashboard(portfolio, read.delivery, plan, departments(read.details))
+
+
+def project_names(portfolio: Portfolio) -> dict[str, str]:
+    """{ID: name} of the projects."""
+    return {p.id: p.name for p in portfolio.projects}
+
+
+def delivery_grids(
+    read: ReadResult, portfolio: Portfolio | None = None, plan: Mapping[str, int] | None = None
+) -> list[Grid]:
+    """Latest status and Dashboard, as `delivery_dashboard` sees the workbook; a workbook made
+    before these views existed is left without them (a bare sheet would carry no charts)."""
+    portfolio = portfolio or read.portfolio
+    board = delivery_dashboard(read, portfolio, plan)
+    return _view_grids(read, board, project_names(portfolio))
+
+
+def _view_grids(read: ReadResult, board: Dashboard, names: dict[str, str]) -> list[Grid]:
+    grids = [latest_status_grid(board.latest, names), dashboard_grid(board, names)]
+    return [grid for grid in grids if read.has_sheet(grid.sheet)]
+
+
+@dataclass
+class StatusReport:
+    """The delivery figures of a workbook, and the problems found reading it."""
+
+    dashboard: Dashboard
+    messages: list[Message]
+    portfolio: Portfolio
+    grids: list[Grid] = field(default_factory=list)
+    written: WriteOutcome | None = None
+
+    @property
+    def errors(self) -> list[Message]:
+        """The input errors (the figures are shown all the same)."""
+        return [m for m in self.messages if m.severity is Severity.ERROR]
+
+
+def status(transport: Transport) -> StatusReport:
+    """Read the workbook and work out its delivery figures; nothing is written."""
+    read = transport.read()
+    return StatusReport(delivery_dashboard(read), read.messages(), read.portfolio)
+
+
+def refresh_dashboard(transport: Transport) -> StatusReport:
+    """Rewrite Latest status and Dashboard (and list the problems on Messages) from the
+    sheets as they are now; the plan is the last one on the Portfolio sheet."""
+    read = transport.read()
+    transport.check_writable()
+    messages = read.messages()
+    report = StatusReport(delivery_dashboard(read), messages, read.portfolio)
+    views = _view_grids(read, report.dashboard, project_names(read.portfolio))
+    report.grids = [*views, messages_grid(messages)]
+    report.written = transport.write(report.grids)
     return report

@@ -78,11 +78,13 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
     expected = result_grids(
         read.portfolio,
         report.result,
-        read.messages(),
+        read.messages() + read.notes(),
         read.details,
         run_at=RUN_AT,
         settings=settings_text(read.portfolio, report.result),
     )
+    starts = {o.project_id: o.start for o in report.result.selected}
+    expected += service.delivery_grids(read, read.portfolio, starts)
     # the Run log differs only by the time-limit override in its settings text and checksum
     assert [g.sheet for g in report.grids] == [g.sheet for g in expected]
     for ours, theirs in zip(report.grids, expected, strict=True):
@@ -315,7 +317,14 @@ def test_entry_points_need_no_caller_at_import():
     import importlib
 
     module = importlib.reload(entry)
-    for name in ("validate", "reoptimise", "explain_selected", "save_scenario", "main"):
+    for name in (
+        "validate",
+        "reoptimise",
+        "explain_selected",
+        "save_scenario",
+        "refresh_dashboard",
+        "main",
+    ):
         assert callable(getattr(module, name))
 
 
@@ -323,7 +332,14 @@ def test_vba_macros_call_these_entry_points():
     source = (SAMPLE.parent / "files" / "macros" / "vba" / "PMOButtons.bas").read_text(
         encoding="cp1252"
     )
-    for name in ("validate", "reoptimise", "explain_selected", "save_scenario", "main"):
+    for name in (
+        "validate",
+        "reoptimise",
+        "explain_selected",
+        "save_scenario",
+        "refresh_dashboard",
+        "main",
+    ):
         assert f'RunPython "import udfs.entry as e; e.{name}()"' in source
         assert callable(getattr(entry, name))
 
@@ -370,3 +386,73 @@ def test_only_udfs_imports_xlwings():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _cell_of(payload, sheet, row_id, header, id_column=1):
+    """(row, column) of `header` in the row of a table whose `id_column` holds `row_id`."""
+    cells = sheet_cells(payload, sheet)
+    header_row = 3
+    column = next(c for (r, c), v in cells.items() if r == header_row and v == header)
+    rows = [r for (r, c), v in cells.items() if c == id_column and v == row_id and r > header_row]
+    return rows[-1], column
+
+
+def _set(payload, sheet, key, value):
+    found = next(s for s in payload["sheets"] if s["name"] == sheet)
+    row, column = key
+    found["values"][row - 1][column - 1] = value
+
+
+def test_refresh_dashboard_rewrites_the_views_from_the_sheets(tmp_path):
+    payload = payload_from_file(SAMPLE)
+    # P-102's latest status slips to 30% done, and action AC-02 falls due before the status date
+    pct = _cell_of(payload, "Status", "P-102", "% complete")
+    pct = (max(r for (r, c), v in sheet_cells(payload, "Status").items() if v == "P-102"), pct[1])
+    _set(payload, "Status", pct, 0.30)
+    due = _cell_of(payload, "RAID", "AC-02", "Due", id_column=2)
+    _set(payload, "RAID", due, "2027-03-01T00:00:00.000Z")
+    book = open_book(payload)
+
+    report = entry.refresh_dashboard(book)
+
+    assert report.ok
+    assert report.summary.startswith("Dashboard as of 2027-03-31: 4 in flight, 3 red, ")
+    assert "2 overdue action(s), 2 pending gate decision(s)" in report.summary
+    actions = book.json()["actions"]
+    touched = {a["sheet_position"] for a in actions}
+    assert touched == {_index(payload, n) for n in ("Latest status", "Dashboard", "Messages")}
+    after, _ = replay(payload, actions)
+    dashboard = sheet_cells(after, "Dashboard")
+    key = schema.dashboard_block("Key figures")
+    figures = {dashboard[(r, 1)]: dashboard.get((r, 2)) for r in range(key.first, key.last + 1)}
+    assert figures["Overdue actions"].startswith("=COUNTIFS(tblRAID[Type],")  # live
+    worst = schema.dashboard_block("Worst SPI")
+    assert [dashboard[(r, 1)] for r in range(worst.first, worst.first + 3)] == [
+        "P-102",
+        "P-103",
+        "P-101",
+    ]
+    assert dashboard[(worst.first, 3)] == pytest.approx(0.30 * 1_500_000 / 625_000)
+    # the file path, given the same edits, writes the very same grids
+    copy = tmp_path / "edited.xlsm"
+    shutil.copy2(SAMPLE, copy)
+    workbook = openpyxl.load_workbook(copy, keep_vba=True)
+    workbook["Status"].cell(*pct).value = 0.30
+    workbook["RAID"].cell(*due).value = datetime(2027, 3, 1)
+    workbook.save(copy)
+    done = service.refresh_dashboard(service.FileTransport(copy, backup=False))
+    assert done.grids == report.grids
+    latest = openpyxl.load_workbook(copy)["Latest status"]
+    assert latest["A4"].value == "P-101" and latest["H4"].value.startswith("=IFERROR(")
+
+
+def test_explain_says_when_a_gate_stopped_a_project(run):
+    _, _, after, _, _ = run
+    row = _row_of(after, "Intake", "P-126")
+    after["book"]["active_sheet_index"] = _index(after, "Intake")
+    after["book"]["selection"] = f"B{row}"
+    explained = entry.explain_selected(open_book(after))
+    assert explained.summary == (
+        "P-126 Treasury management system: not in play (stopped at gate G2 on 2027-03-14); "
+        "record a new decision on Gates to let the optimiser consider it."
+    )

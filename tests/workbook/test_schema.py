@@ -52,8 +52,93 @@ def test_input_contract_headers_are_exact():
         "Objective",
         "Time limit (s)",
         "Random seed",
+        "Status date",
+        "RAG green from",
+        "RAG amber from",
+        "Health green from",
+        "Health amber from",
     ]
     assert schema.column_choices("Type") == ("FS", "Requires", "Excludes", "With")
+
+
+def test_delivery_headers_are_exact():
+    """The delivery sheets' columns, as issue 15 names them (other tools rely on them)."""
+
+    def headers(item):
+        return [c.header for c in item.columns if not c.optional]
+
+    assert headers(schema.STATUS) == [
+        "ID",
+        "Period",
+        "% complete",
+        "Actual cost",
+        "Planned value",
+        "Earned value",
+        "SPI",
+        "CPI",
+        "EAC",
+        "VAC",
+        "Schedule RAG",
+        "Cost RAG",
+        "Overall RAG",
+        "Commentary",
+        "Next steps",
+    ]
+    assert headers(schema.RAID) == [
+        "Type",
+        "ID",
+        "Project",
+        "Title",
+        "Owner",
+        "Raised",
+        "Due",
+        "Probability",
+        "Impact",
+        "Score",
+        "Response",
+        "Status",
+    ]
+    assert schema.RAID.column("Type").allowed == (
+        "Risk",
+        "Assumption",
+        "Issue",
+        "Dependency",
+        "Action",
+        "Decision",
+    )
+    assert schema.RAID.column("Status").allowed == ("Open", "Closed")
+    gates = headers(schema.GATES_SHEET)
+    assert gates[:4] == ["ID", "Gate", "Date", "Reviewer"]
+    assert gates[-2:] == ["Decision", "Notes"]
+    assert schema.GATES_SHEET.column("Decision").allowed == ("Go", "Hold", "Stop", "Recycle")
+    assert headers(schema.HEALTH) == [
+        "ID",
+        "Date",
+        "Reviewer",
+        "Schedule",
+        "Cost",
+        "Scope",
+        "Quality",
+        "Risk",
+        "Resources",
+        "Stakeholders",
+        "Benefits",
+        "Health index",
+        "Health RAG",
+        "Notes",
+    ]
+    assert headers(schema.BENEFITS) == [
+        "ID",
+        "Benefit",
+        "Measure",
+        "Owner",
+        "Baseline",
+        "Target",
+        "Period",
+        "Planned",
+        "Realised",
+        "Variance",
+    ]
 
 
 def test_sheets_in_order_with_roles():
@@ -72,6 +157,14 @@ def test_sheets_in_order_with_roles():
         "Utilisation",
         "Messages",
         "Run log",
+        "Status",
+        "Latest status",
+        "RAID",
+        "Gates",
+        "Health",
+        "Benefits",
+        "Reviews",
+        "Dashboard",
         "xlwings.conf",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
@@ -80,6 +173,8 @@ def test_sheets_in_order_with_roles():
         "Utilisation",
         "Messages",
         "Run log",
+        "Latest status",
+        "Dashboard",
     }
 
 
@@ -92,7 +187,7 @@ def test_names_are_unique():
 
 
 def test_every_project_field_is_read_from_intake():
-    fields = {f.name for f in dataclasses.fields(Project)} - {"scores"}
+    fields = {f.name for f in dataclasses.fields(Project)} - {"scores", "gate"}  # gate: Gates
     assert fields == {c.field for c in schema.INTAKE.columns if c.field}
 
 

@@ -42,6 +42,7 @@ BUTTON_MACROS = {
     "PMO_Reoptimise": "reoptimise",
     "PMO_ExplainSelected": "explain_selected",
     "PMO_SaveScenario": "save_scenario",
+    "PMO_RefreshDashboard": "refresh_dashboard",
     "PMO_Main": "main",
 }
 

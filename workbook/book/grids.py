@@ -21,6 +21,22 @@ from workbook.book.messages import Message
 
 CellValue = schema.CellValue
 
+
+class Formula(str):
+    """A live formula for an output cell, written as a formula (user text never becomes one).
+
+    `value` is what it computes to, for a writer that stores a cached result with it (the
+    template); it plays no part in equality, so a grid compares by its formulas.
+    """
+
+    value: CellValue
+
+    def __new__(cls, text: str, value: CellValue = None) -> Formula:
+        formula = super().__new__(cls, text)
+        formula.value = value
+        return formula
+
+
 SELECTED = "Selected"
 DEFERRED = "Deferred"
 NOT_IN_PLAY = "Not in play"

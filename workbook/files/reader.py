@@ -24,7 +24,21 @@ from typing import overload
 import openpyxl
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
+from engine.delivery.records import (
+    HEALTH_DIMENSIONS,
+    Benefit,
+    Delivery,
+    DeliverySettings,
+    HealthCheck,
+    RaidItem,
+    RaidStatus,
+    RaidType,
+    Review,
+    StatusReport,
+)
+from engine.delivery.validation import validate_delivery
 from engine.errors import FileError
+from engine.gates import GATE_CRITERIA, GateDecision, GateReview
 from engine.model import (
     Criterion,
     Demand,
@@ -40,7 +54,7 @@ from engine.model import (
     Settings,
 )
 from engine.months import month_range_text, month_runs_text, month_text, parse_month
-from engine.validation import Problem, Severity, validate
+from engine.validation import Problem, Severity, gate_notes, validate
 from workbook.book import schema
 from workbook.book.messages import Message
 from workbook.book.schema import NO_WORDS, YES_WORDS, CellValue, ColType, Column, Sheet
@@ -50,6 +64,10 @@ from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file
 HEADER_SCAN_ROWS = 100  # how far down a pasted header row is looked for
 HEADER_SCAN_COLUMNS = 100
 Key = tuple[str, object, object]  # (entity, index, field) as in engine.validation.Problem
+DELIVERY_SETTINGS = frozenset(
+    {"status_date", "rag_green", "rag_amber", "health_green", "health_amber"}
+)
+_STEERING = frozenset({"project_id", "gate", "date", "decision"})  # gate fields the plan obeys
 
 
 @dataclass
@@ -63,6 +81,13 @@ class ReadResult:
     stamp: FileStamp | None = None
     path: Path | None = None
     covered: set[Key] = field(default_factory=set)  # keys already reported by the reader
+    delivery: Delivery = field(default_factory=Delivery)  # status, RAID, health, benefits
+    plan: dict[str, int] = field(default_factory=dict)  # the last plan on Portfolio: ID -> start
+    sheet_names: tuple[str, ...] = ()  # the workbook's sheets, as it spells them
+
+    def has_sheet(self, name: str) -> bool:
+        """Whether the workbook has this sheet (names compare as Excel compares them)."""
+        return _normal(name) in {_normal(n) for n in self.sheet_names}
 
     @property
     def errors(self) -> list[Message]:
@@ -81,6 +106,14 @@ class ReadResult:
                 return sheet_name, cell or None
         return _ENTITY_SHEETS.get(problem.entity), None
 
+    def notes(self) -> list[Message]:
+        """What the gate decisions do to the plan, each located on its review."""
+        located = []
+        for note in gate_notes(self.portfolio):
+            sheet_name, cell = self.locate(note)
+            located.append(Message(sheet_name, cell, note.message, note.severity))
+        return located
+
     def messages(self, problems: Iterable[Problem] | None = None) -> list[Message]:
         """Workbook problems plus the engine's validation problems, each located.
 
@@ -90,7 +123,8 @@ class ReadResult:
         found = list(self.problems)
         if problems is None:
             problems = validate(self.portfolio)
-        for problem in problems:
+        delivery = validate_delivery(self.portfolio, self.delivery, self.plan)
+        for problem in [*problems, *delivery]:
             key = (problem.entity, problem.index, problem.field)
             if key in self.covered or (problem.entity, problem.index, "*") in self.covered:
                 continue
@@ -107,6 +141,12 @@ _ENTITY_SHEETS = {
     "dependency": "Dependencies",
     "criterion": "Criteria",
     "budget": "Budget",
+    "status": "Status",
+    "raid": "RAID",
+    "gate": "Gates",
+    "health": "Health",
+    "benefit": "Benefits",
+    "review": "Reviews",
 }
 
 
@@ -201,6 +241,36 @@ def _excel_serial_month(value: float) -> int | None:
     return None
 
 
+def _excel_serial_day(value: float) -> date | None:
+    if value.is_integer() and 20_000 <= value <= 80_000:
+        return (datetime(1899, 12, 30) + timedelta(days=int(value))).date()
+    return None
+
+
+def _day(value: object) -> date:
+    """A date, a datetime, `YYYY-MM-DD` text or an Excel date serial as a date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        day = _excel_serial_day(float(value))
+        if day is not None:
+            return day
+    if isinstance(value, str):
+        text = value.strip()[:10]
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            parts = text.split("-")
+            if len(parts) == 3 and all(part.isdigit() for part in parts):
+                try:
+                    return date(int(parts[0]), int(parts[1]), int(parts[2]))
+                except ValueError:
+                    pass
+    raise ValueError(value)
+
+
 def convert(column: Column, value: object) -> str | int | float | bool:
     """The cell value as the column's type; raises _Bad with the expectation when it is not."""
     header = f'"{column.header}"'
@@ -239,6 +309,13 @@ def convert(column: Column, value: object) -> str | int | float | bool:
             raise _Bad(
                 f"{header} must be a month as YYYY-MM (e.g. 2027-03) or a date; found "
                 f"{_found(value)}"
+            ) from None
+    if kind is ColType.DATE:
+        try:
+            return _day(value).isoformat()
+        except ValueError:
+            raise _Bad(
+                f"{header} must be a date as YYYY-MM-DD (e.g. 2027-03-14); found {_found(value)}"
             ) from None
     if kind is ColType.YESNO:
         if isinstance(value, bool):
@@ -292,6 +369,14 @@ def _real(value: CellValue, blank: float | None = None) -> float | None:
     return value
 
 
+def _date(value: CellValue) -> date | None:
+    """A date cell (read as `YYYY-MM-DD` text)."""
+    if value is None:
+        return None
+    assert isinstance(value, str), value
+    return date.fromisoformat(value)
+
+
 def _normal(text: object) -> str:
     return " ".join(str(text).split()).casefold() if text is not None else ""
 
@@ -330,6 +415,8 @@ class _Reader:
         self._sheets = {_normal(name): name for name in book.sheetnames}
         self._grids: dict[str, dict[tuple[int, int], object]] = {}
         self.bad_duration: set[str] = set()  # demand months cannot be checked against these
+        self.severity = Severity.ERROR  # of cell problems; delivery sheets only warn
+        self.setting_values: dict[str, CellValue] = {}
 
     # plumbing
 
@@ -339,9 +426,9 @@ class _Reader:
         cell: str | None,
         message: str,
         covers: Key | None = None,
-        severity: Severity = Severity.ERROR,
+        severity: Severity | None = None,
     ) -> None:
-        self.problems.append(Message(sheet_name, cell, message, severity))
+        self.problems.append(Message(sheet_name, cell, message, severity or self.severity))
         if covers is not None:
             self.covered.add(covers)
 
@@ -349,8 +436,19 @@ class _Reader:
         if _normal(header) in table.columns:
             self.locations[key] = f"{table.sheet}!{table.cell(header, row)}"
 
-    def worksheet(self, item: Sheet):
+    def worksheet(self, item: Sheet, lost: str | None = None):
+        """The sheet; when it is missing, an error (or, with `lost`, a warning saying what
+        is lost without it)."""
         name = self._sheets.get(_normal(item.name))
+        if name is None and lost is not None:
+            self.error(
+                item.name,
+                None,
+                f'the workbook has no sheet "{item.name}", so {lost}; copy it from a new '
+                "template (pmo new) to use it",
+                severity=Severity.WARNING,
+            )
+            return None
         if name is None:
             found = ", ".join(self.book.sheetnames)
             self.error(
@@ -519,6 +617,7 @@ class _Reader:
         capacity = self.read_capacity(settings)
         dependencies = self.read_dependencies()
         budget = self.read_budget()
+        gates = self.read_gates()
         portfolio = Portfolio(
             settings=settings,
             projects=projects,
@@ -527,8 +626,19 @@ class _Reader:
             dependencies=dependencies,
             criteria=criteria,
             budget=budget,
+            gates=gates,
         )
-        return ReadResult(portfolio, self.problems, self.locations, details, covered=self.covered)
+        delivery = self.read_delivery()
+        return ReadResult(
+            portfolio,
+            self.problems,
+            self.locations,
+            details,
+            covered=self.covered,
+            delivery=delivery,
+            plan=self.read_plan(),
+            sheet_names=tuple(self.book.sheetnames),
+        )
 
     def read_settings(self) -> Settings:
         item = schema.SETTINGS_SHEET
@@ -556,6 +666,10 @@ class _Reader:
                     unit=entry.unit,
                     default=entry.default,
                 )
+                # a delivery setting only colours and dates the reports: a bad one warns
+                self.severity = (
+                    Severity.WARNING if entry.field in DELIVERY_SETTINGS else Severity.ERROR
+                )
                 values[entry.field] = self.value(
                     table,
                     column,
@@ -564,6 +678,7 @@ class _Reader:
                     key,
                     table.cell(value_col.header, r),
                 )
+                self.severity = Severity.ERROR
             for entry in schema.SETTINGS:
                 if entry.required and entry.field not in seen:
                     self.error(
@@ -572,6 +687,7 @@ class _Reader:
                         f'no "{entry.name}" setting; add a row "{entry.name}" with '
                         f"{entry.help[0].lower()}{entry.help[1:]}",
                     )
+        self.setting_values = values
         plan_start = _whole(values["plan_start"])
         if plan_start is None:
             plan_start = fallback.plan_start
@@ -879,6 +995,200 @@ class _Reader:
             )
             budget[year] = _real(amount, 0.0)
         return budget
+
+    # delivery: gates (they steer the plan), then the reporting sheets
+
+    def records(
+        self, item: Sheet, entity: str, lost: str, steering: frozenset[str] = frozenset()
+    ) -> list[dict[str | None, CellValue]]:
+        """The rows of a delivery sheet as {field: value}; problems in `steering` fields are
+        errors, the others warnings. Rows missing a required value are left out."""
+        ws = self.worksheet(item, lost)
+        table = self.find_table(item, ws) if ws is not None else None
+        if table is None:
+            return []
+        found: list[dict[str | None, CellValue]] = []
+        first = item.columns[0].header
+        for r, raw in self.rows(table, item.inputs, ws):
+            typed = [v for h, v in raw.items() if not isinstance(v, _Formula)]
+            if all(_is_blank(v) for v in typed):
+                continue  # only the table's own formulas: an empty row
+            i = len(found)
+            values: dict[str | None, CellValue] = {}
+            complete = True
+            for column in item.inputs:
+                key: Key = (entity, i, column.field)
+                self.where(key, table, column.header, r)
+                cell = raw.get(column.header)
+                if column.formula and isinstance(cell, _Formula):
+                    values[column.field] = None  # the column's own default formula
+                    continue
+                self.severity = Severity.ERROR if column.field in steering else Severity.WARNING
+                value = self.value(table, column, r, cell, key)
+                self.severity = Severity.ERROR
+                values[column.field] = value
+                complete = complete and not (column.required and value is None)
+                text_period = column.field == "period" and isinstance(self.plain(cell), str)
+                if item is schema.STATUS and text_period and value:  # the views compare dates
+                    self._text_month(table, column, r)
+            self.locations[(entity, i, None)] = f"{table.sheet}!{table.cell(first, r)}"
+            if complete:
+                found.append(values)
+            else:
+                self.locations.pop((entity, i, None), None)
+        return found
+
+    def _text_month(self, table: _Table, column: Column, row: int) -> None:
+        self.error(
+            table.sheet,
+            table.cell(column.header, row),
+            f'"{column.header}" is text; type it as a date (2027-03 becomes a date in Excel) '
+            "so that the Latest status and Dashboard formulas can compare it",
+            severity=Severity.WARNING,
+        )
+
+    def read_gates(self) -> tuple[GateReview, ...]:
+        item = schema.GATES_SHEET
+        rows = self.records(item, "gate", "gate decisions do not steer the plan", _STEERING)
+        return tuple(
+            GateReview(
+                project_id=_text(v["project_id"]) or "",
+                gate=_text(v["gate"]) or "",
+                date=_date(v["date"]),
+                decision=GateDecision(d) if (d := _text(v["decision"])) else None,
+                reviewer=_text(v["reviewer"]) or "",
+                scores=tuple(_real(v[f"score:{name}"]) for name in GATE_CRITERIA),
+                notes=_text(v["notes"]) or "",
+            )
+            for v in rows
+        )
+
+    def read_delivery(self) -> Delivery:
+        return Delivery(
+            settings=self.delivery_settings(),
+            status=self.read_status(),
+            raid=self.read_raid(),
+            health=self.read_health(),
+            benefits=self.read_benefits(),
+            reviews=self.read_reviews(),
+        )
+
+    def delivery_settings(self) -> DeliverySettings:
+        values, default = self.setting_values, DeliverySettings()
+        return DeliverySettings(
+            status_date=_date(values.get("status_date")),
+            rag_green=_real(values.get("rag_green"), default.rag_green),
+            rag_amber=_real(values.get("rag_amber"), default.rag_amber),
+            health_green=_real(values.get("health_green"), default.health_green),
+            health_amber=_real(values.get("health_amber"), default.health_amber),
+        )
+
+    def read_status(self) -> tuple[StatusReport, ...]:
+        rows = self.records(schema.STATUS, "status", "no status is reported")
+        return tuple(
+            StatusReport(
+                project_id=_text(v["project_id"]) or "",
+                period=_whole(v["period"], 0),
+                percent_complete=_real(v["percent_complete"]),
+                actual_cost=_real(v["actual_cost"]),
+                planned_value=_real(v["planned_value"]),
+                commentary=_text(v["commentary"]) or "",
+                next_steps=_text(v["next_steps"]) or "",
+            )
+            for v in rows
+        )
+
+    def read_raid(self) -> tuple[RaidItem, ...]:
+        rows = self.records(schema.RAID, "raid", "there is no RAID log")
+        return tuple(
+            RaidItem(
+                type=RaidType(_text(v["type"]) or RaidType.RISK.value),
+                id=_text(v["id"]) or "",
+                project_id=_text(v["project_id"]) or "",
+                title=_text(v["title"]) or "",
+                owner=_text(v["owner"]) or "",
+                raised=_date(v["raised"]),
+                due=_date(v["due"]),
+                probability=_whole(v["probability"]),
+                impact=_whole(v["impact"]),
+                response=_text(v["response"]) or "",
+                status=RaidStatus(_text(v["status"]) or RaidStatus.OPEN.value),
+            )
+            for v in rows
+        )
+
+    def read_health(self) -> tuple[HealthCheck, ...]:
+        rows = self.records(schema.HEALTH, "health", "there are no health checks")
+        return tuple(
+            HealthCheck(
+                project_id=_text(v["project_id"]) or "",
+                date=_date(v["date"]),
+                reviewer=_text(v["reviewer"]) or "",
+                scores=tuple(_real(v[f"score:{name}"]) for name in HEALTH_DIMENSIONS),
+                notes=_text(v["notes"]) or "",
+            )
+            for v in rows
+        )
+
+    def read_benefits(self) -> tuple[Benefit, ...]:
+        rows = self.records(schema.BENEFITS, "benefit", "there are no benefits")
+        return tuple(
+            Benefit(
+                project_id=_text(v["project_id"]) or "",
+                benefit=_text(v["benefit"]) or "",
+                measure=_text(v["measure"]) or "",
+                owner=_text(v["owner"]) or "",
+                baseline=_real(v["baseline"]),
+                target=_real(v["target"]),
+                period=_whole(v["period"]),
+                planned=_real(v["planned"]),
+                realised=_real(v["realised"]),
+            )
+            for v in rows
+        )
+
+    def read_reviews(self) -> tuple[Review, ...]:
+        rows = self.records(schema.REVIEWS, "review", "there are no post-project reviews")
+        return tuple(
+            Review(
+                project_id=_text(v["project_id"]) or "",
+                date=_date(v["date"]),
+                reviewer=_text(v["reviewer"]) or "",
+                went_well=_text(v["went_well"]) or "",
+                lessons=_text(v["lessons"]) or "",
+            )
+            for v in rows
+        )
+
+    def read_plan(self) -> dict[str, int]:
+        """The last plan on the Portfolio sheet: {ID: start} of its Selected rows (none when
+        the sheet or its table is missing or still empty)."""
+        item = schema.PORTFOLIO
+        name = self._sheets.get(_normal(item.name))
+        ws = self.book[name] if name is not None else None
+        table = ws.tables.get(item.table) if ws is not None and item.table else None
+        if ws is None or table is None:
+            return {}
+        min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+        grid = self.grid(ws)
+        headers = {_normal(grid.get((min_row, c))): c for c in range(min_col, max_col + 1)}
+        id_col, decision_col, start_col = (
+            headers.get(_normal(h)) for h in ("ID", "Decision", "Start")
+        )
+        if id_col is None or decision_col is None or start_col is None:
+            return {}
+        plan: dict[str, int] = {}
+        for r in range(min_row + 1, max_row + 1):
+            raw_id, decision = grid.get((r, id_col)), grid.get((r, decision_col))
+            if _is_blank(raw_id) or _normal(self.plain(decision)) != "selected":
+                continue
+            try:
+                start = parse_month(self.plain(grid.get((r, start_col))))
+            except ValueError:
+                continue
+            project_id = convert(Column("ID", None, ColType.ID), self.plain(raw_id))
+            plan[str(project_id)] = start
+        return plan
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from engine.errors import FileError
 from workbook.book import schema
-from workbook.book.grids import CellValue, Grid
+from workbook.book.grids import CellValue, Formula, Grid
 from workbook.files.atomic import FileStamp, check_writable, keep_backup, replacing
 from workbook.files.guard import check_workbook_file
 from workbook.files.layout import SheetState, plan_layout
@@ -83,7 +83,12 @@ def _keep_ribbon(path: Path) -> None:
 
 
 def _set(cell, value: CellValue) -> None:
-    """Put a value in a cell; text always stays text, even `=1+1` or `@SUM(A1)`."""
+    """Put a value in a cell; text always stays text, even `=1+1` or `@SUM(A1)`. Only a
+    grid's own `Formula` is written as a formula."""
+    if isinstance(value, Formula):
+        cell.value = str(value)
+        cell.data_type = "f"
+        return
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell.value = text

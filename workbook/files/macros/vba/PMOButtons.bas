@@ -24,6 +24,10 @@ Public Sub PMO_SaveScenario()
     RunPython "import udfs.entry as e; e.save_scenario()"
 End Sub
 
+Public Sub PMO_RefreshDashboard()
+    RunPython "import udfs.entry as e; e.refresh_dashboard()"
+End Sub
+
 Public Sub PMO_Main()
     RunPython "import udfs.entry as e; e.main()"
 End Sub
@@ -44,4 +48,8 @@ End Sub
 
 Public Sub Ribbon_SaveScenario(control As IRibbonControl)
     PMO_SaveScenario
+End Sub
+
+Public Sub Ribbon_RefreshDashboard(control As IRibbonControl)
+    PMO_RefreshDashboard
 End Sub
