@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from engine.feasibility import Ledger, Shortfall, allowed_starts, describe_shortfalls
+from engine.managers import assign_managers
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
-from engine.months import month_range_text, month_text
+from engine.months import month_range_text, month_runs_text, month_text
 from engine.plan import scores
 from engine.units import FTE_UNITS, MONEY_UNITS
 from engine.wording import label
@@ -21,11 +22,14 @@ DISPLACEMENT_TRIES = 12  # lowest-scored selected projects tried as a swap, per 
 MONEY_PER_FTE_MONTH = 1e6  # ranking starts: a million over budget weighs one FTE-month short
 
 
-def deferral_reasons(portfolio: Portfolio, starts: Mapping[str, int]) -> dict[str, str]:
-    """{project ID: reason} for every project not in `starts`."""
+def deferral_reasons(
+    portfolio: Portfolio, starts: Mapping[str, int], managers: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """{project ID: reason} for every project not in `starts` (`managers`: the plan's staffing
+    under Assign)."""
     ledger = Ledger(portfolio)
     for pid, start in starts.items():
-        ledger.commit(portfolio.project(pid), start)
+        ledger.commit(portfolio.project(pid), start, (managers or {}).get(pid))
     score_by_id = scores(portfolio)
     reasons = {}
     for project in portfolio.projects:
@@ -102,15 +106,27 @@ def _earliest_after_predecessors(portfolio: Portfolio, project: Project, starts)
 
 def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, score_by_id) -> str:
     per_start: list[tuple[int, list[Shortfall], dict[int, int]]] = []
+    unstaffed: set[int] = set()  # starts where no project manager can take it (Assign)
     for start in candidates:
         shortfalls, over = ledger.shortfalls(project, start), ledger.over_budget(project, start)
         if not shortfalls and not over:
-            return (
-                f"Fits from {month_text(start)} with the capacity and budget left, but the "
-                "solver stopped before adding it; re-run with a longer time limit"
-            )
+            if _staffable(portfolio, ledger, project, start, starts):
+                return (
+                    f"Fits from {month_text(start)} with the capacity and budget left, but "
+                    "the solver stopped before adding it; re-run with a longer time limit"
+                )
+            unstaffed.add(start)
+            continue
         per_start.append((start, shortfalls, over))
     span = month_range_text(candidates[0], candidates[-1])
+    if not per_start:
+        return (
+            f"No project manager on People can take it at any start {span}: each is at "
+            "Max concurrent projects or not available then; add a manager, raise a limit "
+            "or extend an availability"
+        )
+    if unstaffed:  # the other starts are blocked by capacity or budget: say which are which
+        span = month_runs_text([s for s, _, _ in per_start])
     parts = []
     always_short = set.intersection(*({s.role for s in sf} for _, sf, _ in per_start))
     if always_short:
@@ -121,6 +137,10 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
         parts.append(f"would break the {years} budget at any start {span}")
     if not parts:
         parts.append(f"Blocked at every start {span} by capacity or budget")
+    if unstaffed:
+        parts.append(
+            f"no project manager on People is free at {month_runs_text(sorted(unstaffed))}"
+        )
     best_start, shortfalls, over = min(
         per_start,
         key=lambda item: (
@@ -143,6 +163,14 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
     if swap:
         text += f". It would fit if {swap} were dropped"
     return text
+
+
+def _staffable(portfolio, ledger: Ledger, project, start: int, starts) -> bool:
+    """Whether a manager can take the project at `start` (always, unless Assign); when none
+    is free as the plan stands, whether re-matching the plan's managers would free one."""
+    if ledger.manager_free(project, start):
+        return True
+    return assign_managers(portfolio, {**starts, project.id: start}) is not None
 
 
 def _displaceable(

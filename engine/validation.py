@@ -1,9 +1,9 @@
 """Collect every problem in a portfolio, each naming the entity and field it concerns.
 
 `Problem.entity` is one of "settings", "project", "demand", "capacity", "dependency",
-"criterion", "budget"; `index` is the position in the portfolio's tuple (or the role /
-year / setting name); `field` is the dataclass field. The workbook layer turns these into
-sheet and cell.
+"criterion", "budget", "manager" (a row of People); `index` is the position in the
+portfolio's tuple (or the role / year / setting name); `field` is the dataclass field. The
+workbook layer turns these into sheet and cell.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
-from engine.months import month_range_text, month_text, year_of
-from engine.wording import must_run_words, out_of_play_words
+from engine.months import month_range_text, month_runs_text, month_text, year_of
+from engine.wording import must_run_words, out_of_play_words, project_label
 
 
 class Severity(StrEnum):
@@ -50,6 +50,7 @@ def validate(portfolio: Portfolio) -> list[Problem]:
         _dependencies,
         _budget,
         _fit_alone,
+        _managers,
     ):
         problems.extend(check(portfolio))
     return problems
@@ -438,6 +439,124 @@ def _fit_alone(p: Portfolio) -> Iterator[Problem]:
                 "fixed_start" if project.fixed_start is not None else "mandatory",
                 f'"{project.id}" must run but cannot fit even alone: {blocker}',
             )
+
+
+def _managers(p: Portfolio) -> Iterator[Problem]:
+    """People rows, the managers named on Intake, and (Assign) staff for every must-run project."""
+    from engine.managers import closest_name, eligible
+
+    names = Counter(m.name for m in p.managers)
+    for i, manager in enumerate(p.managers):
+        if names[manager.name] > 1:
+            yield Problem(
+                "manager",
+                i,
+                "name",
+                f'"{manager.name}" is listed {names[manager.name]} times on People; keep one row',
+            )
+        if manager.max_projects < 0:
+            yield Problem(
+                "manager",
+                i,
+                "max_projects",
+                f'"{manager.name}": Max concurrent projects must be 0 or more; found '
+                f"{manager.max_projects}",
+            )
+        lo, hi = manager.available_from, manager.available_to
+        if lo is not None and hi is not None and hi < lo:
+            yield Problem(
+                "manager",
+                i,
+                "available_to",
+                f'"{manager.name}": Available to {month_text(hi)} is before Available from '
+                f"{month_text(lo)}; swap them",
+            )
+    if p.managers:
+        for i, project in enumerate(p.projects):
+            if project.manager and project.manager not in names:
+                near = closest_name(project.manager, names)
+                hint = f'; did you mean "{near}"?' if near else "; add them to People"
+                yield Problem(
+                    "project",
+                    i,
+                    "manager",
+                    f'"{project.id}": project manager "{project.manager}" is not on the '
+                    f"People sheet{hint}",
+                    Severity.WARNING,
+                )
+    if not p.assigns_managers:
+        return
+    if not p.managers:
+        yield Problem(
+            "settings",
+            "project_managers",
+            "project_managers",
+            "Project managers is Assign, but the People sheet lists nobody; add your "
+            "project managers there, or set Project managers to Check",
+        )
+        return
+    from engine.feasibility import allowed_starts
+
+    for i, project in enumerate(p.projects):
+        if not project.must_run or project.out_of_play:
+            continue
+        starts = allowed_starts(p, project)
+        if starts and not any(eligible(p, project, s) for s in starts):
+            kept = project.manager if project.status is ProjectStatus.IN_FLIGHT else None
+            who = f'"{kept}" (who keeps work in flight)' if kept else "no one on People"
+            yield Problem(
+                "project",
+                i,
+                "manager",
+                f'"{project.id}" must run, but {who} is available for all of its months; '
+                "extend Available from / to on People, or add a manager",
+            )
+
+
+def manager_load(
+    portfolio: Portfolio, starts: dict[str, int], assignment: dict[str, str] | None = None
+) -> list[Problem]:
+    """Warnings: a manager on more projects at once than People allows, or named for months
+    they are not available. `starts` is the plan (before one exists: the work in flight);
+    `assignment` ({project ID: manager}) defaults to the names on Intake."""
+    from engine.managers import availability_text, occupied, overloads, unavailable
+
+    if assignment is None:
+        assignment = {q.id: q.manager for q in portfolio.projects if q.manager}
+    index = {q.id: i for i, q in reversed(list(enumerate(portfolio.projects)))}
+    problems = []
+    for over in overloads(portfolio, starts, assignment):
+        labels = ", ".join(project_label(portfolio.project(pid)) for pid in over.projects)
+        problems.append(
+            Problem(
+                "project",
+                index[over.projects[-1]],
+                "manager",
+                f'project manager "{over.manager}" runs {over.most} projects at once in '
+                f"{month_runs_text(list(over.months))} ({labels}); People allows "
+                f"{over.limit} (Max concurrent projects). Give one of them another manager, "
+                "raise the limit, or set Project managers to Assign",
+                Severity.WARNING,
+            )
+        )
+    for pid, manager in unavailable(portfolio, starts, assignment):
+        project = portfolio.project(pid)
+        months = occupied(portfolio, project, starts[pid])
+        first = portfolio.settings.plan_start + months[0]
+        last = portfolio.settings.plan_start + months[-1]
+        problems.append(
+            Problem(
+                "project",
+                index[pid],
+                "manager",
+                f'project manager "{manager.name}" of {project_label(project)} is available '
+                f"{availability_text(manager)}, but the project runs "
+                f"{month_range_text(first, last)}; change the manager or their Available "
+                "from / to on People",
+                Severity.WARNING,
+            )
+        )
+    return problems
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
