@@ -25,8 +25,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ortools.sat.python import cp_model
-
 from engine.model import GRADES, Manager, Portfolio, Project, ProjectStatus
 from engine.months import month_range_text, month_text
 
@@ -167,6 +165,8 @@ def assign_managers(
     than allowed; the total preference points are maximised (one worker: the same answer
     every run).
     """
+    from ortools.sat.python import cp_model  # CP-SAT loads slowly: only when a plan is staffed
+
     model = cp_model.CpModel()
     picks: dict[str, list[tuple[Manager, cp_model.IntVar]]] = {}
     busy: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)

@@ -12,10 +12,12 @@ The file is checked by `workbook.files.guard` before openpyxl parses it.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import difflib
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,6 +27,8 @@ import openpyxl
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from engine.errors import FileError
+from engine.lessons import Lesson
+from engine.managers import EVALUATION_CRITERIA, EVALUATION_SCALE, Evaluation, split_list
 from engine.model import (
     Criterion,
     Demand,
@@ -32,6 +36,8 @@ from engine.model import (
     DependencyType,
     Direction,
     Force,
+    Manager,
+    ManagerMode,
     Objective,
     Perspective,
     Portfolio,
@@ -63,6 +69,9 @@ class ReadResult:
     stamp: FileStamp | None = None
     path: Path | None = None
     covered: set[Key] = field(default_factory=set)  # keys already reported by the reader
+    lessons: tuple[Lesson, ...] = ()  # the Lessons sheet
+    evaluations: tuple[Evaluation, ...] = ()  # the PM evaluation sheet
+    department: str | None = None  # Settings "Department"
 
     @property
     def errors(self) -> list[Message]:
@@ -107,6 +116,7 @@ _ENTITY_SHEETS = {
     "dependency": "Dependencies",
     "criterion": "Criteria",
     "budget": "Budget",
+    "manager": "People",
 }
 
 
@@ -240,6 +250,8 @@ def convert(column: Column, value: object) -> str | int | float | bool:
                 f"{header} must be a month as YYYY-MM (e.g. 2027-03) or a date; found "
                 f"{_found(value)}"
             ) from None
+    if kind is ColType.DATE:
+        return _date_text(value, header)
     if kind is ColType.YESNO:
         if isinstance(value, bool):
             return value
@@ -256,6 +268,23 @@ def convert(column: Column, value: object) -> str | int | float | bool:
                 return allowed
         raise _Bad(f"{header} must be one of {', '.join(column.allowed)}; found {_found(value)}")
     raise AssertionError(kind)
+
+
+def _date_text(value: object, header: str) -> str:
+    """A date cell as YYYY-MM-DD: a real date, an Excel serial, or YYYY-MM-DD / YYYY-MM text."""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer() and 20_000 <= number <= 80_000:  # an Excel date serial
+            return (datetime(1899, 12, 30) + timedelta(days=int(number))).strftime("%Y-%m-%d")
+    text = str(value).strip()
+    for pattern in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return datetime.strptime(text, pattern).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    raise _Bad(f"{header} must be a date (e.g. 2027-03-14); found {_found(value)}")
 
 
 # `_Reader.value` gives each cell as `convert` reads it for its column type (or the column's
@@ -330,6 +359,7 @@ class _Reader:
         self._sheets = {_normal(name): name for name in book.sheetnames}
         self._grids: dict[str, dict[tuple[int, int], object]] = {}
         self.bad_duration: set[str] = set()  # demand months cannot be checked against these
+        self.department: str | None = None
 
     # plumbing
 
@@ -519,6 +549,9 @@ class _Reader:
         capacity = self.read_capacity(settings)
         dependencies = self.read_dependencies()
         budget = self.read_budget()
+        managers = self.read_people()
+        lessons = self.read_lessons()
+        evaluations = self.read_evaluations(managers)
         portfolio = Portfolio(
             settings=settings,
             projects=projects,
@@ -527,8 +560,18 @@ class _Reader:
             dependencies=dependencies,
             criteria=criteria,
             budget=budget,
+            managers=managers,
         )
-        return ReadResult(portfolio, self.problems, self.locations, details, covered=self.covered)
+        return ReadResult(
+            portfolio,
+            self.problems,
+            self.locations,
+            details,
+            covered=self.covered,
+            lessons=lessons,
+            evaluations=evaluations,
+            department=self.department,
+        )
 
     def read_settings(self) -> Settings:
         item = schema.SETTINGS_SHEET
@@ -576,12 +619,16 @@ class _Reader:
         if plan_start is None:
             plan_start = fallback.plan_start
             self.covered.add(("settings", "*", "*"))
+        self.department = _text(values["department"]) or None
         return Settings(
             plan_start=plan_start,
             horizon=_whole(values["horizon"], fallback.horizon),
             objective=Objective(_text(values["objective"]) or Objective.VALUE.value),
             time_limit=float(_real(values["time_limit"], fallback.time_limit)),
             random_seed=int(_whole(values["random_seed"]) or 0),
+            project_managers=ManagerMode(
+                _text(values["project_managers"]) or ManagerMode.CHECK.value
+            ),
         )
 
     def read_criteria(self) -> tuple[Criterion, ...]:
@@ -727,6 +774,9 @@ class _Reader:
                     cost=_real(values.get("cost"), 0.0),
                     exclusive_group=_text(values.get("exclusive_group")) or None,
                     scores=scores[i],
+                    manager=_text(values.get("manager")) or None,
+                    pm_grade=_text(values.get("pm_grade")) or None,
+                    pm_skills=split_list(_text(values.get("pm_skills"))),
                 )
             )
         return tuple(built)
@@ -879,6 +929,157 @@ class _Reader:
             )
             budget[year] = _real(amount, 0.0)
         return budget
+
+    # the centre-of-excellence sheets: optional, so books made before them still read
+
+    def optional_table(self, item: Sheet) -> tuple[object, _Table] | None:
+        """The sheet's table, or None (and no problem) when the sheet is not there at all."""
+        name = self._sheets.get(_normal(item.name))
+        if name is None:
+            return None
+        ws = self.book[name]
+        table = self.find_table(item, ws)
+        return None if table is None else (ws, table)
+
+    def row_values(
+        self, entity: str, i: int, table: _Table, item: Sheet, r: int, raw: dict[str, object]
+    ) -> dict[str | None, CellValue]:
+        """One row's input cells, each converted and located as (entity, i, field)."""
+        values: dict[str | None, CellValue] = {}
+        for column in item.inputs:
+            key: Key = (entity, i, column.field)
+            self.where(key, table, column.header, r)
+            values[column.field] = self.value(table, column, r, raw.get(column.header), key)
+        self.locations[(entity, i, None)] = f"{table.sheet}!{table.cell(item.columns[0].header, r)}"
+        return values
+
+    def read_people(self) -> tuple[Manager, ...]:
+        item = schema.PEOPLE
+        found = self.optional_table(item)
+        if found is None:
+            return ()
+        ws, table = found
+        managers: list[Manager] = []
+        for r, raw in self.rows(table, item.inputs, ws):
+            values = self.row_values("manager", len(managers), table, item, r, raw)
+            name = _text(values["name"])
+            if not name:
+                continue
+            managers.append(
+                Manager(
+                    name=name,
+                    grade=_text(values["grade"]) or None,
+                    skills=split_list(_text(values["skills"])),
+                    certifications=split_list(_text(values["certifications"])),
+                    max_projects=_whole(values["max_projects"], 1),
+                    available_from=_whole(values["available_from"]),
+                    available_to=_whole(values["available_to"]),
+                )
+            )
+        return tuple(managers)
+
+    def read_lessons(self) -> tuple[Lesson, ...]:
+        """The Lessons sheet; its problems are warnings: a lesson never stops a plan."""
+        item = schema.LESSONS
+        with self.advisory():
+            found = self.optional_table(item)
+            if found is None:
+                return ()
+            ws, table = found
+            lessons: list[Lesson] = []
+            seen: dict[str, int] = {}
+            for r, raw in self.rows(table, item.inputs, ws):
+                values = self.row_values("lesson", len(lessons), table, item, r, raw)
+                lesson_id = _text(values["id"])
+                if not lesson_id:
+                    continue
+                if lesson_id in seen:
+                    self.error(
+                        table.sheet,
+                        table.cell("ID", r),
+                        f'lesson "{lesson_id}" is listed twice (also row {seen[lesson_id]}); '
+                        "give each lesson its own ID",
+                    )
+                seen.setdefault(lesson_id, r)
+                lessons.append(
+                    Lesson(
+                        id=lesson_id,
+                        project=_text(values["project"]) or "",
+                        date=_text(values["date"]) or None,
+                        phase=_text(values["phase"]) or "",
+                        category=_text(values["category"]) or "",
+                        tags=split_list(_text(values["tags"])),
+                        what_happened=_text(values["what_happened"]) or "",
+                        root_cause=_text(values["root_cause"]) or "",
+                        recommendation=_text(values["recommendation"]) or "",
+                        owner=_text(values["owner"]) or "",
+                        status=_text(values["status"]) or "",
+                        source=self.path.name,
+                    )
+                )
+        return tuple(lessons)
+
+    def read_evaluations(self, managers: tuple[Manager, ...]) -> tuple[Evaluation, ...]:
+        """The PM evaluation sheet; its problems are warnings: they never stop a plan."""
+        item = schema.PM_EVALUATION
+        low, high = EVALUATION_SCALE
+        names = {m.name for m in managers}
+        with self.advisory():
+            found = self.optional_table(item)
+            if found is None:
+                return ()
+            ws, table = found
+            evaluations: list[Evaluation] = []
+            for r, raw in self.rows(table, item.inputs, ws):
+                values = self.row_values("evaluation", len(evaluations), table, item, r, raw)
+                manager, project = _text(values["manager"]), _text(values["project"])
+                if not manager or not project:
+                    continue
+                if names and manager not in names:
+                    self.error(
+                        table.sheet,
+                        table.cell("Manager", r),
+                        f'"{manager}" is not on the People sheet; correct the name or add them',
+                    )
+                scores: dict[str, float] = {}
+                for criterion in EVALUATION_CRITERIA:
+                    score = _real(values[f"score:{criterion}"])
+                    if score is None:
+                        continue
+                    if not low <= score <= high:
+                        self.error(
+                            table.sheet,
+                            table.cell(criterion, r),
+                            f'"{criterion}" must be between {low:g} and {high:g}; found '
+                            f"{score:g}; the score is left out",
+                        )
+                        continue
+                    scores[criterion] = score
+                evaluations.append(
+                    Evaluation(
+                        manager=manager,
+                        project=project,
+                        closed=_whole(values["closed"]),
+                        evaluator=_text(values["evaluator"]) or "",
+                        scores=scores,
+                        comments=_text(values["comments"]) or "",
+                    )
+                )
+        return tuple(evaluations)
+
+    @contextlib.contextmanager
+    def advisory(self) -> Iterator[None]:
+        """Problems found inside are warnings: the sheet informs, it does not block a plan."""
+        first = len(self.problems)
+        try:
+            yield
+        finally:
+            self.problems[first:] = [
+                dataclasses.replace(m, severity=Severity.WARNING)
+                if m.severity is Severity.ERROR
+                else m
+                for m in self.problems[first:]
+            ]
 
 
 @dataclass(frozen=True, slots=True)
