@@ -134,6 +134,28 @@ def read_workbook(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS)
     return result
 
 
+def read_capacity_file(
+    path: str | os.PathLike[str], settings: Settings, limits: Limits = DEFAULT_LIMITS
+) -> tuple[dict[str, tuple[float, ...]], list[Message]]:
+    """The Capacity table of any workbook (an enterprise's shared pool, say) over the months
+    of `settings`, and its problems, each located; raises FileError for an unreadable file."""
+    path = Path(path)
+    check_workbook_file(path, limits)
+    reader = _Reader(path, _load(path, data_only=False))
+    return reader.read_capacity(settings), reader.problems
+
+
+def read_lessons_file(
+    path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
+) -> tuple[tuple[Lesson, ...], list[Message]]:
+    """Only the Lessons sheet of a workbook (none when it has no such sheet), with its
+    problems as warnings; raises FileError for an unreadable file."""
+    path = Path(path)
+    check_workbook_file(path, limits)
+    reader = _Reader(path, _load(path, data_only=False))
+    return reader.read_lessons(), reader.problems
+
+
 def read_loaded(book, name: str | os.PathLike[str]) -> ReadResult:
     """Read an openpyxl workbook already in memory (e.g. a copy of a live Excel book).
 
