@@ -6,6 +6,7 @@ cells the file writer writes for the same grids, sheet by sheet, value by value.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import datetime
 
@@ -68,6 +69,10 @@ def test_live_reader_reads_what_the_file_reader_reads(monkeypatch):
     assert live_read.portfolio == file_read.portfolio
     assert live_read.details == file_read.details
     assert [str(m) for m in live_read.messages()] == [str(m) for m in file_read.messages()]
+    assert live_read.lessons == tuple(
+        dataclasses.replace(lesson, source=SAMPLE.name) for lesson in file_read.lessons
+    )
+    assert live_read.evaluations == file_read.evaluations and live_read.evaluations
 
 
 def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
@@ -75,10 +80,13 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
     assert report.ok and report.result.status.has_plan
     # The grids are what the headless command builds for this portfolio and result.
     read = read_workbook(SAMPLE)
+    # the manager check and the lessons to read first, on the plan written
+    advice = service.advice(read, read.portfolio, report.result)
+    assert any("Priya Raman" in m.message for m in advice)
     expected = result_grids(
         read.portfolio,
         report.result,
-        read.messages(),
+        [*read.messages(), *advice],
         read.details,
         run_at=RUN_AT,
         settings=settings_text(read.portfolio, report.result),
@@ -115,8 +123,8 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
 def test_reoptimise_fills_and_resizes_the_tables(run):
     payload, report, after, formats, _ = run
     portfolio_rows = len(report.grids[0].rows)
-    assert table_ref(payload, "Portfolio", "tblPortfolio") == "A3:K4"
-    assert table_ref(after, "Portfolio", "tblPortfolio") == f"A3:K{3 + portfolio_rows}"
+    assert table_ref(payload, "Portfolio", "tblPortfolio") == "A3:L4"
+    assert table_ref(after, "Portfolio", "tblPortfolio") == f"A3:L{3 + portfolio_rows}"
     cells = sheet_cells(after, "Portfolio")
     assert cells[(3, 1)] == "Rank" and cells[(3, 11)] == "Reason"
     decisions = {cells.get((r, 5)) for r in range(4, 4 + portfolio_rows)}

@@ -21,7 +21,20 @@ from workbook.files import template as builder
 from workbook.files.macros.ribbon import has_ribbon
 from workbook.files.reader import read_workbook
 
-ALLOWED_FUNCTIONS = {"SUMPRODUCT", "INDEX", "MATCH", "IF", "IFERROR", "SUM", "COUNT", "COUNTIF"}
+ALLOWED_FUNCTIONS = {
+    "SUMPRODUCT",
+    "INDEX",
+    "MATCH",
+    "IF",
+    "IFERROR",
+    "SUM",
+    "COUNT",
+    "COUNTIF",
+    # People and PM evaluation (issue 16); Excel 2007 and LibreOffice both have them
+    "COUNTIFS",
+    "AVERAGE",
+    "AVERAGEIF",
+}
 
 
 def meaning(path):

@@ -156,6 +156,11 @@ def read_lessons_file(
     return reader.read_lessons(), reader.problems
 
 
+def read_lessons_loaded(book, name: str) -> tuple[Lesson, ...]:
+    """The Lessons sheet of an openpyxl workbook already in memory (a live book's copy)."""
+    return _Reader(Path(name), book).read_lessons()
+
+
 def read_loaded(book, name: str | os.PathLike[str]) -> ReadResult:
     """Read an openpyxl workbook already in memory (e.g. a copy of a live Excel book).
 
@@ -701,6 +706,9 @@ class _Reader:
                     value = self.plain(raw.get(column.header))
                     if not _is_blank(value):
                         extra[column.header] = value
+                    continue
+                if column.optional and _normal(column.header) not in table.columns:
+                    values[column.field] = column.default  # a book without the column
                     continue
                 key: Key = ("project", i, column.field)
                 self.where(key, table, column.header, r)
