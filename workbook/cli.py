@@ -668,7 +668,7 @@ def _rollup(console: Console, args) -> int:
     def stage(name: str, _limit: float | None) -> None:
         if name == "solve":
             display.append(_Progress(console))
-        elif name == "read":
+        elif name == "books":
             console.print(Text(f"Reading {len(books)} department book(s)..."))
 
     try:

@@ -147,7 +147,7 @@ def rollup(
     _check_paths(paths, out, capacity)
     run_at = run_at or datetime.now().replace(microsecond=0)
     stage = on_stage or (lambda _name, _limit: None)
-    stage("read", None)
+    stage("books", None)  # then the enterprise book's own: read, solve, write; then push
     reads = read_books(paths, jobs=jobs, scheduler=scheduler)
     books = [
         Book(path, department_name(read, path), read)
