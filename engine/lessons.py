@@ -152,9 +152,7 @@ class LessonIndex:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _ranked(
-        self, words: Sequence[str], columns: Sequence[str] = ()
-    ) -> list[tuple[int, float]]:
+    def _ranked(self, words: Sequence[str], columns: Sequence[str] = ()) -> list[tuple[int, float]]:
         """(row, bm25) of every lesson matching any word (in `columns`, if given), best
         first (bm25: lower is better)."""
         weights = ", ".join(str(w) for w in WEIGHTS)

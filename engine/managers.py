@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from engine.model import GRADES, Manager, Portfolio, Project, ProjectStatus
@@ -214,17 +214,28 @@ class Overload:
     most: int  # the most projects at once
 
 
+def plan_months(portfolio: Portfolio, starts: Mapping[str, int]) -> dict[str, list[int]]:
+    """{project ID: the calendar months of the horizon it runs in}, for a plan."""
+    first = portfolio.settings.plan_start
+    return {
+        pid: [first + t for t in occupied(portfolio, portfolio.project(pid), start)]
+        for pid, start in starts.items()
+    }
+
+
 def overloads(
-    portfolio: Portfolio, starts: Mapping[str, int], assignment: Mapping[str, str]
+    portfolio: Portfolio, busy: Mapping[str, Iterable[int]], assignment: Mapping[str, str]
 ) -> list[Overload]:
-    """Each manager on People who runs more planned projects at once than allowed."""
-    plan_start = portfolio.settings.plan_start
+    """Each manager on People who runs more projects at once than allowed; `busy` gives the
+    calendar months each project runs in (`plan_months`)."""
     running: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for pid, start in starts.items():
+    first_month: dict[str, int] = {}
+    for pid, months in busy.items():
         name = assignment.get(pid)
-        if name:
-            for t in occupied(portfolio, portfolio.project(pid), start):
-                running[name][plan_start + t].append(pid)
+        for m in months:
+            first_month[pid] = min(first_month.get(pid, m), m)
+            if name:
+                running[name][m].append(pid)
     found = []
     for manager in portfolio.managers:
         by_month = running.get(manager.name, {})
@@ -232,21 +243,24 @@ def overloads(
         if not over:
             continue
         involved = {pid for m in over for pid in by_month[m]}
-        ordered = tuple(sorted(involved, key=lambda pid: (starts[pid], pid)))
+        ordered = tuple(sorted(involved, key=lambda pid: (first_month[pid], pid)))
         most = max(len(by_month[m]) for m in over)
         found.append(Overload(manager.name, manager.max_projects, tuple(over), ordered, most))
     return found
 
 
 def unavailable(
-    portfolio: Portfolio, starts: Mapping[str, int], assignment: Mapping[str, str]
+    portfolio: Portfolio, busy: Mapping[str, Sequence[int]], assignment: Mapping[str, str]
 ) -> list[tuple[str, Manager]]:
-    """(project ID, manager) for each planned project whose manager is not available then."""
+    """(project ID, manager) for each project whose manager is away in a month it runs."""
     managers = {m.name: m for m in portfolio.managers}
     found = []
-    for pid, start in starts.items():
+    for pid, months in busy.items():
         manager = managers.get(assignment.get(pid) or "")
-        if manager is not None and not available(manager, portfolio, portfolio.project(pid), start):
+        if manager is None or not months:
+            continue
+        lo, hi = manager.available_from, manager.available_to
+        if (lo is not None and min(months) < lo) or (hi is not None and max(months) > hi):
             found.append((pid, manager))
     return found
 

@@ -514,18 +514,23 @@ def _managers(p: Portfolio) -> Iterator[Problem]:
 
 
 def manager_load(
-    portfolio: Portfolio, starts: dict[str, int], assignment: dict[str, str] | None = None
+    portfolio: Portfolio,
+    starts: dict[str, int] | None = None,
+    assignment: dict[str, str] | None = None,
 ) -> list[Problem]:
     """Warnings: a manager on more projects at once than People allows, or named for months
-    they are not available. `starts` is the plan (before one exists: the work in flight);
-    `assignment` ({project ID: manager}) defaults to the names on Intake."""
-    from engine.managers import availability_text, occupied, overloads, unavailable
+    they are not available. `starts` is the plan; without one, the months that work in
+    flight, mandatory and forced-in projects run whatever their start (from their latest
+    start to their earliest finish). `assignment` ({project ID: manager}) defaults to the
+    names on Intake."""
+    from engine.managers import availability_text, overloads, plan_months, unavailable
 
     if assignment is None:
         assignment = {q.id: q.manager for q in portfolio.projects if q.manager}
+    busy = plan_months(portfolio, starts) if starts is not None else _certain_months(portfolio)
     index = {q.id: i for i, q in reversed(list(enumerate(portfolio.projects)))}
     problems = []
-    for over in overloads(portfolio, starts, assignment):
+    for over in overloads(portfolio, busy, assignment):
         labels = ", ".join(project_label(portfolio.project(pid)) for pid in over.projects)
         problems.append(
             Problem(
@@ -539,24 +544,37 @@ def manager_load(
                 Severity.WARNING,
             )
         )
-    for pid, manager in unavailable(portfolio, starts, assignment):
+    for pid, manager in unavailable(portfolio, busy, assignment):
         project = portfolio.project(pid)
-        months = occupied(portfolio, project, starts[pid])
-        first = portfolio.settings.plan_start + months[0]
-        last = portfolio.settings.plan_start + months[-1]
+        runs = month_range_text(min(busy[pid]), max(busy[pid]))
         problems.append(
             Problem(
                 "project",
                 index[pid],
                 "manager",
                 f'project manager "{manager.name}" of {project_label(project)} is available '
-                f"{availability_text(manager)}, but the project runs "
-                f"{month_range_text(first, last)}; change the manager or their Available "
-                "from / to on People",
+                f"{availability_text(manager)}, but the project runs {runs}; change the "
+                "manager or their Available from / to on People",
                 Severity.WARNING,
             )
         )
     return problems
+
+
+def _certain_months(portfolio: Portfolio) -> dict[str, list[int]]:
+    """The horizon months each must-run project runs in, whichever start it gets."""
+    from engine.feasibility import allowed_starts
+
+    first, end = portfolio.settings.plan_start, portfolio.settings.plan_start
+    end += portfolio.settings.horizon
+    busy = {}
+    for project in portfolio.projects:
+        starts = allowed_starts(portfolio, project) if not project.out_of_play else range(0)
+        if not project.must_run or not starts:
+            continue
+        lo, hi = starts[-1], starts[0] + max(project.duration, 1)  # latest start, earliest end
+        busy[project.id] = [m for m in range(lo, hi) if first <= m < end]
+    return busy
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:

@@ -99,8 +99,9 @@ def _failed(book, status: _StatusBar, action: str, error: Exception) -> Report:
 
 
 def _count(messages: list[Message]) -> tuple[int, int]:
+    """Errors and warnings (notes, such as lessons to read, are neither)."""
     errors = sum(1 for m in messages if m.severity is Severity.ERROR)
-    return errors, len(messages) - errors
+    return errors, sum(1 for m in messages if m.severity is Severity.WARNING)
 
 
 # --- Validate ---------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from rich.text import Text
 from engine.errors import FileError, PmoError
 from engine.model import Objective, Portfolio
 from engine.result import Result
+from engine.validation import Severity
 from workbook import service
 from workbook.book.grids import result_json
 from workbook.files.csv_export import write_csv
@@ -328,9 +329,11 @@ def _validate(console: Console, args) -> int:
     if report.outcome is Outcome.INPUT_ERRORS:
         return _input_errors(console, args.book, report)
     p = report.portfolio
+    warnings = sum(1 for m in report.messages if m.severity is Severity.WARNING)
+    notes = len(report.messages) - warnings
     console.print(
         Text(
-            f"{args.book.name}: no input errors ({len(report.messages)} warning(s)); "
+            f"{args.book.name}: no input errors ({warnings} warning(s), {notes} note(s)); "
             f"{len(p.projects)} projects, {len(p.capacity)} roles, "
             f"{p.settings.horizon} months.",
             style="green",

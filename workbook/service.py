@@ -20,7 +20,7 @@ from typing import Protocol
 
 from engine.errors import FileError
 from engine.lessons import read_first
-from engine.model import Objective, Portfolio, ProjectStatus
+from engine.model import Objective, Portfolio
 from engine.result import Result, SolveStatus
 from engine.validation import Severity, manager_load
 from workbook.book.grids import Grid, messages_grid, result_grids, settings_text
@@ -148,20 +148,16 @@ def advice(
 
     Project managers (Settings: Check) with more projects at once than People allows, or
     named for months they are not available: in the plan of `result`, or, before there is
-    one, in the work in flight. And for each proposal that resembles past lessons, the
-    lessons to read first.
+    one, in the months that work in flight, mandatory and forced-in projects run whatever
+    their start. And for each proposal that resembles past lessons, the lessons to read
+    first.
     """
     portfolio = portfolio or read.portfolio
+    starts: dict[str, int] | None = None  # without a plan: what must run, whenever it starts
+    managers = None
     if result is not None and result.status.has_plan:
         starts = {o.project_id: o.start for o in result.selected if o.start is not None}
         managers = {o.project_id: o.manager for o in result.selected if o.manager}
-    else:
-        starts = {
-            p.id: p.fixed_start
-            for p in portfolio.projects
-            if p.status is ProjectStatus.IN_FLIGHT and p.fixed_start is not None
-        }
-        managers = None
     problems = [] if portfolio.assigns_managers else manager_load(portfolio, starts, managers)
     programmes = {pid: str(extra.get("Programme", "")) for pid, extra in read.details.items()}
     problems += read_first(portfolio, read.lessons, programmes)

@@ -75,6 +75,22 @@ def test_the_limit_message_names_the_manager_the_projects_and_the_months():
     assert manager_load(two, starts) == []
 
 
+def test_before_a_plan_the_months_must_run_work_certainly_runs_count():
+    projects = [
+        # in flight since November 2026: runs to August 2027
+        _project("A", duration=10, status=ProjectStatus.IN_FLIGHT, fixed_start=JAN - 2),
+        # mandatory, starts April to June: runs June and July whatever its start
+        _project("B", mandatory=True, earliest_start=JAN + 3, latest_start=JAN + 5),
+        _project("C", duration=3),  # proposed: no start yet, not counted
+    ]
+    projects = [dataclasses.replace(p, manager="Ana") for p in projects]
+    portfolio = _portfolio(projects, [Manager("Ana", max_projects=1)])
+    [problem] = manager_load(portfolio)  # no plan
+    assert 'runs 2 projects at once in 2027-06..2027-07 (A "Project A", B "Project B")' in (
+        problem.message
+    )
+
+
 def test_a_manager_named_for_months_they_are_away_is_warned_about():
     projects = [_project("A", fixed_start=JAN + 3, manager="Bo")]
     portfolio = _portfolio(projects, [Manager("Bo", max_projects=2, available_from=JAN + 5)])

@@ -196,6 +196,26 @@ def test_validate_lists_the_file_readers_problems_with_their_cells(tmp_path):
     assert touched == {_index(payload, "Messages")}
 
 
+def test_check_inputs_runs_the_project_manager_check_in_excel():
+    """The Check inputs button on the sample: Priya Raman runs P-101 (in flight) and P-106
+    (mandatory) at once whatever P-106's start; the lessons to read come as notes."""
+    payload = payload_from_file(SAMPLE)
+    book = open_book(payload)
+    report = entry.validate(book)
+    assert report.ok
+    assert report.summary.startswith("No input errors (1 warning(s)); 45 projects")
+    rows = report.grids[0].rows
+    [warning] = [r for r in rows if r[0] == "Warning"]
+    assert warning[1:3] == ["Intake", "P9"]  # P-106's Project manager cell
+    assert (
+        'project manager "Priya Raman" runs 2 projects at once in 2027-09..2027-10' in (warning[3])
+    )
+    notes = [r for r in rows if r[0] == "Info"]
+    assert any(r[2] == "A14" and "L-03" in r[3] for r in notes)  # P-111 CRM: the CRM lesson
+    after, _ = replay(payload, book.json()["actions"])
+    assert "Priya Raman" in sheet_cells(after, "Messages")[(4, 4)]
+
+
 def test_reoptimise_with_input_errors_writes_only_messages(tmp_path):
     path = _sample_with(tmp_path, "Settings", "B4", "next spring")
     payload = payload_from_file(path)
