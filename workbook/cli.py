@@ -271,6 +271,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rollup":
             return _rollup(console, args)
         return _doctor(console, args)
+    except _UsageError as error:
+        errors.print(Text(str(error)))
+        return EXIT_FILE
     except FileError as error:
         errors.print(Text(f"File error: {error}", style="red"))
         return EXIT_FILE

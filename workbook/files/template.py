@@ -7,6 +7,7 @@ generated `docs/workbook.md`); `pmo new PATH` writes a copy anywhere.
 from __future__ import annotations
 
 import io
+import math
 import os
 from datetime import date
 from pathlib import Path
@@ -31,6 +32,8 @@ SPARE_ROWS = 500  # validations reach this far below the data, ready for new row
 OUTPUT_GRID_ROWS = 1000  # conditional formats of the output grids cover this many rows
 OUTPUT_MONTHS = 120  # and this many month columns
 WRAP_WIDTH = 40  # text columns this wide wrap on the Lessons and PM evaluation sheets
+CHARS_PER_WIDTH = 1.15  # characters of text per unit of column width (a width counts "0"s)
+LINE_HEIGHT = 15  # points per line of wrapped text, as Excel's default row
 
 INPUT_FILL = "#FFF8DC"
 INPUT_FONT = "#1F3864"
@@ -301,6 +304,18 @@ def _table(
     if rows:
         options["data"] = [[_cell(v) for v in row] for row in data]
     ws.add_table(first_row, 0, last_row, len(columns) - 1, options)
+    if wrap_from is not None:  # rows tall enough for their wrapped text (no autofit on load)
+        for offset, row in enumerate(rows, start=1):
+            lines = max(
+                (
+                    math.ceil(len(str(v)) / (c.width * CHARS_PER_WIDTH))
+                    for c, v in zip(columns, row, strict=True)
+                    if v is not None and c.width >= wrap_from
+                ),
+                default=1,
+            )
+            if lines > 1:
+                ws.set_row(first_row + offset, LINE_HEIGHT * lines)
     if not rows:  # XlsxWriter leaves the one empty row unformatted
         for index, column in enumerate(columns):
             if not (formulas.get(column.header) or column.formula):
