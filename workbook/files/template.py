@@ -418,6 +418,17 @@ STEPS = (
         "Press the button (or run `pmo optimise`): Portfolio, Schedule, "
         "Utilisation, Messages and Run log are rewritten; inputs are never touched.",
     ),
+    (
+        "People",
+        "List the project managers: grade, skills, projects at once, availability. Check "
+        "inputs warns when one runs too many; Settings Project managers = Assign staffs the plan.",
+    ),
+    (
+        "Lessons",
+        'Log lessons as phases end; =PMO_LESSONS("words") finds them, and Messages names '
+        "the lessons to read for each proposal that resembles past work.",
+    ),
+    ("PM evaluation", "When a project closes, score its manager; People sums it up."),
 )
 
 
