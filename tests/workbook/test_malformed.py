@@ -120,7 +120,8 @@ CASES = [
         1,
         R + 'Budget: the workbook has no sheet "Budget" (sheets found: Start, Settings, Criteria, '
         "Intake, Scoring, Demand, Capacity, Dependencies, Portfolio, Schedule, Utilisation, "
-        "Messages, Run log, xlwings.conf); add it back, copying it from a new template (pmo new)",
+        "Messages, Run log, xlwings.conf, Lessons, People, PM evaluation, Enterprise, "
+        "Enterprise load); add it back, copying it from a new template (pmo new)",
     ),
     (
         "renamed header",
