@@ -50,6 +50,7 @@ def test_bad_people_cells_are_errors_bad_lessons_and_evaluations_only_warnings(t
             ("Lessons", f"A{lesson}"): "L-02",  # a second L-02
             ("PM evaluation", f"F{rating}"): 9,  # Stakeholders, on a 1-5 scale
             ("PM evaluation", f"A{rating}"): "Ana Silvia",
+            ("PM evaluation", f"B{rating + 1}"): "P-104",  # in flight: too early to evaluate
         },
     )
     found = {(m.sheet, m.cell): m for m in read_workbook(book).messages()}
@@ -67,6 +68,11 @@ def test_bad_people_cells_are_errors_bad_lessons_and_evaluations_only_warnings(t
     assert found["PM evaluation", f"F{rating}"].severity is Severity.WARNING
     assert "between 1 and 5; found 9" in found["PM evaluation", f"F{rating}"].message
     assert '"Ana Silvia" is not on the People sheet' in found["PM evaluation", f"A{rating}"].message
+    early = found["PM evaluation", f"B{rating + 1}"]
+    assert early.severity is Severity.WARNING
+    assert early.message == (
+        'project "P-104" is In flight on Intake; evaluate its manager once it has closed'
+    )
     # a project manager misspelt on Intake: a warning at its cell, with the likely name
     edit(book, {("Intake", "P5"): "Tom Beker"})
     intake = {(m.sheet, m.cell): m for m in read_workbook(book).messages()}["Intake", "P5"]

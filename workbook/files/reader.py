@@ -578,7 +578,7 @@ class _Reader:
         budget = self.read_budget()
         managers = self.read_people()
         lessons = self.read_lessons()
-        evaluations = self.read_evaluations(managers)
+        evaluations = self.read_evaluations(managers, projects)
         portfolio = Portfolio(
             settings=settings,
             projects=projects,
@@ -1049,11 +1049,14 @@ class _Reader:
                 )
         return tuple(lessons)
 
-    def read_evaluations(self, managers: tuple[Manager, ...]) -> tuple[Evaluation, ...]:
+    def read_evaluations(
+        self, managers: tuple[Manager, ...], projects: tuple[Project, ...]
+    ) -> tuple[Evaluation, ...]:
         """The PM evaluation sheet; its problems are warnings: they never stop a plan."""
         item = schema.PM_EVALUATION
         low, high = EVALUATION_SCALE
         names = {m.name for m in managers}
+        status = {p.id: p.status for p in projects}
         with self.advisory():
             found = self.optional_table(item)
             if found is None:
@@ -1070,6 +1073,14 @@ class _Reader:
                         table.sheet,
                         table.cell("Manager", r),
                         f'"{manager}" is not on the People sheet; correct the name or add them',
+                    )
+                running = status.get(project)
+                if running is not None and running is not ProjectStatus.CLOSED:
+                    self.error(
+                        table.sheet,
+                        table.cell("Project", r),
+                        f'project "{project}" is {running.value} on Intake; evaluate its '
+                        "manager once it has closed",
                     )
                 scores: dict[str, float] = {}
                 for criterion in EVALUATION_CRITERIA:
