@@ -61,6 +61,7 @@ class ModelOptions:
 # Start literals give a strong LP bound on small portfolios; past this many (project, start)
 # pairs the LP slows CP-SAT more than it helps (bench/run_engine.py, docs/benchmarks.md).
 TIME_INDEXED_LIMIT = 3000
+HINT_SECONDS = 1.0  # Assign: for matching managers to a warm-start plan (any match will do)
 
 
 class PortfolioModel:
@@ -424,6 +425,32 @@ class PortfolioModel:
                     intervals.append(interval)
             if len(intervals) > manager.max_projects:
                 m.add_cumulative(intervals, [1] * len(intervals), manager.max_projects)
+        self._manager_slots()
+
+    def _manager_slots(self) -> None:
+        """Redundant, for the LP bound (time-indexed): in each month no more projects run than
+        the managers available then have room for, as each takes one manager's place."""
+        if not self.time_indexed or self.options.diagnosis:
+            return
+        slots = []
+        for t in range(self.horizon):
+            month = self.plan_start + t
+            slots.append(
+                sum(
+                    p.max_projects
+                    for p in self.portfolio.managers
+                    if (p.available_from is None or p.available_from <= month)
+                    and (p.available_to is None or month <= p.available_to)
+                )
+            )
+        running: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for v in self.projects.values():
+            for s, literal in v.start_at.items():
+                for t in range(max(s, 0), min(s + max(v.project.duration, 1), self.horizon)):
+                    running[t].append(literal)
+        for t, literals in sorted(running.items()):
+            if len(literals) > slots[t]:
+                self.model.add(sum(literals) <= slots[t])
 
     def _manager_interval(
         self, v: ProjectVars, name: str, literal: cp_model.IntVar, guard: Guard
@@ -498,7 +525,7 @@ class PortfolioModel:
         """Hint every variable from a plan ({project ID: calendar start month}); under Assign,
         with its managers (by default, the plan's preference-best staffing)."""
         if managers is None and self.variables.picks:
-            managers = assign_managers(self.portfolio, starts) or {}
+            managers = assign_managers(self.portfolio, starts, time_limit=HINT_SECONDS) or {}
         self.variables.warmstart(starts, managers)
 
     def plan(self, solver: cp_model.CpSolver) -> dict[str, int]:

@@ -20,6 +20,7 @@ from engine.wording import label
 
 DISPLACEMENT_TRIES = 12  # lowest-scored selected projects tried as a swap, per deferral
 MONEY_PER_FTE_MONTH = 1e6  # ranking starts: a million over budget weighs one FTE-month short
+REMATCH_SECONDS = 1.0  # per deferral, for re-matching the plan's managers (Assign)
 
 
 def deferral_reasons(
@@ -106,11 +107,14 @@ def _earliest_after_predecessors(portfolio: Portfolio, project: Project, starts)
 
 def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, score_by_id) -> str:
     per_start: list[tuple[int, list[Shortfall], dict[int, int]]] = []
-    unstaffed: set[int] = set()  # starts where no project manager can take it (Assign)
+    unstaffed: set[int] = set()  # starts where no project manager is free for it (Assign)
     for start in candidates:
         shortfalls, over = ledger.shortfalls(project, start), ledger.over_budget(project, start)
         if not shortfalls and not over:
-            if _staffable(portfolio, ledger, project, start, starts):
+            # re-matching the plan's managers is a small solve: tried at one start only
+            if ledger.manager_free(project, start) or (
+                not unstaffed and _rematch(portfolio, project, start, starts)
+            ):
                 return (
                     f"Fits from {month_text(start)} with the capacity and budget left, but "
                     "the solver stopped before adding it; re-run with a longer time limit"
@@ -121,9 +125,9 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
     span = month_range_text(candidates[0], candidates[-1])
     if not per_start:
         return (
-            f"No project manager on People can take it at any start {span}: each is at "
-            "Max concurrent projects or not available then; add a manager, raise a limit "
-            "or extend an availability"
+            f"No project manager on People is free for it at any start {span} (as the plan "
+            "assigns them, each is at Max concurrent projects or not available then); add a "
+            "manager, raise a limit or extend an availability"
         )
     if unstaffed:  # the other starts are blocked by capacity or budget: say which are which
         span = month_runs_text([s for s, _, _ in per_start])
@@ -139,7 +143,8 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
         parts.append(f"Blocked at every start {span} by capacity or budget")
     if unstaffed:
         parts.append(
-            f"no project manager on People is free at {month_runs_text(sorted(unstaffed))}"
+            f"no project manager on People is free at {month_runs_text(sorted(unstaffed))} "
+            "(as the plan assigns them)"
         )
     best_start, shortfalls, over = min(
         per_start,
@@ -165,12 +170,10 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
     return text
 
 
-def _staffable(portfolio, ledger: Ledger, project, start: int, starts) -> bool:
-    """Whether a manager can take the project at `start` (always, unless Assign); when none
-    is free as the plan stands, whether re-matching the plan's managers would free one."""
-    if ledger.manager_free(project, start):
-        return True
-    return assign_managers(portfolio, {**starts, project.id: start}) is not None
+def _rematch(portfolio, project, start: int, starts) -> bool:
+    """Whether matching all the plan's managers anew would free one for the project."""
+    found = assign_managers(portfolio, {**starts, project.id: start}, time_limit=REMATCH_SECONDS)
+    return found is not None
 
 
 def _displaceable(

@@ -23,7 +23,7 @@ from engine.explain import deferral_reasons
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.lp_start import better_of, lp_guided_starts
-from engine.managers import assign_managers
+from engine.managers import ASSIGN_SECONDS, assign_managers
 from engine.model import Objective, Portfolio
 from engine.plan import outcomes, scores, utilisation
 from engine.result import Result, SolveStatus, relative_gap
@@ -36,6 +36,7 @@ LP_SHARE = 0.2  # of the time limit, at most, for the LP relaxation of an LP war
 SMALL_SCHEDULE = 40  # projects: up to this many, a slow `finish` solve gets heavier reasoning
 QUICK_SECONDS = 1.0  # ... after this first stage without it
 JUSTIFY_SHARE = 0.1  # of the time limit, at most, for the `finish` warm start's restarts
+ASSIGN_SHARE = 0.1  # of the time limit, at most, for matching managers to the plan (Assign)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +268,8 @@ def _staffing(run: _Run) -> dict[str, str] | None:
     finish in time, which a plan the model accepted always allows); None under Check."""
     if not run.portfolio.assigns_managers:
         return None
-    return assign_managers(run.portfolio, run.starts) or run.managers
+    seconds = min(ASSIGN_SHARE * run.limit, ASSIGN_SECONDS)
+    return assign_managers(run.portfolio, run.starts, time_limit=seconds) or run.managers
 
 
 def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> list[str]:

@@ -163,7 +163,7 @@ def test_assign_keeps_every_manager_within_limits_checked_independently():
     bo = [o for o in chosen.values() if o.manager == "Bo"]
     assert all(o.start >= JAN + 3 for o in bo)
     deferred = result.outcome("D")
-    assert "No project manager on People can take it" in deferred.reason
+    assert "No project manager on People is free for it at any start" in deferred.reason
     # the same portfolio under Check runs all four at once: the checker catches it under Assign
     check = dataclasses.replace(
         portfolio,
