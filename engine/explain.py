@@ -8,6 +8,7 @@ selected project whose removal would let this one in.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from engine.feasibility import Ledger, Shortfall, allowed_starts, describe_shortfalls
@@ -20,7 +21,7 @@ from engine.wording import label
 
 DISPLACEMENT_TRIES = 12  # lowest-scored selected projects tried as a swap, per deferral
 MONEY_PER_FTE_MONTH = 1e6  # ranking starts: a million over budget weighs one FTE-month short
-REMATCH_SECONDS = 1.0  # per deferral, for re-matching the plan's managers (Assign)
+REMATCH_SECONDS = 1.0  # in all, for re-matching the plan's managers (Assign)
 
 
 def deferral_reasons(
@@ -32,14 +33,32 @@ def deferral_reasons(
     for pid, start in starts.items():
         ledger.commit(portfolio.project(pid), start, (managers or {}).get(pid))
     score_by_id = scores(portfolio)
+    rematch = _Rematch(portfolio, starts)
     reasons = {}
     for project in portfolio.projects:
         if project.id not in starts:
-            reasons[project.id] = _reason(portfolio, project, starts, ledger, score_by_id)
+            reasons[project.id] = _reason(portfolio, project, starts, ledger, score_by_id, rematch)
     return reasons
 
 
-def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) -> str:
+class _Rematch:
+    """Under Assign: would matching all the plan's managers anew free one for a project at a
+    start? A small solve each, within `REMATCH_SECONDS` in all for one set of reasons."""
+
+    def __init__(self, portfolio: Portfolio, starts: Mapping[str, int]) -> None:
+        self.portfolio = portfolio
+        self.starts = starts
+        self.deadline = time.perf_counter() + REMATCH_SECONDS
+
+    def __call__(self, project: Project, start: int) -> bool:
+        left = self.deadline - time.perf_counter()
+        if left <= 0.01:
+            return False  # the reason then says "as the plan assigns them": still true
+        plan = {**self.starts, project.id: start}
+        return assign_managers(self.portfolio, plan, time_limit=left) is not None
+
+
+def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id, rematch) -> str:
     if project.force is Force.OUT:
         return "Forced out"
     if project.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD):
@@ -60,7 +79,7 @@ def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) ->
             f"{label(portfolio, late)} finishes too late: the first possible start "
             f"{month_text(first)} is after its latest start {month_text(window[-1])}"
         )
-    return _capacity_reason(portfolio, project, candidates, starts, ledger, score_by_id)
+    return _capacity_reason(portfolio, project, candidates, starts, ledger, score_by_id, rematch)
 
 
 def _link_reason(portfolio: Portfolio, project: Project, starts) -> str | None:
@@ -105,16 +124,16 @@ def _earliest_after_predecessors(portfolio: Portfolio, project: Project, starts)
     return first, late
 
 
-def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, score_by_id) -> str:
+def _capacity_reason(
+    portfolio, project, candidates, starts, ledger: Ledger, score_by_id, rematch: _Rematch
+) -> str:
     per_start: list[tuple[int, list[Shortfall], dict[int, int]]] = []
     unstaffed: set[int] = set()  # starts where no project manager is free for it (Assign)
     for start in candidates:
         shortfalls, over = ledger.shortfalls(project, start), ledger.over_budget(project, start)
         if not shortfalls and not over:
             # re-matching the plan's managers is a small solve: tried at one start only
-            if ledger.manager_free(project, start) or (
-                not unstaffed and _rematch(portfolio, project, start, starts)
-            ):
+            if ledger.manager_free(project, start) or (not unstaffed and rematch(project, start)):
                 return (
                     f"Fits from {month_text(start)} with the capacity and budget left, but "
                     "the solver stopped before adding it; re-run with a longer time limit"
@@ -168,12 +187,6 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
     if swap:
         text += f". It would fit if {swap} were dropped"
     return text
-
-
-def _rematch(portfolio, project, start: int, starts) -> bool:
-    """Whether matching all the plan's managers anew would free one for the project."""
-    found = assign_managers(portfolio, {**starts, project.id: start}, time_limit=REMATCH_SECONDS)
-    return found is not None
 
 
 def _displaceable(
