@@ -40,7 +40,8 @@ from engine.units import FTE_UNITS, MONEY_UNITS
 
 SEPARATOR = "/"  # `Finance/P-101`
 SATURATED = 0.999  # a role-month at or above this load is full
-DEPARTMENTS_NAMED = 3  # in a reason, at most this many departments per role
+DEPARTMENTS_NAMED = 3  # in a reason, at most this many departments per role ...
+PROJECTS_NAMED = 3  # ... and projects per department, the biggest holders of the role first
 
 
 @dataclass(frozen=True)
@@ -301,7 +302,7 @@ def department_notes(
 def _held(portfolio, starts, profiles, department_of, role: str, months: set[int]) -> str:
     """`Finance 12.5 FTE-months (P-101, P-106), IT 3 (P-104)`: who holds the role then."""
     fte: dict[str, float] = defaultdict(float)
-    who: dict[str, list[str]] = defaultdict(list)
+    who: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for pid, start in starts.items():
         row = profiles[pid].get(role)
         if not row:
@@ -310,12 +311,15 @@ def _held(portfolio, starts, profiles, department_of, role: str, months: set[int
         if units > 0:
             department = department_of.get(pid, "")
             fte[department] += units / FTE_UNITS
-            who[department].append(pid)
+            who[department].append((-units, pid))
     ranked = sorted(fte, key=lambda d: (-fte[d], d))
-    shown = [
-        f"{d} {fte[d]:g} FTE-months ({', '.join(sorted(who[d]))})"
-        for d in ranked[:DEPARTMENTS_NAMED]
-    ]
+    shown = []
+    for d in ranked[:DEPARTMENTS_NAMED]:
+        holders = [pid for _, pid in sorted(who[d])]  # the biggest holders first
+        named = ", ".join(holders[:PROJECTS_NAMED])
+        if len(holders) > PROJECTS_NAMED:
+            named += f" and {len(holders) - PROJECTS_NAMED} more"
+        shown.append(f"{d} {round(fte[d], 3):g} FTE-months ({named})")
     if len(ranked) > DEPARTMENTS_NAMED:
         shown.append(f"{len(ranked) - DEPARTMENTS_NAMED} more department(s)")
     return ", ".join(shown)

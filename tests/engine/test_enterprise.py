@@ -179,3 +179,26 @@ def test_the_reason_names_the_department_that_got_the_scarce_role():
     assert (sales.selected, sales.deferred) == (1, 1)
     assert finance.full_roles[0] == ("Data", 1.0)
     assert finance.share + sales.share == pytest.approx(1.0)
+
+
+def test_a_reason_names_the_biggest_holders_first_and_counts_the_rest():
+    march = {"earliest_start": JAN + 2, "latest_start": JAN + 2}
+    small = tuple(
+        Project(f"F-{i}", duration=3, scores={"Value": 9, "Risk": 1}, **march) for i in range(5)
+    )
+    finance = _book(
+        (*small, Project("F-big", duration=3, scores={"Value": 9, "Risk": 1}, **march)),
+        (*(Demand(p.id, "Data", 1.0) for p in small), Demand("F-big", "Data", 2.0)),
+        {"Data": (7.0,) * 6},
+    )
+    sales = _book(
+        (Project("S-1", duration=3, scores={"Value": 1, "Risk": 5}, **march),),
+        (Demand("S-1", "Data", 1.0),),
+        {"Data": (0.0,) * 6},
+    )
+    merged = merge([Department("Finance", finance), Department("Sales", sales)])
+    starts = {p.id: JAN + 2 for p in merged.portfolio.projects if p.id.startswith("F-")}
+    notes = department_notes(merged.portfolio, starts, merged.department_of)
+    assert notes == {
+        "S-1": "Data in those months went to Finance 21 FTE-months (F-big, F-0, F-1 and 3 more)"
+    }
