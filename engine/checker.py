@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from engine.model import DependencyType, Direction, Force, Objective, Portfolio, ProjectStatus
+from engine.model import (
+    DependencyType,
+    Direction,
+    Force,
+    ManagerMode,
+    Objective,
+    Portfolio,
+    ProjectStatus,
+)
 from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.units import MONTHS_PER_YEAR
 
@@ -20,15 +28,21 @@ OBJECTIVE_TOLERANCE = 1e-3  # per planned project: scores are rounded to 0.001
 
 
 def check_starts(
-    portfolio: Portfolio, starts: dict[str, int], *, everyone: bool = False
+    portfolio: Portfolio,
+    starts: dict[str, int],
+    *,
+    everyone: bool = False,
+    managers: dict[str, str] | None = None,
 ) -> list[str]:
-    """`check_plan` for a bare plan {project ID: start month} (a heuristic's or HiGHS's)."""
+    """`check_plan` for a bare plan {project ID: start month} (a heuristic's or HiGHS's), with
+    its managers {project ID: name} under Assign."""
     projects = tuple(
         ProjectOutcome(
             p.id,
             p.id in starts,
             starts.get(p.id),
             starts[p.id] + p.duration if p.id in starts else None,
+            manager=(managers or {}).get(p.id),
         )
         for p in portfolio.projects
     )
@@ -52,6 +66,7 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
         *_groups(portfolio, plan),
         *_capacity(portfolio, starts),
         *_budget(portfolio, plan, starts),
+        *_managers(portfolio, plan),
         *_objective_value(portfolio, plan, ends, result),
     ]
 
@@ -219,6 +234,44 @@ def _budget(
         for year, limit in portfolio.budget.items()
         if spend.get(year, 0.0) > limit + MONEY_TOLERANCE * max(1, len(plan))
     ]
+
+
+def _managers(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
+    """Assign: each planned project has a manager from People who is available in all its
+    horizon months (a milestone: its start month); no manager has more planned projects in a
+    month than Max concurrent projects; work in flight keeps a manager on People it names."""
+    if portfolio.settings.project_managers is not ManagerMode.ASSIGN:
+        return []
+    people = {m.name: m for m in portfolio.managers}
+    projects = {p.id: p for p in portfolio.projects}
+    first = portfolio.settings.plan_start
+    end_of_horizon = first + portfolio.settings.horizon
+    count: dict[tuple[str, int], list[str]] = defaultdict(list)
+    broken = []
+    for pid, outcome in plan.items():
+        p = projects.get(pid)
+        if p is None or outcome.start is None:
+            continue
+        person = people.get(outcome.manager or "")
+        if person is None:
+            broken.append(f"{pid}: planned without a project manager from People")
+            continue
+        if p.status is ProjectStatus.IN_FLIGHT and p.manager in people and p.manager != person.name:
+            broken.append(f"{pid}: in flight with {p.manager}, but planned with {person.name}")
+        months = range(outcome.start, outcome.start + max(p.duration, 1))
+        inside = [m for m in months if first <= m < end_of_horizon]
+        lo, hi = person.available_from, person.available_to
+        if any((lo is not None and m < lo) or (hi is not None and m > hi) for m in inside):
+            broken.append(f"{pid}: {person.name} is not available in all its months")
+        for m in inside:
+            count[person.name, m].append(pid)
+    for (name, month), pids in sorted(count.items()):
+        if len(pids) > people[name].max_projects:
+            broken.append(
+                f"{name} in month {month}: {len(pids)} projects ({', '.join(sorted(pids))}), "
+                f"{people[name].max_projects} allowed"
+            )
+    return broken
 
 
 def _objective_value(

@@ -2,12 +2,13 @@
 
 Months are offsets from the plan start. Each candidate project has a selection literal
 `x[p]`, a start variable `start[p]` and, in the time-indexed formulation, one literal
-`y[p,s]` per allowed start `s`; the `finish` objective adds `makespan`. These core variables
-are made first, before any rule. A few variables belong to one family of rules and exist
-only where that family needs them, so they are made on request while the rules are posted
-(as PyJobShop makes its makespan lazily): the busy-after-finish block of a role, the months a
-project spends in a budget year, and the assumption literal guarding a rule in diagnosis
-mode. Making them where the rules ask keeps the model's variable order, and so the search.
+`y[p,s]` per allowed start `s`; the `finish` objective adds `makespan`; under Settings
+"Project managers" = Assign, one literal `pm[p,m]` per project and manager who could run it.
+These core variables are made first, before any rule. A few variables belong to one family of
+rules and exist only where that family needs them, so they are made on request while the rules
+are posted (as PyJobShop makes its makespan lazily): the busy-after-finish block of a role, the
+months a project spends in a budget year, and the assumption literal guarding a rule in
+diagnosis mode. Making them where the rules ask keeps the model's variable order, and so the search.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from engine.feasibility import allowed_starts, demand_profile
+from engine.managers import available, kept_manager
 from engine.model import Objective, Portfolio, Project
 from engine.months import month
 from engine.units import MONTHS_PER_YEAR
@@ -71,6 +73,7 @@ class Variables:
         self._time_indexed = time_indexed
         self._diagnosis = diagnosis
         self.projects: dict[str, ProjectVars] = self._project_variables()
+        self.picks: dict[tuple[str, str], cp_model.IntVar] = self._manager_variables()
         self.makespan: cp_model.IntVar | None = None
         self.block_end = self._horizon  # `finish`: where the busy-after-finish blocks end
         if objective is Objective.FINISH and not diagnosis:
@@ -106,6 +109,24 @@ class Variables:
                 start_at,
             )
         return projects
+
+    def _manager_variables(self) -> dict[tuple[str, str], cp_model.IntVar]:
+        """Assign: `pm[p,m]` for each manager available at one of the project's starts at least
+        (work in flight keeps its manager when that manager is on People)."""
+        if not self._portfolio.assigns_managers:
+            return {}
+        picks = {}
+        for pid, v in self.projects.items():
+            kept = kept_manager(self._portfolio, v.project)
+            for manager in self._portfolio.managers:
+                if kept is not None and manager.name != kept:
+                    continue
+                if any(
+                    available(manager, self._portfolio, v.project, s + self._plan_start)
+                    for s in v.starts
+                ):
+                    picks[pid, manager.name] = self._model.new_bool_var(f"pm[{pid},{manager.name}]")
+        return picks
 
     def _start_domain(self, project: Project) -> list[int]:
         """Allowed starts as offsets; in diagnosis mode the whole horizon (windows are rules)."""
@@ -170,13 +191,16 @@ class Variables:
         return literal
 
     # ----------------------------------------------------------------- warm start and plan
-    def warmstart(self, starts: dict[str, int]) -> None:
-        """Hint every variable from a plan ({project ID: calendar start month}).
+    def warmstart(self, starts: dict[str, int], managers: dict[str, str] | None = None) -> None:
+        """Hint every variable from a plan ({project ID: calendar start month}) and, under
+        Assign, its managers ({project ID: manager}).
 
         A complete hint is CP-SAT's first solution at once; a partial one may be dropped.
         """
         m = self._model
         m.clear_hints()
+        for (pid, name), literal in self.picks.items():
+            m.add_hint(literal, pid in starts and (managers or {}).get(pid) == name)
         for pid, v in self.projects.items():
             chosen = starts.get(pid)
             offset = None if chosen is None else chosen - self._plan_start
@@ -205,6 +229,14 @@ class Variables:
             m.add_hint(self.makespan, max(ends))
             for size in self.after.values():
                 m.add_hint(size, self.block_end - max(ends))
+
+    def managers(self, solver: cp_model.CpSolver) -> dict[str, str]:
+        """Under Assign, the manager of each selected project in the solver's solution."""
+        return {
+            pid: name
+            for (pid, name), literal in self.picks.items()
+            if solver.boolean_value(literal)
+        }
 
     def plan(self, solver: cp_model.CpSolver) -> dict[str, int]:
         """The selected projects and their calendar start months in the solver's solution."""

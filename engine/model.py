@@ -70,6 +70,13 @@ class Objective(StrEnum):
     FINISH = "finish"  # schedule everything, finish as early as possible
 
 
+class ManagerMode(StrEnum):
+    """Settings "Project managers": check the names on Intake, or let the optimiser assign."""
+
+    CHECK = "Check"  # the Intake's names are checked against People; the plan ignores them
+    ASSIGN = "Assign"  # the model assigns managers within their limits and availability
+
+
 class FrozenDict(dict):
     """A dict that refuses changes, yet pickles (worker processes receive portfolios)."""
 
@@ -106,9 +113,13 @@ class Project:
     exclusive_group: str | None = None
     scores: Mapping[str, float] = field(default_factory=dict)
     gate: GateReview | None = None  # the latest gate decision (Portfolio fills it from `gates`)
+    manager: str | None = None  # the project manager named on Intake
+    pm_grade: str | None = None  # the lowest grade of manager wanted (a preference)
+    pm_skills: tuple[str, ...] = ()  # skills wanted of its manager (a preference)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scores", _frozen(self.scores))
+        object.__setattr__(self, "pm_skills", tuple(self.pm_skills))
 
     @property
     def gate_blocked(self) -> bool:
@@ -165,6 +176,31 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
+class Manager:
+    """A project manager on the People sheet: who may run how many projects, and when.
+
+    `grade` is one of `GRADES` (ordered, lowest first) or None; months are calendar month
+    numbers, None meaning open-ended.
+    """
+
+    name: str
+    grade: str | None = None
+    skills: tuple[str, ...] = ()
+    certifications: tuple[str, ...] = ()
+    max_projects: int = 1  # concurrent projects at most
+    available_from: int | None = None
+    available_to: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "skills", tuple(self.skills))
+        object.__setattr__(self, "certifications", tuple(self.certifications))
+
+
+# Grades of project managers, lowest first: "at least Senior" means Senior or Principal.
+GRADES = ("Associate", "Manager", "Senior", "Principal")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """How and over what horizon to plan."""
 
@@ -174,6 +210,7 @@ class Settings:
     time_limit: float = 30.0
     random_seed: int = 0
     workers: int = 2
+    project_managers: ManagerMode = ManagerMode.CHECK
 
 
 @dataclass(frozen=True)
@@ -188,6 +225,7 @@ class Portfolio:
     criteria: tuple[Criterion, ...] = ()
     budget: Mapping[int, float] = field(default_factory=dict)  # calendar year -> cost limit
     gates: tuple[GateReview, ...] = ()  # gate reviews, in the order given
+    managers: tuple[Manager, ...] = ()  # the People sheet
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "gates", tuple(self.gates))
@@ -195,6 +233,7 @@ class Portfolio:
         object.__setattr__(self, "demands", tuple(self.demands))
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
         object.__setattr__(self, "criteria", tuple(self.criteria))
+        object.__setattr__(self, "managers", tuple(self.managers))
         object.__setattr__(
             self, "capacity", _frozen({r: tuple(v) for r, v in self.capacity.items()})
         )
@@ -214,6 +253,11 @@ class Portfolio:
     def project(self, project_id: str) -> Project:
         """The project with this ID (KeyError if none; the first one if IDs repeat)."""
         return self._by_id[project_id]
+
+    @property
+    def assigns_managers(self) -> bool:
+        """Whether the plan must staff every selected project from People (Assign)."""
+        return self.settings.project_managers is ManagerMode.ASSIGN
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The inputs as tidy pandas DataFrames (see `engine.frames.portfolio_frames`)."""

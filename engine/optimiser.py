@@ -4,6 +4,10 @@ The solve runs in two phases within the time limit: the objective itself, then (
 time is left, at most a quarter of the limit) a tie-break on the same model that keeps the
 objective and moves projects as early as possible. When the rules cannot all hold, a
 diagnosis model with assumption literals names a small set of rules in conflict.
+
+Under Settings "Project managers" = Assign, the managers' limits are rules of the model, and
+the chosen plan is then staffed by preference (`engine.managers.assign_managers`): grade and
+skills decide who runs what, never which projects run or when.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from engine.explain import deferral_reasons
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.lp_start import better_of, lp_guided_starts
+from engine.managers import ASSIGN_SECONDS, assign_managers
 from engine.model import Objective, Portfolio
 from engine.plan import outcomes, scores, utilisation
 from engine.result import Result, SolveStatus, relative_gap
@@ -31,6 +36,7 @@ LP_SHARE = 0.2  # of the time limit, at most, for the LP relaxation of an LP war
 SMALL_SCHEDULE = 40  # projects: up to this many, a slow `finish` solve gets heavier reasoning
 QUICK_SECONDS = 1.0  # ... after this first stage without it
 JUSTIFY_SHARE = 0.1  # of the time limit, at most, for the `finish` warm start's restarts
+ASSIGN_SHARE = 0.1  # of the time limit, at most, for matching managers to the plan (Assign)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +102,7 @@ class _Run:
     baseline_value: float | None = None
     status: cp_model.CpSolverStatus = cp_model.UNKNOWN  # of the main search
     starts: dict[str, int] = field(default_factory=dict)  # the plan: project ID -> month
+    managers: dict[str, str] = field(default_factory=dict)  # Assign: the solver's staffing
     found: bool = False
     proven: bool = False
     raw_bound: float | None = None  # the solver's bound, in model units
@@ -156,6 +163,7 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
     """The solver's plan and bound; the waterline instead when it is better or all there is."""
     found = run.status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     run.starts = built.plan(solver) if found else {}
+    run.managers = built.variables.managers(solver) if found else {}
     run.proven = run.status == cp_model.OPTIMAL
     if found or run.status == cp_model.UNKNOWN:
         run.raw_bound = solver.best_objective_bound
@@ -169,8 +177,10 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
         )
     ):
         run.starts, run.proven = dict(run.baseline), False  # never worse than the waterline
+        run.managers = {}
     if not found and run.baseline_ok:
         run.starts, found = dict(run.baseline), True
+        run.managers = {}
     run.found = found
 
 
@@ -196,6 +206,7 @@ def _tie_break(run: _Run, built: PortfolioModel) -> None:
         greedy_objective(run.portfolio, better, run.objective),
     ):
         run.starts = better
+        run.managers = built.variables.managers(second)
 
 
 def _invalid_input(run: _Run) -> Result:
@@ -235,7 +246,8 @@ def _planned(run: _Run) -> Result:
     portfolio, starts = run.portfolio, run.starts
     value = greedy_objective(portfolio, starts, run.objective)
     bound = _bound(portfolio, run.objective, run.raw_bound, value, run.proven)
-    reasons = deferral_reasons(portfolio, starts)
+    managers = _staffing(run)
+    reasons = deferral_reasons(portfolio, starts, managers)
     return Result(
         SolveStatus.OPTIMAL if run.proven else SolveStatus.FEASIBLE,
         objective=value,
@@ -243,12 +255,21 @@ def _planned(run: _Run) -> Result:
         gap=relative_gap(value, bound),
         wall_time=run.elapsed(),
         strategy="cp-sat",
-        projects=outcomes(portfolio, starts, reasons),
+        projects=outcomes(portfolio, starts, reasons, managers),
         utilisation=utilisation(portfolio, starts),
         problems=run.problems,
         baseline_objective=run.baseline_value,
         objective_name=run.objective.value,
     )
+
+
+def _staffing(run: _Run) -> dict[str, str] | None:
+    """Assign: the plan's preference-best managers (the solver's own when that model cannot
+    finish in time, which a plan the model accepted always allows); None under Check."""
+    if not run.portfolio.assigns_managers:
+        return None
+    seconds = min(ASSIGN_SHARE * run.limit, ASSIGN_SECONDS)
+    return assign_managers(run.portfolio, run.starts, time_limit=seconds) or run.managers
 
 
 def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> list[str]:
@@ -281,7 +302,10 @@ def _warm_start(run: _Run) -> dict[str, int]:
         if not run.baseline_ok:
             return baseline
         deadline = time.perf_counter() + JUSTIFY_SHARE * run.limit
-        return shortest_schedule(portfolio, baseline, deadline=deadline, seed=run.seed)
+        shortest = shortest_schedule(portfolio, baseline, deadline=deadline, seed=run.seed)
+        if portfolio.assigns_managers and assign_managers(portfolio, shortest) is None:
+            return baseline  # justification moves projects without asking the managers
+        return shortest
     dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
     plans: list[dict[str, int] | None] = [baseline if run.baseline_ok else None]
     if _baseline_complete(portfolio, objective, unplaced):

@@ -111,3 +111,19 @@ def capacity_rule(role: str) -> str:
 def budget_rule(year: int, amount: float) -> str:
     """`the 2027 budget of 150,000`."""
     return f"the {year} budget of {amount:,.0f}"
+
+
+def needs_manager_rule() -> str:
+    """The Assign rule that every selected project gets a manager from People."""
+    return (
+        "every selected project needs a project manager from People "
+        "(Settings: Project managers = Assign)"
+    )
+
+
+def manager_rule(name: str, limit: int, availability: str) -> str:
+    """`project manager "Ana" runs at most 2 projects at once, available from 2027-03`."""
+    plural = "project" if limit == 1 else "projects"
+    return (
+        f'project manager "{name}" runs at most {limit} {plural} at once, available {availability}'
+    )

@@ -102,8 +102,9 @@ def _failed(book, status: _StatusBar, action: str, error: Exception) -> Report:
 
 
 def _count(messages: list[Message]) -> tuple[int, int]:
+    """Errors and warnings (notes, such as lessons to read, are neither)."""
     errors = sum(1 for m in messages if m.severity is Severity.ERROR)
-    return errors, len(messages) - errors
+    return errors, sum(1 for m in messages if m.severity is Severity.WARNING)
 
 
 # --- Validate ---------------------------------------------------------------------------------
@@ -346,7 +347,14 @@ def explain(portfolio: Portfolio, project_id: str, portfolio_sheet=None) -> list
             lines.append(f"Why: {row['Reason']}")
     elif plan:
         row = plan.get(project_id, {})
-        reason = deferral_reasons(portfolio, starts).get(project_id) or row.get("Reason") or ""
+        managers = {  # under Assign the plan's managers hold their room
+            pid: str(plan[pid]["Project manager"])
+            for pid in starts
+            if plan[pid].get("Project manager")
+        }
+        reason = (
+            deferral_reasons(portfolio, starts, managers).get(project_id) or row.get("Reason") or ""
+        )
         lines.append(f"{title}: deferred in the last run.")
         if reason:
             lines.append(f"Why, with the inputs as they are now: {reason}")

@@ -20,9 +20,10 @@ from typing import Protocol
 
 from engine.delivery.dashboard import Dashboard, commitments, dashboard
 from engine.errors import FileError
+from engine.lessons import read_first
 from engine.model import Objective, Portfolio
 from engine.result import Result, SolveStatus
-from engine.validation import Severity
+from engine.validation import Severity, manager_load
 from workbook.book.grids import Grid, messages_grid, result_grids, settings_text
 from workbook.book.messages import Message
 from workbook.book.views import dashboard_grid, departments, latest_status_grid
@@ -122,6 +123,7 @@ class Report:
     read_s: float = 0.0
     solve_s: float = 0.0
     write_s: float = 0.0
+    read: ReadResult | None = None  # what the reader found (lessons, evaluations, ...)
 
     @property
     def errors(self) -> list[Message]:
@@ -139,12 +141,45 @@ def _engine_solve(portfolio: Portfolio, progress: Callable | None) -> Result:
     return solve(portfolio, progress=progress)
 
 
+def advice(
+    read: ReadResult,
+    portfolio: Portfolio | None = None,
+    result: Result | None = None,
+) -> list[Message]:
+    """What the centre-of-excellence sheets add to Messages, each located on Intake.
+
+    Project managers (Settings: Check) with more projects at once than People allows, or
+    named for months they are not available: in the plan of `result`, or, before there is
+    one, in the months that work in flight, mandatory and forced-in projects run whatever
+    their start. And for each proposal that resembles past lessons, the lessons to read
+    first.
+    """
+    portfolio = portfolio or read.portfolio
+    starts: dict[str, int] | None = None  # without a plan: what must run, whenever it starts
+    managers = None
+    if result is not None and result.status.has_plan:
+        starts = {o.project_id: o.start for o in result.selected if o.start is not None}
+        managers = {o.project_id: o.manager for o in result.selected if o.manager}
+    problems = [] if portfolio.assigns_managers else manager_load(portfolio, starts, managers)
+    programmes = {pid: str(extra.get("Programme", "")) for pid, extra in read.details.items()}
+    problems += read_first(portfolio, read.lessons, programmes)
+    located = []
+    for problem in problems:
+        sheet_name, cell = read.locate(problem)
+        located.append(Message(sheet_name, cell, problem.message, problem.severity))
+    return located
+
+
 def validate(transport: Transport, *, write_messages: bool = False) -> Report:
     """Read and check every input; with `write_messages`, list the problems on Messages."""
     began = time.perf_counter()
     read = transport.read()
     messages = read.messages()
-    report = Report(Outcome.DONE, messages, read.portfolio, read_s=time.perf_counter() - began)
+    if not any(m.severity is Severity.ERROR for m in messages):
+        messages += advice(read)
+    report = Report(
+        Outcome.DONE, messages, read.portfolio, read_s=time.perf_counter() - began, read=read
+    )
     if report.errors:
         report.outcome = Outcome.INPUT_ERRORS
     if write_messages:
@@ -177,7 +212,7 @@ def optimise(
     stage("read", None)
     read = transport.read()
     messages = read.messages()
-    report = Report(Outcome.DONE, messages, read.portfolio)
+    report = Report(Outcome.DONE, messages, read.portfolio, read=read)
     if report.errors:
         report.read_s = time.perf_counter() - began
         return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure)
@@ -202,6 +237,7 @@ def optimise(
 
     began = time.perf_counter()
     stage("write", None)
+    report.messages = messages = [*messages, *advice(read, portfolio, result)]
     # Without a plan these are Messages (the conflicts) and the Run log: the last plan stays.
     report.grids = result_grids(
         portfolio,

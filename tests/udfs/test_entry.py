@@ -6,6 +6,7 @@ cells the file writer writes for the same grids, sheet by sheet, value by value.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import datetime
 
@@ -68,6 +69,10 @@ def test_live_reader_reads_what_the_file_reader_reads(monkeypatch):
     assert live_read.portfolio == file_read.portfolio
     assert live_read.details == file_read.details
     assert [str(m) for m in live_read.messages()] == [str(m) for m in file_read.messages()]
+    assert live_read.lessons == tuple(
+        dataclasses.replace(lesson, source=SAMPLE.name) for lesson in file_read.lessons
+    )
+    assert live_read.evaluations == file_read.evaluations and live_read.evaluations
 
 
 def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
@@ -75,10 +80,13 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
     assert report.ok and report.result.status.has_plan
     # The grids are what the headless command builds for this portfolio and result.
     read = read_workbook(SAMPLE)
+    # the manager check and the lessons to read first, on the plan written
+    advice = service.advice(read, read.portfolio, report.result)
+    assert any("Priya Raman" in m.message for m in advice)
     expected = result_grids(
         read.portfolio,
         report.result,
-        read.messages() + read.notes(),
+        [*read.messages(), *read.notes(), *advice],
         read.details,
         run_at=RUN_AT,
         settings=settings_text(read.portfolio, report.result),
@@ -117,8 +125,8 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
 def test_reoptimise_fills_and_resizes_the_tables(run):
     payload, report, after, formats, _ = run
     portfolio_rows = len(report.grids[0].rows)
-    assert table_ref(payload, "Portfolio", "tblPortfolio") == "A3:K4"
-    assert table_ref(after, "Portfolio", "tblPortfolio") == f"A3:K{3 + portfolio_rows}"
+    assert table_ref(payload, "Portfolio", "tblPortfolio") == "A3:L4"
+    assert table_ref(after, "Portfolio", "tblPortfolio") == f"A3:L{3 + portfolio_rows}"
     cells = sheet_cells(after, "Portfolio")
     assert cells[(3, 1)] == "Rank" and cells[(3, 11)] == "Reason"
     decisions = {cells.get((r, 5)) for r in range(4, 4 + portfolio_rows)}
@@ -188,6 +196,26 @@ def test_validate_lists_the_file_readers_problems_with_their_cells(tmp_path):
     # nothing but Messages was touched
     touched = {a["sheet_position"] for a in book.json()["actions"]}
     assert touched == {_index(payload, "Messages")}
+
+
+def test_check_inputs_runs_the_project_manager_check_in_excel():
+    """The Check inputs button on the sample: Priya Raman runs P-101 (in flight) and P-106
+    (mandatory) at once whatever P-106's start; the lessons to read come as notes."""
+    payload = payload_from_file(SAMPLE)
+    book = open_book(payload)
+    report = entry.validate(book)
+    assert report.ok
+    assert report.summary.startswith("No input errors (1 warning(s)); 45 projects")
+    rows = report.grids[0].rows
+    [warning] = [r for r in rows if r[0] == "Warning"]
+    assert warning[1:3] == ["Intake", "P9"]  # P-106's Project manager cell
+    assert (
+        'project manager "Priya Raman" runs 2 projects at once in 2027-09..2027-10' in (warning[3])
+    )
+    notes = [r for r in rows if r[0] == "Info"]
+    assert any(r[2] == "A14" and "L-03" in r[3] for r in notes)  # P-111 CRM: the CRM lesson
+    after, _ = replay(payload, book.json()["actions"])
+    assert "Priya Raman" in sheet_cells(after, "Messages")[(4, 4)]
 
 
 def test_reoptimise_with_input_errors_writes_only_messages(tmp_path):

@@ -121,7 +121,8 @@ CASES = [
         R + 'Budget: the workbook has no sheet "Budget" (sheets found: Start, Settings, Criteria, '
         "Intake, Scoring, Demand, Capacity, Dependencies, Portfolio, Schedule, Utilisation, "
         "Messages, Run log, Status, Latest status, RAID, Gates, Health, Benefits, Reviews, "
-        "Dashboard, xlwings.conf); add it back, copying it from a new template (pmo new)",
+        "Dashboard, Lessons, People, PM evaluation, Enterprise, Enterprise load, xlwings.conf); "
+        "add it back, copying it from a new template (pmo new)",
     ),
     (
         "renamed header",

@@ -90,7 +90,8 @@ def test_blank_rows_spaces_and_text_numbers_are_tolerated(tmp_path):
     intake.insert_rows(6)  # a blank row inside the table
     table = intake.tables["tblIntake"]
     first, last = table.ref.split(":")
-    table.ref = f"{first}:Q{int(last[1:]) + 1}"
+    column = last.rstrip("0123456789")
+    table.ref = f"{first}:{column}{int(last[len(column) :]) + 1}"
     intake["I5"] = " 12 "  # P-102's duration as text with spaces
     intake["B5"] = "  Data platform (lakehouse)  "
     intake["J5"] = "1,500,000"

@@ -31,6 +31,8 @@ def test_input_contract_headers_are_exact():
         "Programme",
         "Strategic objective",
         "Project manager",
+        "PM grade",
+        "PM skills",
     ]
     assert headers(schema.DEMAND) == ["ID", "Role", "FTE", "From month", "To month"]
     assert headers(schema.CAPACITY) == ["Role"] and schema.CAPACITY.dynamic == "months"
@@ -57,8 +59,35 @@ def test_input_contract_headers_are_exact():
         "RAG amber from",
         "Health green from",
         "Health amber from",
+        "Project managers",
+        "Department",
     ]
     assert schema.column_choices("Type") == ("FS", "Requires", "Excludes", "With")
+    # the centre of excellence (issue 16): column names other tools rely on
+    assert [c.header for c in schema.LESSONS.columns] == [
+        "ID",
+        "Project",
+        "Date",
+        "Phase",
+        "Category",
+        "Tags",
+        "What happened",
+        "Root cause",
+        "Recommendation",
+        "Owner",
+        "Status",
+    ]
+    assert headers(schema.PEOPLE) == [
+        "Name",
+        "Grade",
+        "Skills",
+        "Certifications",
+        "Max concurrent projects",
+        "Available from",
+        "Available to",
+    ]
+    assert headers(schema.PM_EVALUATION)[:2] == ["Manager", "Project"]
+    assert schema.setting("Project managers").allowed == ("Check", "Assign")
 
 
 def test_delivery_headers_are_exact():
@@ -166,6 +195,11 @@ def test_sheets_in_order_with_roles():
         "Reviews",
         "Dashboard",
         "xlwings.conf",
+        "Lessons",
+        "People",
+        "PM evaluation",
+        "Enterprise",
+        "Enterprise load",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
@@ -175,6 +209,8 @@ def test_sheets_in_order_with_roles():
         "Run log",
         "Latest status",
         "Dashboard",
+        "Enterprise",
+        "Enterprise load",
     }
 
 

@@ -23,6 +23,7 @@ from workbook.files.reader import read_workbook
 
 # Functions Excel 2007+ and LibreOffice 7.4 both know (no XLOOKUP, LET or LAMBDA).
 ALLOWED_FUNCTIONS = {"SUMPRODUCT", "INDEX", "MATCH", "IF", "IFERROR", "SUM", "COUNT", "COUNTIF"} | {
+    "AVERAGEIF",
     "AND",
     "OR",
     "AVERAGE",

@@ -114,6 +114,7 @@ def portfolio_grid(
                 project.cost,
                 round(outcome.score, 3) if outcome else None,
                 outcome.reason if outcome else "",
+                outcome.manager if outcome else project.manager,
             ]
         )
     rows.sort(key=lambda row: (row[0] is None, row[0] or 0, row[1]))
@@ -261,6 +262,7 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
                 "finish": _month(chosen.finish) if chosen is not None else None,
                 "score": round(outcome.score, 6) if outcome else None,
                 "reason": outcome.reason if outcome else "",
+                "manager": outcome.manager if outcome else project.manager,
             }
         )
     return {

@@ -10,6 +10,9 @@ Delivery is reported as of 2027-03-31: months of status for the four projects in
 Red, one Green, two slipping), fourteen RAID entries (two overdue), gate history (one project
 stopped at G2, one held at G1, two gate decisions pending), health checks, benefits and the
 post-project review of the closed project.
+The centre of excellence has its sheets filled too: nine project managers on People (one of
+them, Priya Raman, named on two projects that overlap: the check warns about it), a dozen
+lessons from earlier projects, and evaluations of managers on projects already closed.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from engine.delivery.records import (
     StatusReport,
 )
 from engine.gates import GATE_CRITERIA, GateDecision, GateReview
+from engine.lessons import Lesson
+from engine.managers import Evaluation
 from engine.model import (
     Criterion,
     Demand,
@@ -36,6 +41,7 @@ from engine.model import (
     DependencyType,
     Direction,
     Force,
+    Manager,
     Perspective,
     Portfolio,
     Project,
@@ -763,6 +769,7 @@ _ROWS = (
         50_000,
         (2, 1, 4, 1, 1),
         _P.CLOSED,
+        manager="Sam Okafor",
     ),
 )
 
@@ -787,6 +794,303 @@ DEPENDENCY_NOTES = (
     "Procure-to-pay automation targets the new ERP",
     "Chatbot and vendor contact-centre AI are alternatives",
     "The new shop needs the product catalogue from PIM",
+)
+
+
+# What some proposals want of their project manager: (PM grade, PM skills).
+PM_WANTED = {
+    "P-106": ("Manager", ("regulatory", "finance")),
+    "P-108": ("Senior", ("data",)),
+    "P-111": ("Senior", ("CRM", "sales")),
+    "P-112": ("Senior", ("CRM",)),
+    "P-113": ("Senior", ("supply chain",)),
+    "P-120": ("Manager", ("security", "identity")),
+    "P-121": ("Senior", ("security",)),
+    "P-122": ("Manager", ("cloud",)),
+    "P-123": ("Manager", ("cloud",)),
+    "P-125": ("Manager", ("ERP", "finance")),
+    "P-130": ("Principal", ("digital", "agile")),
+}
+
+MANAGERS = (
+    Manager(
+        "Priya Raman",
+        "Senior",
+        ("ERP", "finance", "data migration"),
+        ("PRINCE2 Practitioner", "SAP Activate"),
+        1,
+    ),
+    Manager("Tom Becker", "Senior", ("data", "analytics", "cloud"), ("PMP",), 1),
+    Manager("Ana Silva", "Manager", ("digital", "customer", "agile"), ("PSM I",), 2),
+    Manager(
+        "Sam Okafor", "Manager", ("infrastructure", "network", "cloud"), ("PRINCE2 Foundation",), 2
+    ),
+    Manager(
+        "Lena Fischer", "Manager", ("regulatory", "GDPR", "legal"), ("PRINCE2 Practitioner",), 2
+    ),
+    Manager(
+        "Noor Haddad", "Senior", ("security", "identity", "infrastructure"), ("CISSP", "MSP"), 2
+    ),
+    Manager(
+        "Marta Kowalski",
+        "Principal",
+        ("programme", "ERP", "supply chain", "change"),
+        ("MSP", "PMP"),
+        3,
+        available_from=month(2027, 4),  # joins in April 2027
+    ),
+    Manager("James O'Neill", "Associate", ("agile", "digital", "HR"), ("PSM I",), 1),
+    Manager(
+        "Ravi Patel",
+        "Manager",
+        ("data", "CRM", "sales", "agile"),
+        ("PMP",),
+        2,
+        available_to=month(2028, 6),  # the secondment ends in June 2028
+    ),
+)
+
+# Lessons from earlier projects (most now archived: their IDs are not on Intake any more).
+LESSONS = (
+    Lesson(
+        "L-01",
+        "P-087",
+        "2025-09-18",
+        "Delivery",
+        "Technology",
+        ("data migration", "cut-over", "payroll"),
+        "The payroll data migration failed two dress rehearsals: legacy employee records "
+        "carried duplicate IDs nobody had profiled.",
+        "Source data was profiled only after the build had started.",
+        "Profile and cleanse the source data during Planning, and run two full migration "
+        "rehearsals before any cut-over date is fixed.",
+        "Priya Raman",
+        "Actioned",
+    ),
+    Lesson(
+        "L-02",
+        "P-090",
+        "2026-05-22",
+        "Closure",
+        "Scope",
+        ("ERP", "customisation", "finance"),
+        "Heavy customisation of the finance ERP made the vendor's upgrade path a project of "
+        "its own.",
+        "Each team asked for its old reports and screens; nobody owned fit-to-standard.",
+        "Adopt the ERP's standard processes (fit-to-standard workshops) and have the design "
+        "authority approve every customisation.",
+        "Priya Raman",
+        "Actioned",
+    ),
+    Lesson(
+        "L-03",
+        "P-094",
+        "2025-12-10",
+        "Handover",
+        "Stakeholders",
+        ("CRM", "adoption", "sales", "change management"),
+        "Three months after go-live only 30% of the sales team used the CRM; customer records "
+        "stayed in spreadsheets.",
+        "Sales was not in the design team and adoption was never measured.",
+        "Put sales super-users in the CRM design team, and track adoption as a benefit with a "
+        "target and an owner.",
+        "Ana Silva",
+        "Open",
+    ),
+    Lesson(
+        "L-04",
+        "P-096",
+        "2026-03-05",
+        "Delivery",
+        "Resources",
+        ("data engineering", "capacity", "business as usual"),
+        "The data warehouse slipped four months: its data engineers were pulled back to "
+        "business-as-usual incidents week after week.",
+        "Capacity was promised by name but never agreed with the functional manager.",
+        "Agree data-engineer capacity with the functional manager before the start, and "
+        "ring-fence it in the capacity plan.",
+        "Tom Becker",
+        "Actioned",
+    ),
+    Lesson(
+        "L-05",
+        "P-099",
+        "2026-06-30",
+        "Planning",
+        "Supplier",
+        ("network", "hardware", "lead time", "procurement"),
+        "Switches for the network refresh arrived 20 weeks after order and the roll-out "
+        "slipped a quarter.",
+        "Hardware was ordered only once the detailed design was signed off.",
+        "Order long-lead hardware as soon as the project is approved, on a framework "
+        "agreement, before the design is final.",
+        "Sam Okafor",
+        "Actioned",
+    ),
+    Lesson(
+        "L-06",
+        "P-145",
+        "2026-11-20",
+        "Closure",
+        "Stakeholders",
+        ("decommission", "legacy", "usage census"),
+        "When the fax service was switched off, two departments turned out to depend on it "
+        "for legal notices.",
+        "No one checked who still used the service.",
+        "Run a usage census (logs and a survey) before decommissioning any legacy service, "
+        "and agree the switch-off with each user group.",
+        "Sam Okafor",
+        "Closed",
+    ),
+    Lesson(
+        "L-07",
+        "P-100",
+        "2026-02-14",
+        "Delivery",
+        "Governance",
+        ("GDPR", "records retention", "compliance", "regulatory"),
+        "Legal and IT read the retention rules differently; the archive was built twice.",
+        "There was no single retention schedule signed off before the build.",
+        "Have the data protection officer sign off one retention schedule before any "
+        "regulatory build starts.",
+        "Lena Fischer",
+        "Actioned",
+    ),
+    Lesson(
+        "L-08",
+        "P-097",
+        "2026-08-12",
+        "Delivery",
+        "Cost",
+        ("cloud", "migration", "FinOps", "cost"),
+        "Cloud costs ran 40% over the estimate during the migration pilot: test environments "
+        "ran day and night.",
+        "Nobody owned cloud spend and no resource was tagged.",
+        "Tag every cloud resource, switch non-production environments off at night, and "
+        "review cloud spend monthly (FinOps).",
+        "Marta Kowalski",
+        "Open",
+    ),
+    Lesson(
+        "L-09",
+        "P-086",
+        "2025-06-03",
+        "Handover",
+        "Risk",
+        ("identity", "access", "single sign-on", "security", "cut-over"),
+        "At the single sign-on cut-over a thousand users were locked out and the helpdesk "
+        "was overwhelmed for two days.",
+        "The whole company was switched in one night with no rollback.",
+        "Roll identity and access changes out department by department, with a tested "
+        "rollback and extra helpdesk staff on the day.",
+        "Noor Haddad",
+        "Actioned",
+    ),
+    Lesson(
+        "L-10",
+        "P-091",
+        "2026-01-28",
+        "Delivery",
+        "Supplier",
+        ("e-invoicing", "suppliers", "onboarding", "regulatory"),
+        "Only one supplier in five sent e-invoices by the pilot's end; the rest kept "
+        "posting paper.",
+        "Supplier onboarding started after the invoicing platform was built.",
+        "Start supplier onboarding in Planning, give suppliers a test environment, and "
+        "track onboarding weekly.",
+        "Priya Raman",
+        "Open",
+    ),
+    Lesson(
+        "L-11",
+        "P-098",
+        "2026-04-16",
+        "Closure",
+        "Governance",
+        ("master data", "data quality", "data owner"),
+        "The master data pilot found 12,000 bad customer records, and nobody fixed them.",
+        "No business owner was named for customer or product data.",
+        "Name a data owner per data domain before building master data management, and "
+        "give them the data-quality dashboard.",
+        "Tom Becker",
+        "Open",
+    ),
+    Lesson(
+        "L-12",
+        "P-088",
+        "2025-11-30",
+        "Handover",
+        "Schedule",
+        ("warehouse", "go-live", "peak season", "supply chain"),
+        "The warehouse scanner roll-out went live in November; picking errors doubled during "
+        "the peak.",
+        "The go-live date followed the budget year, not the business calendar.",
+        "Never go live in the supply chain's peak season; plan four weeks of hypercare after "
+        "any warehouse go-live.",
+        "Marta Kowalski",
+        "Actioned",
+    ),
+)
+
+# Managers evaluated after their projects closed: Delivery, Stakeholders, Team leadership,
+# Governance (1-5).
+EVALUATIONS = (
+    Evaluation(
+        "Priya Raman",
+        "P-090",
+        month(2026, 5),
+        "Chief Financial Officer",
+        {"Delivery": 3, "Stakeholders": 4, "Team leadership": 4, "Governance": 5},
+        "Kept the steering group well informed; the customisation backlog cost the schedule.",
+    ),
+    Evaluation(
+        "Tom Becker",
+        "P-096",
+        month(2026, 3),
+        "Chief Data Officer",
+        {"Delivery": 2, "Stakeholders": 3, "Team leadership": 4, "Governance": 3},
+        "Escalated the loss of data engineers late.",
+    ),
+    Evaluation(
+        "Ana Silva",
+        "P-094",
+        month(2025, 12),
+        "Sales Director",
+        {"Delivery": 4, "Stakeholders": 2, "Team leadership": 4, "Governance": 4},
+        "Delivered on time; sales was not brought along.",
+    ),
+    Evaluation(
+        "Sam Okafor",
+        "P-099",
+        month(2026, 6),
+        "Chief Information Officer",
+        {"Delivery": 3, "Stakeholders": 4, "Team leadership": 5, "Governance": 4},
+        "Recovered well from the hardware delay.",
+    ),
+    Evaluation(
+        "Sam Okafor",
+        "P-145",
+        month(2026, 11),
+        "Chief Information Officer",
+        {"Delivery": 4, "Stakeholders": 3, "Team leadership": 4, "Governance": 4},
+        "Small decommission, closed cleanly once the fax users were found.",
+    ),
+    Evaluation(
+        "Lena Fischer",
+        "P-100",
+        month(2026, 2),
+        "General Counsel",
+        {"Delivery": 4, "Stakeholders": 5, "Team leadership": 4, "Governance": 5},
+        "Exemplary governance; the rework was not of her making.",
+    ),
+    Evaluation(
+        "Marta Kowalski",
+        "P-097",
+        month(2026, 8),
+        "Chief Information Officer",
+        {"Delivery": 4, "Stakeholders": 4, "Team leadership": 5, "Governance": 3},
+        "Strong delivery; cloud spend was not tracked.",
+    ),
 )
 
 
@@ -843,6 +1147,9 @@ def sample_portfolio() -> Portfolio:
             cost=float(row.cost),
             exclusive_group=row.group,
             scores={c.name: float(s) for c, s in zip(CRITERIA, row.scores, strict=True)},
+            manager=row.manager or None,
+            pm_grade=PM_WANTED.get(row.id, (None, ()))[0],
+            pm_skills=PM_WANTED.get(row.id, (None, ()))[1],
         )
         for row in _ROWS
     )
@@ -856,6 +1163,7 @@ def sample_portfolio() -> Portfolio:
         criteria=CRITERIA,
         budget=BUDGET,
         gates=GATE_REVIEWS,
+        managers=MANAGERS,
     )
 
 
@@ -868,7 +1176,6 @@ def sample_details() -> dict[str, dict[str, str]]:
             "Department": row.department,
             "Programme": row.programme,
             "Strategic objective": row.objective,
-            "Project manager": row.manager,
         }
         details[row.id] = {k: v for k, v in values.items() if v}
     return details
@@ -1318,3 +1625,13 @@ def sample_delivery() -> Delivery:
 
 def _float(value: float | None) -> float | None:
     return None if value is None else float(value)
+
+
+def sample_lessons() -> tuple[Lesson, ...]:
+    """The sample's Lessons sheet."""
+    return LESSONS
+
+
+def sample_evaluations() -> tuple[Evaluation, ...]:
+    """The sample's PM evaluation sheet."""
+    return EVALUATIONS

@@ -13,7 +13,17 @@ from pathlib import Path
 
 from engine.delivery.records import HEALTH_DIMENSIONS, RaidStatus, RaidType
 from engine.gates import GATE_CRITERIA, GATES, SCORE_SCALE, GateDecision
-from engine.model import DependencyType, Direction, Force, Objective, Perspective, ProjectStatus
+from engine.managers import EVALUATION_CRITERIA, EVALUATION_SCALE
+from engine.model import (
+    GRADES,
+    DependencyType,
+    Direction,
+    Force,
+    ManagerMode,
+    Objective,
+    Perspective,
+    ProjectStatus,
+)
 
 
 class Role(StrEnum):
@@ -34,7 +44,7 @@ class ColType(StrEnum):
     YESNO = "yesno"  # Y/N/Yes/No/TRUE/FALSE/1/0
     CHOICE = "choice"  # one of `allowed`, case-insensitive
     ID = "id"  # a project ID: text, numbers read as their digits
-    DATE = "date"  # a day: a real date or YYYY-MM-DD text
+    DATE = "date"  # a day: a real date or YYYY-MM-DD text, read as YYYY-MM-DD
 
 
 YES_NO = ("Yes", "No")
@@ -42,6 +52,7 @@ YES_WORDS = frozenset({"y", "yes", "true", "1", "1.0"})
 NO_WORDS = frozenset({"n", "no", "false", "0", "0.0"})
 
 FMT_MONTH = "yyyy-mm"
+FMT_DATE = "yyyy-mm-dd"
 FMT_MONEY = "#,##0"
 FMT_FTE = "0.0#"
 FMT_SCORE = "0.00"
@@ -130,6 +141,21 @@ DEPENDENCY_TYPES = _choices(DependencyType)
 DIRECTIONS = _choices(Direction)
 PERSPECTIVES = _choices(Perspective)
 OBJECTIVES = _choices(Objective)
+MANAGER_MODES = _choices(ManagerMode)
+LESSON_PHASES = ("Initiation", "Planning", "Delivery", "Handover", "Closure")
+LESSON_CATEGORIES = (
+    "Scope",
+    "Schedule",
+    "Cost",
+    "Quality",
+    "Risk",
+    "Resources",
+    "Stakeholders",
+    "Supplier",
+    "Technology",
+    "Governance",
+)
+LESSON_STATUSES = ("Open", "Actioned", "Closed")
 
 SETTINGS = (
     Setting(
@@ -207,6 +233,24 @@ SETTINGS = (
         ColType.FLOAT,
         3.0,
         "Health indexes from this value up (below Green) are Amber; below it they are Red.",
+    ),
+    Setting(
+        "Project managers",
+        "project_managers",
+        ColType.CHOICE,
+        ManagerMode.CHECK.value,
+        "Check: the managers named on Intake are checked against People (limits, "
+        "availability) and warned about. Assign: the optimiser assigns managers from People "
+        "to the selected projects within their limits; grade and skills are preferences.",
+        allowed=MANAGER_MODES,
+    ),
+    Setting(
+        "Department",
+        "department",
+        ColType.TEXT,
+        None,
+        "The department this book belongs to, for the enterprise roll-up (pmo rollup); "
+        "blank: the file name.",
     ),
 )
 
@@ -428,11 +472,11 @@ INTAKE = Sheet(
         ),
         Column(
             "Project manager",
-            None,
+            "manager",
             ColType.TEXT,
             width=18,
             optional=True,
-            help="Assigned project manager.",
+            help="Project manager, as named on People (under Assign: the one proposed).",
         ),
         Column(
             "Score",
@@ -445,6 +489,25 @@ INTAKE = Sheet(
             formula="=IFERROR(INDEX(tblScoring[Weighted score],"
             'MATCH(tblIntake[[#This Row],[ID]],tblScoring[ID],0)),"")',
             help="Weighted score from the Scoring sheet (live).",
+        ),
+        Column(
+            "PM grade",
+            "pm_grade",
+            ColType.CHOICE,
+            allowed=GRADES,
+            width=11,
+            optional=True,
+            help="Lowest grade of project manager wanted (Assign prefers one at least this "
+            "grade); blank: any.",
+        ),
+        Column(
+            "PM skills",
+            "pm_skills",
+            ColType.TEXT,
+            width=20,
+            optional=True,
+            help="Skills wanted of its manager, comma-separated (Assign prefers a manager "
+            "with them).",
         ),
     ),
 )
@@ -661,6 +724,14 @@ PORTFOLIO = Sheet(
             width=90,
             computed=True,
             help="Why it is in (mandatory, in flight) or, when deferred, what blocks it.",
+        ),
+        Column(
+            "Project manager",
+            None,
+            ColType.TEXT,
+            width=18,
+            computed=True,
+            help="Assign: the manager the optimiser gave it; Check: the one Intake names.",
         ),
     ),
 )
@@ -1538,6 +1609,306 @@ XLWINGS_SETTINGS = (
     ("Show Console", False),
 )
 
+LESSONS = Sheet(
+    "Lessons",
+    Role.INPUT,
+    "Lessons learned: what happened, why, and what to do next time; searched by relevance "
+    "(PMO_LESSONS, pmo lessons) and offered at intake.",
+    table="tblLessons",
+    columns=(
+        Column("ID", "id", ColType.TEXT, required=True, width=8, help="Unique lesson ID."),
+        Column(
+            "Project",
+            "project",
+            ColType.ID,
+            width=10,
+            help="The project it was learned on (an Intake ID, or a project already archived).",
+        ),
+        Column(
+            "Date",
+            "date",
+            ColType.DATE,
+            width=11,
+            number_format=FMT_DATE,
+            help="When it was recorded (a date, or YYYY-MM-DD).",
+        ),
+        Column(
+            "Phase",
+            "phase",
+            ColType.CHOICE,
+            allowed=LESSON_PHASES,
+            width=11,
+            help="Where in the project's life it happened.",
+        ),
+        Column(
+            "Category",
+            "category",
+            ColType.CHOICE,
+            allowed=LESSON_CATEGORIES,
+            width=13,
+            help="What kind of lesson it is.",
+        ),
+        Column(
+            "Tags",
+            "tags",
+            ColType.TEXT,
+            width=22,
+            help="Keywords, comma-separated (ERP, data migration, vendor); searches can filter "
+            "on them.",
+        ),
+        Column(
+            "What happened",
+            "what_happened",
+            ColType.TEXT,
+            required=True,
+            width=50,
+            help="What happened, in a sentence or two.",
+        ),
+        Column("Root cause", "root_cause", ColType.TEXT, width=40, help="Why it happened."),
+        Column(
+            "Recommendation",
+            "recommendation",
+            ColType.TEXT,
+            required=True,
+            width=50,
+            help="What the next project should do.",
+        ),
+        Column("Owner", "owner", ColType.TEXT, width=16, help="Who keeps the lesson alive."),
+        Column(
+            "Status",
+            "status",
+            ColType.CHOICE,
+            allowed=LESSON_STATUSES,
+            width=10,
+            default="Open",
+            help="Open: not yet acted on. Actioned: the standard or template was changed. "
+            "Closed: no longer relevant.",
+        ),
+    ),
+)
+
+PEOPLE = Sheet(
+    "People",
+    Role.INPUT,
+    "Project managers: grade, skills, how many projects each may run at once and when they "
+    "are available; their evaluations summed up (live).",
+    table="tblPeople",
+    columns=(
+        Column("Name", "name", ColType.TEXT, required=True, width=20, help="Full name."),
+        Column(
+            "Grade",
+            "grade",
+            ColType.CHOICE,
+            allowed=GRADES,
+            width=11,
+            help=f"Grade, lowest first: {', '.join(GRADES)}.",
+        ),
+        Column(
+            "Skills",
+            "skills",
+            ColType.TEXT,
+            width=26,
+            help="Skills, comma-separated (ERP, data, agile, regulatory...).",
+        ),
+        Column(
+            "Certifications",
+            "certifications",
+            ColType.TEXT,
+            width=28,
+            help="Certifications, comma-separated (PRINCE2, PMP, MSP...).",
+        ),
+        Column(
+            "Max concurrent projects",
+            "max_projects",
+            ColType.INT,
+            required=True,
+            width=22,
+            unit="projects",
+            help="Most projects this person runs at once (0: none now).",
+        ),
+        Column(
+            "Available from",
+            "available_from",
+            ColType.MONTH,
+            width=14,
+            number_format=FMT_MONTH,
+            help="First month they can run a project (YYYY-MM); blank: now.",
+        ),
+        Column(
+            "Available to",
+            "available_to",
+            ColType.MONTH,
+            width=13,
+            number_format=FMT_MONTH,
+            help="Last month they can run a project (YYYY-MM); blank: open-ended.",
+        ),
+        Column(
+            "In flight now",
+            None,
+            ColType.INT,
+            width=13,
+            computed=True,
+            optional=True,
+            formula="=COUNTIFS(tblIntake[Project manager],tblPeople[[#This Row],[Name]],"
+            'tblIntake[Status],"In flight")',
+            help="Projects in flight on Intake that name them.",
+        ),
+        Column(
+            "Evaluations",
+            None,
+            ColType.INT,
+            width=12,
+            computed=True,
+            optional=True,
+            formula="=COUNTIF(tblPMEvaluation[Manager],tblPeople[[#This Row],[Name]])",
+            help="Rows about them on PM evaluation.",
+        ),
+        Column(
+            "Average rating",
+            None,
+            ColType.FLOAT,
+            width=14,
+            number_format=FMT_SCORE,
+            computed=True,
+            optional=True,
+            formula="=IFERROR(AVERAGEIF(tblPMEvaluation[Manager],tblPeople[[#This Row],[Name]],"
+            'tblPMEvaluation[Overall]),"")',
+            help="The mean Overall of their evaluations (1-5).",
+        ),
+    ),
+)
+
+_LOW, _HIGH = EVALUATION_SCALE
+PM_EVALUATION = Sheet(
+    "PM evaluation",
+    Role.INPUT,
+    "After a project closes: its manager scored 1-5 on each criterion, with comments; People "
+    "sums them up per manager.",
+    table="tblPMEvaluation",
+    columns=(
+        Column(
+            "Manager",
+            "manager",
+            ColType.TEXT,
+            required=True,
+            width=20,
+            help="The project manager, as named on People.",
+        ),
+        Column("Project", "project", ColType.ID, required=True, width=10, help="Project ID."),
+        Column(
+            "Closed",
+            "closed",
+            ColType.MONTH,
+            width=10,
+            number_format=FMT_MONTH,
+            help="Month the project closed (YYYY-MM).",
+        ),
+        Column("Evaluator", "evaluator", ColType.TEXT, width=18, help="Who evaluated."),
+        *(
+            Column(
+                name,
+                f"score:{name}",
+                ColType.FLOAT,
+                width=15,
+                number_format="0.0",
+                help=f"{_LOW:g} (poor) to {_HIGH:g} (excellent).",
+            )
+            for name in EVALUATION_CRITERIA
+        ),
+        Column(
+            "Overall",
+            None,
+            ColType.FLOAT,
+            width=9,
+            number_format=FMT_SCORE,
+            computed=True,
+            optional=True,
+            formula=f"=IF(COUNT(tblPMEvaluation[[#This Row],[{EVALUATION_CRITERIA[0]}]:"
+            f'[{EVALUATION_CRITERIA[-1]}]])=0,"",AVERAGE(tblPMEvaluation[[#This Row],'
+            f"[{EVALUATION_CRITERIA[0]}]:[{EVALUATION_CRITERIA[-1]}]]))",
+            help="The mean of the scores given.",
+        ),
+        Column("Comments", "comments", ColType.TEXT, width=50, help="What went well, and not."),
+    ),
+)
+
+ENTERPRISE = Sheet(
+    "Enterprise",
+    Role.OUTPUT,
+    "The enterprise roll-up (pmo rollup) by department: projects selected and deferred, "
+    "value, spend, planned load and the share of each full role.",
+    table="tblEnterprise",
+    columns=(
+        Column("Department", None, ColType.TEXT, width=18, computed=True),
+        Column("Projects", None, ColType.INT, width=9, computed=True),
+        Column("Selected", None, ColType.INT, width=9, computed=True),
+        Column("Deferred", None, ColType.INT, width=9, computed=True),
+        Column("Not in play", None, ColType.INT, width=11, computed=True),
+        Column(
+            "Score selected",
+            None,
+            ColType.FLOAT,
+            width=14,
+            number_format=FMT_SCORE,
+            computed=True,
+            help="Sum of the selected projects' scores (enterprise weights).",
+        ),
+        Column(
+            "Cost selected",
+            None,
+            ColType.FLOAT,
+            width=14,
+            number_format=FMT_MONEY,
+            computed=True,
+        ),
+        Column(
+            "Spend by year",
+            None,
+            ColType.TEXT,
+            width=30,
+            computed=True,
+            help="Cost of the selected projects falling in each budget year.",
+        ),
+        Column(
+            "FTE-months",
+            None,
+            ColType.FLOAT,
+            width=11,
+            number_format="#,##0.0",
+            computed=True,
+            help="Planned FTE-months of all roles within the horizon.",
+        ),
+        Column(
+            "Share of load",
+            None,
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_PERCENT,
+            computed=True,
+            help="Its share of all planned FTE-months.",
+        ),
+        Column(
+            "Full roles",
+            None,
+            ColType.TEXT,
+            width=60,
+            computed=True,
+            help="Roles loaded to capacity in some months, and its share of them then.",
+        ),
+    ),
+)
+
+ENTERPRISE_LOAD = Sheet(
+    "Enterprise load",
+    Role.OUTPUT,
+    "The enterprise roll-up's planned load: FTE of each role per month, by department.",
+    columns=(
+        Column("Department", None, ColType.TEXT, width=18, computed=True),
+        Column("Role", None, ColType.TEXT, width=22, computed=True),
+    ),
+    dynamic="months",
+)
+
 SHEETS: tuple[Sheet, ...] = (
     START,
     SETTINGS_SHEET,
@@ -1561,6 +1932,11 @@ SHEETS: tuple[Sheet, ...] = (
     BENEFITS,
     REVIEWS,
     DASHBOARD,
+    LESSONS,
+    PEOPLE,
+    PM_EVALUATION,
+    ENTERPRISE,
+    ENTERPRISE_LOAD,
     XLWINGS_CONF,
 )
 INPUT_SHEETS = tuple(s for s in SHEETS if s.role is Role.INPUT)
@@ -1588,6 +1964,7 @@ DEFINED_NAMES = {
     "PMO_ProjectIDs": "=tblIntake[ID]",
     "PMO_Roles": "=tblCapacity[Role]",
     "PMO_Criteria": "=tblCriteria[Criterion]",
+    "PMO_Managers": "=tblPeople[Name]",
 }
 
 

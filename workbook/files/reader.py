@@ -12,10 +12,12 @@ The file is checked by `workbook.files.guard` before openpyxl parses it.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import difflib
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -39,6 +41,8 @@ from engine.delivery.records import (
 from engine.delivery.validation import validate_delivery
 from engine.errors import FileError
 from engine.gates import GATE_CRITERIA, GateDecision, GateReview
+from engine.lessons import Lesson
+from engine.managers import EVALUATION_CRITERIA, EVALUATION_SCALE, Evaluation, split_list
 from engine.model import (
     Criterion,
     Demand,
@@ -46,6 +50,8 @@ from engine.model import (
     DependencyType,
     Direction,
     Force,
+    Manager,
+    ManagerMode,
     Objective,
     Perspective,
     Portfolio,
@@ -88,6 +94,10 @@ class ReadResult:
     def has_sheet(self, name: str) -> bool:
         """Whether the workbook has this sheet (names compare as Excel compares them)."""
         return _normal(name) in {_normal(n) for n in self.sheet_names}
+
+    lessons: tuple[Lesson, ...] = ()  # the Lessons sheet
+    evaluations: tuple[Evaluation, ...] = ()  # the PM evaluation sheet
+    department: str | None = None  # Settings "Department"
 
     @property
     def errors(self) -> list[Message]:
@@ -147,6 +157,7 @@ _ENTITY_SHEETS = {
     "health": "Health",
     "benefit": "Benefits",
     "review": "Reviews",
+    "manager": "People",
 }
 
 
@@ -162,6 +173,33 @@ def read_workbook(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS)
     result.stamp = stamp
     result.path = path
     return result
+
+
+def read_capacity_file(
+    path: str | os.PathLike[str], settings: Settings, limits: Limits = DEFAULT_LIMITS
+) -> tuple[dict[str, tuple[float, ...]], list[Message]]:
+    """The Capacity table of any workbook (an enterprise's shared pool, say) over the months
+    of `settings`, and its problems, each located; raises FileError for an unreadable file."""
+    path = Path(path)
+    check_workbook_file(path, limits)
+    reader = _Reader(path, _load(path, data_only=False))
+    return reader.read_capacity(settings), reader.problems
+
+
+def read_lessons_file(
+    path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
+) -> tuple[tuple[Lesson, ...], list[Message]]:
+    """Only the Lessons sheet of a workbook (none when it has no such sheet), with its
+    problems as warnings; raises FileError for an unreadable file."""
+    path = Path(path)
+    check_workbook_file(path, limits)
+    reader = _Reader(path, _load(path, data_only=False))
+    return reader.read_lessons(), reader.problems
+
+
+def read_lessons_loaded(book, name: str) -> tuple[Lesson, ...]:
+    """The Lessons sheet of an openpyxl workbook already in memory (a live book's copy)."""
+    return _Reader(Path(name), book).read_lessons()
 
 
 def read_loaded(book, name: str | os.PathLike[str]) -> ReadResult:
@@ -314,9 +352,7 @@ def convert(column: Column, value: object) -> str | int | float | bool:
         try:
             return _day(value).isoformat()
         except ValueError:
-            raise _Bad(
-                f"{header} must be a date as YYYY-MM-DD (e.g. 2027-03-14); found {_found(value)}"
-            ) from None
+            return _date_text(value, header)  # YYYY-MM, or the message
     if kind is ColType.YESNO:
         if isinstance(value, bool):
             return value
@@ -333,6 +369,23 @@ def convert(column: Column, value: object) -> str | int | float | bool:
                 return allowed
         raise _Bad(f"{header} must be one of {', '.join(column.allowed)}; found {_found(value)}")
     raise AssertionError(kind)
+
+
+def _date_text(value: object, header: str) -> str:
+    """A date cell as YYYY-MM-DD: a real date, an Excel serial, or YYYY-MM-DD / YYYY-MM text."""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer() and 20_000 <= number <= 80_000:  # an Excel date serial
+            return (datetime(1899, 12, 30) + timedelta(days=int(number))).strftime("%Y-%m-%d")
+    text = str(value).strip()
+    for pattern in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return datetime.strptime(text, pattern).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    raise _Bad(f"{header} must be a date (e.g. 2027-03-14); found {_found(value)}")
 
 
 # `_Reader.value` gives each cell as `convert` reads it for its column type (or the column's
@@ -417,6 +470,7 @@ class _Reader:
         self.bad_duration: set[str] = set()  # demand months cannot be checked against these
         self.severity = Severity.ERROR  # of cell problems; delivery sheets only warn
         self.setting_values: dict[str, CellValue] = {}
+        self.department: str | None = None
 
     # plumbing
 
@@ -618,6 +672,9 @@ class _Reader:
         dependencies = self.read_dependencies()
         budget = self.read_budget()
         gates = self.read_gates()
+        managers = self.read_people()
+        lessons = self.read_lessons()
+        evaluations = self.read_evaluations(managers, projects)
         portfolio = Portfolio(
             settings=settings,
             projects=projects,
@@ -627,6 +684,7 @@ class _Reader:
             criteria=criteria,
             budget=budget,
             gates=gates,
+            managers=managers,
         )
         delivery = self.read_delivery()
         return ReadResult(
@@ -638,6 +696,9 @@ class _Reader:
             delivery=delivery,
             plan=self.read_plan(),
             sheet_names=tuple(self.book.sheetnames),
+            lessons=lessons,
+            evaluations=evaluations,
+            department=self.department,
         )
 
     def read_settings(self) -> Settings:
@@ -692,12 +753,16 @@ class _Reader:
         if plan_start is None:
             plan_start = fallback.plan_start
             self.covered.add(("settings", "*", "*"))
+        self.department = _text(values["department"]) or None
         return Settings(
             plan_start=plan_start,
             horizon=_whole(values["horizon"], fallback.horizon),
             objective=Objective(_text(values["objective"]) or Objective.VALUE.value),
             time_limit=float(_real(values["time_limit"], fallback.time_limit)),
             random_seed=int(_whole(values["random_seed"]) or 0),
+            project_managers=ManagerMode(
+                _text(values["project_managers"]) or ManagerMode.CHECK.value
+            ),
         )
 
     def read_criteria(self) -> tuple[Criterion, ...]:
@@ -748,6 +813,9 @@ class _Reader:
                     value = self.plain(raw.get(column.header))
                     if not _is_blank(value):
                         extra[column.header] = value
+                    continue
+                if column.optional and _normal(column.header) not in table.columns:
+                    values[column.field] = column.default  # a book without the column
                     continue
                 key: Key = ("project", i, column.field)
                 self.where(key, table, column.header, r)
@@ -843,6 +911,9 @@ class _Reader:
                     cost=_real(values.get("cost"), 0.0),
                     exclusive_group=_text(values.get("exclusive_group")) or None,
                     scores=scores[i],
+                    manager=_text(values.get("manager")) or None,
+                    pm_grade=_text(values.get("pm_grade")) or None,
+                    pm_skills=split_list(_text(values.get("pm_skills"))),
                 )
             )
         return tuple(built)
@@ -1189,6 +1260,168 @@ class _Reader:
             project_id = convert(Column("ID", None, ColType.ID), self.plain(raw_id))
             plan[str(project_id)] = start
         return plan
+
+    # the centre-of-excellence sheets: optional, so books made before them still read
+
+    def optional_table(self, item: Sheet) -> tuple[object, _Table] | None:
+        """The sheet's table, or None (and no problem) when the sheet is not there at all."""
+        name = self._sheets.get(_normal(item.name))
+        if name is None:
+            return None
+        ws = self.book[name]
+        table = self.find_table(item, ws)
+        return None if table is None else (ws, table)
+
+    def row_values(
+        self, entity: str, i: int, table: _Table, item: Sheet, r: int, raw: dict[str, object]
+    ) -> dict[str | None, CellValue]:
+        """One row's input cells, each converted and located as (entity, i, field)."""
+        values: dict[str | None, CellValue] = {}
+        for column in item.inputs:
+            key: Key = (entity, i, column.field)
+            self.where(key, table, column.header, r)
+            values[column.field] = self.value(table, column, r, raw.get(column.header), key)
+        self.locations[(entity, i, None)] = f"{table.sheet}!{table.cell(item.columns[0].header, r)}"
+        return values
+
+    def read_people(self) -> tuple[Manager, ...]:
+        item = schema.PEOPLE
+        found = self.optional_table(item)
+        if found is None:
+            return ()
+        ws, table = found
+        managers: list[Manager] = []
+        for r, raw in self.rows(table, item.inputs, ws):
+            values = self.row_values("manager", len(managers), table, item, r, raw)
+            name = _text(values["name"])
+            if not name:
+                continue
+            managers.append(
+                Manager(
+                    name=name,
+                    grade=_text(values["grade"]) or None,
+                    skills=split_list(_text(values["skills"])),
+                    certifications=split_list(_text(values["certifications"])),
+                    max_projects=_whole(values["max_projects"], 1),
+                    available_from=_whole(values["available_from"]),
+                    available_to=_whole(values["available_to"]),
+                )
+            )
+        return tuple(managers)
+
+    def read_lessons(self) -> tuple[Lesson, ...]:
+        """The Lessons sheet; its problems are warnings: a lesson never stops a plan."""
+        item = schema.LESSONS
+        with self.advisory():
+            found = self.optional_table(item)
+            if found is None:
+                return ()
+            ws, table = found
+            lessons: list[Lesson] = []
+            seen: dict[str, int] = {}
+            for r, raw in self.rows(table, item.inputs, ws):
+                values = self.row_values("lesson", len(lessons), table, item, r, raw)
+                lesson_id = _text(values["id"])
+                if not lesson_id:
+                    continue
+                if lesson_id in seen:
+                    self.error(
+                        table.sheet,
+                        table.cell("ID", r),
+                        f'lesson "{lesson_id}" is listed twice (also row {seen[lesson_id]}); '
+                        "give each lesson its own ID",
+                    )
+                seen.setdefault(lesson_id, r)
+                lessons.append(
+                    Lesson(
+                        id=lesson_id,
+                        project=_text(values["project"]) or "",
+                        date=_text(values["date"]) or None,
+                        phase=_text(values["phase"]) or "",
+                        category=_text(values["category"]) or "",
+                        tags=split_list(_text(values["tags"])),
+                        what_happened=_text(values["what_happened"]) or "",
+                        root_cause=_text(values["root_cause"]) or "",
+                        recommendation=_text(values["recommendation"]) or "",
+                        owner=_text(values["owner"]) or "",
+                        status=_text(values["status"]) or "",
+                        source=self.path.name,
+                    )
+                )
+        return tuple(lessons)
+
+    def read_evaluations(
+        self, managers: tuple[Manager, ...], projects: tuple[Project, ...]
+    ) -> tuple[Evaluation, ...]:
+        """The PM evaluation sheet; its problems are warnings: they never stop a plan."""
+        item = schema.PM_EVALUATION
+        low, high = EVALUATION_SCALE
+        names = {m.name for m in managers}
+        status = {p.id: p.status for p in projects}
+        with self.advisory():
+            found = self.optional_table(item)
+            if found is None:
+                return ()
+            ws, table = found
+            evaluations: list[Evaluation] = []
+            for r, raw in self.rows(table, item.inputs, ws):
+                values = self.row_values("evaluation", len(evaluations), table, item, r, raw)
+                manager, project = _text(values["manager"]), _text(values["project"])
+                if not manager or not project:
+                    continue
+                if names and manager not in names:
+                    self.error(
+                        table.sheet,
+                        table.cell("Manager", r),
+                        f'"{manager}" is not on the People sheet; correct the name or add them',
+                    )
+                running = status.get(project)
+                if running is not None and running is not ProjectStatus.CLOSED:
+                    self.error(
+                        table.sheet,
+                        table.cell("Project", r),
+                        f'project "{project}" is {running.value} on Intake; evaluate its '
+                        "manager once it has closed",
+                    )
+                scores: dict[str, float] = {}
+                for criterion in EVALUATION_CRITERIA:
+                    score = _real(values[f"score:{criterion}"])
+                    if score is None:
+                        continue
+                    if not low <= score <= high:
+                        self.error(
+                            table.sheet,
+                            table.cell(criterion, r),
+                            f'"{criterion}" must be between {low:g} and {high:g}; found '
+                            f"{score:g}; the score is left out",
+                        )
+                        continue
+                    scores[criterion] = score
+                evaluations.append(
+                    Evaluation(
+                        manager=manager,
+                        project=project,
+                        closed=_whole(values["closed"]),
+                        evaluator=_text(values["evaluator"]) or "",
+                        scores=scores,
+                        comments=_text(values["comments"]) or "",
+                    )
+                )
+        return tuple(evaluations)
+
+    @contextlib.contextmanager
+    def advisory(self) -> Iterator[None]:
+        """Problems found inside are warnings: the sheet informs, it does not block a plan."""
+        first = len(self.problems)
+        try:
+            yield
+        finally:
+            self.problems[first:] = [
+                dataclasses.replace(m, severity=Severity.WARNING)
+                if m.severity is Severity.ERROR
+                else m
+                for m in self.problems[first:]
+            ]
 
 
 @dataclass(frozen=True, slots=True)

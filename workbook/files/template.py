@@ -7,6 +7,7 @@ generated `docs/workbook.md`); `pmo new PATH` writes a copy anywhere.
 from __future__ import annotations
 
 import io
+import math
 import os
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -23,6 +24,8 @@ from engine.delivery.records import HEALTH_DIMENSIONS, Delivery, DeliverySetting
 from engine.delivery.status import status_rows
 from engine.evm import Rag
 from engine.gates import GATE_CRITERIA, GATES, gate_score
+from engine.lessons import Lesson
+from engine.managers import EVALUATION_CRITERIA, Evaluation
 from engine.model import Portfolio
 from engine.months import month_text
 from engine.validation import Severity
@@ -39,6 +42,9 @@ SCORING_HEADER_ROW = schema.SCORING_HEADER_ROW - 1
 SPARE_ROWS = 500  # validations reach this far below the data, ready for new rows
 OUTPUT_GRID_ROWS = 1000  # conditional formats of the output grids cover this many rows
 OUTPUT_MONTHS = 120  # and this many month columns
+WRAP_WIDTH = 40  # text columns this wide wrap on the Lessons and PM evaluation sheets
+CHARS_PER_WIDTH = 1.15  # characters of text per unit of column width (a width counts "0"s)
+LINE_HEIGHT = 15  # points per line of wrapped text, as Excel's default row
 
 INPUT_FILL = "#FFF8DC"
 INPUT_FONT = "#1F3864"
@@ -99,11 +105,12 @@ class _Formats:
         self.button_note = book.add_format({"font_color": "#595959", "italic": True})
         self.grid_header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1})
 
-    def cell(self, column: Column | None, *, computed: bool = False) -> object:
-        """The format of data cells of a column: input look or computed look."""
+    def cell(self, column: Column | None, *, computed: bool = False, wrap: bool = False) -> object:
+        """The format of data cells of a column: input look or computed look (`wrap`: long
+        text wraps inside the cell)."""
         is_computed = computed or (column is not None and column.computed)
         number_format = column.number_format if column is not None else None
-        key = (is_computed, number_format)
+        key = (is_computed, number_format, wrap)
         if key not in self._cache:
             spec: dict[str, object] = (
                 {"bg_color": COMPUTED_FILL, "font_color": COMPUTED_FONT}
@@ -112,6 +119,8 @@ class _Formats:
             )
             if number_format:
                 spec["num_format"] = number_format
+            if wrap:
+                spec.update({"text_wrap": True, "valign": "top"})
             self._cache[key] = self.book.add_format(spec)
         return self._cache[key]
 
@@ -139,13 +148,17 @@ def build_workbook(
     *,
     empty: bool = False,
     delivery: Delivery | None = None,
+    lessons: tuple[Lesson, ...] | None = None,
+    evaluations: tuple[Evaluation, ...] | None = None,
+    department: str | None = None,
 ) -> Path:
     """Write the template workbook to `path` (an .xlsm), filled with `portfolio`.
 
-    Without a portfolio the sample is used (with its delivery records); `empty=True` keeps
-    settings, criteria, roles and budget but no projects and no delivery records. The file is
-    written next to its target first, then moved into place, so a failure leaves no
-    half-written workbook.
+    Without a portfolio the sample is used (with its delivery records, lessons and
+    evaluations); `empty=True` keeps settings, criteria, roles and budget but no projects,
+    people, delivery records, lessons or evaluations. `department` fills Settings
+    "Department". The file is written next to its target first, then moved into place, so a
+    failure leaves no half-written workbook.
     """
     from workbook.book import sample
 
@@ -154,6 +167,8 @@ def build_workbook(
         portfolio = sample.sample_portfolio()
         details = sample.sample_details()
         delivery = delivery or sample.sample_delivery()
+        lessons = sample.sample_lessons() if lessons is None else lessons
+        evaluations = sample.sample_evaluations() if evaluations is None else evaluations
     if empty:
         portfolio = Portfolio(
             settings=portfolio.settings,
@@ -162,17 +177,45 @@ def build_workbook(
             budget=portfolio.budget,
         )
         delivery = None
-    details = details or {}
+        lessons, evaluations = (), ()
+    book = _Content(
+        portfolio,
+        details or {},
+        delivery or Delivery(),
+        lessons or (),
+        evaluations or (),
+        department,
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     with replacing(target) as temp:
-        _write(temp, portfolio, details, delivery or Delivery())
+        _write(temp, book)
         _add_ribbon(temp)
     return target
 
 
-def _write(
-    path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]], delivery: Delivery
-) -> None:
+class _Content:
+    """What goes into the input sheets: the portfolio, the delivery records and the
+    centre-of-excellence rows."""
+
+    def __init__(
+        self,
+        portfolio: Portfolio,
+        details: dict[str, dict[str, str]],
+        delivery: Delivery,
+        lessons: tuple[Lesson, ...],
+        evaluations: tuple[Evaluation, ...],
+        department: str | None,
+    ) -> None:
+        self.portfolio = portfolio
+        self.details = details
+        self.delivery = delivery
+        self.lessons = lessons
+        self.evaluations = evaluations
+        self.department = department
+
+
+def _write(path: Path, content: _Content) -> None:
+    portfolio, details, delivery = content.portfolio, content.details, content.delivery
     book = xlsxwriter.Workbook(
         str(path),
         {
@@ -193,7 +236,7 @@ def _write(
     months = [month_text(m) for m in portfolio.months]
     builders = {
         "Start": lambda ws: _start(ws, fmt, vba is not None),
-        "Settings": lambda ws: _settings(ws, fmt, portfolio, delivery.settings),
+        "Settings": lambda ws: _settings(ws, fmt, portfolio, delivery.settings, content.department),
         "Criteria": lambda ws: _criteria(ws, fmt, portfolio),
         "Intake": lambda ws: _intake(ws, fmt, portfolio, details),
         "Scoring": lambda ws: _scoring(ws, fmt, portfolio, criteria),
@@ -208,6 +251,11 @@ def _write(
         "Run log": lambda ws: _output_table(ws, fmt, schema.RUN_LOG),
         **_delivery_builders(fmt, portfolio, details, delivery),
         "xlwings.conf": lambda ws: _xlwings_conf(ws, fmt),
+        "Lessons": lambda ws: _lessons(ws, fmt, content.lessons),
+        "People": lambda ws: _people(ws, fmt, portfolio),
+        "PM evaluation": lambda ws: _evaluations(ws, fmt, content.evaluations),
+        "Enterprise": lambda ws: _output_table(ws, fmt, schema.ENTERPRISE),
+        "Enterprise load": lambda ws: _grid_header(ws, fmt, schema.ENTERPRISE_LOAD, months),
     }
     for item in schema.SHEETS:
         worksheet = book.add_worksheet(item.name)
@@ -258,14 +306,17 @@ def _table(
     rows: list[list],
     first_row: int = HEADER_ROW,
     formulas: dict[str, str] | None = None,
+    wrap_from: float | None = None,
 ) -> None:
-    """An Excel Table with the sheet's columns, widths, formats, validations and help."""
+    """An Excel Table with the sheet's columns, widths, formats, validations and help
+    (`wrap_from`: text in columns at least this wide wraps)."""
     formulas = formulas or {}
     data = rows or [[None] * len(columns)]
     last_row = first_row + len(data)
     spec_columns: list[dict[str, object]] = []
     for index, column in enumerate(columns):
-        spec: dict[str, object] = {"header": column.header, "format": fmt.cell(column)}
+        wrap = wrap_from is not None and column.width >= wrap_from
+        spec: dict[str, object] = {"header": column.header, "format": fmt.cell(column, wrap=wrap)}
         formula = formulas.get(column.header, column.formula)
         if formula:
             spec["formula"] = formula
@@ -280,6 +331,18 @@ def _table(
         options["data"] = [[_cell(v) for v in row] for row in data]
     ws.add_table(first_row, 0, last_row, len(columns) - 1, options)
     _formula_cells(ws, fmt, columns, rows, first_row + 1, formulas)
+    if wrap_from is not None:  # rows tall enough for their wrapped text (no autofit on load)
+        for offset, row in enumerate(rows, start=1):
+            lines = max(
+                (
+                    math.ceil(len(str(v)) / (c.width * CHARS_PER_WIDTH))
+                    for c, v in zip(columns, row, strict=True)
+                    if v is not None and c.width >= wrap_from
+                ),
+                default=1,
+            )
+            if lines > 1:
+                ws.set_row(first_row + offset, LINE_HEIGHT * lines)
     if not rows:
         # XlsxWriter leaves the one empty row unformatted, and puts the column formulas in
         # it: an empty table shows a blank row (Excel fills the formulas into rows people add)
@@ -334,6 +397,14 @@ def _validation(item: Sheet, column: Column) -> dict:
             "source": list(column.allowed),
             **error,
             "error_message": f"Choose one of: {', '.join(column.allowed)}"[:255],
+        }
+    if column.field == "manager":  # Intake's and PM evaluation's manager: a name on People
+        return {
+            "validate": "list",
+            "source": "=PMO_Managers",
+            **error,
+            "error_message": "Choose a project manager from the People sheet.",
+            "error_type": "warning",
         }
     if item is schema.DEMAND and column.field == "role":
         return {
@@ -433,6 +504,17 @@ STEPS = (
         "Refresh dashboard",
         "Press the button (or run `pmo status`): Latest status and Dashboard are rewritten.",
     ),
+    (
+        "People",
+        "List the project managers: grade, skills, projects at once, availability. Check "
+        "inputs warns when one runs too many; Settings Project managers = Assign staffs the plan.",
+    ),
+    (
+        "Lessons",
+        'Log lessons as phases end; =PMO_LESSONS("words") finds them, and Messages names '
+        "the lessons to read for each proposal that resembles past work.",
+    ),
+    ("PM evaluation", "When a project closes, score its manager; People sums it up."),
 )
 
 
@@ -486,7 +568,11 @@ def _start(ws, fmt: _Formats, has_macros: bool) -> None:
 
 
 def _settings(
-    ws, fmt: _Formats, portfolio: Portfolio, delivery: DeliverySettings | None = None
+    ws,
+    fmt: _Formats,
+    portfolio: Portfolio,
+    delivery: DeliverySettings | None = None,
+    department: str | None = None,
 ) -> None:
     item = schema.SETTINGS_SHEET
     _title(ws, fmt, item)
@@ -503,31 +589,36 @@ def _settings(
         "rag_amber": d.rag_amber,
         "health_green": d.health_green,
         "health_amber": d.health_amber,
+        "project_managers": s.project_managers.value,
+        "department": department,
     }
     rows = [[entry.name, values[entry.field], entry.help] for entry in schema.SETTINGS]
     _table(ws, fmt, item, list(item.columns), rows)
-    # the status date is a real date, so the delivery formulas can compare with it
     fields = [entry.field for entry in schema.SETTINGS]
+    # the status date is a real date, so the delivery formulas can compare with it
     status_row = HEADER_ROW + 1 + fields.index("status_date")
     date_format = fmt.number(schema.FMT_DATE)
     if d.status_date is not None:
         ws.write_datetime(status_row, 1, datetime.combine(d.status_date, time()), date_format)
     else:
         ws.write_blank(status_row, 1, None, date_format)
-    # Value cells hold mixed types; the Objective row gets its own dropdown.
-    objective_row = HEADER_ROW + 1 + [e.field for e in schema.SETTINGS].index("objective")
-    ws.data_validation(
-        objective_row,
-        1,
-        objective_row,
-        1,
-        {
-            "validate": "list",
-            "source": list(schema.OBJECTIVES),
-            "input_title": "Objective",
-            "input_message": schema.setting("Objective").help[:255],
-        },
-    )
+    # Value cells hold mixed types; the choice rows get their own dropdowns.
+    for entry in schema.SETTINGS:
+        if entry.type is not ColType.CHOICE:
+            continue
+        row = HEADER_ROW + 1 + fields.index(entry.field)
+        ws.data_validation(
+            row,
+            1,
+            row,
+            1,
+            {
+                "validate": "list",
+                "source": list(entry.allowed),
+                "input_title": entry.name[:32],
+                "input_message": entry.help[:255],
+            },
+        )
 
 
 def _criteria(ws, fmt: _Formats, portfolio: Portfolio) -> None:
@@ -567,6 +658,9 @@ def _intake(ws, fmt: _Formats, portfolio: Portfolio, details: dict[str, dict[str
             "duration": project.duration,
             "cost": project.cost,
             "exclusive_group": project.exclusive_group,
+            "manager": project.manager,
+            "pm_grade": project.pm_grade,
+            "pm_skills": ", ".join(project.pm_skills) or None,
         }
         rows.append([values[c.field] if c.field else extra.get(c.header) for c in columns])
     _table(ws, fmt, item, columns, rows)
@@ -799,6 +893,70 @@ def _messages(ws, fmt: _Formats) -> None:
                 "format": fmt.fill(colour, font),
             },
         )
+
+
+# --- Centre of excellence -------------------------------------------------------------------
+
+
+def _lessons(ws, fmt: _Formats, lessons: tuple[Lesson, ...]) -> None:
+    item = schema.LESSONS
+    _title(ws, fmt, item)
+    rows = []
+    for lesson in lessons:
+        values = {
+            "id": lesson.id,
+            "project": lesson.project or None,
+            "date": date.fromisoformat(lesson.date) if lesson.date else None,
+            "phase": lesson.phase or None,
+            "category": lesson.category or None,
+            "tags": ", ".join(lesson.tags) or None,
+            "what_happened": lesson.what_happened,
+            "root_cause": lesson.root_cause or None,
+            "recommendation": lesson.recommendation,
+            "owner": lesson.owner or None,
+            "status": lesson.status or None,
+        }
+        rows.append([values[c.field] for c in item.columns if c.field])
+    _table(ws, fmt, item, list(item.columns), rows, wrap_from=WRAP_WIDTH)
+
+
+def _people(ws, fmt: _Formats, portfolio: Portfolio) -> None:
+    item = schema.PEOPLE
+    _title(ws, fmt, item)
+    rows = [
+        [
+            m.name,
+            m.grade,
+            ", ".join(m.skills) or None,
+            ", ".join(m.certifications) or None,
+            m.max_projects,
+            _month_cell(m.available_from),
+            _month_cell(m.available_to),
+            None,
+            None,
+            None,
+        ]
+        for m in portfolio.managers
+    ]
+    _table(ws, fmt, item, list(item.columns), rows)
+
+
+def _evaluations(ws, fmt: _Formats, evaluations: tuple[Evaluation, ...]) -> None:
+    item = schema.PM_EVALUATION
+    _title(ws, fmt, item)
+    rows = [
+        [
+            e.manager,
+            e.project,
+            _month_cell(e.closed),
+            e.evaluator or None,
+            *(e.scores.get(name) for name in EVALUATION_CRITERIA),
+            None,
+            e.comments or None,
+        ]
+        for e in evaluations
+    ]
+    _table(ws, fmt, item, list(item.columns), rows, wrap_from=WRAP_WIDTH)
 
 
 def _xlwings_conf(ws, fmt: _Formats) -> None:
