@@ -44,7 +44,7 @@ def _portfolio(projects, managers, mode=ManagerMode.CHECK, horizon=12, capacity=
         (),
         VALUE,
         {},
-        tuple(managers),
+        managers=tuple(managers),
     )
 
 
@@ -305,7 +305,7 @@ def staffed_portfolios(draw):
         (),
         VALUE,
         {},
-        tuple(people),
+        managers=tuple(people),
     )
 
 

@@ -194,12 +194,12 @@ def test_sheets_in_order_with_roles():
         "Benefits",
         "Reviews",
         "Dashboard",
-        "xlwings.conf",
         "Lessons",
         "People",
         "PM evaluation",
         "Enterprise",
         "Enterprise load",
+        "xlwings.conf",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
