@@ -283,7 +283,7 @@ def _fill(
     )
     report.result = done.result
     report.messages += [
-        (report_name(temp, report), m) for m in done.messages if m.severity is not Severity.INFO
+        (_report_name(temp, report), m) for m in done.messages if m.severity is not Severity.INFO
     ]
     if done.outcome is not service.Outcome.DONE or done.result is None:
         report.outcome = done.outcome
@@ -296,7 +296,7 @@ def _fill(
     write_grids(temp, grids, backup=False)
 
 
-def report_name(temp: Path, report: RollupReport) -> str:
+def _report_name(temp: Path, report: RollupReport) -> str:
     """The enterprise book's name for messages (not the temporary file's)."""
     return report.target.name if report.target is not None else temp.name
 
@@ -317,7 +317,7 @@ def _details(books: list[Book], merged: Merged) -> dict[str, dict[str, str]]:
 
 def _lessons(books: list[Book]) -> tuple[Lesson, ...]:
     """Every department's lessons; an ID two departments use gets its department as prefix."""
-    users = Counter(lesson.id for b in books for lesson in b.read.lessons)
+    users = Counter(lesson_id for b in books for lesson_id in {x.id for x in b.read.lessons})
     return tuple(
         dataclasses.replace(lesson, id=f"{b.department}/{lesson.id}")
         if users[lesson.id] > 1

@@ -192,3 +192,32 @@ def test_validate_lists_managers_and_lessons_through_the_service():
     notes = [m for m in report.messages if m.severity is Severity.INFO]
     assert all(m.sheet == "Intake" and m.cell.startswith("A") for m in notes)
     assert any("P-122" in m.message and "L-08" in m.message for m in notes)
+
+
+def test_a_book_made_before_the_project_manager_column_gets_it_in_its_table(tmp_path):
+    """Portfolio gained a column (Project manager): an older book's Table grows to hold it,
+    its columns named as the header, so Excel finds range and columns in agreement."""
+    from openpyxl.utils.cell import range_boundaries
+
+    from engine.optimiser import solve
+    from workbook.book.grids import portfolio_grid
+
+    book = copy_book(tmp_path)
+    workbook = openpyxl.load_workbook(book, keep_vba=True)
+    ws = workbook["Portfolio"]
+    table = ws.tables["tblPortfolio"]
+    table.tableColumns.pop()  # as the table was: eleven columns, A to K
+    table.ref = table.autoFilter.ref = "A3:K4"
+    ws["L3"] = None
+    workbook.save(book)
+    edit(book, {})  # the ribbon relationship back, as a user's save keeps it
+    read = read_workbook(book)
+    result = solve(read.portfolio, time_limit=2)
+    write_grids(book, [portfolio_grid(read.portfolio, result, read.details)], backup=False)
+    after = openpyxl.load_workbook(book)["Portfolio"]
+    table = after.tables["tblPortfolio"]
+    first_col, _, last_col, _ = range_boundaries(table.ref)
+    names = [c.name for c in table.tableColumns]
+    assert len(names) == last_col - first_col + 1 == len(schema.PORTFOLIO.columns)
+    assert names == [after.cell(3, c).value for c in range(first_col, last_col + 1)]
+    assert names[-1] == "Project manager"

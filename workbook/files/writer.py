@@ -18,6 +18,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import TableColumn
 
 from engine.errors import FileError
 from workbook.book import schema
@@ -140,6 +141,17 @@ def _write_grid(book, grid: Grid) -> None:
         table.ref = ref
         if table.autoFilter is not None:
             table.autoFilter.ref = ref
+        _add_new_columns(table, layout.header)
+
+
+def _add_new_columns(table, header: list[CellValue]) -> None:
+    """A grid wider than its Table (a book made before a column was added to the sheet): the
+    Table gets the new columns, named by their headers, so its range and columns agree."""
+    columns = table.tableColumns
+    next_id = max((c.id for c in columns), default=0) + 1
+    for text in header[len(columns) :]:
+        columns.append(TableColumn(id=next_id, name=str(text)))
+        next_id += 1
 
 
 # --- Checking the written file ----------------------------------------------------------------
