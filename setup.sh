@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up the project on Debian with Python 3.11: a virtual environment in .venv with the
-# package installed. `--test` adds the test tools and LibreOffice (headless Calc and its
-# Python bridge), which the tests use as the real spreadsheet engine. Safe to run again.
+# package installed. `--test` adds the test tools, LibreOffice (headless Calc and its
+# Python bridge), which the tests use as the real spreadsheet engine, and poppler's pdftoppm,
+# to look at what LibreOffice renders. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -32,6 +33,10 @@ fi
 if [ "$want_test" -eq 1 ]; then
   if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" 2>/dev/null; then
     apt_install libreoffice-calc-nogui python3-uno
+  fi
+  # pdftoppm and pdfinfo: the tests look at sheets LibreOffice rendered (the Dashboard's charts)
+  if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+    apt_install poppler-utils
   fi
   extras=".[test]"
 else

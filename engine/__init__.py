@@ -4,6 +4,7 @@ Pure Python: never imports openpyxl or xlwings.
 """
 
 from engine.errors import FileError, InputError, PmoError
+from engine.gates import GateDecision, GateReview
 from engine.model import (
     Criterion,
     Demand,
@@ -29,6 +30,8 @@ __all__ = [
     "Direction",
     "FileError",
     "Force",
+    "GateDecision",
+    "GateReview",
     "InputError",
     "Objective",
     "Perspective",

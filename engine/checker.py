@@ -8,8 +8,17 @@ optimiser), with a small tolerance for the optimiser's integer rounding.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
-from engine.model import DependencyType, Direction, Force, Objective, Portfolio, ProjectStatus
+from engine.model import (
+    DependencyType,
+    Direction,
+    Force,
+    ManagerMode,
+    Objective,
+    Portfolio,
+    ProjectStatus,
+)
 from engine.result import Hire, ProjectOutcome, Result, SolveStatus
 from engine.units import MONTHS_PER_YEAR
 
@@ -24,15 +33,17 @@ def check_starts(
     *,
     everyone: bool = False,
     hiring: tuple[Hire, ...] = (),
+    managers: dict[str, str] | None = None,
 ) -> list[str]:
     """`check_plan` for a bare plan {project ID: start month} (a heuristic's or HiGHS's),
-    with the hires it relies on."""
+    with the hires it relies on and its managers {project ID: name} under Assign."""
     projects = tuple(
         ProjectOutcome(
             p.id,
             p.id in starts,
             starts.get(p.id),
             starts[p.id] + p.duration if p.id in starts else None,
+            manager=(managers or {}).get(p.id),
         )
         for p in portfolio.projects
     )
@@ -52,12 +63,14 @@ def check_plan(portfolio: Portfolio, result: Result, *, everyone: bool = False) 
     return [
         *_starts(portfolio, plan),
         *_must_run(portfolio, plan, everyone),
+        *_gates(portfolio, plan),
         *_links(portfolio, plan, starts, ends),
         *_groups(portfolio, plan),
         *_hires(portfolio, result),
         *_capacity(portfolio, starts, result),
         *_budget(portfolio, plan, starts, result),
         *_balance(portfolio, plan),
+        *_managers(portfolio, plan),
         *_objective_value(portfolio, plan, ends, result),
     ]
 
@@ -93,16 +106,48 @@ def _starts(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
 
 
 def _must_run(portfolio: Portfolio, plan: dict[str, ProjectOutcome], everyone: bool) -> list[str]:
-    """Mandatory, forced-in and in-flight projects (with `everyone`, all in play) are planned."""
+    """Mandatory, forced-in and in-flight projects (with `everyone`, all in play) are planned;
+    a project stopped or held at its latest gate is not in play."""
+    gated = _gated_out(portfolio)
     broken = []
     for p in portfolio.projects:
-        in_flight = p.status is ProjectStatus.IN_FLIGHT
+        # a gate's Stop or Hold takes work in flight out of play
+        in_flight = p.status is ProjectStatus.IN_FLIGHT and p.id not in gated
         stoppable = in_flight and p.can_stop and not p.mandatory and p.force is not Force.IN
         must = p.mandatory or p.force is Force.IN or (in_flight and not stoppable)
-        out = p.force is Force.OUT or p.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD)
+        out = (
+            p.force is Force.OUT
+            or p.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD)
+            or p.id in gated
+        )
         if (must or (everyone and not out)) and p.id not in plan:
             broken.append(f"{p.id}: must be in the plan but is not")
     return broken
+
+
+def _gated_out(portfolio: Portfolio) -> dict[str, str]:
+    """{project ID: decision} of the projects whose latest gate decision is Stop or Hold.
+
+    Worked out here from the raw reviews: the latest dated decision wins, a later row wins a
+    tie, reviews without a decision or a date do not count.
+    """
+    latest: dict[str, tuple[date, int, str]] = {}
+    for row, review in enumerate(portfolio.gates):
+        if review.decision is None or review.date is None:
+            continue
+        seen = latest.get(review.project_id)
+        if seen is None or (review.date, row) >= seen[:2]:
+            latest[review.project_id] = (review.date, row, review.decision.value)
+    return {pid: d for pid, (_, _, d) in latest.items() if d in ("Stop", "Hold")}
+
+
+def _gates(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
+    """No project stopped or held at its latest gate is planned."""
+    return [
+        f"{pid}: planned although its latest gate decision is {decision}"
+        for pid, decision in sorted(_gated_out(portfolio).items())
+        if pid in plan
+    ]
 
 
 def _links(
@@ -345,6 +390,44 @@ def _score(portfolio: Portfolio, project) -> float:
         s = project.scores.get(c.name, c.min)
         score += c.weight * ((c.min + c.max - s) if c.direction is Direction.LOWER else s)
     return round(score / total_weight, 3)
+
+
+def _managers(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
+    """Assign: each planned project has a manager from People who is available in all its
+    horizon months (a milestone: its start month); no manager has more planned projects in a
+    month than Max concurrent projects; work in flight keeps a manager on People it names."""
+    if portfolio.settings.project_managers is not ManagerMode.ASSIGN:
+        return []
+    people = {m.name: m for m in portfolio.managers}
+    projects = {p.id: p for p in portfolio.projects}
+    first = portfolio.settings.plan_start
+    end_of_horizon = first + portfolio.settings.horizon
+    count: dict[tuple[str, int], list[str]] = defaultdict(list)
+    broken = []
+    for pid, outcome in plan.items():
+        p = projects.get(pid)
+        if p is None or outcome.start is None:
+            continue
+        person = people.get(outcome.manager or "")
+        if person is None:
+            broken.append(f"{pid}: planned without a project manager from People")
+            continue
+        if p.status is ProjectStatus.IN_FLIGHT and p.manager in people and p.manager != person.name:
+            broken.append(f"{pid}: in flight with {p.manager}, but planned with {person.name}")
+        months = range(outcome.start, outcome.start + max(p.duration, 1))
+        inside = [m for m in months if first <= m < end_of_horizon]
+        lo, hi = person.available_from, person.available_to
+        if any((lo is not None and m < lo) or (hi is not None and m > hi) for m in inside):
+            broken.append(f"{pid}: {person.name} is not available in all its months")
+        for m in inside:
+            count[person.name, m].append(pid)
+    for (name, month), pids in sorted(count.items()):
+        if len(pids) > people[name].max_projects:
+            broken.append(
+                f"{name} in month {month}: {len(pids)} projects ({', '.join(sorted(pids))}), "
+                f"{people[name].max_projects} allowed"
+            )
+    return broken
 
 
 def _objective_value(

@@ -5,8 +5,13 @@ literal `x[p]`, a start variable `start[p]` and, time-indexed, one literal `y[p,
 allowed start `s` (sum = x). Capacity and budget are linear over the `y` literals (a strong
 LP relaxation); `cumulative` adds CP propagation on top, over optional intervals per role.
 
+Under Settings "Project managers" = Assign, each selected project also takes one manager
+from People (`pm[p,m]`), within the manager's availability and at most their number of
+projects at once (a cumulative per manager).
+
 In diagnosis mode every rule that a PMO can relax (a must-run flag, a fixed start, a window,
-a role's capacity, a year's budget, a dependency, an exclusive group) is guarded by its own
+a role's capacity, a year's budget, a dependency, an exclusive group, a manager's limits)
+is guarded by its own
 assumption literal, so the solver can name a small set of rules that cannot hold together.
 """
 
@@ -22,6 +27,7 @@ from engine.balance import coefficients
 from engine.cpsat_variables import ProjectVars, Variables
 from engine.feasibility import allowed_starts, fte_units, money_units, monthly_cost, year_costs
 from engine.hiring import Units, options_by_role
+from engine.managers import assign_managers, availability_text, available, occupied
 from engine.model import DependencyType, Objective, Portfolio
 from engine.months import year_of
 from engine.plan import score_units
@@ -32,7 +38,9 @@ from engine.wording import (
     dependency_rule,
     exclusive_group_rule,
     fixed_start_rule,
+    manager_rule,
     must_run_rule,
+    needs_manager_rule,
     scheduled_rule,
     window_rule,
 )
@@ -58,6 +66,7 @@ class ModelOptions:
 # Start literals give a strong LP bound on small portfolios; past this many (project, start)
 # pairs the LP slows CP-SAT more than it helps (bench/run_engine.py, docs/benchmarks.md).
 TIME_INDEXED_LIMIT = 3000
+HINT_SECONDS = 1.0  # Assign: for matching managers to a warm-start plan (any match will do)
 
 
 class PortfolioModel:
@@ -100,6 +109,7 @@ class PortfolioModel:
         self._budget()
         self._hiring()
         self._balance()
+        self._project_managers()
         self._objective()
 
     @property
@@ -471,6 +481,98 @@ class PortfolioModel:
             [max(1, round(self.portfolio.hiring[h].monthly_cost)) for (h, _t), _ in items],
         )
 
+    def _project_managers(self) -> None:
+        """Assign: one manager per selected project, available in all its months, and no
+        manager on more projects at once than People allows."""
+        if not self.portfolio.assigns_managers:
+            return
+        m = self.model
+        picks = self.variables.picks
+        needs = self._guard(needs_manager_rule())
+        for pid, v in self.projects.items():
+            literals = [literal for (p, _), literal in picks.items() if p == pid]
+            m.add(sum(literals) == v.selected).only_enforce_if(needs)
+        for manager in self.portfolio.managers:
+            mine = {pid: literal for (pid, name), literal in picks.items() if name == manager.name}
+            if not mine:
+                continue
+            guard = self._guard(
+                manager_rule(manager.name, manager.max_projects, availability_text(manager))
+            )
+            intervals = []
+            for pid, literal in mine.items():
+                v = self.projects[pid]
+                ok = [
+                    s
+                    for s in v.starts
+                    if available(manager, self.portfolio, v.project, s + self.plan_start)
+                ]
+                if len(ok) < len(v.starts):  # not available at some starts: not then
+                    m.add_linear_expression_in_domain(
+                        v.start, cp_model.Domain.from_values(ok)
+                    ).only_enforce_if([*guard, literal])
+                interval = self._manager_interval(v, manager.name, literal, guard)
+                if interval is not None:
+                    intervals.append(interval)
+            if len(intervals) > manager.max_projects:
+                m.add_cumulative(intervals, [1] * len(intervals), manager.max_projects)
+        self._manager_slots()
+
+    def _manager_slots(self) -> None:
+        """Redundant, for the LP bound (time-indexed): in each month no more projects run than
+        the managers available then have room for, as each takes one manager's place."""
+        if not self.time_indexed or self.options.diagnosis:
+            return
+        slots = []
+        for t in range(self.horizon):
+            month = self.plan_start + t
+            slots.append(
+                sum(
+                    p.max_projects
+                    for p in self.portfolio.managers
+                    if (p.available_from is None or p.available_from <= month)
+                    and (p.available_to is None or month <= p.available_to)
+                )
+            )
+        running: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        for v in self.projects.values():
+            for s, literal in v.start_at.items():
+                for t in range(max(s, 0), min(s + max(v.project.duration, 1), self.horizon)):
+                    running[t].append(literal)
+        for t, literals in sorted(running.items()):
+            if len(literals) > slots[t]:
+                self.model.add(sum(literals) <= slots[t])
+
+    def _manager_interval(
+        self, v: ProjectVars, name: str, literal: cp_model.IntVar, guard: Guard
+    ) -> cp_model.IntervalVar | None:
+        """The months the manager runs the project, present when they are its manager (and,
+        in diagnosis mode, when the manager's rule is on)."""
+        m = self.model
+        present = literal
+        if guard:  # a cumulative takes no enforcement literal: guard its intervals instead
+            present = m.new_bool_var(f"pm_on[{v.project.id},{name}]")
+            m.add(present == literal).only_enforce_if(guard)
+            m.add(present == 0).only_enforce_if(~guard[0])
+        label = f"pm_use[{v.project.id},{name}]"
+        if v.fixed:
+            months = occupied(self.portfolio, v.project, v.starts[0] + self.plan_start)
+            if not months:
+                return None
+            first, end = months[0], months[-1] + 1
+            return m.new_optional_interval_var(first, end - first, end, present, label)
+        size = max(v.project.duration, 1)
+        if v.starts[0] >= 0:
+            return m.new_optional_interval_var(v.start, size, v.start + size, present, label)
+        # diagnosis mode may start work in flight before the plan: count horizon months only
+        lo = m.new_int_var(0, max(v.starts[-1], 0), f"pm_lo[{v.project.id},{name}]")
+        hi = m.new_int_var(0, v.starts[-1] + size, f"pm_hi[{v.project.id},{name}]")
+        m.add_max_equality(lo, [v.start, 0])
+        m.add_max_equality(hi, [v.start + size, 0])
+        length = m.new_int_var(0, size, f"pm_len[{v.project.id},{name}]")
+        m.add(length == hi - lo)
+        return m.new_optional_interval_var(lo, length, hi, present, label)
+
     # ----------------------------------------------------------------- objective
     def _objective(self) -> None:
         """`value`: total score of the selected, then the least hiring cost; `finish`: the
@@ -541,9 +643,17 @@ class PortfolioModel:
             self.model.add(self.variables.finish <= best)
             self.model.minimize(sum(v.start + v.project.duration for v in self.projects.values()))
 
-    def hint(self, starts: dict[str, int], hires: Units | None = None) -> None:
-        """Hint every variable from a plan ({project ID: calendar start month}) and its hires."""
-        self.variables.warmstart(starts, hires)
+    def hint(
+        self,
+        starts: dict[str, int],
+        hires: Units | None = None,
+        managers: dict[str, str] | None = None,
+    ) -> None:
+        """Hint every variable from a plan ({project ID: calendar start month}) and its hires;
+        under Assign, with its managers (by default, the plan's preference-best staffing)."""
+        if managers is None and self.variables.picks:
+            managers = assign_managers(self.portfolio, starts, time_limit=HINT_SECONDS) or {}
+        self.variables.warmstart(starts, hires, managers)
 
     def hired(self, solver: cp_model.CpSolver) -> dict[tuple[int, int], int]:
         """The hires in the solver's solution: {(option index, offset): units}."""

@@ -2,12 +2,13 @@
 
 Months are offsets from the plan start. Each candidate project has a selection literal
 `x[p]`, a start variable `start[p]` and, in the time-indexed formulation, one literal
-`y[p,s]` per allowed start `s`; the `finish` objective adds `makespan`. These core variables
-are made first, before any rule. A few variables belong to one family of rules and exist
-only where that family needs them, so they are made on request while the rules are posted
-(as PyJobShop makes its makespan lazily): the busy-after-finish block of a role, the months a
-project spends in a budget year, and the assumption literal guarding a rule in diagnosis
-mode. Making them where the rules ask keeps the model's variable order, and so the search.
+`y[p,s]` per allowed start `s`; the `finish` objective adds `makespan`; under Settings
+"Project managers" = Assign, one literal `pm[p,m]` per project and manager who could run it.
+These core variables are made first, before any rule. A few variables belong to one family of
+rules and exist only where that family needs them, so they are made on request while the rules
+are posted (as PyJobShop makes its makespan lazily): the busy-after-finish block of a role, the
+months a project spends in a budget year, and the assumption literal guarding a rule in
+diagnosis mode. Making them where the rules ask keeps the model's variable order, and so the search.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ortools.sat.python import cp_model
 
 from engine.feasibility import allowed_starts, demand_profile, fte_units
 from engine.hiring import Units, first_offset, hired_fte_units
+from engine.managers import available, kept_manager
 from engine.model import Objective, Portfolio, Project
 from engine.months import month
 from engine.units import MONTHS_PER_YEAR
@@ -77,6 +79,7 @@ class Variables:
         self.new_hires: dict[tuple[int, int], cp_model.IntVar] = {}
         if not diagnosis:
             self._hiring_variables()
+        self.picks: dict[tuple[str, str], cp_model.IntVar] = self._manager_variables()
         self.makespan: cp_model.IntVar | None = None
         self.block_end = self._horizon  # `finish`: where the busy-after-finish blocks end
         if objective is Objective.FINISH and not diagnosis:
@@ -125,6 +128,24 @@ class Variables:
                 name = f"{option.role}/{option.option},{t}"
                 self.hires[h, t] = m.new_int_var(0, option.max_units, f"hire[{name}]")
                 self.new_hires[h, t] = m.new_int_var(0, option.max_units, f"new[{name}]")
+
+    def _manager_variables(self) -> dict[tuple[str, str], cp_model.IntVar]:
+        """Assign: `pm[p,m]` for each manager available at one of the project's starts at least
+        (work in flight keeps its manager when that manager is on People)."""
+        if not self._portfolio.assigns_managers:
+            return {}
+        picks = {}
+        for pid, v in self.projects.items():
+            kept = kept_manager(self._portfolio, v.project)
+            for manager in self._portfolio.managers:
+                if kept is not None and manager.name != kept:
+                    continue
+                if any(
+                    available(manager, self._portfolio, v.project, s + self._plan_start)
+                    for s in v.starts
+                ):
+                    picks[pid, manager.name] = self._model.new_bool_var(f"pm[{pid},{manager.name}]")
+        return picks
 
     def _start_domain(self, project: Project) -> list[int]:
         """Allowed starts as offsets; in diagnosis mode the whole horizon (windows are rules)."""
@@ -211,9 +232,15 @@ class Variables:
         return literal
 
     # ----------------------------------------------------------------- warm start and plan
-    def warmstart(self, starts: dict[str, int], hires: Units | None = None) -> None:
-        """Hint every variable from a plan ({project ID: calendar start month}) and its hires
-        ({(option index, offset): units}; none: no hires).
+    def warmstart(
+        self,
+        starts: dict[str, int],
+        hires: Units | None = None,
+        managers: dict[str, str] | None = None,
+    ) -> None:
+        """Hint every variable from a plan ({project ID: calendar start month}), its hires
+        ({(option index, offset): units}; none: no hires) and, under Assign, its managers
+        ({project ID: manager}).
 
         A complete hint is CP-SAT's first solution at once; a partial one may be dropped.
         """
@@ -225,6 +252,8 @@ class Variables:
             m.add_hint(units, count)
             before = hires.get((h, t - 1), 0) if (h, t - 1) in self.hires else 0
             m.add_hint(self.new_hires[h, t], max(count - before, 0))
+        for (pid, name), literal in self.picks.items():
+            m.add_hint(literal, pid in starts and (managers or {}).get(pid) == name)
         for pid, v in self.projects.items():
             chosen = starts.get(pid)
             offset = None if chosen is None else chosen - self._plan_start
@@ -261,6 +290,14 @@ class Variables:
         """The hires in the solver's solution: {(option index, offset): units}, nonzero only."""
         return {
             key: value for key, units in self.hires.items() if (value := solver.value(units)) > 0
+        }
+
+    def managers(self, solver: cp_model.CpSolver) -> dict[str, str]:
+        """Under Assign, the manager of each selected project in the solver's solution."""
+        return {
+            pid: name
+            for (pid, name), literal in self.picks.items()
+            if solver.boolean_value(literal)
         }
 
     def plan(self, solver: cp_model.CpSolver) -> dict[str, int]:

@@ -8,6 +8,7 @@ selected project whose removal would let this one in.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Mapping
 
@@ -20,45 +21,75 @@ from engine.feasibility import (
     year_costs_left,
 )
 from engine.hiring import Units, hire_cost_by_year, hired_fte_units
+from engine.managers import assign_managers
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
-from engine.months import month_range_text, month_text
+from engine.months import month_range_text, month_runs_text, month_text
 from engine.plan import scores
 from engine.result import ShortfallCell
 from engine.units import FTE_UNITS, MONEY_UNITS
-from engine.wording import balance_rule, label, share_text
+from engine.wording import balance_rule, gate_words, label, share_text
 
 DISPLACEMENT_TRIES = 12  # lowest-scored selected projects tried as a swap, per deferral
 MONEY_PER_FTE_MONTH = 1e6  # ranking starts: a million over budget weighs one FTE-month short
+REMATCH_SECONDS = 1.0  # in all, for re-matching the plan's managers (Assign)
 
 
 def plan_ledger(
-    portfolio: Portfolio, starts: Mapping[str, int], hires: Units | None = None
+    portfolio: Portfolio,
+    starts: Mapping[str, int],
+    hires: Units | None = None,
+    managers: Mapping[str, str] | None = None,
 ) -> Ledger:
-    """The capacity and budget left by the plan: its hires added, its projects taken."""
+    """The capacity and budget left by the plan: its hires added, its projects taken (under
+    Assign, with the managers `managers` names)."""
     ledger = Ledger(portfolio)
     if hires:
         ledger.add_hires(hired_fte_units(portfolio, hires), hire_cost_by_year(portfolio, hires))
     for pid, start in starts.items():
-        ledger.commit(portfolio.project(pid), start)
+        ledger.commit(portfolio.project(pid), start, (managers or {}).get(pid))
     return ledger
 
 
 def deferral_reasons(
-    portfolio: Portfolio, starts: Mapping[str, int], hires: Units | None = None
+    portfolio: Portfolio,
+    starts: Mapping[str, int],
+    hires: Units | None = None,
+    managers: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """{project ID: reason} for every project not in `starts` (the plan's hires counted)."""
-    ledger = plan_ledger(portfolio, starts, hires)
+    """{project ID: reason} for every project not in `starts` (the plan's hires counted;
+    `managers`: the plan's staffing under Assign)."""
+    ledger = plan_ledger(portfolio, starts, hires, managers)
     score_by_id = scores(portfolio)
+    rematch = _Rematch(portfolio, starts)
     reasons = {}
     for project in portfolio.projects:
         if project.id not in starts:
-            reasons[project.id] = _reason(portfolio, project, starts, ledger, score_by_id)
+            reasons[project.id] = _reason(portfolio, project, starts, ledger, score_by_id, rematch)
     return reasons
 
 
-def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) -> str:
+class _Rematch:
+    """Under Assign: would matching all the plan's managers anew free one for a project at a
+    start? A small solve each, within `REMATCH_SECONDS` in all for one set of reasons."""
+
+    def __init__(self, portfolio: Portfolio, starts: Mapping[str, int]) -> None:
+        self.portfolio = portfolio
+        self.starts = starts
+        self.deadline = time.perf_counter() + REMATCH_SECONDS
+
+    def __call__(self, project: Project, start: int) -> bool:
+        left = self.deadline - time.perf_counter()
+        if left <= 0.01:
+            return False  # the reason then says "as the plan assigns them": still true
+        plan = {**self.starts, project.id: start}
+        return assign_managers(self.portfolio, plan, time_limit=left) is not None
+
+
+def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id, rematch) -> str:
     if project.force is Force.OUT:
         return "Forced out"
+    if project.gate is not None and project.gate.blocks:
+        return gate_words(project.gate)
     if project.stoppable and project.status is ProjectStatus.IN_FLIGHT:
         return stopped_reason(portfolio, project)
     if project.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD):
@@ -79,7 +110,7 @@ def _reason(portfolio, project: Project, starts, ledger: Ledger, score_by_id) ->
             f"{label(portfolio, late)} finishes too late: the first possible start "
             f"{month_text(first)} is after its latest start {month_text(window[-1])}"
         )
-    text = _capacity_reason(portfolio, project, candidates, starts, ledger, score_by_id)
+    text = _capacity_reason(portfolio, project, candidates, starts, ledger, score_by_id, rematch)
     caps = _balance_block(portfolio, project, starts)
     if not caps:
         return text
@@ -166,17 +197,32 @@ def _earliest_after_predecessors(portfolio: Portfolio, project: Project, starts)
     return first, late
 
 
-def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, score_by_id) -> str:
+def _capacity_reason(
+    portfolio, project, candidates, starts, ledger: Ledger, score_by_id, rematch: _Rematch
+) -> str:
     per_start: list[tuple[int, list[Shortfall], dict[int, int]]] = []
+    unstaffed: set[int] = set()  # starts where no project manager is free for it (Assign)
     for start in candidates:
         shortfalls, over = ledger.shortfalls(project, start), ledger.over_budget(project, start)
         if not shortfalls and not over:
-            return (
-                f"{FITS} {month_text(start)} with the capacity and budget left, but the "
-                "solver stopped before adding it; re-run with a longer time limit"
-            )
+            # re-matching the plan's managers is a small solve: tried at one start only
+            if ledger.manager_free(project, start) or (not unstaffed and rematch(project, start)):
+                return (
+                    f"{FITS} {month_text(start)} with the capacity and budget left, but "
+                    "the solver stopped before adding it; re-run with a longer time limit"
+                )
+            unstaffed.add(start)
+            continue
         per_start.append((start, shortfalls, over))
     span = month_range_text(candidates[0], candidates[-1])
+    if not per_start:
+        return (
+            f"No project manager on People is free for it at any start {span} (as the plan "
+            "assigns them, each is at Max concurrent projects or not available then); add a "
+            "manager, raise a limit or extend an availability"
+        )
+    if unstaffed:  # the other starts are blocked by capacity or budget: say which are which
+        span = month_runs_text([s for s, _, _ in per_start])
     parts = []
     always_short = set.intersection(*({s.role for s in sf} for _, sf, _ in per_start))
     if always_short:
@@ -187,6 +233,11 @@ def _capacity_reason(portfolio, project, candidates, starts, ledger: Ledger, sco
         parts.append(f"would break the {years} budget at any start {span}")
     if not parts:
         parts.append(f"Blocked at every start {span} by capacity or budget")
+    if unstaffed:
+        parts.append(
+            f"no project manager on People is free at {month_runs_text(sorted(unstaffed))} "
+            "(as the plan assigns them)"
+        )
     best_start, shortfalls, over = min(
         per_start,
         key=lambda item: (

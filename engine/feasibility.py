@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from engine.managers import ManagerPool
 from engine.model import Portfolio, Project, ProjectStatus
 from engine.months import month_runs_text, month_text, year_of
 from engine.units import FTE_UNITS, MONEY_UNITS
@@ -108,17 +109,23 @@ class Shortfall:
 
 @dataclass
 class Ledger:
-    """Remaining capacity and budget while projects are added to a plan one by one."""
+    """Remaining capacity and budget while projects are added to a plan one by one.
+
+    Under Settings "Project managers" = Assign it also keeps the managers' room (`managers`):
+    a project then fits only where a manager on People can take it.
+    """
 
     portfolio: Portfolio
     capacity: dict[str, list[int]] = field(init=False)
     budget: dict[int, int] = field(init=False)
+    managers: ManagerPool | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.capacity = {
             role: [fte_units(v) for v in values] for role, values in self.portfolio.capacity.items()
         }
         self.budget = {year: money_units(v) for year, v in self.portfolio.budget.items()}
+        self.managers = ManagerPool(self.portfolio) if self.portfolio.assigns_managers else None
         self._profiles: dict[str, dict[str, list[int]]] = {}
 
     def add_hires(self, added_fte: dict[str, list[int]], cost_by_year: dict[int, int]) -> None:
@@ -139,6 +146,7 @@ class Ledger:
         twin.portfolio = self.portfolio
         twin.capacity = {role: list(row) for role, row in self.capacity.items()}
         twin.budget = dict(self.budget)
+        twin.managers = self.managers.copy() if self.managers is not None else None
         twin._profiles = self._profiles
         return twin
 
@@ -170,17 +178,30 @@ class Ledger:
             if cents > self.budget[year]
         }
 
-    def fits(self, project: Project, start: int) -> bool:
-        """Whether the project fits remaining capacity and budget at this start."""
-        return not self.shortfalls(project, start) and not self.over_budget(project, start)
+    def manager_free(self, project: Project, start: int) -> bool:
+        """Whether a manager can take the project at this start (always, unless Assign)."""
+        return self.managers is None or bool(self.managers.free(project, start))
 
-    def commit(self, project: Project, start: int) -> None:
-        """Take the project's capacity and budget at this start."""
+    def fits(self, project: Project, start: int) -> bool:
+        """Whether the project fits remaining capacity and budget (and a manager) at this start."""
+        return (
+            not self.shortfalls(project, start)
+            and not self.over_budget(project, start)
+            and self.manager_free(project, start)
+        )
+
+    def commit(self, project: Project, start: int, manager: str | None = None) -> None:
+        """Take the project's capacity and budget at this start (and, under Assign, its
+        manager: `manager`, or the free one it prefers)."""
         self._apply(project, start, 1)
+        if self.managers is not None:
+            self.managers.take(project, start, manager)
 
     def release(self, project: Project, start: int) -> None:
         """Give back what `commit` took."""
         self._apply(project, start, -1)
+        if self.managers is not None:
+            self.managers.release(project)
 
     def _apply(self, project: Project, start: int, sign: int) -> None:
         plan_start = self.portfolio.settings.plan_start

@@ -40,6 +40,7 @@ SETTINGS_COLUMNS: _Columns = {
     "time_limit": "float64",
     "random_seed": "int64",
     "workers": "int64",
+    "project_managers": TEXT,
 }
 PROJECT_COLUMNS: _Columns = {
     "project_id": TEXT,
@@ -53,6 +54,9 @@ PROJECT_COLUMNS: _Columns = {
     "duration": "int64",
     "cost": "float64",
     "exclusive_group": TEXT,
+    "manager": TEXT,
+    "pm_grade": TEXT,
+    "pm_skills": TEXT,
 }
 SCORE_COLUMNS: _Columns = {"project_id": TEXT, "criterion": TEXT, "score": "float64"}
 CRITERION_COLUMNS: _Columns = {
@@ -78,6 +82,15 @@ DEPENDENCY_COLUMNS: _Columns = {
     "lag": "int64",
 }
 BUDGET_COLUMNS: _Columns = {"year": "int64", "cost_limit": "float64"}
+MANAGER_COLUMNS: _Columns = {
+    "name": TEXT,
+    "grade": TEXT,
+    "skills": TEXT,
+    "certifications": TEXT,
+    "max_projects": "int64",
+    "available_from": MONTH,
+    "available_to": MONTH,
+}
 
 PLAN_COLUMNS: _Columns = {
     "project_id": TEXT,
@@ -90,6 +103,7 @@ PLAN_COLUMNS: _Columns = {
     "score": "float64",
     "rank": "Int64",
     "reason": TEXT,
+    "manager": TEXT,
 }
 UTILISATION_COLUMNS: _Columns = {
     "role": TEXT,
@@ -156,6 +170,7 @@ def settings_frame(portfolio: Portfolio) -> pd.DataFrame:
         s.time_limit,
         s.random_seed,
         s.workers,
+        _text(s.project_managers),
     )
     return frame(SETTINGS_COLUMNS, [row])
 
@@ -175,6 +190,9 @@ def projects_frame(portfolio: Portfolio) -> pd.DataFrame:
             p.duration,
             p.cost,
             p.exclusive_group,
+            p.manager,
+            p.pm_grade,
+            ", ".join(p.pm_skills) or None,
         )
         for p in portfolio.projects
     ]
@@ -223,9 +241,26 @@ def budget_frame(portfolio: Portfolio) -> pd.DataFrame:
     return frame(BUDGET_COLUMNS, sorted(portfolio.budget.items()))
 
 
+def managers_frame(portfolio: Portfolio) -> pd.DataFrame:
+    """One row per project manager on People: grade, skills, limit and availability."""
+    rows = [
+        (
+            m.name,
+            m.grade,
+            ", ".join(m.skills) or None,
+            ", ".join(m.certifications) or None,
+            m.max_projects,
+            _period(m.available_from),
+            _period(m.available_to),
+        )
+        for m in portfolio.managers
+    ]
+    return frame(MANAGER_COLUMNS, rows)
+
+
 def portfolio_frames(portfolio: Portfolio) -> dict[str, pd.DataFrame]:
     """Every input as a tidy frame: settings, projects, scores, criteria, demands, capacity,
-    dependencies and budget (the keys, in this order)."""
+    dependencies, budget and managers (the keys, in this order)."""
     return {
         "settings": settings_frame(portfolio),
         "projects": projects_frame(portfolio),
@@ -235,6 +270,7 @@ def portfolio_frames(portfolio: Portfolio) -> dict[str, pd.DataFrame]:
         "capacity": capacity_frame(portfolio),
         "dependencies": dependencies_frame(portfolio),
         "budget": budget_frame(portfolio),
+        "managers": managers_frame(portfolio),
     }
 
 
@@ -243,8 +279,8 @@ def portfolio_frames(portfolio: Portfolio) -> dict[str, pd.DataFrame]:
 
 def plan_frame(portfolio: Portfolio, result: Result) -> pd.DataFrame:
     """One row per project, in input order: decision, start and finish month (the last month it
-    runs), duration, cost, weighted score, rank (1 = best score) and the reason. Without a plan
-    (see the summary's status) the decision is blank."""
+    runs), duration, cost, weighted score, rank (1 = best score), the reason and the project
+    manager. Without a plan (see the summary's status) the decision is blank."""
     outcomes = {o.project_id: o for o in result.projects}
     rows = []
     for project in portfolio.projects:
@@ -264,6 +300,7 @@ def plan_frame(portfolio: Portfolio, result: Result) -> pd.DataFrame:
                 None if outcome is None else outcome.score,
                 outcome.rank if outcome is not None and outcome.rank else None,
                 "" if outcome is None else outcome.reason,
+                None if outcome is None else outcome.manager,
             )
         )
     return frame(PLAN_COLUMNS, rows)

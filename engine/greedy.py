@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from engine.balance import broken_rules
 from engine.feasibility import Ledger, allowed_starts
+from engine.managers import assign_managers
 from engine.model import DependencyType, Objective, Portfolio, Project
 from engine.plan import outcomes, priority_order, score_units, utilisation
 from engine.result import Result, SolveStatus
@@ -43,12 +44,13 @@ def greedy(portfolio: Portfolio, *, objective: Objective | None = None) -> Resul
     )
     reasons = {pid: "Did not fit when its turn came in the waterline" for pid in unplaced}
     value = greedy_objective(portfolio, starts, objective)
+    managers = assign_managers(portfolio, starts) if portfolio.assigns_managers else None
     return Result(
         SolveStatus.NO_SOLUTION if failed else SolveStatus.FEASIBLE,
         objective=None if failed else value,
         wall_time=time.perf_counter() - began,
         strategy="greedy",
-        projects=outcomes(portfolio, starts, reasons),
+        projects=outcomes(portfolio, starts, reasons, managers),
         utilisation=utilisation(portfolio, starts),
         problems=tuple(problems),
         objective_name=objective.value,

@@ -7,11 +7,14 @@ checks meaning; `engine.validation.validate` collects every problem at once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from typing import TYPE_CHECKING
+
+from engine.gates import GateReview, latest_decisions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,6 +79,13 @@ class Objective(StrEnum):
     FINISH = "finish"  # schedule everything, finish as early as possible
 
 
+class ManagerMode(StrEnum):
+    """Settings "Project managers": check the names on Intake, or let the optimiser assign."""
+
+    CHECK = "Check"  # the Intake's names are checked against People; the plan ignores them
+    ASSIGN = "Assign"  # the model assigns managers within their limits and availability
+
+
 class FrozenDict(dict):
     """A dict that refuses changes, yet pickles (worker processes receive portfolios)."""
 
@@ -115,37 +125,49 @@ class Project:
     can_stop: bool = False  # in flight: the plan may stop it to free capacity and budget
     remaining_cost: float | None = None  # in flight: cost from the plan start on (None: pro rata)
     remaining_value: float | None = None  # in flight: score still to gain (None: its score)
+    gate: GateReview | None = None  # the latest gate decision (Portfolio fills it from `gates`)
+    manager: str | None = None  # the project manager named on Intake
+    pm_grade: str | None = None  # the lowest grade of manager wanted (a preference)
+    pm_skills: tuple[str, ...] = ()  # skills wanted of its manager (a preference)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "scores", _frozen(self.scores))
         object.__setattr__(self, "tags", _frozen(self.tags))
+        object.__setattr__(self, "pm_skills", tuple(self.pm_skills))
+
+    @property
+    def gate_blocked(self) -> bool:
+        """Stopped or held at its latest gate: kept out of the plan."""
+        return self.gate is not None and self.gate.blocks
 
     @property
     def stoppable(self) -> bool:
-        """In flight, and the PMO says it may be stopped (not mandatory, not forced in)."""
+        """In flight, and the PMO says it may be stopped (not mandatory, not forced in, not
+        already stopped or held at a gate)."""
         return (
             self.status is ProjectStatus.IN_FLIGHT
             and self.can_stop
             and not self.mandatory
             and self.force is not Force.IN
+            and not self.gate_blocked
         )
 
     @property
     def must_run(self) -> bool:
-        """Mandatory, forced in, or already in flight (and not stoppable): the plan must
-        include it."""
-        return (
-            self.mandatory
-            or self.force is Force.IN
-            or (self.status is ProjectStatus.IN_FLIGHT and not self.can_stop)
+        """Mandatory, forced in, or in flight (unless stoppable, or a gate stopped or held
+        it): the plan must include it."""
+        in_flight = (
+            self.status is ProjectStatus.IN_FLIGHT and not self.can_stop and not self.gate_blocked
         )
+        return self.mandatory or self.force is Force.IN or in_flight
 
     @property
     def out_of_play(self) -> bool:
-        """Forced out, closed or on hold: never scheduled."""
-        return self.force is Force.OUT or self.status in (
-            ProjectStatus.CLOSED,
-            ProjectStatus.ON_HOLD,
+        """Forced out, closed, on hold, or stopped or held at a gate: never scheduled."""
+        return (
+            self.force is Force.OUT
+            or self.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD)
+            or self.gate_blocked
         )
 
 
@@ -212,6 +234,31 @@ class BalanceRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Manager:
+    """A project manager on the People sheet: who may run how many projects, and when.
+
+    `grade` is one of `GRADES` (ordered, lowest first) or None; months are calendar month
+    numbers, None meaning open-ended.
+    """
+
+    name: str
+    grade: str | None = None
+    skills: tuple[str, ...] = ()
+    certifications: tuple[str, ...] = ()
+    max_projects: int = 1  # concurrent projects at most
+    available_from: int | None = None
+    available_to: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "skills", tuple(self.skills))
+        object.__setattr__(self, "certifications", tuple(self.certifications))
+
+
+# Grades of project managers, lowest first: "at least Senior" means Senior or Principal.
+GRADES = ("Associate", "Manager", "Senior", "Principal")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """How and over what horizon to plan."""
 
@@ -221,6 +268,7 @@ class Settings:
     time_limit: float = 30.0
     random_seed: int = 0
     workers: int = 2
+    project_managers: ManagerMode = ManagerMode.CHECK
 
 
 @dataclass(frozen=True)
@@ -236,14 +284,18 @@ class Portfolio:
     budget: Mapping[int, float] = field(default_factory=dict)  # calendar year -> cost limit
     hiring: tuple[HiringOption, ...] = ()  # ways to add capacity; none = capacity is fixed
     balance: tuple[BalanceRule, ...] = ()  # shares the selection must keep
+    gates: tuple[GateReview, ...] = ()  # gate reviews, in the order given
+    managers: tuple[Manager, ...] = ()  # the People sheet
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "projects", tuple(self.projects))
+        object.__setattr__(self, "gates", tuple(self.gates))
+        object.__setattr__(self, "projects", _with_gates(tuple(self.projects), self.gates))
         object.__setattr__(self, "demands", tuple(self.demands))
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
         object.__setattr__(self, "criteria", tuple(self.criteria))
         object.__setattr__(self, "hiring", tuple(self.hiring))
         object.__setattr__(self, "balance", tuple(self.balance))
+        object.__setattr__(self, "managers", tuple(self.managers))
         object.__setattr__(
             self, "capacity", _frozen({r: tuple(v) for r, v in self.capacity.items()})
         )
@@ -264,6 +316,11 @@ class Portfolio:
         """The project with this ID (KeyError if none; the first one if IDs repeat)."""
         return self._by_id[project_id]
 
+    @property
+    def assigns_managers(self) -> bool:
+        """Whether the plan must staff every selected project from People (Assign)."""
+        return self.settings.project_managers is ManagerMode.ASSIGN
+
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The inputs as tidy pandas DataFrames (see `engine.frames.portfolio_frames`)."""
         from engine.frames import portfolio_frames  # pandas loads slowly: only when asked
@@ -276,3 +333,18 @@ class Portfolio:
         for project in self.projects:
             by_id.setdefault(project.id, project)
         return by_id
+
+
+def _with_gates(
+    projects: tuple[Project, ...], gates: tuple[GateReview, ...]
+) -> tuple[Project, ...]:
+    """Each project with its latest gate decision; projects no review names keep their own."""
+    if not gates:
+        return projects
+    latest = latest_decisions(gates)
+    return tuple(
+        dataclasses.replace(p, gate=latest[p.id])
+        if p.id in latest and p.gate != latest[p.id]
+        else p
+        for p in projects
+    )

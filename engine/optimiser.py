@@ -4,6 +4,10 @@ The solve runs in two phases within the time limit: the objective itself, then (
 time is left, at most a quarter of the limit) a tie-break on the same model that keeps the
 objective and moves projects as early as possible. When the rules cannot all hold, a
 diagnosis model with assumption literals names a small set of rules in conflict.
+
+Under Settings "Project managers" = Assign, the managers' limits are rules of the model, and
+the chosen plan is then staffed by preference (`engine.managers.assign_managers`): grade and
+skills decide who runs what, never which projects run or when.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.hiring import hire_runs, hired_fte_units, units_from_runs
 from engine.lp_start import better_of, lp_guided_starts
+from engine.managers import ASSIGN_SECONDS, assign_managers
 from engine.model import Objective, Portfolio
 from engine.plan import outcomes, scores, utilisation
 from engine.result import Hint, Result, SolveStatus, relative_gap
@@ -34,6 +39,7 @@ LP_SHARE = 0.2  # of the time limit, at most, for the LP relaxation of an LP war
 SMALL_SCHEDULE = 40  # projects: up to this many, a slow `finish` solve gets heavier reasoning
 QUICK_SECONDS = 1.0  # ... after this first stage without it
 JUSTIFY_SHARE = 0.1  # of the time limit, at most, for the `finish` warm start's restarts
+ASSIGN_SHARE = 0.1  # of the time limit, at most, for matching managers to the plan (Assign)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,7 @@ class _Run:
     baseline_value: float | None = None
     status: cp_model.CpSolverStatus = cp_model.UNKNOWN  # of the main search
     starts: dict[str, int] = field(default_factory=dict)  # the plan: project ID -> month
+    managers: dict[str, str] = field(default_factory=dict)  # Assign: the solver's staffing
     found: bool = False
     proven: bool = False
     raw_bound: float | None = None  # the solver's bound, in model units
@@ -163,6 +170,10 @@ def _known_plans(run: _Run, hints: Sequence[Mapping[str, int] | Hint]) -> None:
         plan = {pid: int(start) for pid, start in given.starts.items()}
         if broken_rules(run.portfolio, plan):
             continue  # not a plan of this portfolio after all
+        if run.portfolio.assigns_managers and (
+            assign_managers(run.portfolio, plan, time_limit=_assign_seconds(run)) is None
+        ):
+            continue  # its projects cannot all have a manager here
         value = greedy_objective(run.portfolio, plan, run.objective)
         if run.known_value is None or value > run.known_value + EPS:
             run.known, run.known_value = plan, value
@@ -190,6 +201,7 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
     found = run.status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     run.starts = built.plan(solver) if found else {}
     run.hires = built.hired(solver) if found else {}
+    run.managers = built.variables.managers(solver) if found else {}
     run.proven = run.status == cp_model.OPTIMAL
     if found or run.status == cp_model.UNKNOWN:
         raw = solver.best_objective_bound
@@ -204,9 +216,9 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
         )
     ):
         run.starts, run.proven = dict(run.baseline), False  # never worse than the waterline
-        run.hires = {}
+        run.hires, run.managers = {}, {}
     if not found and run.baseline_ok:
-        run.starts, found, run.hires = dict(run.baseline), True, {}
+        run.starts, found, run.hires, run.managers = dict(run.baseline), True, {}, {}
     if run.known is not None and (
         not found
         or _better(
@@ -216,7 +228,7 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
         )
     ):
         run.starts, run.proven, found = dict(run.known), False, True  # never worse than a hint
-        run.hires = dict(run.known_hires)
+        run.hires, run.managers = dict(run.known_hires), {}
     run.found = found
 
 
@@ -242,6 +254,7 @@ def _tie_break(run: _Run, built: PortfolioModel) -> None:
         greedy_objective(run.portfolio, better, run.objective),
     ):
         run.starts, run.hires = better, built.hired(second)
+        run.managers = built.variables.managers(second)
 
 
 def _invalid_input(run: _Run) -> Result:
@@ -281,7 +294,8 @@ def _planned(run: _Run) -> Result:
     portfolio, starts = run.portfolio, run.starts
     value = greedy_objective(portfolio, starts, run.objective)
     bound = _bound(portfolio, run.objective, run.raw_bound, value, run.proven)
-    reasons = deferral_reasons(portfolio, starts, run.hires)
+    managers = _staffing(run)
+    reasons = deferral_reasons(portfolio, starts, run.hires, managers)
     return Result(
         SolveStatus.OPTIMAL if run.proven else SolveStatus.FEASIBLE,
         objective=value,
@@ -289,7 +303,7 @@ def _planned(run: _Run) -> Result:
         gap=relative_gap(value, bound),
         wall_time=run.elapsed(),
         strategy="cp-sat",
-        projects=outcomes(portfolio, starts, reasons),
+        projects=outcomes(portfolio, starts, reasons, managers),
         utilisation=utilisation(portfolio, starts, hired_fte_units(portfolio, run.hires)),
         problems=run.problems,
         baseline_objective=run.baseline_value,
@@ -309,6 +323,21 @@ def hire_cost(portfolio: Portfolio, hires: Mapping[tuple[int, int], int]) -> int
     return sum(
         max(1, round(portfolio.hiring[h].monthly_cost)) * units for (h, _t), units in hires.items()
     )
+
+
+def _staffing(run: _Run) -> dict[str, str] | None:
+    """Assign: the plan's preference-best managers (the solver's own when that model cannot
+    finish in time, which a plan the model accepted always allows); None under Check."""
+    if not run.portfolio.assigns_managers:
+        return None
+    return assign_managers(run.portfolio, run.starts, time_limit=_assign_seconds(run)) or (
+        run.managers
+    )
+
+
+def _assign_seconds(run: _Run) -> float:
+    """Seconds for matching managers to one fixed plan."""
+    return min(ASSIGN_SHARE * run.limit, ASSIGN_SECONDS)
 
 
 def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> list[str]:
@@ -341,7 +370,10 @@ def _warm_start(run: _Run) -> dict[str, int]:
         if not run.baseline_ok:
             return baseline
         deadline = time.perf_counter() + JUSTIFY_SHARE * run.limit
-        return shortest_schedule(portfolio, baseline, deadline=deadline, seed=run.seed)
+        shortest = shortest_schedule(portfolio, baseline, deadline=deadline, seed=run.seed)
+        if portfolio.assigns_managers and assign_managers(portfolio, shortest) is None:
+            return baseline  # justification moves projects without asking the managers
+        return shortest
     dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
     plans: list[dict[str, int] | None] = [baseline if run.baseline_ok else None, run.known]
     if _baseline_complete(portfolio, objective, unplaced) and not broken_rules(portfolio, dense):

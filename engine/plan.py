@@ -111,9 +111,16 @@ def selection_reason(project: Project) -> str:
 
 
 def outcomes(
-    portfolio: Portfolio, starts: Mapping[str, int], reasons: Mapping[str, str]
+    portfolio: Portfolio,
+    starts: Mapping[str, int],
+    reasons: Mapping[str, str],
+    managers: Mapping[str, str] | None = None,
 ) -> tuple[ProjectOutcome, ...]:
-    """One outcome per project in input order: start and end for the selected, a reason for all."""
+    """One outcome per project in input order: start and end for the selected, a reason for all.
+
+    The manager is the assigned one (`managers`, under Assign) for a selected project, else
+    the one Intake names (Check).
+    """
     score_by_id = scores(portfolio)
     rank_by_id = ranks(score_by_id)
     result = []
@@ -130,6 +137,15 @@ def outcomes(
                 score_by_id[project.id],
                 rank_by_id[project.id],
                 reason,
+                _manager(portfolio, project, selected, managers),
             )
         )
     return tuple(result)
+
+
+def _manager(
+    portfolio: Portfolio, project: Project, selected: bool, managers: Mapping[str, str] | None
+) -> str | None:
+    if portfolio.assigns_managers:
+        return (managers or {}).get(project.id) if selected else None
+    return project.manager

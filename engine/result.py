@@ -41,6 +41,7 @@ class ProjectOutcome:
     score: float = 0.0
     rank: int = 0  # 1 = highest weighted score
     reason: str = ""  # why it is in (forced, fixed) or, for a deferral, why it is out
+    manager: str | None = None  # its project manager: assigned (Assign) or named on Intake
 
     @property
     def finish(self) -> int | None:

@@ -1,9 +1,9 @@
 """Collect every problem in a portfolio, each naming the entity and field it concerns.
 
 `Problem.entity` is one of "settings", "project", "demand", "capacity", "dependency",
-"criterion", "budget", "hiring", "balance"; `index` is the position in the portfolio's tuple
-(or the role / year / setting name); `field` is the dataclass field. The workbook layer turns
-these into sheet and cell.
+"criterion", "budget", "hiring", "balance", "gate", "manager" (a row of People); `index` is
+the position in the portfolio's tuple (or the role / year / setting name); `field` is the
+dataclass field. The workbook layer turns these into sheet and cell.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from engine.gates import GATE_CRITERIA, SCORE_SCALE, GateDecision, GateReview
 from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
-from engine.months import month_range_text, month_text, year_of
-from engine.wording import must_run_words, out_of_play_words
+from engine.months import month_range_text, month_runs_text, month_text, year_of
+from engine.wording import gate_words, label, must_run_words, out_of_play_words, project_label
 
 
 class Severity(StrEnum):
@@ -52,6 +53,8 @@ def validate(portfolio: Portfolio) -> list[Problem]:
         _fit_alone,
         _hiring,
         _balance,
+        _gates,
+        _managers,
     ):
         problems.extend(check(portfolio))
     return problems
@@ -547,6 +550,218 @@ def _fit_alone(p: Portfolio) -> Iterator[Problem]:
                 "fixed_start" if project.fixed_start is not None else "mandatory",
                 f'"{project.id}" must run but cannot fit even alone: {blocker}',
             )
+
+
+def _gates(p: Portfolio) -> Iterator[Problem]:
+    """Gate reviews: a known project, a date for every decision, scores on the scale; and what
+    the latest decisions do to the plan (a must-run project cannot be stopped or held)."""
+    ids = {project.id for project in p.projects}
+    low, high = SCORE_SCALE
+    for i, review in enumerate(p.gates):
+        if review.project_id not in ids:
+            yield Problem(
+                "gate",
+                i,
+                "project_id",
+                f'unknown project ID "{review.project_id}"; the review is ignored',
+                Severity.WARNING,
+            )
+        if review.decision is not None and review.date is None:
+            yield Problem(
+                "gate",
+                i,
+                "date",
+                f'the "{review.decision.value}" decision on "{review.project_id}" has no date; '
+                "give its date, so the latest decision can be told",
+            )
+        for name, score in zip(GATE_CRITERIA, review.scores, strict=False):
+            if score is not None and not low <= score <= high:
+                yield Problem(
+                    "gate",
+                    i,
+                    f"score:{name}",
+                    f'"{name}" must be a score from {low} to {high}; found {score:g}',
+                    Severity.WARNING,
+                )
+    for i, latest, project in _blocked(p):
+        if project.must_run:
+            yield Problem(
+                "gate",
+                i,
+                "decision",
+                f"{label(p, project.id)} is {must_run_words(project)} but "
+                f"{gate_words(latest)[0].lower()}{gate_words(latest)[1:]}; record a new gate "
+                "decision or change Mandatory / Force on Intake",
+            )
+
+
+def _blocked(p: Portfolio) -> Iterator[tuple[int, GateReview, Project]]:
+    """(row of the review, the review, the project) of each project stopped or held."""
+    position = {review: i for i, review in enumerate(p.gates)}  # equal reviews: the last row
+    for project in p.projects:
+        latest = project.gate
+        if latest is not None and latest.blocks and latest in position:
+            yield position[latest], latest, project
+
+
+def gate_notes(p: Portfolio) -> list[Problem]:
+    """What the latest gate decisions do to the plan, one note per project stopped or held
+    (a must-run one is an error of `validate` instead)."""
+    notes = []
+    for i, latest, project in _blocked(p):
+        if project.must_run:
+            continue
+        effect = (
+            "it is left out of the plan"
+            if latest.decision is GateDecision.STOP
+            else "it cannot start while held; a later Go releases it"
+        )
+        notes.append(
+            Problem(
+                "gate",
+                i,
+                "decision",
+                f"{label(p, project.id)}: {gate_words(latest)}; {effect}",
+                Severity.INFO,
+            )
+        )
+    return notes
+
+
+def _managers(p: Portfolio) -> Iterator[Problem]:
+    """People rows, the managers named on Intake, and (Assign) staff for every must-run project."""
+    from engine.managers import closest_name, eligible
+
+    names = Counter(m.name for m in p.managers)
+    for i, manager in enumerate(p.managers):
+        if names[manager.name] > 1:
+            yield Problem(
+                "manager",
+                i,
+                "name",
+                f'"{manager.name}" is listed {names[manager.name]} times on People; keep one row',
+            )
+        if manager.max_projects < 0:
+            yield Problem(
+                "manager",
+                i,
+                "max_projects",
+                f'"{manager.name}": Max concurrent projects must be 0 or more; found '
+                f"{manager.max_projects}",
+            )
+        lo, hi = manager.available_from, manager.available_to
+        if lo is not None and hi is not None and hi < lo:
+            yield Problem(
+                "manager",
+                i,
+                "available_to",
+                f'"{manager.name}": Available to {month_text(hi)} is before Available from '
+                f"{month_text(lo)}; swap them",
+            )
+    if p.managers:
+        for i, project in enumerate(p.projects):
+            if project.manager and project.manager not in names:
+                near = closest_name(project.manager, names)
+                hint = f'; did you mean "{near}"?' if near else "; add them to People"
+                yield Problem(
+                    "project",
+                    i,
+                    "manager",
+                    f'"{project.id}": project manager "{project.manager}" is not on the '
+                    f"People sheet{hint}",
+                    Severity.WARNING,
+                )
+    if not p.assigns_managers:
+        return
+    if not p.managers:
+        yield Problem(
+            "settings",
+            "project_managers",
+            "project_managers",
+            "Project managers is Assign, but the People sheet lists nobody; add your "
+            "project managers there, or set Project managers to Check",
+        )
+        return
+    from engine.feasibility import allowed_starts
+
+    for i, project in enumerate(p.projects):
+        if not project.must_run or project.out_of_play:
+            continue
+        starts = allowed_starts(p, project)
+        if starts and not any(eligible(p, project, s) for s in starts):
+            kept = project.manager if project.status is ProjectStatus.IN_FLIGHT else None
+            who = f'"{kept}" (who keeps work in flight)' if kept else "no one on People"
+            yield Problem(
+                "project",
+                i,
+                "manager",
+                f'"{project.id}" must run, but {who} is available for all of its months; '
+                "extend Available from / to on People, or add a manager",
+            )
+
+
+def manager_load(
+    portfolio: Portfolio,
+    starts: dict[str, int] | None = None,
+    assignment: dict[str, str] | None = None,
+) -> list[Problem]:
+    """Warnings: a manager on more projects at once than People allows, or named for months
+    they are not available. `starts` is the plan; without one, the months that work in
+    flight, mandatory and forced-in projects run whatever their start (from their latest
+    start to their earliest finish). `assignment` ({project ID: manager}) defaults to the
+    names on Intake."""
+    from engine.managers import availability_text, overloads, plan_months, unavailable
+
+    if assignment is None:
+        assignment = {q.id: q.manager for q in portfolio.projects if q.manager}
+    busy = plan_months(portfolio, starts) if starts is not None else _certain_months(portfolio)
+    index = {q.id: i for i, q in reversed(list(enumerate(portfolio.projects)))}
+    problems = []
+    for over in overloads(portfolio, busy, assignment):
+        labels = ", ".join(project_label(portfolio.project(pid)) for pid in over.projects)
+        problems.append(
+            Problem(
+                "project",
+                index[over.projects[-1]],
+                "manager",
+                f'project manager "{over.manager}" runs {over.most} projects at once in '
+                f"{month_runs_text(list(over.months))} ({labels}); People allows "
+                f"{over.limit} (Max concurrent projects). Give one of them another manager, "
+                "raise the limit, or set Project managers to Assign",
+                Severity.WARNING,
+            )
+        )
+    for pid, manager in unavailable(portfolio, busy, assignment):
+        project = portfolio.project(pid)
+        runs = month_range_text(min(busy[pid]), max(busy[pid]))
+        problems.append(
+            Problem(
+                "project",
+                index[pid],
+                "manager",
+                f'project manager "{manager.name}" of {project_label(project)} is available '
+                f"{availability_text(manager)}, but the project runs {runs}; change the "
+                "manager or their Available from / to on People",
+                Severity.WARNING,
+            )
+        )
+    return problems
+
+
+def _certain_months(portfolio: Portfolio) -> dict[str, list[int]]:
+    """The horizon months each must-run project runs in, whichever start it gets."""
+    from engine.feasibility import allowed_starts
+
+    first, end = portfolio.settings.plan_start, portfolio.settings.plan_start
+    end += portfolio.settings.horizon
+    busy = {}
+    for project in portfolio.projects:
+        starts = allowed_starts(portfolio, project) if not project.out_of_play else range(0)
+        if not project.must_run or not starts:
+            continue
+        lo, hi = starts[-1], starts[0] + max(project.duration, 1)  # latest start, earliest end
+        busy[project.id] = [m for m in range(lo, hi) if first <= m < end]
+    return busy
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from engine.gates import GateDecision, GateReview
 from engine.model import (
     BalanceRule,
     Dependency,
@@ -43,10 +44,30 @@ def must_run_words(project: Project) -> str:
 
 
 def out_of_play_words(project: Project) -> str:
-    """Why a project is out of play: `forced out`, or its status (`closed`, `on hold`)."""
+    """Why a project is out of play: `forced out`, `stopped at gate G2 on 2027-03-14`, or its
+    status (`closed`, `on hold`)."""
     if project.force is Force.OUT:
         return "forced out"
+    if project.gate is not None and project.gate.blocks:
+        text = gate_words(project.gate)
+        return text[0].lower() + text[1:]
     return project.status.value.lower()
+
+
+_GATE_VERBS = {
+    GateDecision.GO: "Passed",
+    GateDecision.HOLD: "Held",
+    GateDecision.STOP: "Stopped",
+    GateDecision.RECYCLE: "Sent back",
+}
+
+
+def gate_words(review: GateReview) -> str:
+    """`Stopped at gate G2 on 2027-03-14`: a gate decision as a reason reads it."""
+    when = f" on {review.date.isoformat()}" if review.date is not None else ""
+    if review.decision is None:
+        return f"Awaiting a decision at gate {review.code}{when}"
+    return f"{_GATE_VERBS[review.decision]} at gate {review.code}{when}"
 
 
 # ---------------------------------------------------------------- rules a conflict can name
@@ -120,3 +141,19 @@ def balance_rule(rule: BalanceRule) -> str:
         Measure.SCORE: "the score",
     }[rule.measure]
     return f'{rule.dimension} "{rule.value}" takes {" and ".join(limits)} of {what}'
+
+
+def needs_manager_rule() -> str:
+    """The Assign rule that every selected project gets a manager from People."""
+    return (
+        "every selected project needs a project manager from People "
+        "(Settings: Project managers = Assign)"
+    )
+
+
+def manager_rule(name: str, limit: int, availability: str) -> str:
+    """`project manager "Ana" runs at most 2 projects at once, available from 2027-03`."""
+    plural = "project" if limit == 1 else "projects"
+    return (
+        f'project manager "{name}" runs at most {limit} {plural} at once, available {availability}'
+    )

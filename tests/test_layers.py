@@ -27,6 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "workbook.service": {"engine", "workbook.book", "workbook.files"},
     "workbook.headless": {"engine", "workbook.book", "workbook.files", "workbook.service"},
     "workbook.doctor": {"engine", "workbook.files", "workbook.headless"},
+    "workbook.rollup": {"engine", "workbook.book", "workbook.files", "workbook.service"},
     "workbook.cli": {
         "engine",
         "workbook.book",
@@ -34,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
         "workbook.service",
         "workbook.headless",
         "workbook.doctor",
+        "workbook.rollup",
     },
     "workbook": {"workbook.cli"},
     "udfs": {

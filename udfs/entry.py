@@ -6,6 +6,7 @@
     PMO_SaveScenario     -> save_scenario()
     PMO_CompareScenarios -> compare_scenarios()
     PMO_Frontier         -> frontier()
+    PMO_RefreshDashboard -> refresh_dashboard()
     PMO_Main, "Run main" -> main()
 
 Each works on the workbook that called it (`xw.Book.caller()`) or on the `book` given (tests
@@ -28,12 +29,14 @@ from datetime import datetime
 import xlwings as xw
 
 from engine.errors import PmoError
+from engine.evm import Rag
 from engine.explain import deferral_reasons
 from engine.feasibility import lone_fit_blockers
 from engine.model import Force, Portfolio, Project
 from engine.months import month_range_text, month_text, parse_month
 from engine.result import Result
 from engine.validation import Severity
+from engine.wording import out_of_play_words
 from workbook import service
 from workbook.book import schema
 from workbook.book.grids import SELECTED, Grid, messages_grid
@@ -100,8 +103,9 @@ def _failed(book, status: _StatusBar, action: str, error: Exception) -> Report:
 
 
 def _count(messages: list[Message]) -> tuple[int, int]:
+    """Errors and warnings (notes, such as lessons to read, are neither)."""
     errors = sum(1 for m in messages if m.severity is Severity.ERROR)
-    return errors, len(messages) - errors
+    return errors, sum(1 for m in messages if m.severity is Severity.WARNING)
 
 
 # --- Validate ---------------------------------------------------------------------------------
@@ -327,11 +331,13 @@ def explain(portfolio: Portfolio, project_id: str, portfolio_sheet=None) -> list
     }
     lines = []
     if project.out_of_play:
-        why = "forced out" if project.force is Force.OUT else f"status {project.status.value}"
-        lines.append(
-            f"{title}: not in play ({why}); change Status or Force on Intake to let "
-            "the optimiser consider it."
+        why = out_of_play_words(project)
+        where = (
+            "record a new decision on Gates"
+            if project.gate_blocked
+            else ("change Status or Force on Intake")
         )
+        lines.append(f"{title}: not in play ({why}); {where} to let the optimiser consider it.")
     elif project_id in starts:
         row = plan[project_id]
         finish = _month(row.get("Finish")) or starts[project_id]
@@ -342,7 +348,16 @@ def explain(portfolio: Portfolio, project_id: str, portfolio_sheet=None) -> list
             lines.append(f"Why: {row['Reason']}")
     elif plan:
         row = plan.get(project_id, {})
-        reason = deferral_reasons(portfolio, starts).get(project_id) or row.get("Reason") or ""
+        managers = {  # under Assign the plan's managers hold their room
+            pid: str(plan[pid]["Project manager"])
+            for pid in starts
+            if plan[pid].get("Project manager")
+        }
+        reason = (
+            deferral_reasons(portfolio, starts, managers=managers).get(project_id)
+            or row.get("Reason")
+            or ""
+        )
         lines.append(f"{title}: deferred in the last run.")
         if reason:
             lines.append(f"Why, with the inputs as they are now: {reason}")
@@ -380,6 +395,32 @@ def _facts(portfolio: Portfolio, project: Project) -> list[str]:
         + "."
     )
     return [text]
+
+
+# --- Refresh dashboard --------------------------------------------------------------------------
+
+
+def refresh_dashboard(book=None) -> Report:
+    """Rewrite Latest status and Dashboard from the sheets as they are now (the plan is the
+    last one on Portfolio), and list the problems found on Messages."""
+    book = _caller(book)
+    status = _StatusBar(book)
+    status("PMO: refreshing the dashboard...")
+    try:
+        done = service.refresh_dashboard(ExcelTransport(book))
+    except Exception as error:
+        return _failed(book, status, "Refresh dashboard", error)
+    key = done.dashboard.key
+    red = done.dashboard.rag_counts["Overall"][Rag.RED]
+    warnings = sum(1 for m in done.messages if m.severity is not Severity.INFO)
+    summary = (
+        f"Dashboard as of {key.as_of.isoformat()}: {key.in_flight} in flight, {red} red, "
+        f"{key.overdue_actions} overdue action(s), {key.pending_gates} pending gate decision(s)"
+    )
+    if warnings:
+        summary += f"; {warnings} problem(s) on Messages"
+    status(f"PMO: {summary}")
+    return Report(summary, done.grids)
 
 
 # --- Efficient frontier -----------------------------------------------------------------------

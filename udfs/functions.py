@@ -25,10 +25,13 @@ from engine.errors import InputError
 from engine.evm import earned_value, rag
 from engine.feasibility import FTE_UNITS, Ledger, demand_profile, describe_shortfalls
 from engine.frames import utilisation_frame
+from engine.lessons import Lesson, search_lessons
+from engine.managers import split_list
 from engine.model import Demand, Direction, Portfolio, Project, Settings
 from engine.months import month_range_text, month_text, parse_month
 from engine.result import UtilisationCell
 from engine.scoring import ahp, parse_direction, score_rows
+from workbook.book import schema
 
 CATEGORY = "PMO"
 ERROR_PREFIX = "#PMO! "
@@ -36,6 +39,15 @@ NO_CAPACITY = "no capacity"  # as on the Utilisation sheet
 FITS = "Fits"
 RANKING_HEADER = ("ID", "Score", "Rank")
 FIT_TABLE_HEADER = ("Role", "Month", "Need (FTE)", "Capacity (FTE)", "Left (FTE)", "Load")
+LESSONS_HEADER = (
+    "ID",
+    "Project",
+    "Category",
+    "Tags",
+    "What happened",
+    "Recommendation",
+    "Relevance",
+)
 
 Cell = object
 Matrix = list[list[Cell]]
@@ -638,6 +650,118 @@ def PMO_FIT_TABLE(demand, capacity, start, duration=None):
     )
 
 
+# --- Lessons learned --------------------------------------------------------------------------
+
+
+def _text_cell(value: Cell) -> str:
+    """A cell as text: whole numbers without ".0", dates as YYYY-MM-DD, blanks as ""."""
+    if _blank(value):
+        return ""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return " ".join(str(value).split())
+
+
+def _lessons_from_table(table: Cell) -> list[Lesson]:
+    """The rows of a Lessons table given with its header row (tblLessons[#All])."""
+    rows = _rows(table)
+    header = [_text_cell(v).casefold() for v in rows[0]] if rows else []
+    columns = {c.header.casefold(): c.field for c in schema.LESSONS.columns if c.field}
+    where = {columns[h]: i for i, h in enumerate(header) if h in columns}
+    if "id" not in where or not ({"what_happened", "recommendation"} & where.keys()):
+        raise ArgumentError(
+            "lessons must be the Lessons table with its header row (tblLessons[#All]): ID, "
+            "What happened, Recommendation, ..."
+        )
+    found = []
+    for row in rows[1:]:
+        cells = {name: _text_cell(row[i]) if i < len(row) else "" for name, i in where.items()}
+        if not cells["id"]:
+            continue
+        found.append(
+            Lesson(
+                id=cells["id"],
+                project=cells.get("project", ""),
+                date=cells.get("date") or None,
+                phase=cells.get("phase", ""),
+                category=cells.get("category", ""),
+                tags=split_list(cells.get("tags", "")),
+                what_happened=cells.get("what_happened", ""),
+                root_cause=cells.get("root_cause", ""),
+                recommendation=cells.get("recommendation", ""),
+                owner=cells.get("owner", ""),
+                status=cells.get("status", ""),
+            )
+        )
+    return found
+
+
+def _lessons_of_caller(caller) -> list[Lesson]:
+    """The Lessons sheet of the workbook the formula is in (Excel passes `caller`)."""
+    if caller is None:
+        raise ArgumentError(
+            "give the Lessons table as the third argument (tblLessons[#All]); only a "
+            "formula in Excel can read its own workbook's Lessons sheet"
+        )
+    from workbook.excel.transport import snapshot, to_openpyxl
+    from workbook.files.reader import read_lessons_loaded
+
+    book = caller.sheet.book
+    snap = snapshot(book, [s.name for s in book.sheets if s.name.casefold() == "lessons"])
+    if not snap.sheets:
+        raise ArgumentError('this workbook has no "Lessons" sheet; add it from a new template')
+    return list(read_lessons_loaded(to_openpyxl(snap), book.name))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("query", ndim=2, doc='Words to look for (any may match), e.g. "data migration".')
+@xw.arg(
+    "tags",
+    ndim=2,
+    doc="Optional: tags every lesson found must carry (cells, or comma-separated text).",
+)
+@xw.arg(
+    "lessons",
+    ndim=2,
+    doc="Optional: the Lessons table with its header, tblLessons[#All] (default: this "
+    "workbook's Lessons sheet).",
+)
+@xw.ret(index=False)
+@_excel_safe
+def PMO_LESSONS(query, tags=None, lessons=None, caller=None):
+    """Lessons learned most relevant to the query, best first (SQLite FTS5, BM25): spills ID,
+    Project, Category, Tags, What happened, Recommendation and Relevance with headers. Tags
+    filter the lessons; no match spills the header only."""
+    words = " ".join(_text_cell(v) for v in _vector(query, "query"))
+    wanted = [t for v in _vector(tags, "tags") for t in split_list(_text_cell(v))]
+    found = (
+        _lessons_from_table(lessons) if not _blank_range(lessons) else _lessons_of_caller(caller)
+    )
+    hits = search_lessons(found, words, wanted)
+    return pd.DataFrame(
+        [
+            [
+                h.lesson.id,
+                h.lesson.project,
+                h.lesson.category,
+                ", ".join(h.lesson.tags),
+                h.lesson.what_happened,
+                h.lesson.recommendation,
+                round(h.relevance, 4),
+            ]
+            for h in hits
+        ],
+        columns=LESSONS_HEADER,
+    )
+
+
+def _blank_range(value: Cell) -> bool:
+    """An argument left out, or a range with nothing in it."""
+    return all(_blank(v) for row in _rows(value) for v in row)
+
+
 FUNCTIONS: Sequence[Callable] = (
     PMO_SCORE,
     PMO_AHP_WEIGHTS,
@@ -648,4 +772,5 @@ FUNCTIONS: Sequence[Callable] = (
     PMO_FITS,
     PMO_RANKING,
     PMO_FIT_TABLE,
+    PMO_LESSONS,
 )

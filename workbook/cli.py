@@ -4,6 +4,8 @@
     pmo validate BOOK                list every input problem with its sheet and cell
     pmo optimise BOOK [--out OUT] [--objective value|finish] [--time-limit S]
                       [--seed N] [--json RESULT.json] [--csv DIR] [--no-backup]
+    pmo status BOOK [--json STATUS.json] [--refresh]
+                                     delivery figures: earned value, RAG, risks, gates
     pmo frontier BOOK [--budgets 0.6,0.8,1,1.2,1.4 | --points N] [--time-limit S]
                  [--jobs N] [--scheduler ADDR] [--json FRONTIER.json] [--out OUT]
                                      the best value at each budget level, in parallel
@@ -16,6 +18,12 @@
     pmo batch PATH_OR_GLOB... (--out-dir DIR | --in-place) [--jobs N] [--scheduler ADDR]
               [--time-limit S] [--report REPORT.csv] [--json REPORT.json]
                                      validate, optimise, write back and recalculate many
+    pmo lessons BOOK_OR_GLOB... [--search TEXT] [--tag T]... [--limit N] [--json F.json]
+                                     search the lessons of many books, most relevant first
+    pmo people BOOK [--json F.json]  the project managers: limits, work in flight, ratings
+    pmo rollup BOOK... --out ENTERPRISE.xlsm [--capacity SHARED.xlsx] [--push]
+               [--time-limit S] [--jobs N] [--scheduler ADDR] [--json R.json]
+                                     merge department books, optimise across them, push back
 
 Exit codes: 0 done, 1 input errors (all listed), 2 no plan (infeasible: the reasons are
 listed), 3 file or usage error. `pmo recalc` exits 3 when any workbook failed; `pmo batch`
@@ -25,12 +33,13 @@ exits 1 when any workbook did not end "ok" (see its report) and 3 on a usage err
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -38,9 +47,15 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from engine.delivery.dashboard import Dashboard
+from engine.delivery.raid import risk_score
+from engine.delivery.status import StatusFigures
 from engine.errors import FileError, PmoError
+from engine.evm import Rag
 from engine.model import Objective, Portfolio
+from engine.months import month_text
 from engine.result import Result
+from engine.validation import Severity
 from workbook import service
 from workbook.book.grids import result_json
 from workbook.book.scenarios import scenarios_grid
@@ -88,6 +103,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--no-backup", action="store_true", help="do not keep the previous version as NAME.bak.xlsm"
     )
+    report = commands.add_parser(
+        "status",
+        help="show the delivery figures (the Dashboard's) of a workbook",
+        description="Earned value and RAG of the latest status, the worst SPI and CPI, open "
+        "risks, overdue RAID entries, pending gate decisions, spend, load and value: the "
+        "figures the Dashboard sheet shows.",
+    )
+    report.add_argument("book", type=Path)
+    report.add_argument("--json", type=Path, metavar="STATUS.json", help="also write them here")
+    report.add_argument(
+        "--refresh",
+        action="store_true",
+        help="also rewrite the Latest status and Dashboard sheets (a backup is kept)",
+    )
     doctor = commands.add_parser("doctor", help="check the installation")
     doctor.add_argument("--smoke", action="store_true", help="also run LibreOffice once")
     again = commands.add_parser("recalc", help="recompute every formula with LibreOffice")
@@ -108,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     _batch_parser(commands)
     _frontier_parser(commands)
     _scenario_parser(commands)
+    _centre_of_excellence_parsers(commands)
     return parser
 
 
@@ -189,6 +219,61 @@ def _scales(text: str) -> tuple[float, ...]:
             f"not {text!r}"
         )
     return values
+
+
+def _centre_of_excellence_parsers(commands) -> None:
+    find = commands.add_parser(
+        "lessons",
+        help="search the lessons learned of many books",
+        description="Search the Lessons sheets of the books named, ranked by relevance "
+        "(SQLite FTS5, BM25): one knowledge base across a department's books.",
+    )
+    find.add_argument("books", nargs="+", metavar="BOOK_OR_GLOB", help="workbooks, folders, globs")
+    find.add_argument("--search", default="", metavar="TEXT", help="words to look for")
+    find.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="T",
+        help="only lessons with this tag (repeat, or comma-separate, for several)",
+    )
+    find.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N lessons")
+    find.add_argument("--json", type=Path, metavar="F.json")
+    people = commands.add_parser(
+        "people", help="the project managers on People: limits, work in flight, evaluations"
+    )
+    people.add_argument("book", type=Path)
+    people.add_argument("--json", type=Path, metavar="F.json")
+    roll = commands.add_parser(
+        "rollup",
+        help="merge department books into an enterprise book and optimise across them",
+        description="Merge department books into one enterprise portfolio (IDs that collide "
+        "get their department as prefix; one shared pool of people), optimise it, write the "
+        "enterprise book, and with --push each department's decisions into its own book.",
+    )
+    roll.add_argument("books", nargs="+", metavar="BOOK", help="department workbooks or globs")
+    roll.add_argument("--out", type=Path, required=True, metavar="ENTERPRISE.xlsm")
+    roll.add_argument(
+        "--capacity",
+        type=Path,
+        metavar="SHARED.xlsx",
+        help="a workbook whose Capacity sheet is the shared pool (default: the sum of the "
+        "departments' capacities)",
+    )
+    roll.add_argument(
+        "--push",
+        action="store_true",
+        help="write each department's decisions into its own book (output sheets only; "
+        "each keeps NAME.bak.xlsm)",
+    )
+    roll.add_argument("--time-limit", type=float, metavar="S")
+    roll.add_argument(
+        "--jobs", type=_positive_int, metavar="N", help="books read at a time (default: cores)"
+    )
+    roll.add_argument(
+        "--scheduler", metavar="ADDRESS", help="read the books on a Dask cluster instead"
+    )
+    roll.add_argument("--json", type=Path, metavar="R.json")
 
 
 def _batch_parser(commands) -> None:
@@ -288,13 +373,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _optimise(console, args)
         if args.command == "recalc":
             return _recalc(console, args)
+        if args.command == "status":
+            return _status(console, args)
         if args.command == "batch":
             return _batch(console, args)
         if args.command == "frontier":
             return _frontier(console, args)
         if args.command == "scenario":
             return _scenario(console, args)
+        if args.command == "lessons":
+            return _lessons(console, args)
+        if args.command == "people":
+            return _people(console, args)
+        if args.command == "rollup":
+            return _rollup(console, args)
         return _doctor(console, args)
+    except _UsageError as error:
+        errors.print(Text(str(error)))
+        return EXIT_FILE
     except FileError as error:
         errors.print(Text(f"File error: {error}", style="red"))
         return EXIT_FILE
@@ -355,9 +451,11 @@ def _validate(console: Console, args) -> int:
     if report.outcome is Outcome.INPUT_ERRORS:
         return _input_errors(console, args.book, report)
     p = report.portfolio
+    warnings = sum(1 for m in report.messages if m.severity is Severity.WARNING)
+    notes = len(report.messages) - warnings
     console.print(
         Text(
-            f"{args.book.name}: no input errors ({len(report.messages)} warning(s)); "
+            f"{args.book.name}: no input errors ({warnings} warning(s), {notes} note(s)); "
             f"{len(p.projects)} projects, {len(p.capacity)} roles, "
             f"{p.settings.horizon} months.",
             style="green",
@@ -488,6 +586,39 @@ def _summary(console: Console, portfolio: Portfolio, result: Result) -> None:
         in_play = [p for p in portfolio.projects if not p.out_of_play]
         table.add_row("Selected", f"{len(result.selected)} of {len(in_play)} projects in play")
     console.print(table)
+
+
+def _status(console: Console, args) -> int:
+    from workbook.book.views import status_json
+
+    transport = service.FileTransport(args.book)
+    report = service.refresh_dashboard(transport) if args.refresh else service.status(transport)
+    problems = [m for m in report.messages if str(m.severity) != "Info"]
+    _print_messages(console, problems)
+    names = service.project_names(report.portfolio)
+    render_status(console, args.book.name, report.dashboard, names)
+    if args.json is not None:
+        figures = status_json(report.dashboard, names)
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+        console.print(Text(f"Wrote the figures to {args.json}.", style="green"))
+    if report.written is not None:
+        kept = (
+            f" (previous version kept as {report.written.backup.name})"
+            if report.written.backup
+            else ""
+        )
+        sheets = ", ".join(grid.sheet for grid in report.grids)
+        console.print(Text(f"Rewrote {sheets} in {report.written.path}{kept}.", style="green"))
+    if report.errors:
+        console.print(
+            Text(
+                f"{len(report.errors)} input error(s) in {args.book.name}: the figures may be "
+                "incomplete.",
+                style="red",
+            )
+        )
+        return EXIT_INPUT
+    return EXIT_OK
 
 
 def _recalc(console: Console, args) -> int:
@@ -695,6 +826,339 @@ def _scenario(console: Console, args) -> int:
 
 
 FRONTIER_MOST_POINTS = FRONTIER_CHART_ROWS  # the Frontier chart plots this many rows
+# --- pmo status in the terminal: the Dashboard's figures as rich tables ---------------------------
+
+RAG_STYLES = {Rag.GREEN: "bold green", Rag.AMBER: "bold yellow", Rag.RED: "bold red"}
+
+
+def _rag(value: Rag | None) -> Text:
+    return Text("") if value is None else Text(value.value, style=RAG_STYLES[value])
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def _money(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.0%}"
+
+
+def render_status(console: Console, book: str, board: Dashboard, names: Mapping[str, str]) -> None:
+    """Print the key figures, the latest status and the lists a PMO meets about."""
+    key = board.key
+    figures = Table(title=f"{book}: delivery as of {key.as_of.isoformat()}", show_header=False)
+    for label, value in (
+        ("Projects in flight", str(key.in_flight)),
+        ("Projects in the plan", f"{key.selected} of {key.in_play} in play"),
+        ("Overdue actions", str(key.overdue_actions)),
+        ("Overdue RAID entries", str(key.overdue_entries)),
+        ("Pending gate decisions", str(key.pending_gates)),
+        ("Open risks / issues", f"{key.open_risks} / {key.open_issues}"),
+        ("Budget at completion", _money(key.bac)),
+        ("Estimate at completion", _money(key.eac)),
+        ("Variance at completion", _money(key.vac)),
+    ):
+        figures.add_row(label, value)
+    console.print(figures)
+    console.print(_latest_table("Latest status", board.latest, names))
+    if board.worst_spi:
+        console.print(_worst_table("Worst SPI", board.worst_spi, names))
+    if board.worst_cpi:
+        console.print(_worst_table("Worst CPI", board.worst_cpi, names))
+    _risks(console, board)
+    _gates_and_overdue(console, board)
+    _plan(console, board)
+
+
+def _latest_table(title: str, rows: list[StatusFigures], names: Mapping[str, str]) -> Table:
+    table = Table(title=title)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Name", max_width=24, overflow="ellipsis", no_wrap=True)
+    table.add_column("Period", no_wrap=True)
+    for header in ("Done", "SPI", "CPI", "EAC", "VAC"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for header in ("Schedule", "Cost", "Overall"):
+        table.add_column(header, no_wrap=True)
+    for f in rows:
+        pct = f.report.percent_complete
+        table.add_row(
+            f.project_id,
+            names.get(f.project_id, ""),
+            month_text(f.report.period),
+            "" if pct is None else f"{pct:.0%}",
+            _ratio(f.spi),
+            _ratio(f.cpi),
+            _money(f.eac),
+            _money(f.vac),
+            _rag(f.schedule_rag),
+            _rag(f.cost_rag),
+            _rag(f.overall_rag),
+        )
+    return table
+
+
+def _worst_table(title: str, rows: list[StatusFigures], names: Mapping[str, str]) -> Table:
+    table = Table(title=title)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Name", max_width=30, overflow="ellipsis", no_wrap=True)
+    for header in ("SPI", "CPI"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("Overall", no_wrap=True)
+    for f in rows:
+        table.add_row(
+            f.project_id,
+            names.get(f.project_id, ""),
+            _ratio(f.spi),
+            _ratio(f.cpi),
+            _rag(f.overall_rag),
+        )
+    return table
+
+
+def _risks(console: Console, board: Dashboard) -> None:
+    if not board.top_risks:
+        return
+    table = Table(title="Open risks by score")
+    for header in ("ID", "Project", "Title", "Owner", "P", "I", "Score"):
+        table.add_column(header)
+    for r in board.top_risks:
+        score = risk_score(r)
+        table.add_row(
+            r.id,
+            r.project_id,
+            r.title,
+            r.owner,
+            "" if r.probability is None else str(r.probability),
+            "" if r.impact is None else str(r.impact),
+            "" if score is None else str(score),
+        )
+    console.print(table)
+
+
+def _gates_and_overdue(console: Console, board: Dashboard) -> None:
+    if board.overdue:
+        table = Table(title="Overdue RAID entries")
+        for header in ("ID", "Type", "Project", "Title", "Owner", "Due"):
+            table.add_column(header)
+        for i in board.overdue:
+            due = i.due.isoformat() if i.due else ""
+            table.add_row(i.id, i.type.value, i.project_id, i.title, i.owner, due)
+        console.print(table)
+    if board.pending:
+        table = Table(title="Pending gate decisions")
+        for header in ("ID", "Gate", "Date", "Reviewer"):
+            table.add_column(header)
+        for g in board.pending:
+            table.add_row(g.project_id, g.gate, g.date.isoformat() if g.date else "", g.reviewer)
+        console.print(table)
+
+
+def _plan(console: Console, board: Dashboard) -> None:
+    spend = Table(title="Spend per year against budget")
+    for header in ("Year", "Budget", "Planned spend"):
+        spend.add_column(header, justify="right")
+    for s in board.spend:
+        spend.add_row(str(s.year), _money(s.budget), _money(s.planned))
+    console.print(spend)
+    load = Table(title="Load by role")
+    for header in ("Role", "Average load", "Peak load"):
+        load.add_column(header, justify="left" if header == "Role" else "right")
+    for r in board.load:
+        load.add_row(r.role, _share(r.average), _share(r.peak))
+    console.print(load)
+
+
+def _lessons(console: Console, args) -> int:
+    from engine.lessons import Lesson, LessonIndex
+    from engine.managers import split_list
+    from workbook.files.reader import read_lessons_file
+    from workbook.headless.batch import expand_inputs
+
+    tags = [tag for text in args.tag for tag in split_list(text)]
+    if not args.search.strip() and not tags:
+        raise _UsageError("pmo lessons: give --search TEXT, or --tag T, or both")
+    lessons: list[Lesson] = []
+    for book in expand_inputs(args.books):
+        found, problems = read_lessons_file(book)
+        for problem in problems:
+            console.print(Text(f"{book.name}: {problem}", style="yellow"))
+        lessons += found
+    with LessonIndex(lessons) as index:
+        hits = index.search(args.search, tags, args.limit)
+    if args.json is not None:
+        rows = [
+            {
+                "rank": rank,
+                "relevance": round(hit.relevance, 6),
+                "book": hit.lesson.source,
+                **{
+                    key: value
+                    for key, value in dataclasses.asdict(hit.lesson).items()
+                    if key != "source"
+                },
+            }
+            for rank, hit in enumerate(hits, start=1)
+        ]
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    if not hits:
+        console.print(Text(f"No lesson matches, among {len(lessons)} lesson(s)."))
+        return EXIT_OK
+    table = Table(title=f"Lessons: {len(hits)} of {len(lessons)}")
+    for name in ("#", "Lesson", "Book", "Project", "Category", "Tags", "Recommendation"):
+        table.add_column(name, overflow="fold")
+    for rank, hit in enumerate(hits, start=1):
+        lesson = hit.lesson
+        table.add_row(
+            str(rank),
+            lesson.id,
+            lesson.source,
+            lesson.project,
+            lesson.category,
+            ", ".join(lesson.tags),
+            lesson.recommendation,
+        )
+    console.print(table)
+    return EXIT_OK
+
+
+def _people(console: Console, args) -> int:
+    from engine.managers import EVALUATION_CRITERIA, summarise
+    from engine.model import ProjectStatus
+    from engine.months import month_text
+
+    report = service.validate(service.FileTransport(args.book))
+    _print_messages(console, [m for m in report.messages if m.sheet in ("People", "PM evaluation")])
+    read = report.read
+    assert read is not None  # validate always reads
+    portfolio = report.portfolio
+    summaries = {s.manager: s for s in summarise(read.evaluations)}
+    in_flight: dict[str, list[str]] = {}
+    for project in portfolio.projects:
+        if project.status is ProjectStatus.IN_FLIGHT and project.manager:
+            in_flight.setdefault(project.manager, []).append(project.id)
+    rows = []
+    for m in portfolio.managers:
+        summary = summaries.get(m.name)
+        rows.append(
+            {
+                "name": m.name,
+                "grade": m.grade,
+                "skills": list(m.skills),
+                "certifications": list(m.certifications),
+                "max_concurrent_projects": m.max_projects,
+                "available_from": month_text(m.available_from) if m.available_from else None,
+                "available_to": month_text(m.available_to) if m.available_to else None,
+                "in_flight": in_flight.get(m.name, []),
+                "evaluations": summary.evaluations if summary else 0,
+                "average_rating": None if summary is None else summary.overall,
+                "ratings": {} if summary is None else dict(summary.means),
+            }
+        )
+    if args.json is not None:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    table = Table(title=f"People: {len(rows)} project manager(s)")
+    columns = ("Name", "Grade", "Max", "In flight", "Evaluations", "Average", *EVALUATION_CRITERIA)
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        ratings = row["ratings"]
+        assert isinstance(ratings, dict)
+        average = row["average_rating"]
+        table.add_row(
+            str(row["name"]),
+            str(row["grade"] or ""),
+            str(row["max_concurrent_projects"]),
+            ", ".join(row["in_flight"]),  # type: ignore[arg-type]
+            str(row["evaluations"]),
+            "" if average is None else f"{average:.2f}",
+            *("" if ratings.get(c) is None else f"{ratings[c]:.2f}" for c in EVALUATION_CRITERIA),
+        )
+    console.print(table)
+    return EXIT_CODES[report.outcome]
+
+
+def _rollup(console: Console, args) -> int:
+    from workbook import rollup
+    from workbook.headless.batch import expand_inputs
+
+    books = expand_inputs(args.books)
+    display: list[_Progress] = []
+
+    def stage(name: str, _limit: float | None) -> None:
+        if name == "solve":
+            display.append(_Progress(console))
+        elif name == "books":
+            console.print(Text(f"Reading {len(books)} department book(s)..."))
+
+    try:
+        report = rollup.rollup(
+            books,
+            args.out,
+            capacity=args.capacity,
+            push=args.push,
+            time_limit=args.time_limit,
+            jobs=args.jobs,
+            scheduler=args.scheduler,
+            progress=lambda info: display[-1](info) if display else None,
+            on_stage=stage,
+        )
+    finally:
+        for shown in display:
+            shown.stop()
+    if args.json is not None:
+        args.json.write_text(
+            json.dumps(rollup.report_json(report), indent=2) + "\n", encoding="utf-8"
+        )
+    for book, message in report.messages:
+        style = {"Error": "red", "Warning": "yellow"}.get(str(message.severity), "")
+        line = Text(f"{message.severity}: {book}: ", style=style)
+        line.append(str(message))
+        console.print(line)
+    if report.merged is not None:
+        for note in report.merged.notes:
+            console.print(Text(f"Note: {note}"))
+    if report.outcome is Outcome.INPUT_ERRORS:
+        console.print(Text("Input errors: nothing was rolled up or written.", style="red"))
+        return EXIT_INPUT
+    result = report.result
+    if report.outcome is Outcome.NO_PLAN:
+        if result is not None:
+            for conflict in result.conflicts:
+                console.print(Text(f"  - {conflict}"))
+        console.print(
+            Text(f"No plan; {args.out.name} and the books were not changed.", style="red")
+        )
+        return EXIT_INFEASIBLE
+    assert result is not None and report.merged is not None
+    _summary(console, report.merged.portfolio, result)
+    table = Table(title="Enterprise by department")
+    for name in ("Department", "Projects", "Selected", "Deferred", "Score", "Cost", "Load"):
+        table.add_column(name, justify="left" if name == "Department" else "right")
+    for s in report.summaries:
+        table.add_row(
+            s.department,
+            str(s.projects),
+            str(s.selected),
+            str(s.deferred),
+            f"{s.value:g}",
+            f"{s.cost:,.0f}",
+            f"{s.share:.0%}",
+        )
+    console.print(table)
+    kept = f" (previous version kept as {report.backup.name})" if report.backup else ""
+    console.print(Text(f"Wrote the enterprise book {args.out}{kept}.", style="green"))
+    for written in report.pushed:
+        console.print(
+            Text(
+                f"Pushed the decisions into {written.path} (backup {written.backup}).",
+                style="green",
+            )
+        )
+    return EXIT_OK
 
 
 def _doctor(console: Console, args) -> int:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import platform
 import sys
@@ -41,7 +42,7 @@ RUNTIME_PACKAGES = (
     ("rich", "rich", "terminal output"),
 )
 OPTIONAL_PACKAGES = (
-    ("dask.distributed", "distributed", "only for --scheduler, solving on a Dask cluster"),
+    ("dask.distributed", "distributed", "only for --scheduler: batch and roll-up on Dask"),
     ("highspy", "highspy", "only for the benchmarks, HiGHS MIP comparison"),
 )
 
@@ -82,6 +83,26 @@ def package_check(module: str, dist: str, why: str, *, optional: bool = False) -
     except metadata.PackageNotFoundError:
         version = "version unknown"
     return Check(dist, True, f"{version} ({why})", "", optional)
+
+
+FTS5_CHECK = "SQLite FTS5"
+
+
+def fts5_check() -> Check:
+    """Does this Python's sqlite3 have FTS5, which ranks the lessons learned?"""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(":memory:")) as db:
+            db.execute("CREATE VIRTUAL TABLE probe USING fts5(text)")
+    except sqlite3.OperationalError as exc:
+        return Check(
+            FTS5_CHECK,
+            False,
+            f"SQLite {sqlite3.sqlite_version} without FTS5 ({exc}): lesson search cannot run",
+            "use a Python whose sqlite3 has FTS5 (python.org, Debian and conda builds do)",
+        )
+    return Check(FTS5_CHECK, True, f"SQLite {sqlite3.sqlite_version} (lesson search)")
 
 
 XLWINGS_CHECK = "xlwings version"
@@ -180,6 +201,7 @@ def diagnose(*, smoke: bool = False) -> list[Check]:
     checks = [_python_check()]
     checks += [package_check(m, d, why, optional=False) for m, d, why in RUNTIME_PACKAGES]
     checks.append(_xlwings_check())
+    checks.append(fts5_check())
     checks += [package_check(m, d, why, optional=True) for m, d, why in OPTIONAL_PACKAGES]
     checks += _libreoffice_checks(smoke)
     return checks

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
+from engine.delivery.dashboard import Dashboard, commitments, dashboard
 from engine.errors import FileError
 from engine.frontier import Executor, FrontierPoint
+from engine.lessons import read_first
 from engine.model import Objective, Portfolio
 from engine.result import Result, SolveStatus
-from engine.validation import Severity
+from engine.validation import Severity, manager_load
 from workbook.book import schema
 from workbook.book.grids import (
     Grid,
@@ -40,6 +42,7 @@ from workbook.book.scenarios import (
     scenarios_grid,
     store_grid,
 )
+from workbook.book.views import dashboard_grid, departments, latest_status_grid
 from workbook.files.atomic import FileStamp, check_writable
 from workbook.files.reader import ReadResult, read_workbook
 from workbook.files.writer import WriteOutcome, write_grids
@@ -136,6 +139,7 @@ class Report:
     read_s: float = 0.0
     solve_s: float = 0.0
     write_s: float = 0.0
+    read: ReadResult | None = None  # what the reader found (lessons, evaluations, ...)
 
     @property
     def errors(self) -> list[Message]:
@@ -153,12 +157,45 @@ def _engine_solve(portfolio: Portfolio, progress: Callable | None) -> Result:
     return solve(portfolio, progress=progress)
 
 
+def advice(
+    read: ReadResult,
+    portfolio: Portfolio | None = None,
+    result: Result | None = None,
+) -> list[Message]:
+    """What the centre-of-excellence sheets add to Messages, each located on Intake.
+
+    Project managers (Settings: Check) with more projects at once than People allows, or
+    named for months they are not available: in the plan of `result`, or, before there is
+    one, in the months that work in flight, mandatory and forced-in projects run whatever
+    their start. And for each proposal that resembles past lessons, the lessons to read
+    first.
+    """
+    portfolio = portfolio or read.portfolio
+    starts: dict[str, int] | None = None  # without a plan: what must run, whenever it starts
+    managers = None
+    if result is not None and result.status.has_plan:
+        starts = {o.project_id: o.start for o in result.selected if o.start is not None}
+        managers = {o.project_id: o.manager for o in result.selected if o.manager}
+    problems = [] if portfolio.assigns_managers else manager_load(portfolio, starts, managers)
+    programmes = {pid: str(extra.get("Programme", "")) for pid, extra in read.details.items()}
+    problems += read_first(portfolio, read.lessons, programmes)
+    located = []
+    for problem in problems:
+        sheet_name, cell = read.locate(problem)
+        located.append(Message(sheet_name, cell, problem.message, problem.severity))
+    return located
+
+
 def validate(transport: Transport, *, write_messages: bool = False) -> Report:
     """Read and check every input; with `write_messages`, list the problems on Messages."""
     began = time.perf_counter()
     read = transport.read()
     messages = read.messages()
-    report = Report(Outcome.DONE, messages, read.portfolio, read_s=time.perf_counter() - began)
+    if not any(m.severity is Severity.ERROR for m in messages):
+        messages += advice(read)
+    report = Report(
+        Outcome.DONE, messages, read.portfolio, read_s=time.perf_counter() - began, read=read
+    )
     if report.errors:
         report.outcome = Outcome.INPUT_ERRORS
     if write_messages:
@@ -191,11 +228,12 @@ def optimise(
     stage("read", None)
     read = transport.read()
     messages = read.messages()
-    report = Report(Outcome.DONE, messages, read.portfolio)
+    report = Report(Outcome.DONE, messages, read.portfolio, read=read)
     if report.errors:
         report.read_s = time.perf_counter() - began
         return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure)
     transport.check_writable()  # fail before a long solve, not after it
+    messages = report.messages = messages + read.notes()  # and what the gates did
     portfolio = report.portfolio = overrides.apply(read.portfolio)
     report.read_s = time.perf_counter() - began
 
@@ -215,6 +253,7 @@ def optimise(
 
     began = time.perf_counter()
     stage("write", None)
+    report.messages = messages = [*messages, *advice(read, portfolio, result)]
     # Without a plan these are Messages (the conflicts) and the Run log: the last plan stays.
     report.grids = result_grids(
         portfolio,
@@ -224,6 +263,9 @@ def optimise(
         run_at=run_at,
         settings=settings_text(portfolio, result),
     )
+    if result.status.has_plan:  # the views follow the new plan
+        starts = {o.project_id: o.start for o in result.selected if o.start is not None}
+        report.grids += delivery_grids(read, portfolio, starts)
     report.written = transport.write(report.grids)
     report.write_s = time.perf_counter() - began
     return report
@@ -235,6 +277,78 @@ def _failed(transport: Transport, report: Report, outcome: Outcome, write_messag
         report.grids = [messages_grid(report.messages)]
         report.written = transport.write(report.grids)
     return report
+
+
+# --- Delivery: the Latest status and Dashboard views ----------------------------------------------
+
+
+def delivery_dashboard(
+    read: ReadResult, portfolio: Portfolio | None = None, plan: Mapping[str, int] | None = None
+) -> Dashboard:
+    """The dashboard of a workbook as read: under `plan`, else the last plan on its Portfolio
+    sheet, else (no run yet) the projects in flight."""
+    portfolio = portfolio or read.portfolio
+    if plan is None:
+        plan = read.plan or commitments(portfolio)
+    return dashboard(portfolio, read.delivery, plan, departments(read.details))
+
+
+def project_names(portfolio: Portfolio) -> dict[str, str]:
+    """{ID: name} of the projects."""
+    return {p.id: p.name for p in portfolio.projects}
+
+
+def delivery_grids(
+    read: ReadResult, portfolio: Portfolio | None = None, plan: Mapping[str, int] | None = None
+) -> list[Grid]:
+    """Latest status and Dashboard, as `delivery_dashboard` sees the workbook; a workbook made
+    before these views existed is left without them (a bare sheet would carry no charts)."""
+    portfolio = portfolio or read.portfolio
+    board = delivery_dashboard(read, portfolio, plan)
+    return _view_grids(read, board, project_names(portfolio))
+
+
+def _view_grids(read: ReadResult, board: Dashboard, names: dict[str, str]) -> list[Grid]:
+    grids = [latest_status_grid(board.latest, names), dashboard_grid(board, names)]
+    return [grid for grid in grids if read.has_sheet(grid.sheet)]
+
+
+@dataclass
+class StatusReport:
+    """The delivery figures of a workbook, and the problems found reading it."""
+
+    dashboard: Dashboard
+    messages: list[Message]
+    portfolio: Portfolio
+    grids: list[Grid] = field(default_factory=list)
+    written: WriteOutcome | None = None
+
+    @property
+    def errors(self) -> list[Message]:
+        """The input errors (the figures are shown all the same)."""
+        return [m for m in self.messages if m.severity is Severity.ERROR]
+
+
+def status(transport: Transport) -> StatusReport:
+    """Read the workbook and work out its delivery figures; nothing is written."""
+    read = transport.read()
+    return StatusReport(delivery_dashboard(read), read.messages(), read.portfolio)
+
+
+def refresh_dashboard(transport: Transport) -> StatusReport:
+    """Rewrite Latest status and Dashboard (and list the problems on Messages) from the
+    sheets as they are now; the plan is the last one on the Portfolio sheet."""
+    read = transport.read()
+    transport.check_writable()
+    messages = read.messages()
+    report = StatusReport(delivery_dashboard(read), messages, read.portfolio)
+    views = _view_grids(read, report.dashboard, project_names(read.portfolio))
+    report.grids = [*views, messages_grid(messages)]
+    report.written = transport.write(report.grids)
+    return report
+
+
+# --- Frontier -------------------------------------------------------------------------------
 
 
 @dataclass
@@ -370,15 +484,20 @@ def save_scenario(
     saved = (run_at or datetime.now()).replace(microsecond=0).isoformat(sep=" ")
     scenario = Scenario(name, saved, note, read.inputs, results_of(portfolio, result))
     report.scenarios = [s for s in scenarios if s.name != name] + [scenario]
+    # the plan is written as `optimise` writes it: with what the gates did, the advice and
+    # the delivery views that follow the plan
+    messages = [*read.messages(), *read.notes(), *advice(read, portfolio, result)]
+    starts = {o.project_id: o.start for o in result.selected if o.start is not None}
     report.grids = [
         *result_grids(
             portfolio,
             result,
-            read.messages(),
+            messages,
             read.details,
             run_at=run_at,
             settings=settings_text(portfolio, result),
         ),
+        *delivery_grids(read, portfolio, starts),
         store_grid(report.scenarios),
         scenarios_grid(report.scenarios),
     ]

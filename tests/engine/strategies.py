@@ -27,9 +27,15 @@ CRITERIA = (
 
 
 @st.composite
-def portfolios(draw, max_projects: int = 8, horizon: int = 8, budget: bool | None = None):
+def portfolios(
+    draw,
+    max_projects: int = 8,
+    horizon: int = 8,
+    budget: bool | None = None,
+    min_projects: int = 1,
+):
     """A small random portfolio: windows, demand, capacity, links, groups, budget."""
-    n = draw(st.integers(1, max_projects))
+    n = draw(st.integers(min_projects, max_projects))
     projects = []
     for i in range(n):
         duration = draw(st.integers(0, 4))

@@ -90,6 +90,7 @@ def test_portfolio_frames_hold_every_input(portfolio: Portfolio) -> None:
         "capacity",
         "dependencies",
         "budget",
+        "managers",
     ]
     projects = frames["projects"]
     assert projects["project_id"].tolist() == [p.id for p in portfolio.projects]

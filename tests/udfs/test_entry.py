@@ -6,6 +6,7 @@ cells the file writer writes for the same grids, sheet by sheet, value by value.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import datetime
 
@@ -39,6 +40,7 @@ ENTRY_POINTS = (
     "save_scenario",
     "frontier",
     "compare_scenarios",
+    "refresh_dashboard",
     "main",
 )
 TIME_LIMIT = 3.0  # any plan will do: both transports write the same result
@@ -77,6 +79,10 @@ def test_live_reader_reads_what_the_file_reader_reads(monkeypatch):
     assert live_read.portfolio == file_read.portfolio
     assert live_read.details == file_read.details
     assert [str(m) for m in live_read.messages()] == [str(m) for m in file_read.messages()]
+    assert live_read.lessons == tuple(
+        dataclasses.replace(lesson, source=SAMPLE.name) for lesson in file_read.lessons
+    )
+    assert live_read.evaluations == file_read.evaluations and live_read.evaluations
 
 
 def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
@@ -84,14 +90,19 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
     assert report.ok and report.result.status.has_plan
     # The grids are what the headless command builds for this portfolio and result.
     read = read_workbook(SAMPLE)
+    # the manager check and the lessons to read first, on the plan written
+    advice = service.advice(read, read.portfolio, report.result)
+    assert any("Priya Raman" in m.message for m in advice)
     expected = result_grids(
         read.portfolio,
         report.result,
-        read.messages(),
+        [*read.messages(), *read.notes(), *advice],
         read.details,
         run_at=RUN_AT,
         settings=settings_text(read.portfolio, report.result),
     )
+    starts = {o.project_id: o.start for o in report.result.selected}
+    expected += service.delivery_grids(read, read.portfolio, starts)
     # the Run log differs only by the time-limit override in its settings text and checksum
     assert [g.sheet for g in report.grids] == [g.sheet for g in expected]
     for ours, theirs in zip(report.grids, expected, strict=True):
@@ -124,8 +135,8 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
 def test_reoptimise_fills_and_resizes_the_tables(run):
     payload, report, after, formats, _ = run
     portfolio_rows = len(report.grids[0].rows)
-    assert table_ref(payload, "Portfolio", "tblPortfolio") == "A3:K4"
-    assert table_ref(after, "Portfolio", "tblPortfolio") == f"A3:K{3 + portfolio_rows}"
+    assert table_ref(payload, "Portfolio", "tblPortfolio") == "A3:L4"
+    assert table_ref(after, "Portfolio", "tblPortfolio") == f"A3:L{3 + portfolio_rows}"
     cells = sheet_cells(after, "Portfolio")
     assert cells[(3, 1)] == "Rank" and cells[(3, 11)] == "Reason"
     decisions = {cells.get((r, 5)) for r in range(4, 4 + portfolio_rows)}
@@ -195,6 +206,26 @@ def test_validate_lists_the_file_readers_problems_with_their_cells(tmp_path):
     # nothing but Messages was touched
     touched = {a["sheet_position"] for a in book.json()["actions"]}
     assert touched == {_index(payload, "Messages")}
+
+
+def test_check_inputs_runs_the_project_manager_check_in_excel():
+    """The Check inputs button on the sample: Priya Raman runs P-101 (in flight) and P-106
+    (mandatory) at once whatever P-106's start; the lessons to read come as notes."""
+    payload = payload_from_file(SAMPLE)
+    book = open_book(payload)
+    report = entry.validate(book)
+    assert report.ok
+    assert report.summary.startswith("No input errors (1 warning(s)); 45 projects")
+    rows = report.grids[0].rows
+    [warning] = [r for r in rows if r[0] == "Warning"]
+    assert warning[1:3] == ["Intake", "P9"]  # P-106's Project manager cell
+    assert (
+        'project manager "Priya Raman" runs 2 projects at once in 2027-09..2027-10' in (warning[3])
+    )
+    notes = [r for r in rows if r[0] == "Info"]
+    assert any(r[2] == "A14" and "L-03" in r[3] for r in notes)  # P-111 CRM: the CRM lesson
+    after, _ = replay(payload, book.json()["actions"])
+    assert "Priya Raman" in sheet_cells(after, "Messages")[(4, 4)]
 
 
 def test_reoptimise_with_input_errors_writes_only_messages(tmp_path):
@@ -420,3 +451,73 @@ def test_frontier_button_writes_the_frontier_sheet_as_the_file_writer_does(tmp_p
     for key, number_format in live_formats[schema.FRONTIER.name].items():
         if key in file_cells:
             assert file_formats[key] == number_format, key
+
+
+def _cell_of(payload, sheet, row_id, header, id_column=1):
+    """(row, column) of `header` in the row of a table whose `id_column` holds `row_id`."""
+    cells = sheet_cells(payload, sheet)
+    header_row = 3
+    column = next(c for (r, c), v in cells.items() if r == header_row and v == header)
+    rows = [r for (r, c), v in cells.items() if c == id_column and v == row_id and r > header_row]
+    return rows[-1], column
+
+
+def _set(payload, sheet, key, value):
+    found = next(s for s in payload["sheets"] if s["name"] == sheet)
+    row, column = key
+    found["values"][row - 1][column - 1] = value
+
+
+def test_refresh_dashboard_rewrites_the_views_from_the_sheets(tmp_path):
+    payload = payload_from_file(SAMPLE)
+    # P-102's latest status slips to 30% done, and action AC-02 falls due before the status date
+    pct = _cell_of(payload, "Status", "P-102", "% complete")
+    pct = (max(r for (r, c), v in sheet_cells(payload, "Status").items() if v == "P-102"), pct[1])
+    _set(payload, "Status", pct, 0.30)
+    due = _cell_of(payload, "RAID", "AC-02", "Due", id_column=2)
+    _set(payload, "RAID", due, "2027-03-01T00:00:00.000Z")
+    book = open_book(payload)
+
+    report = entry.refresh_dashboard(book)
+
+    assert report.ok
+    assert report.summary.startswith("Dashboard as of 2027-03-31: 4 in flight, 3 red, ")
+    assert "2 overdue action(s), 2 pending gate decision(s)" in report.summary
+    actions = book.json()["actions"]
+    touched = {a["sheet_position"] for a in actions}
+    assert touched == {_index(payload, n) for n in ("Latest status", "Dashboard", "Messages")}
+    after, _ = replay(payload, actions)
+    dashboard = sheet_cells(after, "Dashboard")
+    key = schema.dashboard_block("Key figures")
+    figures = {dashboard[(r, 1)]: dashboard.get((r, 2)) for r in range(key.first, key.last + 1)}
+    assert figures["Overdue actions"].startswith("=COUNTIFS(tblRAID[Type],")  # live
+    worst = schema.dashboard_block("Worst SPI")
+    assert [dashboard[(r, 1)] for r in range(worst.first, worst.first + 3)] == [
+        "P-102",
+        "P-103",
+        "P-101",
+    ]
+    assert dashboard[(worst.first, 3)] == pytest.approx(0.30 * 1_500_000 / 625_000)
+    # the file path, given the same edits, writes the very same grids
+    copy = tmp_path / "edited.xlsm"
+    shutil.copy2(SAMPLE, copy)
+    workbook = openpyxl.load_workbook(copy, keep_vba=True)
+    workbook["Status"].cell(*pct).value = 0.30
+    workbook["RAID"].cell(*due).value = datetime(2027, 3, 1)
+    workbook.save(copy)
+    done = service.refresh_dashboard(service.FileTransport(copy, backup=False))
+    assert done.grids == report.grids
+    latest = openpyxl.load_workbook(copy)["Latest status"]
+    assert latest["A4"].value == "P-101" and latest["H4"].value.startswith("=IFERROR(")
+
+
+def test_explain_says_when_a_gate_stopped_a_project(run):
+    _, _, after, _, _ = run
+    row = _row_of(after, "Intake", "P-126")
+    after["book"]["active_sheet_index"] = _index(after, "Intake")
+    after["book"]["selection"] = f"B{row}"
+    explained = entry.explain_selected(open_book(after))
+    assert explained.summary == (
+        "P-126 Treasury management system: not in play (stopped at gate G2 on 2027-03-14); "
+        "record a new decision on Gates to let the optimiser consider it."
+    )

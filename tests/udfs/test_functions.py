@@ -24,7 +24,7 @@ CAPACITY = [
 ]
 
 
-TABLES = {"PMO_RANKING", "PMO_FIT_TABLE"}  # functions that return a DataFrame
+TABLES = {"PMO_RANKING", "PMO_FIT_TABLE", "PMO_LESSONS"}  # functions that return a DataFrame
 
 
 def is_error(value) -> bool:
@@ -418,6 +418,8 @@ def test_windows_registration_and_generated_vba(windows_xlwings):
         # tables spill with their header row and without the DataFrame's index
         assert info["ret"]["options"] == ({"index": False} if name in TABLES else {}), name
         for arg in info["args"]:
+            if arg["name"] == "caller":  # xlwings passes the calling cell: no argument in Excel
+                continue
             assert not arg["doc"].startswith("Positional argument"), (name, arg["name"])
             # ranges arrive as lists of rows whatever their shape; start and duration are cells
             expected = {} if arg["name"] in ("start", "duration") else {"ndim": 2}
@@ -435,6 +437,7 @@ def test_windows_registration_and_generated_vba(windows_xlwings):
         "Function PMO_RANKING(ids, scores, weights, Optional directions, Optional mins, "
         "Optional maxs)" in code
     )
+    assert "Function PMO_LESSONS(query, Optional tags, Optional lessons)" in code
     assert code.count('XLPy.CallUDF("udfs.functions"') == 2 * len(names)
 
 
@@ -469,3 +472,67 @@ def test_score_over_the_sample_sheets_equals_the_optimisers_scores():
     portfolio = read_workbook(SAMPLE).portfolio
     expected = [weighted_score(portfolio.project(i).scores, portfolio.criteria) for i in ids]
     assert [row[0] for row in got] == pytest.approx(expected)
+
+
+# --- PMO_LESSONS -----------------------------------------------------------------------------
+
+LESSON_TABLE = [
+    ["ID", "Project", "Date", "Phase", "Category", "Tags", "What happened", "Root cause",
+     "Recommendation", "Owner", "Status"],
+    ["L-1", "P-9", datetime(2026, 3, 1), "Delivery", "Supplier", "network, lead time",
+     "Switches arrived 20 weeks late", "Ordered after design", "Order long-lead hardware early",
+     "Sam", "Open"],
+    ["L-2", 101.0, None, "Delivery", "Technology", "data migration, cut-over",
+     "The data migration failed its rehearsal", "No profiling",
+     "Profile source data and rehearse the migration twice", "Priya", "Actioned"],
+    ["L-3", "P-7", None, "Closure", "Cost", "cloud, cost",
+     "Cloud costs ran over during the migration pilot", "No tagging",
+     "Tag resources and review spend monthly", "Marta", "Open"],
+    [None] * 11,
+]  # fmt: skip
+
+
+def test_lessons_rank_the_most_relevant_first_with_headers():
+    got = f.PMO_LESSONS("data migration rehearsal", None, LESSON_TABLE)
+    assert list(got.columns) == list(f.LESSONS_HEADER)
+    # L-2 is about a data migration's rehearsal; L-3 only mentions a migration once
+    assert list(got["ID"]) == ["L-2", "L-3"]
+    # BM25 gives ~0 to a word in most rows ("migration" is in two of three)
+    assert got["Relevance"].iloc[0] > got["Relevance"].iloc[1] >= 0
+    assert got["Project"].iloc[0] == "101"  # a numeric project ID reads as its digits
+
+
+def test_lessons_tags_filter_and_stemming():
+    got = f.PMO_LESSONS([["migrating"]], [["cloud"]], LESSON_TABLE)  # "migrating" ~ migration
+    assert list(got["ID"]) == ["L-3"]
+    tagged_only = f.PMO_LESSONS("", "lead time, network", LESSON_TABLE)
+    assert list(tagged_only["ID"]) == ["L-1"]
+    nothing = f.PMO_LESSONS("payroll", None, LESSON_TABLE)
+    assert nothing.empty and list(nothing.columns) == list(f.LESSONS_HEADER)
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("", None, LESSON_TABLE), "give words to search for, or a tag"),
+        (("data", None, [["Name", "Owner"], ["x", "y"]]), "tblLessons[#All]"),
+        (("data", None, None), "give the Lessons table as the third argument"),
+    ],
+)
+def test_lessons_bad_arguments(args, words):
+    got = f.PMO_LESSONS(*args)
+    assert is_error(got) and words in got, got
+
+
+def test_lessons_read_the_calling_workbook_without_a_table(monkeypatch):
+    """In Excel, =PMO_LESSONS("cloud migration") reads its own book's Lessons sheet: xlwings
+    hands the calling cell over as `caller` (here a cell of xlwings' remote Book)."""
+    from tests.udfs.remote import SAMPLE, open_book, payload_from_file, use_remote_engine
+
+    use_remote_engine(monkeypatch)
+    book = open_book(payload_from_file(SAMPLE))
+    got = f.PMO_LESSONS("cloud migration costs", None, None, book.sheets["Start"]["A1"])
+    assert not isinstance(got, str), got
+    assert got["ID"].iloc[0] == "L-08"  # the sample's lesson on cloud migration costs
+    with_tag = f.PMO_LESSONS("migration", "payroll", None, book.sheets["Start"]["A1"])
+    assert list(with_tag["ID"]) == ["L-01"]

@@ -20,7 +20,12 @@ def test_new_writes_a_workbook_that_validates(tmp_path, capsys):
     assert main(["new", str(path)]) == 0
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
-    assert "Dept.xlsm: no input errors (0 warning(s)); 45 projects, 9 roles, 24 months." in out
+    # the sample's one warning: Priya Raman on two overlapping projects (the PM check)
+    assert (
+        "Dept.xlsm: no input errors (1 warning(s), 12 note(s)); 45 projects, 9 roles, "
+        "24 months." in out
+    )
+    assert 'project manager "Priya Raman" runs 2 projects at once in 2027-09..2027-10' in out
     # the xlwings add-in's "Run main" imports the module named after the workbook
     runner = (tmp_path / "Dept.py").read_text(encoding="utf-8")
     assert "from udfs.entry import main" in runner

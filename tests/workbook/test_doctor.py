@@ -48,6 +48,8 @@ def test_diagnose_covers_python_packages_and_libreoffice() -> None:
     assert all(check.ok for check in checks if check.name in runtime)
     ortools = next(check for check in checks if check.name == "ortools")
     assert ortools.detail.startswith("9.")
+    fts5 = next(check for check in checks if check.name == doctor.FTS5_CHECK)
+    assert fts5.ok, fts5.detail  # lesson search ranks with it
 
 
 def test_missing_package_is_reported_with_the_fix() -> None:

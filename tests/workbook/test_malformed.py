@@ -120,9 +120,11 @@ CASES = [
         1,
         R + 'Budget: the workbook has no sheet "Budget" (sheets found: Start, Settings, Criteria, '
         "Intake, Scoring, Demand, Capacity, Dependencies, Portfolio, Schedule, Utilisation, "
-        "Messages, Run log, xlwings.conf, Frontier, Hiring, Hiring plan, Shortfall, Balance, "
-        "Balance view, Scenarios, Compare, PMO scenarios, Pairwise, Scorecard); add it back, "
-        "copying it from a new template (pmo new)",
+        "Messages, Run log, Status, Latest status, RAID, Gates, Health, Benefits, Reviews, "
+        "Dashboard, Lessons, People, PM evaluation, Enterprise, Enterprise load, Frontier, "
+        "Hiring, Hiring plan, Shortfall, Balance, Balance view, Scenarios, Compare, "
+        "PMO scenarios, Pairwise, Scorecard, xlwings.conf); add it back, copying it from a new "
+        "template (pmo new)",
     ),
     (
         "renamed header",

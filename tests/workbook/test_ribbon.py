@@ -77,6 +77,7 @@ def test_ribbon_xml_has_the_pmo_tab_and_its_buttons() -> None:
         "Save scenario",
         "Efficient frontier",
         "Compare scenarios",
+        "Refresh dashboard",
     ]
     assert all(b.get("imageMso") for b in buttons)
     ids = [e.get("id") for e in root.iter() if e.get("id") is not None]
@@ -90,7 +91,7 @@ def test_every_on_action_is_a_ribbon_callback_in_the_vba() -> None:
         for e in SafeET.fromstring(RIBBON_XML.read_bytes()).iter()
         if e.get("onAction") is not None
     ]
-    assert len(actions) == 6
+    assert len(actions) == 7
     for action in actions:
         signature = rf"^Public Sub {re.escape(action)}\(control As IRibbonControl\)\r?$"
         assert re.search(signature, code, re.M), f"no Sub {action}(control As IRibbonControl)"

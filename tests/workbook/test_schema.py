@@ -31,6 +31,8 @@ def test_input_contract_headers_are_exact():
         "Programme",
         "Strategic objective",
         "Project manager",
+        "PM grade",
+        "PM skills",
         "Can stop",
         "Remaining cost",
         "Remaining value",
@@ -55,9 +57,121 @@ def test_input_contract_headers_are_exact():
         "Objective",
         "Time limit (s)",
         "Random seed",
+        "Status date",
+        "RAG green from",
+        "RAG amber from",
+        "Health green from",
+        "Health amber from",
+        "Project managers",
+        "Department",
         "Weights from",
     ]
     assert schema.column_choices("Type") == ("FS", "Requires", "Excludes", "With")
+    # the centre of excellence (issue 16): column names other tools rely on
+    assert [c.header for c in schema.LESSONS.columns] == [
+        "ID",
+        "Project",
+        "Date",
+        "Phase",
+        "Category",
+        "Tags",
+        "What happened",
+        "Root cause",
+        "Recommendation",
+        "Owner",
+        "Status",
+    ]
+    assert headers(schema.PEOPLE) == [
+        "Name",
+        "Grade",
+        "Skills",
+        "Certifications",
+        "Max concurrent projects",
+        "Available from",
+        "Available to",
+    ]
+    assert headers(schema.PM_EVALUATION)[:2] == ["Manager", "Project"]
+    assert schema.setting("Project managers").allowed == ("Check", "Assign")
+
+
+def test_delivery_headers_are_exact():
+    """The delivery sheets' columns, as issue 15 names them (other tools rely on them)."""
+
+    def headers(item):
+        return [c.header for c in item.columns if not c.optional]
+
+    assert headers(schema.STATUS) == [
+        "ID",
+        "Period",
+        "% complete",
+        "Actual cost",
+        "Planned value",
+        "Earned value",
+        "SPI",
+        "CPI",
+        "EAC",
+        "VAC",
+        "Schedule RAG",
+        "Cost RAG",
+        "Overall RAG",
+        "Commentary",
+        "Next steps",
+    ]
+    assert headers(schema.RAID) == [
+        "Type",
+        "ID",
+        "Project",
+        "Title",
+        "Owner",
+        "Raised",
+        "Due",
+        "Probability",
+        "Impact",
+        "Score",
+        "Response",
+        "Status",
+    ]
+    assert schema.RAID.column("Type").allowed == (
+        "Risk",
+        "Assumption",
+        "Issue",
+        "Dependency",
+        "Action",
+        "Decision",
+    )
+    assert schema.RAID.column("Status").allowed == ("Open", "Closed")
+    gates = headers(schema.GATES_SHEET)
+    assert gates[:4] == ["ID", "Gate", "Date", "Reviewer"]
+    assert gates[-2:] == ["Decision", "Notes"]
+    assert schema.GATES_SHEET.column("Decision").allowed == ("Go", "Hold", "Stop", "Recycle")
+    assert headers(schema.HEALTH) == [
+        "ID",
+        "Date",
+        "Reviewer",
+        "Schedule",
+        "Cost",
+        "Scope",
+        "Quality",
+        "Risk",
+        "Resources",
+        "Stakeholders",
+        "Benefits",
+        "Health index",
+        "Health RAG",
+        "Notes",
+    ]
+    assert headers(schema.BENEFITS) == [
+        "ID",
+        "Benefit",
+        "Measure",
+        "Owner",
+        "Baseline",
+        "Target",
+        "Period",
+        "Planned",
+        "Realised",
+        "Variance",
+    ]
 
 
 def test_sheets_in_order_with_roles():
@@ -76,7 +190,19 @@ def test_sheets_in_order_with_roles():
         "Utilisation",
         "Messages",
         "Run log",
-        "xlwings.conf",
+        "Status",
+        "Latest status",
+        "RAID",
+        "Gates",
+        "Health",
+        "Benefits",
+        "Reviews",
+        "Dashboard",
+        "Lessons",
+        "People",
+        "PM evaluation",
+        "Enterprise",
+        "Enterprise load",
         "Frontier",
         "Hiring",
         "Hiring plan",
@@ -88,6 +214,7 @@ def test_sheets_in_order_with_roles():
         "PMO scenarios",
         "Pairwise",
         "Scorecard",
+        "xlwings.conf",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
@@ -95,6 +222,10 @@ def test_sheets_in_order_with_roles():
         "Utilisation",
         "Messages",
         "Run log",
+        "Latest status",
+        "Dashboard",
+        "Enterprise",
+        "Enterprise load",
         "Frontier",
         "Hiring plan",
         "Shortfall",
@@ -115,8 +246,9 @@ def test_names_are_unique():
 
 
 def test_every_project_field_is_read_from_intake():
-    # scores come from Scoring; tags are the Intake columns without a field (Department...)
-    fields = {f.name for f in dataclasses.fields(Project)} - {"scores", "tags"}
+    # scores come from Scoring; tags are the Intake columns without a field (Department...);
+    # gate from Gates
+    fields = {f.name for f in dataclasses.fields(Project)} - {"scores", "tags", "gate"}
     assert fields == {c.field for c in schema.INTAKE.columns if c.field}
 
 

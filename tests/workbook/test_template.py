@@ -21,8 +21,24 @@ from workbook.files import template as builder
 from workbook.files.macros.ribbon import has_ribbon
 from workbook.files.reader import read_workbook
 
-ALLOWED_FUNCTIONS = {
-    *("SUMPRODUCT", "INDEX", "MATCH", "IF", "IFERROR", "SUM", "COUNT", "COUNTIF"),
+# Functions Excel 2007+ and LibreOffice 7.4 both know (no XLOOKUP, LET or LAMBDA).
+ALLOWED_FUNCTIONS = {"SUMPRODUCT", "INDEX", "MATCH", "IF", "IFERROR", "SUM", "COUNT", "COUNTIF"} | {
+    "AVERAGEIF",
+    "AND",
+    "OR",
+    "AVERAGE",
+    "COUNTIFS",
+    "SUMIF",
+    "ISNUMBER",
+    "LEFT",
+    "MID",
+    "VALUE",
+    "YEAR",
+    "MONTH",
+    "MIN",
+    "MAX",
+    "LOOKUP",
+    "TODAY",
     *("ROW", "GEOMEAN", "MMULT"),  # the Pairwise sheet
 }
 

@@ -44,6 +44,7 @@ BUTTON_MACROS = {
     "PMO_SaveScenario": "save_scenario",
     "PMO_Frontier": "frontier",
     "PMO_CompareScenarios": "compare_scenarios",
+    "PMO_RefreshDashboard": "refresh_dashboard",
     "PMO_Main": "main",
 }
 

@@ -26,6 +26,22 @@ from workbook.book.messages import Message
 
 CellValue = schema.CellValue
 
+
+class Formula(str):
+    """A live formula for an output cell, written as a formula (user text never becomes one).
+
+    `value` is what it computes to, for a writer that stores a cached result with it (the
+    template); it plays no part in equality, so a grid compares by its formulas.
+    """
+
+    value: CellValue
+
+    def __new__(cls, text: str, value: CellValue = None) -> Formula:
+        formula = super().__new__(cls, text)
+        formula.value = value
+        return formula
+
+
 SELECTED = "Selected"
 DEFERRED = "Deferred"
 NOT_IN_PLAY = "Not in play"
@@ -106,6 +122,7 @@ def portfolio_grid(
                 project.cost,
                 round(outcome.score, 3) if outcome else None,
                 outcome.reason if outcome else "",
+                outcome.manager if outcome else project.manager,
             ]
         )
     rows.sort(key=lambda row: (row[0] is None, row[0] or 0, row[1]))
@@ -364,6 +381,7 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
                 "finish": _month(chosen.finish) if chosen is not None else None,
                 "score": round(outcome.score, 6) if outcome else None,
                 "reason": outcome.reason if outcome else "",
+                "manager": outcome.manager if outcome else project.manager,
             }
         )
     return {

@@ -5,12 +5,35 @@ are mandatory or forced in, two are on hold or closed. Dependencies include fini
 links with lags, a Requires, an Excludes pair and a With pair; two CRM options form an
 exclusive group. Demand is about 1.4 times capacity, so the plan has to defer real projects
 and say why.
+
+Delivery is reported as of 2027-03-31: months of status for the four projects in flight (one
+Red, one Green, two slipping), fourteen RAID entries (two overdue), gate history (one project
+stopped at G2, one held at G1, two gate decisions pending), health checks, benefits and the
+post-project review of the closed project.
+The centre of excellence has its sheets filled too: nine project managers on People (one of
+them, Priya Raman, named on two projects that overlap: the check warns about it), a dozen
+lessons from earlier projects, and evaluations of managers on projects already closed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from engine.delivery.records import (
+    Benefit,
+    Delivery,
+    DeliverySettings,
+    HealthCheck,
+    RaidItem,
+    RaidStatus,
+    RaidType,
+    Review,
+    StatusReport,
+)
+from engine.gates import GATE_CRITERIA, GateDecision, GateReview
+from engine.lessons import Lesson
+from engine.managers import Evaluation
 from engine.model import (
     BalanceRule,
     Criterion,
@@ -20,6 +43,7 @@ from engine.model import (
     Direction,
     Force,
     HiringOption,
+    Manager,
     Measure,
     Perspective,
     Portfolio,
@@ -778,6 +802,7 @@ _ROWS = (
         50_000,
         (2, 1, 4, 1, 1),
         _P.CLOSED,
+        manager="Sam Okafor",
     ),
 )
 
@@ -802,6 +827,303 @@ DEPENDENCY_NOTES = (
     "Procure-to-pay automation targets the new ERP",
     "Chatbot and vendor contact-centre AI are alternatives",
     "The new shop needs the product catalogue from PIM",
+)
+
+
+# What some proposals want of their project manager: (PM grade, PM skills).
+PM_WANTED = {
+    "P-106": ("Manager", ("regulatory", "finance")),
+    "P-108": ("Senior", ("data",)),
+    "P-111": ("Senior", ("CRM", "sales")),
+    "P-112": ("Senior", ("CRM",)),
+    "P-113": ("Senior", ("supply chain",)),
+    "P-120": ("Manager", ("security", "identity")),
+    "P-121": ("Senior", ("security",)),
+    "P-122": ("Manager", ("cloud",)),
+    "P-123": ("Manager", ("cloud",)),
+    "P-125": ("Manager", ("ERP", "finance")),
+    "P-130": ("Principal", ("digital", "agile")),
+}
+
+MANAGERS = (
+    Manager(
+        "Priya Raman",
+        "Senior",
+        ("ERP", "finance", "data migration"),
+        ("PRINCE2 Practitioner", "SAP Activate"),
+        1,
+    ),
+    Manager("Tom Becker", "Senior", ("data", "analytics", "cloud"), ("PMP",), 1),
+    Manager("Ana Silva", "Manager", ("digital", "customer", "agile"), ("PSM I",), 2),
+    Manager(
+        "Sam Okafor", "Manager", ("infrastructure", "network", "cloud"), ("PRINCE2 Foundation",), 2
+    ),
+    Manager(
+        "Lena Fischer", "Manager", ("regulatory", "GDPR", "legal"), ("PRINCE2 Practitioner",), 2
+    ),
+    Manager(
+        "Noor Haddad", "Senior", ("security", "identity", "infrastructure"), ("CISSP", "MSP"), 2
+    ),
+    Manager(
+        "Marta Kowalski",
+        "Principal",
+        ("programme", "ERP", "supply chain", "change"),
+        ("MSP", "PMP"),
+        3,
+        available_from=month(2027, 4),  # joins in April 2027
+    ),
+    Manager("James O'Neill", "Associate", ("agile", "digital", "HR"), ("PSM I",), 1),
+    Manager(
+        "Ravi Patel",
+        "Manager",
+        ("data", "CRM", "sales", "agile"),
+        ("PMP",),
+        2,
+        available_to=month(2028, 6),  # the secondment ends in June 2028
+    ),
+)
+
+# Lessons from earlier projects (most now archived: their IDs are not on Intake any more).
+LESSONS = (
+    Lesson(
+        "L-01",
+        "P-087",
+        "2025-09-18",
+        "Delivery",
+        "Technology",
+        ("data migration", "cut-over", "payroll"),
+        "The payroll data migration failed two dress rehearsals: legacy employee records "
+        "carried duplicate IDs nobody had profiled.",
+        "Source data was profiled only after the build had started.",
+        "Profile and cleanse the source data during Planning, and run two full migration "
+        "rehearsals before any cut-over date is fixed.",
+        "Priya Raman",
+        "Actioned",
+    ),
+    Lesson(
+        "L-02",
+        "P-090",
+        "2026-05-22",
+        "Closure",
+        "Scope",
+        ("ERP", "customisation", "finance"),
+        "Heavy customisation of the finance ERP made the vendor's upgrade path a project of "
+        "its own.",
+        "Each team asked for its old reports and screens; nobody owned fit-to-standard.",
+        "Adopt the ERP's standard processes (fit-to-standard workshops) and have the design "
+        "authority approve every customisation.",
+        "Priya Raman",
+        "Actioned",
+    ),
+    Lesson(
+        "L-03",
+        "P-094",
+        "2025-12-10",
+        "Handover",
+        "Stakeholders",
+        ("CRM", "adoption", "sales", "change management"),
+        "Three months after go-live only 30% of the sales team used the CRM; customer records "
+        "stayed in spreadsheets.",
+        "Sales was not in the design team and adoption was never measured.",
+        "Put sales super-users in the CRM design team, and track adoption as a benefit with a "
+        "target and an owner.",
+        "Ana Silva",
+        "Open",
+    ),
+    Lesson(
+        "L-04",
+        "P-096",
+        "2026-03-05",
+        "Delivery",
+        "Resources",
+        ("data engineering", "capacity", "business as usual"),
+        "The data warehouse slipped four months: its data engineers were pulled back to "
+        "business-as-usual incidents week after week.",
+        "Capacity was promised by name but never agreed with the functional manager.",
+        "Agree data-engineer capacity with the functional manager before the start, and "
+        "ring-fence it in the capacity plan.",
+        "Tom Becker",
+        "Actioned",
+    ),
+    Lesson(
+        "L-05",
+        "P-099",
+        "2026-06-30",
+        "Planning",
+        "Supplier",
+        ("network", "hardware", "lead time", "procurement"),
+        "Switches for the network refresh arrived 20 weeks after order and the roll-out "
+        "slipped a quarter.",
+        "Hardware was ordered only once the detailed design was signed off.",
+        "Order long-lead hardware as soon as the project is approved, on a framework "
+        "agreement, before the design is final.",
+        "Sam Okafor",
+        "Actioned",
+    ),
+    Lesson(
+        "L-06",
+        "P-145",
+        "2026-11-20",
+        "Closure",
+        "Stakeholders",
+        ("decommission", "legacy", "usage census"),
+        "When the fax service was switched off, two departments turned out to depend on it "
+        "for legal notices.",
+        "No one checked who still used the service.",
+        "Run a usage census (logs and a survey) before decommissioning any legacy service, "
+        "and agree the switch-off with each user group.",
+        "Sam Okafor",
+        "Closed",
+    ),
+    Lesson(
+        "L-07",
+        "P-100",
+        "2026-02-14",
+        "Delivery",
+        "Governance",
+        ("GDPR", "records retention", "compliance", "regulatory"),
+        "Legal and IT read the retention rules differently; the archive was built twice.",
+        "There was no single retention schedule signed off before the build.",
+        "Have the data protection officer sign off one retention schedule before any "
+        "regulatory build starts.",
+        "Lena Fischer",
+        "Actioned",
+    ),
+    Lesson(
+        "L-08",
+        "P-097",
+        "2026-08-12",
+        "Delivery",
+        "Cost",
+        ("cloud", "migration", "FinOps", "cost"),
+        "Cloud costs ran 40% over the estimate during the migration pilot: test environments "
+        "ran day and night.",
+        "Nobody owned cloud spend and no resource was tagged.",
+        "Tag every cloud resource, switch non-production environments off at night, and "
+        "review cloud spend monthly (FinOps).",
+        "Marta Kowalski",
+        "Open",
+    ),
+    Lesson(
+        "L-09",
+        "P-086",
+        "2025-06-03",
+        "Handover",
+        "Risk",
+        ("identity", "access", "single sign-on", "security", "cut-over"),
+        "At the single sign-on cut-over a thousand users were locked out and the helpdesk "
+        "was overwhelmed for two days.",
+        "The whole company was switched in one night with no rollback.",
+        "Roll identity and access changes out department by department, with a tested "
+        "rollback and extra helpdesk staff on the day.",
+        "Noor Haddad",
+        "Actioned",
+    ),
+    Lesson(
+        "L-10",
+        "P-091",
+        "2026-01-28",
+        "Delivery",
+        "Supplier",
+        ("e-invoicing", "suppliers", "onboarding", "regulatory"),
+        "Only one supplier in five sent e-invoices by the pilot's end; the rest kept "
+        "posting paper.",
+        "Supplier onboarding started after the invoicing platform was built.",
+        "Start supplier onboarding in Planning, give suppliers a test environment, and "
+        "track onboarding weekly.",
+        "Priya Raman",
+        "Open",
+    ),
+    Lesson(
+        "L-11",
+        "P-098",
+        "2026-04-16",
+        "Closure",
+        "Governance",
+        ("master data", "data quality", "data owner"),
+        "The master data pilot found 12,000 bad customer records, and nobody fixed them.",
+        "No business owner was named for customer or product data.",
+        "Name a data owner per data domain before building master data management, and "
+        "give them the data-quality dashboard.",
+        "Tom Becker",
+        "Open",
+    ),
+    Lesson(
+        "L-12",
+        "P-088",
+        "2025-11-30",
+        "Handover",
+        "Schedule",
+        ("warehouse", "go-live", "peak season", "supply chain"),
+        "The warehouse scanner roll-out went live in November; picking errors doubled during "
+        "the peak.",
+        "The go-live date followed the budget year, not the business calendar.",
+        "Never go live in the supply chain's peak season; plan four weeks of hypercare after "
+        "any warehouse go-live.",
+        "Marta Kowalski",
+        "Actioned",
+    ),
+)
+
+# Managers evaluated after their projects closed: Delivery, Stakeholders, Team leadership,
+# Governance (1-5).
+EVALUATIONS = (
+    Evaluation(
+        "Priya Raman",
+        "P-090",
+        month(2026, 5),
+        "Chief Financial Officer",
+        {"Delivery": 3, "Stakeholders": 4, "Team leadership": 4, "Governance": 5},
+        "Kept the steering group well informed; the customisation backlog cost the schedule.",
+    ),
+    Evaluation(
+        "Tom Becker",
+        "P-096",
+        month(2026, 3),
+        "Chief Data Officer",
+        {"Delivery": 2, "Stakeholders": 3, "Team leadership": 4, "Governance": 3},
+        "Escalated the loss of data engineers late.",
+    ),
+    Evaluation(
+        "Ana Silva",
+        "P-094",
+        month(2025, 12),
+        "Sales Director",
+        {"Delivery": 4, "Stakeholders": 2, "Team leadership": 4, "Governance": 4},
+        "Delivered on time; sales was not brought along.",
+    ),
+    Evaluation(
+        "Sam Okafor",
+        "P-099",
+        month(2026, 6),
+        "Chief Information Officer",
+        {"Delivery": 3, "Stakeholders": 4, "Team leadership": 5, "Governance": 4},
+        "Recovered well from the hardware delay.",
+    ),
+    Evaluation(
+        "Sam Okafor",
+        "P-145",
+        month(2026, 11),
+        "Chief Information Officer",
+        {"Delivery": 4, "Stakeholders": 3, "Team leadership": 4, "Governance": 4},
+        "Small decommission, closed cleanly once the fax users were found.",
+    ),
+    Evaluation(
+        "Lena Fischer",
+        "P-100",
+        month(2026, 2),
+        "General Counsel",
+        {"Delivery": 4, "Stakeholders": 5, "Team leadership": 4, "Governance": 5},
+        "Exemplary governance; the rework was not of her making.",
+    ),
+    Evaluation(
+        "Marta Kowalski",
+        "P-097",
+        month(2026, 8),
+        "Chief Information Officer",
+        {"Delivery": 4, "Stakeholders": 4, "Team leadership": 5, "Governance": 3},
+        "Strong delivery; cloud spend was not tracked.",
+    ),
 )
 
 
@@ -863,6 +1185,9 @@ def sample_portfolio() -> Portfolio:
             can_stop=row.id in STOPPABLE,
             remaining_cost=STOPPABLE[row.id][0] if row.id in STOPPABLE else None,
             remaining_value=STOPPABLE[row.id][1] if row.id in STOPPABLE else None,
+            manager=row.manager or None,
+            pm_grade=PM_WANTED.get(row.id, (None, ()))[0],
+            pm_skills=PM_WANTED.get(row.id, (None, ()))[1],
         )
         for row in _ROWS
     )
@@ -877,6 +1202,8 @@ def sample_portfolio() -> Portfolio:
         budget=BUDGET,
         hiring=HIRING,
         balance=BALANCE_RULES,
+        gates=GATE_REVIEWS,
+        managers=MANAGERS,
     )
 
 
@@ -889,7 +1216,462 @@ def sample_details() -> dict[str, dict[str, str]]:
             "Department": row.department,
             "Programme": row.programme,
             "Strategic objective": row.objective,
-            "Project manager": row.manager,
         }
         details[row.id] = {k: v for k, v in values.items() if v}
     return details
+
+
+# --- Delivery ---------------------------------------------------------------------------------
+
+STATUS_DATE = date(2027, 3, 31)
+_GO, _HOLD, _STOP, _RECYCLE = (
+    GateDecision.GO,
+    GateDecision.HOLD,
+    GateDecision.STOP,
+    GateDecision.RECYCLE,
+)
+
+
+def _gate(pid, gate, day, decision, reviewer, scores, notes=""):
+    given: list[float | None] = [float(s) for s in scores]
+    given += [None] * (len(GATE_CRITERIA) - len(given))  # a pending review is not scored yet
+    return GateReview(pid, gate, day, decision, reviewer, tuple(given), notes)
+
+
+GATE_REVIEWS = (
+    _gate("P-101", "G1 Business case", date(2026, 5, 20), _GO, "Investment board", (4, 4, 3, 4)),
+    _gate("P-101", "G2 Plan", date(2026, 9, 15), _GO, "Investment board", (4, 4, 3, 3)),
+    _gate(
+        "P-101",
+        "G3 Build",
+        date(2027, 2, 10),
+        _GO,
+        "Investment board",
+        (4, 3, 2, 3),
+        "Go, on condition that data migration is re-planned by March",
+    ),
+    _gate("P-102", "G2 Plan", date(2026, 10, 20), _GO, "Data board", (5, 4, 4, 4)),
+    _gate("P-102", "G3 Build", date(2027, 1, 25), _GO, "Data board", (5, 4, 4, 5)),
+    _gate("P-103", "G2 Plan", date(2026, 12, 5), _GO, "Digital board", (4, 4, 3, 4)),
+    _gate("P-103", "G3 Build", date(2027, 4, 20), None, "Digital board", (), "Booked"),
+    _gate("P-104", "G3 Build", date(2026, 7, 20), _GO, "IT board", (4, 4, 4, 4)),
+    _gate("P-104", "G4 Handover", date(2027, 4, 15), None, "IT board", (), "Booked"),
+    _gate(
+        "P-119",
+        "G1 Business case",
+        date(2027, 1, 28),
+        _RECYCLE,
+        "Investment board",
+        (3, 2, 3, 3),
+        "Rework the business case with procurement",
+    ),
+    _gate("P-126", "G1 Business case", date(2026, 11, 18), _GO, "Investment board", (3, 3, 3, 3)),
+    _gate(
+        "P-126",
+        "G2 Plan",
+        date(2027, 3, 14),
+        _STOP,
+        "Investment board",
+        (2, 2, 2, 3),
+        "No vendor passed the security review; the benefits do not justify a custom build",
+    ),
+    _gate(
+        "P-138",
+        "G1 Business case",
+        date(2027, 2, 10),
+        _HOLD,
+        "Operations board",
+        (3, 3, 3, 2),
+        "Wait for the outcome of the vehicle leasing tender",
+    ),
+    _gate("P-130", "G1 Business case", date(2027, 2, 24), _GO, "Investment board", (5, 4, 3, 4)),
+)
+
+
+def _status(pid, start, rows):
+    return tuple(
+        StatusReport(pid, parse_month(start) + k, pct, ac, pv, comment, nxt)
+        for k, (pct, ac, pv, comment, nxt) in enumerate(rows)
+    )
+
+
+_STATUS = (
+    *_status(
+        "P-101",
+        "2026-10",
+        (
+            (0.05, 190_000.0, None, "Mobilised; design workshops running", "Sign off the design"),
+            (0.11, 390_000.0, None, "Design signed off two weeks late", "Start the build sprints"),
+            (0.16, 600_000.0, None, "First mock data load failed", "Add a migration team"),
+            (0.21, 790_000.0, None, "Migration team onboarded", "Second mock load"),
+            (0.27, 990_000.0, None, "Gate G3 passed with conditions", "Re-plan migration waves"),
+            (
+                0.31,
+                1_180_000.0,
+                None,
+                "Migration still behind; consultants over budget",
+                "Recovery plan to the board in April",
+            ),
+        ),
+    ),
+    *_status(
+        "P-102",
+        "2026-11",
+        (
+            (0.09, 120_000.0, 120_000.0, "Landing zone built; PV from the business case", ""),
+            (0.17, 240_000.0, None, "Ingestion framework in place", "Onboard finance data"),
+            (0.26, 370_000.0, None, "Finance data live", "Onboard sales data"),
+            (0.34, 495_000.0, None, "Sales data live", "Self-service pilot"),
+            (0.43, 610_000.0, None, "Self-service pilot with 26 reports", "Roll out to HR"),
+        ),
+    ),
+    *_status(
+        "P-103",
+        "2027-01",
+        (
+            (0.10, 95_000.0, None, "Discovery done", "Prototype the account pages"),
+            (0.19, 180_000.0, None, "Prototype tested with customers", "Build sprint 1"),
+            (
+                0.27,
+                250_000.0,
+                None,
+                "Accessibility rework slows sprint 2",
+                "Book the external accessibility audit",
+            ),
+        ),
+    ),
+    *_status(
+        "P-104",
+        "2026-12",
+        (
+            (0.62, 480_000.0, None, "Core switches replaced", "Branch roll-out"),
+            (0.74, 575_000.0, None, "Half the branches done", "Remaining branches"),
+            (0.86, 665_000.0, None, "Two sites lack fibre", "Temporary 5G links"),
+            (0.96, 760_000.0, None, "All but two sites live", "Handover at G4 in April"),
+        ),
+    ),
+)
+
+_RAID = (
+    RaidItem(
+        RaidType.RISK,
+        "R-01",
+        "P-101",
+        "Data migration from the legacy ERP slips",
+        "Priya Raman",
+        date(2026, 11, 2),
+        date(2027, 4, 30),
+        4,
+        5,
+        "Extra migration team; weekly mock loads",
+    ),
+    RaidItem(
+        RaidType.RISK,
+        "R-02",
+        "P-101",
+        "The lead SAP architect leaves",
+        "Priya Raman",
+        date(2026, 12, 1),
+        date(2027, 6, 30),
+        2,
+        4,
+        "Retention bonus; shadow architect",
+    ),
+    RaidItem(
+        RaidType.RISK,
+        "R-03",
+        "P-102",
+        "Cloud running costs above the estimate",
+        "Tom Becker",
+        date(2027, 1, 10),
+        date(2027, 5, 31),
+        3,
+        3,
+        "Monthly cost review; reserved capacity",
+    ),
+    RaidItem(
+        RaidType.RISK,
+        "R-04",
+        "P-103",
+        "The accessibility audit finds blockers late",
+        "Ana Silva",
+        date(2027, 2, 15),
+        date(2027, 5, 15),
+        3,
+        4,
+        "Audit early, in sprint 3",
+    ),
+    RaidItem(
+        RaidType.RISK,
+        "R-05",
+        "P-104",
+        "Switch deliveries delayed by the supplier",
+        "Sam Okafor",
+        date(2026, 8, 20),
+        date(2026, 12, 31),
+        2,
+        3,
+        "Second supplier on standby",
+        RaidStatus.CLOSED,
+    ),
+    RaidItem(
+        RaidType.RISK,
+        "R-06",
+        "",
+        "Data engineers over-allocated in 2027",
+        "Head of PMO",
+        date(2027, 1, 5),
+        date(2027, 6, 30),
+        4,
+        4,
+        "Hire in 2028; sequence data projects",
+    ),
+    RaidItem(
+        RaidType.ISSUE,
+        "I-01",
+        "P-101",
+        "Month-end close test failed in the sandbox",
+        "Priya Raman",
+        date(2027, 3, 3),
+        date(2027, 3, 20),
+        None,
+        4,
+        "Fix the posting rules; repeat the test",
+    ),
+    RaidItem(
+        RaidType.ISSUE,
+        "I-02",
+        "P-104",
+        "Two branch sites have no fibre",
+        "Sam Okafor",
+        date(2027, 2, 12),
+        date(2027, 4, 10),
+        None,
+        3,
+        "Temporary 5G links until fibre arrives",
+    ),
+    RaidItem(
+        RaidType.ASSUMPTION,
+        "AS-01",
+        "P-102",
+        "Source systems expose change data capture",
+        "Tom Becker",
+        date(2026, 11, 15),
+        None,
+        None,
+        None,
+        "Confirmed for finance and sales",
+    ),
+    RaidItem(
+        RaidType.DEPENDENCY,
+        "DP-01",
+        "P-109",
+        "Customer 360 needs mastered customer data from P-108",
+        "Head of PMO",
+        date(2027, 1, 5),
+        None,
+        None,
+        None,
+        "Linked on Dependencies (FS + 1 month)",
+    ),
+    RaidItem(
+        RaidType.ACTION,
+        "AC-01",
+        "P-101",
+        "Re-plan the data migration waves",
+        "Priya Raman",
+        date(2027, 2, 10),
+        date(2027, 3, 15),
+        None,
+        None,
+        "Condition of gate G3",
+    ),
+    RaidItem(
+        RaidType.ACTION,
+        "AC-02",
+        "P-103",
+        "Book the external accessibility audit",
+        "Ana Silva",
+        date(2027, 3, 20),
+        date(2027, 4, 15),
+    ),
+    RaidItem(
+        RaidType.ACTION,
+        "AC-03",
+        "P-104",
+        "Order replacement switches",
+        "Sam Okafor",
+        date(2026, 12, 10),
+        date(2027, 1, 31),
+        status=RaidStatus.CLOSED,
+    ),
+    RaidItem(
+        RaidType.DECISION,
+        "DC-01",
+        "P-130",
+        "Replatform the shop only together with PIM (P-131)",
+        "Investment board",
+        date(2027, 2, 24),
+        status=RaidStatus.CLOSED,
+    ),
+)
+
+
+def _health(pid, day, reviewer, scores, notes=""):
+    return HealthCheck(pid, day, reviewer, tuple(map(float, scores)), notes)
+
+
+_HEALTH = (
+    _health("P-101", date(2027, 1, 25), "PMO assurance", (3, 3, 4, 4, 3, 3, 4, 4)),
+    _health(
+        "P-101",
+        date(2027, 3, 25),
+        "PMO assurance",
+        (2, 2, 4, 3, 2, 3, 3, 4),
+        "Migration recovery plan needed",
+    ),
+    _health("P-102", date(2027, 3, 25), "PMO assurance", (4, 4, 4, 4, 3, 4, 5, 4)),
+    _health("P-103", date(2027, 3, 25), "PMO assurance", (3, 4, 4, 4, 3, 3, 4, 4)),
+    _health("P-104", date(2027, 3, 25), "PMO assurance", (4, 3, 4, 5, 4, 4, 4, 3)),
+)
+
+_BENEFITS = (
+    Benefit(
+        "P-145",
+        "Fax line rental saved",
+        "GBP per quarter",
+        "Finance",
+        4000,
+        0,
+        parse_month("2026-06"),
+        4000,
+        4000,
+    ),
+    Benefit(
+        "P-145",
+        "Fax line rental saved",
+        "GBP per quarter",
+        "Finance",
+        4000,
+        0,
+        parse_month("2026-09"),
+        4000,
+        3600,
+    ),
+    Benefit(
+        "P-145",
+        "Maintenance contract ended",
+        "GBP per quarter",
+        "IT",
+        2500,
+        0,
+        parse_month("2026-06"),
+        2500,
+        2500,
+    ),
+    Benefit(
+        "P-145",
+        "Maintenance contract ended",
+        "GBP per quarter",
+        "IT",
+        2500,
+        0,
+        parse_month("2026-09"),
+        2500,
+        2500,
+    ),
+    Benefit(
+        "P-104",
+        "Network outage hours avoided",
+        "hours per month",
+        "Sam Okafor",
+        12,
+        2,
+        parse_month("2027-02"),
+        4,
+        5,
+    ),
+    Benefit(
+        "P-104",
+        "Network outage hours avoided",
+        "hours per month",
+        "Sam Okafor",
+        12,
+        2,
+        parse_month("2027-03"),
+        6,
+        5,
+    ),
+    Benefit(
+        "P-102",
+        "Reports moved to self-service",
+        "reports",
+        "Tom Becker",
+        0,
+        120,
+        parse_month("2027-03"),
+        20,
+        26,
+    ),
+    Benefit(
+        "P-101",
+        "Days to close the books",
+        "working days",
+        "Priya Raman",
+        10,
+        5,
+        parse_month("2028-01"),
+        3,
+        None,
+    ),
+)
+
+_REVIEWS = (
+    Review(
+        "P-145",
+        date(2026, 12, 10),
+        "Head of PMO",
+        "Decommissioned two months early, without one service complaint",
+        "Check every inbound fax number with suppliers before switching off; keep a "
+        "one-month e-fax fallback",
+    ),
+)
+
+
+def sample_delivery() -> Delivery:
+    """The sample's delivery records, reported as of 2027-03-31."""
+    return Delivery(
+        settings=DeliverySettings(status_date=STATUS_DATE),
+        status=_STATUS,
+        raid=_RAID,
+        health=_HEALTH,
+        benefits=tuple(
+            Benefit(
+                b.project_id,
+                b.benefit,
+                b.measure,
+                b.owner,
+                _float(b.baseline),
+                _float(b.target),
+                b.period,
+                _float(b.planned),
+                _float(b.realised),
+            )
+            for b in _BENEFITS
+        ),
+        reviews=_REVIEWS,
+    )
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def sample_lessons() -> tuple[Lesson, ...]:
+    """The sample's Lessons sheet."""
+    return LESSONS
+
+
+def sample_evaluations() -> tuple[Evaluation, ...]:
+    """The sample's PM evaluation sheet."""
+    return EVALUATIONS

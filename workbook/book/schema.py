@@ -11,10 +11,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from engine.delivery.records import HEALTH_DIMENSIONS, RaidStatus, RaidType
+from engine.gates import GATE_CRITERIA, GATES, SCORE_SCALE, GateDecision
+from engine.managers import EVALUATION_CRITERIA, EVALUATION_SCALE
 from engine.model import (
+    GRADES,
     DependencyType,
     Direction,
     Force,
+    ManagerMode,
     Measure,
     Objective,
     Perspective,
@@ -40,6 +45,7 @@ class ColType(StrEnum):
     YESNO = "yesno"  # Y/N/Yes/No/TRUE/FALSE/1/0
     CHOICE = "choice"  # one of `allowed`, case-insensitive
     ID = "id"  # a project ID: text, numbers read as their digits
+    DATE = "date"  # a day: a real date or YYYY-MM-DD text, read as YYYY-MM-DD
 
 
 YES_NO = ("Yes", "No")
@@ -47,10 +53,13 @@ YES_WORDS = frozenset({"y", "yes", "true", "1", "1.0"})
 NO_WORDS = frozenset({"n", "no", "false", "0", "0.0"})
 
 FMT_MONTH = "yyyy-mm"
+FMT_DATE = "yyyy-mm-dd"
 FMT_MONEY = "#,##0"
 FMT_FTE = "0.0#"
 FMT_SCORE = "0.00"
 FMT_PERCENT = "0%"
+FMT_DATE = "yyyy-mm-dd"
+FMT_RATIO = "0.00"
 
 
 CellValue = str | int | float | bool | None  # one cell's typed value; None = blank
@@ -75,6 +84,8 @@ class Column:
     computed: bool = False  # a formula or engine output, never typed by people
     formula: str | None = None  # live formula of a computed column (structured references)
     default: CellValue = None  # value used when the cell is blank
+    low: float | None = None  # the template's validation: the lowest value allowed
+    high: float | None = None  # ... and the highest
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +142,21 @@ DEPENDENCY_TYPES = _choices(DependencyType)
 DIRECTIONS = _choices(Direction)
 PERSPECTIVES = _choices(Perspective)
 OBJECTIVES = _choices(Objective)
+MANAGER_MODES = _choices(ManagerMode)
+LESSON_PHASES = ("Initiation", "Planning", "Delivery", "Handover", "Closure")
+LESSON_CATEGORIES = (
+    "Scope",
+    "Schedule",
+    "Cost",
+    "Quality",
+    "Risk",
+    "Resources",
+    "Stakeholders",
+    "Supplier",
+    "Technology",
+    "Governance",
+)
+LESSON_STATUSES = ("Open", "Actioned", "Closed")
 
 SETTINGS = (
     Setting(
@@ -172,6 +198,60 @@ SETTINGS = (
         ColType.INT,
         0,
         "Seed of the search; the same seed gives the same plan.",
+    ),
+    Setting(
+        "Status date",
+        "status_date",
+        ColType.DATE,
+        None,
+        "The day delivery is reported at (overdue actions, the dashboard), as YYYY-MM-DD; "
+        "blank: today.",
+    ),
+    Setting(
+        "RAG green from",
+        "rag_green",
+        ColType.FLOAT,
+        0.95,
+        "SPI and CPI from this value up are Green.",
+    ),
+    Setting(
+        "RAG amber from",
+        "rag_amber",
+        ColType.FLOAT,
+        0.85,
+        "SPI and CPI from this value up (below Green) are Amber; below it they are Red.",
+    ),
+    Setting(
+        "Health green from",
+        "health_green",
+        ColType.FLOAT,
+        4.0,
+        "Health indexes (1-5) from this value up are Green.",
+    ),
+    Setting(
+        "Health amber from",
+        "health_amber",
+        ColType.FLOAT,
+        3.0,
+        "Health indexes from this value up (below Green) are Amber; below it they are Red.",
+    ),
+    Setting(
+        "Project managers",
+        "project_managers",
+        ColType.CHOICE,
+        ManagerMode.CHECK.value,
+        "Check: the managers named on Intake are checked against People (limits, "
+        "availability) and warned about. Assign: the optimiser assigns managers from People "
+        "to the selected projects within their limits; grade and skills are preferences.",
+        allowed=MANAGER_MODES,
+    ),
+    Setting(
+        "Department",
+        "department",
+        ColType.TEXT,
+        None,
+        "The department this book belongs to, for the enterprise roll-up (pmo rollup); "
+        "blank: the file name.",
     ),
     Setting(
         "Weights from",
@@ -402,11 +482,11 @@ INTAKE = Sheet(
         ),
         Column(
             "Project manager",
-            None,
+            "manager",
             ColType.TEXT,
             width=18,
             optional=True,
-            help="Assigned project manager.",
+            help="Project manager, as named on People (under Assign: the one proposed).",
         ),
         Column(
             "Score",
@@ -419,6 +499,25 @@ INTAKE = Sheet(
             formula="=IFERROR(INDEX(tblScoring[Weighted score],"
             'MATCH(tblIntake[[#This Row],[ID]],tblScoring[ID],0)),"")',
             help="Weighted score from the Scoring sheet (live).",
+        ),
+        Column(
+            "PM grade",
+            "pm_grade",
+            ColType.CHOICE,
+            allowed=GRADES,
+            width=11,
+            optional=True,
+            help="Lowest grade of project manager wanted (Assign prefers one at least this "
+            "grade); blank: any.",
+        ),
+        Column(
+            "PM skills",
+            "pm_skills",
+            ColType.TEXT,
+            width=20,
+            optional=True,
+            help="Skills wanted of its manager, comma-separated (Assign prefers a manager "
+            "with them).",
         ),
         Column(
             "Can stop",
@@ -667,6 +766,14 @@ PORTFOLIO = Sheet(
             computed=True,
             help="Why it is in (mandatory, in flight) or, when deferred, what blocks it.",
         ),
+        Column(
+            "Project manager",
+            None,
+            ColType.TEXT,
+            width=18,
+            computed=True,
+            help="Assign: the manager the optimiser gave it; Check: the one Intake names.",
+        ),
     ),
 )
 
@@ -734,6 +841,797 @@ RUN_LOG = Sheet(
     ),
 )
 
+# --- Delivery: status, RAID, gates, health, benefits, reviews, and their views -----------------
+
+
+def row_ref(table: str, header: str) -> str:
+    """`tblStatus[[#This Row],[% complete]]`: a structured reference to this row's cell."""
+    return f"{table}[[#This Row],[{escape_header(header)}]]"
+
+
+def escape_header(header: str) -> str:
+    """A header as a structured reference spells it: [ ] # ' escaped with an apostrophe."""
+    return "".join("'" + ch if ch in "[]#'" else ch for ch in header)
+
+
+def month_number(ref: str) -> str:
+    """A formula for the month number (year x 12 + month) of a date or of `YYYY-MM` text."""
+    text = f"VALUE(LEFT({ref},4))*12+VALUE(MID({ref},6,2))"
+    return f"IF(ISNUMBER({ref}),YEAR({ref})*12+MONTH({ref}),{text})"
+
+
+def rag_formula(ref: str, green: str, amber: str) -> str:
+    """Green from `green` up, Amber from `amber` up, else Red; blank for a blank value."""
+    return f'=IF({ref}="","",IF({ref}>={green},"Green",IF({ref}>={amber},"Amber","Red")))'
+
+
+def _status_formulas() -> dict[str, str]:
+    t = "tblStatus"
+    pid, period = row_ref(t, "ID"), row_ref(t, "Period")
+    pct, ac, pv = row_ref(t, "% complete"), row_ref(t, "Actual cost"), row_ref(t, "Planned value")
+    ev, spi, cpi = row_ref(t, "Earned value"), row_ref(t, "SPI"), row_ref(t, "CPI")
+    eac = row_ref(t, "EAC")
+    at = f"MATCH({pid},tblIntake[ID],0)"
+    bac = f"INDEX(tblIntake[Cost],{at})"
+    fixed = f"INDEX(tblIntake[Fixed start],{at})"
+    planned = f"INDEX(tblPortfolio[Start],MATCH({pid},tblPortfolio[ID],0))"
+    start = f'IF({fixed}<>"",{month_number(fixed)},{month_number(planned)})'
+    duration = f"INDEX(tblIntake[Duration (months)],{at})"
+    share = f"({month_number(period)}-{start}+1)/MAX(1,{duration})"
+    s_rag, c_rag = row_ref(t, "Schedule RAG"), row_ref(t, "Cost RAG")
+    return {
+        "Planned value": f'=IFERROR(IF(OR({pid}="",{period}=""),"",'
+        f'{bac}*MIN(1,MAX(0,{share}))),"")',
+        "Earned value": f'=IFERROR(IF({pct}="","",{pct}*{bac}),"")',
+        "SPI": f'=IF(OR({ev}="",{pv}="",{pv}=0),"",{ev}/{pv})',
+        "CPI": f'=IF(OR({ev}="",{ac}="",{ac}=0),"",{ev}/{ac})',
+        "EAC": f'=IFERROR(IF({ac}="","",IF({ac}=0,{bac},'
+        f'IF(OR({cpi}="",{cpi}=0),"",{bac}/{cpi}))),"")',
+        "VAC": f'=IFERROR(IF({eac}="","",{bac}-{eac}),"")',
+        "Schedule RAG": rag_formula(spi, "PMO_RAGGreen", "PMO_RAGAmber"),
+        "Cost RAG": rag_formula(cpi, "PMO_RAGGreen", "PMO_RAGAmber"),
+        "Overall RAG": f'=IF(AND({s_rag}="",{c_rag}=""),"",IF(OR({s_rag}="Red",{c_rag}="Red"),'
+        f'"Red",IF(OR({s_rag}="Amber",{c_rag}="Amber"),"Amber","Green")))',
+    }
+
+
+STATUS_FORMULAS = _status_formulas()
+RAG_COLOURS = ("Green", "Amber", "Red")
+SCALE_HELP = f"{SCORE_SCALE[0]} (poor) to {SCORE_SCALE[1]} (good)"
+
+STATUS = Sheet(
+    "Status",
+    Role.INPUT,
+    "One row per project and reporting month: progress and spend, with earned value and RAG.",
+    table="tblStatus",
+    columns=(
+        Column(
+            "ID", "project_id", ColType.ID, required=True, width=9, help="Project ID from Intake."
+        ),
+        Column(
+            "Period",
+            "period",
+            ColType.MONTH,
+            required=True,
+            width=9,
+            number_format=FMT_MONTH,
+            help="The reporting month, as a date (type 2027-03; Excel makes it a date).",
+        ),
+        Column(
+            "% complete",
+            "percent_complete",
+            ColType.FLOAT,
+            width=11,
+            number_format=FMT_PERCENT,
+            low=0,
+            high=1,
+            help="How much of the work is done, 0% to 100%.",
+        ),
+        Column(
+            "Actual cost",
+            "actual_cost",
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_MONEY,
+            help="Money spent on the project to date (AC).",
+        ),
+        Column(
+            "Planned value",
+            "planned_value",
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_MONEY,
+            formula=STATUS_FORMULAS["Planned value"],
+            help="PV: the cost planned to be spent by the end of the period (the Intake cost "
+            "spread evenly over the scheduled months: Fixed start, else the last plan). Type "
+            "over it to use your own.",
+        ),
+        Column(
+            "Earned value",
+            None,
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_MONEY,
+            computed=True,
+            formula=STATUS_FORMULAS["Earned value"],
+            help="EV = % complete x budget at completion (the Intake cost).",
+        ),
+        Column(
+            "SPI",
+            None,
+            ColType.FLOAT,
+            width=7,
+            number_format=FMT_RATIO,
+            computed=True,
+            formula=STATUS_FORMULAS["SPI"],
+            help="Schedule performance index, EV / PV (below 1: behind plan).",
+        ),
+        Column(
+            "CPI",
+            None,
+            ColType.FLOAT,
+            width=7,
+            number_format=FMT_RATIO,
+            computed=True,
+            formula=STATUS_FORMULAS["CPI"],
+            help="Cost performance index, EV / AC (below 1: over cost).",
+        ),
+        Column(
+            "EAC",
+            None,
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_MONEY,
+            computed=True,
+            formula=STATUS_FORMULAS["EAC"],
+            help="Estimate at completion, BAC / CPI (the budget while nothing is spent).",
+        ),
+        Column(
+            "VAC",
+            None,
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_MONEY,
+            computed=True,
+            formula=STATUS_FORMULAS["VAC"],
+            help="Variance at completion, BAC - EAC (negative: an overrun is forecast).",
+        ),
+        Column(
+            "Schedule RAG",
+            None,
+            ColType.TEXT,
+            width=12,
+            computed=True,
+            formula=STATUS_FORMULAS["Schedule RAG"],
+            help="SPI against the RAG thresholds on Settings.",
+        ),
+        Column(
+            "Cost RAG",
+            None,
+            ColType.TEXT,
+            width=12,
+            computed=True,
+            formula=STATUS_FORMULAS["Cost RAG"],
+            help="CPI against the RAG thresholds on Settings.",
+        ),
+        Column(
+            "Overall RAG",
+            None,
+            ColType.TEXT,
+            width=12,
+            computed=True,
+            formula=STATUS_FORMULAS["Overall RAG"],
+            help="The worse of Schedule RAG and Cost RAG.",
+        ),
+        Column(
+            "Commentary", "commentary", ColType.TEXT, width=50, help="What happened this month."
+        ),
+        Column("Next steps", "next_steps", ColType.TEXT, width=40, help="What comes next."),
+    ),
+)
+
+# The view's columns: each looks up the project's latest status row (latest period; of equal
+# periods, the later row) with LOOKUP(2, 1/(...)), which Excel and LibreOffice both evaluate
+# without array entry.
+LATEST_FROM_STATUS = (
+    "% complete",
+    "Planned value",
+    "Earned value",
+    "Actual cost",
+    "SPI",
+    "CPI",
+    "EAC",
+    "VAC",
+    "Schedule RAG",
+    "Cost RAG",
+    "Overall RAG",
+    "Commentary",
+    "Next steps",
+)
+
+
+def _latest_formula(header: str) -> str:
+    t = "tblLatestStatus"
+    pid, period = row_ref(t, "ID"), row_ref(t, "Period")
+    found = (
+        f"LOOKUP(2,1/((tblStatus[ID]={pid})*(tblStatus[Period]={period})),"
+        f"tblStatus[{escape_header(header)}])"
+    )
+    return f'=IFERROR(IF({period}="","",IF({found}="","",{found})),"")'
+
+
+def _latest_columns() -> tuple[Column, ...]:
+    t = "tblLatestStatus"
+    pid = row_ref(t, "ID")
+    columns = [
+        Column("ID", None, ColType.ID, width=9, computed=True, help="A project with status rows."),
+        Column(
+            "Name",
+            None,
+            ColType.TEXT,
+            width=30,
+            computed=True,
+            formula=f'=IFERROR(INDEX(tblIntake[Name],MATCH({pid},tblIntake[ID],0)),"")',
+        ),
+        Column(
+            "Period",
+            None,
+            ColType.MONTH,
+            width=9,
+            number_format=FMT_MONTH,
+            computed=True,
+            formula=f'=IF(COUNTIF(tblStatus[ID],{pid})=0,"",'
+            f"SUMPRODUCT(MAX((tblStatus[ID]={pid})*tblStatus[Period])))",
+            help="The project's latest reporting month on Status.",
+        ),
+    ]
+    for header in LATEST_FROM_STATUS:
+        source = STATUS.column(header)
+        columns.append(
+            Column(
+                header,
+                None,
+                source.type,
+                width=source.width,
+                number_format=source.number_format,
+                computed=True,
+                formula=_latest_formula(header),
+                help=f"{header} of the latest status row.",
+            )
+        )
+    return tuple(columns)
+
+
+LATEST_STATUS = Sheet(
+    "Latest status",
+    Role.OUTPUT,
+    "One row per project: its latest status row, looked up live from Status; the rows are "
+    "rewritten by Refresh dashboard and Re-optimise.",
+    table="tblLatestStatus",
+    columns=_latest_columns(),
+)
+
+RAID_TYPES = _choices(RaidType)
+RAID_STATUSES = _choices(RaidStatus)
+_RAID = "tblRAID"
+RAID = Sheet(
+    "RAID",
+    Role.INPUT,
+    "The RAID log: risks, assumptions, issues, dependencies, actions and decisions; open risks "
+    "are counted on the heat map beside it.",
+    table=_RAID,
+    columns=(
+        Column(
+            "Type",
+            "type",
+            ColType.CHOICE,
+            required=True,
+            allowed=RAID_TYPES,
+            width=12,
+            help="Risk, Assumption, Issue, Dependency, Action or Decision.",
+        ),
+        Column(
+            "ID", "id", ColType.TEXT, required=True, width=8, help="The entry's own ID, e.g. R-01."
+        ),
+        Column(
+            "Project",
+            "project_id",
+            ColType.ID,
+            width=9,
+            help="Project ID from Intake; blank for the whole portfolio.",
+        ),
+        Column("Title", "title", ColType.TEXT, width=36, help="What it is, in a line."),
+        Column("Owner", "owner", ColType.TEXT, width=16, help="Who acts on it."),
+        Column(
+            "Raised",
+            "raised",
+            ColType.DATE,
+            width=11,
+            number_format=FMT_DATE,
+            help="The day it was raised.",
+        ),
+        Column(
+            "Due",
+            "due",
+            ColType.DATE,
+            width=11,
+            number_format=FMT_DATE,
+            help="When it must be acted on; open entries past it are overdue.",
+        ),
+        Column(
+            "Probability",
+            "probability",
+            ColType.INT,
+            width=11,
+            low=SCORE_SCALE[0],
+            high=SCORE_SCALE[1],
+            help="1 (rare) to 5 (almost certain).",
+        ),
+        Column(
+            "Impact",
+            "impact",
+            ColType.INT,
+            width=8,
+            low=SCORE_SCALE[0],
+            high=SCORE_SCALE[1],
+            help="1 (minor) to 5 (severe).",
+        ),
+        Column(
+            "Score",
+            None,
+            ColType.INT,
+            width=7,
+            computed=True,
+            formula=f'=IF(OR({row_ref(_RAID, "Probability")}="",{row_ref(_RAID, "Impact")}=""),"",'
+            f"{row_ref(_RAID, 'Probability')}*{row_ref(_RAID, 'Impact')})",
+            help="Probability x impact, 1 to 25.",
+        ),
+        Column("Response", "response", ColType.TEXT, width=36, help="What is done about it."),
+        Column(
+            "Status",
+            "status",
+            ColType.CHOICE,
+            allowed=RAID_STATUSES,
+            width=9,
+            default=RaidStatus.OPEN.value,
+            help="Open or Closed; blank counts as Open.",
+        ),
+        Column(
+            "Overdue",
+            None,
+            ColType.TEXT,
+            width=9,
+            computed=True,
+            optional=True,
+            formula=f'=IF(AND({row_ref(_RAID, "Status")}<>"Closed",{row_ref(_RAID, "Due")}<>"",'
+            f'{row_ref(_RAID, "Due")}<PMO_AsOf),"Overdue","")',
+            help="Open and past its due date (Settings: Status date).",
+        ),
+    ),
+)
+
+
+def heat_map_formula(probability: int, impact: int) -> str:
+    """The count of open risks with this probability and impact."""
+    return (
+        f'=COUNTIFS({_RAID}[Type],"Risk",{_RAID}[Status],"<>Closed",'
+        f"{_RAID}[Probability],{probability},{_RAID}[Impact],{impact})"
+    )
+
+
+GATE_DECISIONS = _choices(GateDecision)
+_GATES = "tblGates"
+_FIRST_CRITERION, _LAST_CRITERION = GATE_CRITERIA[0], GATE_CRITERIA[-1]
+GATE_SCORES = (
+    f"{_GATES}[[#This Row],[{escape_header(_FIRST_CRITERION)}]:[{escape_header(_LAST_CRITERION)}]]"
+)
+GATES_SHEET = Sheet(
+    "Gates",
+    Role.INPUT,
+    "Stage-gate reviews: gate, date, reviewer, criteria scores and decision. The latest "
+    "decision counts: Stop takes a project out of the plan, Hold keeps it from starting.",
+    table=_GATES,
+    columns=(
+        Column(
+            "ID", "project_id", ColType.ID, required=True, width=9, help="Project ID from Intake."
+        ),
+        Column(
+            "Gate",
+            "gate",
+            ColType.TEXT,
+            required=True,
+            width=18,
+            help="The gate reviewed, from the list beside the table (names editable there).",
+        ),
+        Column(
+            "Date",
+            "date",
+            ColType.DATE,
+            width=11,
+            number_format=FMT_DATE,
+            help="The day of the review; a decision needs it.",
+        ),
+        Column("Reviewer", "reviewer", ColType.TEXT, width=18, help="Who chaired the review."),
+        *(
+            Column(
+                name,
+                f"score:{name}",
+                ColType.INT,
+                width=10,
+                low=SCORE_SCALE[0],
+                high=SCORE_SCALE[1],
+                help=f"{name}, scored {SCALE_HELP}.",
+            )
+            for name in GATE_CRITERIA
+        ),
+        Column(
+            "Gate score",
+            None,
+            ColType.FLOAT,
+            width=8,
+            number_format=FMT_RATIO,
+            computed=True,
+            formula=f'=IF(COUNT({GATE_SCORES})=0,"",AVERAGE({GATE_SCORES}))',
+            help="The mean of the criteria scores given.",
+        ),
+        Column(
+            "Decision",
+            "decision",
+            ColType.CHOICE,
+            allowed=GATE_DECISIONS,
+            width=10,
+            help="Go, Hold, Stop or Recycle; blank while the decision is pending.",
+        ),
+        Column("Notes", "notes", ColType.TEXT, width=40, help="Conditions, reasons."),
+    ),
+)
+GATE_LIST_COLUMN = len(GATES_SHEET.columns) + 2  # 1-based: one empty column after the table
+GATE_LIST_HEADER = "Gates (names editable)"
+
+_HEALTH = "tblHealth"
+HEALTH_SCORES = (
+    f"{_HEALTH}[[#This Row],[{escape_header(HEALTH_DIMENSIONS[0])}]:"
+    f"[{escape_header(HEALTH_DIMENSIONS[-1])}]]"
+)
+HEALTH = Sheet(
+    "Health",
+    Role.INPUT,
+    "Health checks: each project scored 1-5 on schedule, cost, scope, quality, risk, "
+    "resources, stakeholders and benefits; the index and its RAG are formulas.",
+    table=_HEALTH,
+    columns=(
+        Column(
+            "ID", "project_id", ColType.ID, required=True, width=9, help="Project ID from Intake."
+        ),
+        Column(
+            "Date",
+            "date",
+            ColType.DATE,
+            required=True,
+            width=11,
+            number_format=FMT_DATE,
+            help="The day of the check.",
+        ),
+        Column("Reviewer", "reviewer", ColType.TEXT, width=16, help="Who made the check."),
+        *(
+            Column(
+                name,
+                f"score:{name}",
+                ColType.INT,
+                width=10,
+                low=SCORE_SCALE[0],
+                high=SCORE_SCALE[1],
+                help=f"{name}, scored {SCALE_HELP}.",
+            )
+            for name in HEALTH_DIMENSIONS
+        ),
+        Column(
+            "Health index",
+            None,
+            ColType.FLOAT,
+            width=9,
+            number_format=FMT_RATIO,
+            computed=True,
+            formula=f'=IF(COUNT({HEALTH_SCORES})=0,"",AVERAGE({HEALTH_SCORES}))',
+            help="The mean of the scores given, 1 to 5.",
+        ),
+        Column(
+            "Health RAG",
+            None,
+            ColType.TEXT,
+            width=9,
+            computed=True,
+            formula=rag_formula(
+                row_ref(_HEALTH, "Health index"), "PMO_HealthGreen", "PMO_HealthAmber"
+            ),
+            help="The index against the health thresholds on Settings.",
+        ),
+        Column("Notes", "notes", ColType.TEXT, width=40, help="Findings and actions."),
+    ),
+)
+
+_BENEFITS = "tblBenefits"
+FMT_AMOUNT = "#,##0.00"
+
+
+def _variance_formula() -> str:
+    realised, planned = row_ref(_BENEFITS, "Realised"), row_ref(_BENEFITS, "Planned")
+    return f'=IF(OR({realised}="",{planned}=""),"",{realised}-{planned})'
+
+
+BENEFITS = Sheet(
+    "Benefits",
+    Role.INPUT,
+    "The benefits each project should bring, measured per period: planned against realised.",
+    table=_BENEFITS,
+    columns=(
+        Column(
+            "ID", "project_id", ColType.ID, required=True, width=9, help="Project ID from Intake."
+        ),
+        Column("Benefit", "benefit", ColType.TEXT, required=True, width=30, help="The benefit."),
+        Column("Measure", "measure", ColType.TEXT, width=22, help="How it is measured (unit)."),
+        Column("Owner", "owner", ColType.TEXT, width=16, help="Who answers for it."),
+        Column(
+            "Baseline",
+            "baseline",
+            ColType.FLOAT,
+            width=11,
+            number_format=FMT_AMOUNT,
+            help="The measure before the project.",
+        ),
+        Column(
+            "Target",
+            "target",
+            ColType.FLOAT,
+            width=11,
+            number_format=FMT_AMOUNT,
+            help="The measure the project aims at.",
+        ),
+        Column(
+            "Period",
+            "period",
+            ColType.MONTH,
+            width=9,
+            number_format=FMT_MONTH,
+            help="The month measured.",
+        ),
+        Column(
+            "Planned",
+            "planned",
+            ColType.FLOAT,
+            width=11,
+            number_format=FMT_AMOUNT,
+            help="The benefit planned for the period.",
+        ),
+        Column(
+            "Realised",
+            "realised",
+            ColType.FLOAT,
+            width=11,
+            number_format=FMT_AMOUNT,
+            help="The benefit realised in the period.",
+        ),
+        Column(
+            "Variance",
+            None,
+            ColType.FLOAT,
+            width=11,
+            number_format=FMT_AMOUNT,
+            computed=True,
+            formula=_variance_formula(),
+            help="Realised - planned (negative: short of plan).",
+        ),
+    ),
+)
+
+_REVIEWS = "tblReviews"
+REVIEWS = Sheet(
+    "Reviews",
+    Role.INPUT,
+    "Post-project reviews of closed projects: benefits realised against planned (summed from "
+    "Benefits), what went well and the lessons learned.",
+    table=_REVIEWS,
+    columns=(
+        Column(
+            "ID", "project_id", ColType.ID, required=True, width=9, help="A closed project's ID."
+        ),
+        Column(
+            "Date",
+            "date",
+            ColType.DATE,
+            width=11,
+            number_format=FMT_DATE,
+            help="The day of the review.",
+        ),
+        Column("Reviewer", "reviewer", ColType.TEXT, width=16, help="Who led the review."),
+        Column(
+            "Planned benefits",
+            None,
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_AMOUNT,
+            computed=True,
+            formula=f"=SUMIF({_BENEFITS}[ID],{row_ref(_REVIEWS, 'ID')},{_BENEFITS}[Planned])",
+            help="The project's planned benefits on Benefits, summed.",
+        ),
+        Column(
+            "Realised benefits",
+            None,
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_AMOUNT,
+            computed=True,
+            formula=f"=SUMIF({_BENEFITS}[ID],{row_ref(_REVIEWS, 'ID')},{_BENEFITS}[Realised])",
+            help="The project's realised benefits on Benefits, summed.",
+        ),
+        Column(
+            "Realised %",
+            None,
+            ColType.FLOAT,
+            width=10,
+            number_format=FMT_PERCENT,
+            computed=True,
+            formula=f'=IF({row_ref(_REVIEWS, "Planned benefits")}=0,"",'
+            f"{row_ref(_REVIEWS, 'Realised benefits')}/{row_ref(_REVIEWS, 'Planned benefits')})",
+            help="Realised / planned benefits.",
+        ),
+        Column("What went well", "went_well", ColType.TEXT, width=40, help="To repeat."),
+        Column(
+            "Lessons",
+            "lessons",
+            ColType.TEXT,
+            width=50,
+            help="Lessons learned, for the next projects.",
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A block of the Dashboard: a title row, a header row and `rows` rows below it."""
+
+    title: str
+    row: int  # 1-based row of the title
+    header: tuple[str, ...]
+    rows: int  # data rows (the last block, Value against cost, grows as needed)
+    help: str
+    number_format: str | None = None  # of the data cells after the first column
+
+    @property
+    def first(self) -> int:
+        """1-based row of the first data row."""
+        return self.row + 2
+
+    @property
+    def last(self) -> int:
+        """1-based row of the last data row."""
+        return self.first + self.rows - 1
+
+
+def _blocks(*specs: tuple[str, tuple[str, ...], int, str, str | None]) -> tuple[Block, ...]:
+    """The blocks one below the other, from the header row, a blank row between two."""
+    blocks, row = [], HEADER_ROW
+    for title, header, rows, help_text, number_format in specs:
+        blocks.append(Block(title, row, header, rows, help_text, number_format))
+        row += rows + 3
+    return tuple(blocks)
+
+
+DASHBOARD_BLOCKS = _blocks(
+    (
+        "Key figures",
+        ("Figure", "Value"),
+        12,
+        "As-of date, projects in flight and in the plan, overdue actions and RAID entries, "
+        "pending gate decisions, open risks and issues (live formulas), and the latest "
+        "status's budget, estimate and variance at completion.",
+        None,
+    ),
+    (
+        "RAG of the latest status",
+        ("RAG", "Schedule", "Cost", "Overall"),
+        3,
+        "Projects by colour (live counts over Latest status).",
+        "0",
+    ),
+    (
+        "Worst SPI",
+        ("ID", "Name", "SPI", "CPI", "Overall RAG"),
+        5,
+        "The five projects furthest behind plan.",
+        FMT_RATIO,
+    ),
+    (
+        "Worst CPI",
+        ("ID", "Name", "SPI", "CPI", "Overall RAG"),
+        5,
+        "The five projects furthest over cost.",
+        FMT_RATIO,
+    ),
+    (
+        "Open risks by score",
+        ("Risk", "Project", "Score", "Owner"),
+        10,
+        "The ten highest-scored open risks.",
+        "0",
+    ),
+    (
+        "Heat map of open risks",
+        ("Probability \\ Impact", "1", "2", "3", "4", "5"),
+        5,
+        "Open risks counted by probability (rows) and impact (columns), live.",
+        '0;-0;"";@',
+    ),
+    (
+        "Pending gate decisions",
+        ("ID", "Gate", "Date", "Reviewer"),
+        5,
+        "Gate reviews that have a date and no decision yet.",
+        FMT_DATE,
+    ),
+    (
+        "Overdue RAID entries",
+        ("ID", "Type", "Project", "Title", "Due"),
+        5,
+        "Open entries past their due date.",
+        FMT_DATE,
+    ),
+    (
+        "Spend per year against budget",
+        ("Year", "Budget", "Planned spend"),
+        8,
+        "The plan's cost per calendar year (each project spread evenly over its months).",
+        FMT_MONEY,
+    ),
+    (
+        "Load by role",
+        ("Role", "Average load", "Peak load"),
+        16,
+        "Planned demand against capacity over the horizon: on average and in the busiest month.",
+        FMT_PERCENT,
+    ),
+    (
+        "Portfolio by perspective",
+        ("Perspective", "Selected", "Deferred"),
+        5,
+        "Weighted-score points of the projects in play, by balanced-scorecard perspective.",
+        FMT_RATIO,
+    ),
+    (
+        "Portfolio by department",
+        ("Department", "Selected", "Deferred"),
+        16,
+        "Cost of the projects in play, by department.",
+        FMT_MONEY,
+    ),
+    (
+        "Value against cost",
+        ("ID", "Name", "Cost", "Score (selected)", "Score (deferred)"),
+        0,
+        "Every project in play: its cost and weighted score, selected or deferred (before any "
+        "run, the projects not in flight count as deferred).",
+        None,
+    ),
+)
+
+
+def dashboard_block(title: str) -> Block:
+    """The Dashboard block with this title (KeyError if none)."""
+    for block in DASHBOARD_BLOCKS:
+        if block.title == title:
+            return block
+    raise KeyError(title)
+
+
+DASHBOARD = Sheet(
+    "Dashboard",
+    Role.OUTPUT,
+    "Key figures and charts of delivery and of the plan, rewritten by Refresh dashboard, "
+    "Re-optimise and pmo optimise; counts marked live follow the sheets at once.",
+)
+
+
 XLWINGS_CONF = Sheet(
     "xlwings.conf",
     Role.CONFIG,
@@ -751,6 +1649,308 @@ XLWINGS_SETTINGS = (
     ("Use UDF Server", False),
     ("Show Console", False),
 )
+
+LESSONS = Sheet(
+    "Lessons",
+    Role.INPUT,
+    "Lessons learned: what happened, why, and what to do next time; searched by relevance "
+    "(PMO_LESSONS, pmo lessons) and offered at intake.",
+    table="tblLessons",
+    columns=(
+        Column("ID", "id", ColType.TEXT, required=True, width=8, help="Unique lesson ID."),
+        Column(
+            "Project",
+            "project",
+            ColType.ID,
+            width=10,
+            help="The project it was learned on (an Intake ID, or a project already archived).",
+        ),
+        Column(
+            "Date",
+            "date",
+            ColType.DATE,
+            width=11,
+            number_format=FMT_DATE,
+            help="When it was recorded (a date, or YYYY-MM-DD).",
+        ),
+        Column(
+            "Phase",
+            "phase",
+            ColType.CHOICE,
+            allowed=LESSON_PHASES,
+            width=11,
+            help="Where in the project's life it happened.",
+        ),
+        Column(
+            "Category",
+            "category",
+            ColType.CHOICE,
+            allowed=LESSON_CATEGORIES,
+            width=13,
+            help="What kind of lesson it is.",
+        ),
+        Column(
+            "Tags",
+            "tags",
+            ColType.TEXT,
+            width=22,
+            help="Keywords, comma-separated (ERP, data migration, vendor); searches can filter "
+            "on them.",
+        ),
+        Column(
+            "What happened",
+            "what_happened",
+            ColType.TEXT,
+            required=True,
+            width=50,
+            help="What happened, in a sentence or two.",
+        ),
+        Column("Root cause", "root_cause", ColType.TEXT, width=40, help="Why it happened."),
+        Column(
+            "Recommendation",
+            "recommendation",
+            ColType.TEXT,
+            required=True,
+            width=50,
+            help="What the next project should do.",
+        ),
+        Column("Owner", "owner", ColType.TEXT, width=16, help="Who keeps the lesson alive."),
+        Column(
+            "Status",
+            "status",
+            ColType.CHOICE,
+            allowed=LESSON_STATUSES,
+            width=10,
+            default="Open",
+            help="Open: not yet acted on. Actioned: the standard or template was changed. "
+            "Closed: no longer relevant.",
+        ),
+    ),
+)
+
+PEOPLE = Sheet(
+    "People",
+    Role.INPUT,
+    "Project managers: grade, skills, how many projects each may run at once and when they "
+    "are available; their evaluations summed up (live).",
+    table="tblPeople",
+    columns=(
+        Column("Name", "name", ColType.TEXT, required=True, width=20, help="Full name."),
+        Column(
+            "Grade",
+            "grade",
+            ColType.CHOICE,
+            allowed=GRADES,
+            width=11,
+            help=f"Grade, lowest first: {', '.join(GRADES)}.",
+        ),
+        Column(
+            "Skills",
+            "skills",
+            ColType.TEXT,
+            width=26,
+            help="Skills, comma-separated (ERP, data, agile, regulatory...).",
+        ),
+        Column(
+            "Certifications",
+            "certifications",
+            ColType.TEXT,
+            width=28,
+            help="Certifications, comma-separated (PRINCE2, PMP, MSP...).",
+        ),
+        Column(
+            "Max concurrent projects",
+            "max_projects",
+            ColType.INT,
+            required=True,
+            width=22,
+            unit="projects",
+            help="Most projects this person runs at once (0: none now).",
+        ),
+        Column(
+            "Available from",
+            "available_from",
+            ColType.MONTH,
+            width=14,
+            number_format=FMT_MONTH,
+            help="First month they can run a project (YYYY-MM); blank: now.",
+        ),
+        Column(
+            "Available to",
+            "available_to",
+            ColType.MONTH,
+            width=13,
+            number_format=FMT_MONTH,
+            help="Last month they can run a project (YYYY-MM); blank: open-ended.",
+        ),
+        Column(
+            "In flight now",
+            None,
+            ColType.INT,
+            width=13,
+            computed=True,
+            optional=True,
+            formula="=COUNTIFS(tblIntake[Project manager],tblPeople[[#This Row],[Name]],"
+            'tblIntake[Status],"In flight")',
+            help="Projects in flight on Intake that name them.",
+        ),
+        Column(
+            "Evaluations",
+            None,
+            ColType.INT,
+            width=12,
+            computed=True,
+            optional=True,
+            formula="=COUNTIF(tblPMEvaluation[Manager],tblPeople[[#This Row],[Name]])",
+            help="Rows about them on PM evaluation.",
+        ),
+        Column(
+            "Average rating",
+            None,
+            ColType.FLOAT,
+            width=14,
+            number_format=FMT_SCORE,
+            computed=True,
+            optional=True,
+            formula="=IFERROR(AVERAGEIF(tblPMEvaluation[Manager],tblPeople[[#This Row],[Name]],"
+            'tblPMEvaluation[Overall]),"")',
+            help="The mean Overall of their evaluations (1-5).",
+        ),
+    ),
+)
+
+_LOW, _HIGH = EVALUATION_SCALE
+PM_EVALUATION = Sheet(
+    "PM evaluation",
+    Role.INPUT,
+    "After a project closes: its manager scored 1-5 on each criterion, with comments; People "
+    "sums them up per manager.",
+    table="tblPMEvaluation",
+    columns=(
+        Column(
+            "Manager",
+            "manager",
+            ColType.TEXT,
+            required=True,
+            width=20,
+            help="The project manager, as named on People.",
+        ),
+        Column("Project", "project", ColType.ID, required=True, width=10, help="Project ID."),
+        Column(
+            "Closed",
+            "closed",
+            ColType.MONTH,
+            width=10,
+            number_format=FMT_MONTH,
+            help="Month the project closed (YYYY-MM).",
+        ),
+        Column("Evaluator", "evaluator", ColType.TEXT, width=18, help="Who evaluated."),
+        *(
+            Column(
+                name,
+                f"score:{name}",
+                ColType.FLOAT,
+                width=15,
+                number_format="0.0",
+                help=f"{_LOW:g} (poor) to {_HIGH:g} (excellent).",
+            )
+            for name in EVALUATION_CRITERIA
+        ),
+        Column(
+            "Overall",
+            None,
+            ColType.FLOAT,
+            width=9,
+            number_format=FMT_SCORE,
+            computed=True,
+            optional=True,
+            formula=f"=IF(COUNT(tblPMEvaluation[[#This Row],[{EVALUATION_CRITERIA[0]}]:"
+            f'[{EVALUATION_CRITERIA[-1]}]])=0,"",AVERAGE(tblPMEvaluation[[#This Row],'
+            f"[{EVALUATION_CRITERIA[0]}]:[{EVALUATION_CRITERIA[-1]}]]))",
+            help="The mean of the scores given.",
+        ),
+        Column("Comments", "comments", ColType.TEXT, width=50, help="What went well, and not."),
+    ),
+)
+
+ENTERPRISE = Sheet(
+    "Enterprise",
+    Role.OUTPUT,
+    "The enterprise roll-up (pmo rollup) by department: projects selected and deferred, "
+    "value, spend, planned load and the share of each full role.",
+    table="tblEnterprise",
+    columns=(
+        Column("Department", None, ColType.TEXT, width=18, computed=True),
+        Column("Projects", None, ColType.INT, width=9, computed=True),
+        Column("Selected", None, ColType.INT, width=9, computed=True),
+        Column("Deferred", None, ColType.INT, width=9, computed=True),
+        Column("Not in play", None, ColType.INT, width=11, computed=True),
+        Column(
+            "Score selected",
+            None,
+            ColType.FLOAT,
+            width=14,
+            number_format=FMT_SCORE,
+            computed=True,
+            help="Sum of the selected projects' scores (enterprise weights).",
+        ),
+        Column(
+            "Cost selected",
+            None,
+            ColType.FLOAT,
+            width=14,
+            number_format=FMT_MONEY,
+            computed=True,
+        ),
+        Column(
+            "Spend by year",
+            None,
+            ColType.TEXT,
+            width=30,
+            computed=True,
+            help="Cost of the selected projects falling in each budget year.",
+        ),
+        Column(
+            "FTE-months",
+            None,
+            ColType.FLOAT,
+            width=11,
+            number_format="#,##0.0",
+            computed=True,
+            help="Planned FTE-months of all roles within the horizon.",
+        ),
+        Column(
+            "Share of load",
+            None,
+            ColType.FLOAT,
+            width=13,
+            number_format=FMT_PERCENT,
+            computed=True,
+            help="Its share of all planned FTE-months.",
+        ),
+        Column(
+            "Full roles",
+            None,
+            ColType.TEXT,
+            width=60,
+            computed=True,
+            help="Roles loaded to capacity in some months, and its share of them then.",
+        ),
+    ),
+)
+
+ENTERPRISE_LOAD = Sheet(
+    "Enterprise load",
+    Role.OUTPUT,
+    "The enterprise roll-up's planned load: FTE of each role per month, by department.",
+    columns=(
+        Column("Department", None, ColType.TEXT, width=18, computed=True),
+        Column("Role", None, ColType.TEXT, width=22, computed=True),
+    ),
+    dynamic="months",
+)
+
+# --- What-if: frontier, hiring, balance, scenarios, pairwise weights ------------------------
 
 FRONTIER_CHART_HEIGHT = 21  # rows between the description and the table, where the chart sits
 FRONTIER = Sheet(
@@ -1229,7 +2429,19 @@ SHEETS: tuple[Sheet, ...] = (
     UTILISATION,
     MESSAGES,
     RUN_LOG,
-    XLWINGS_CONF,
+    STATUS,
+    LATEST_STATUS,
+    RAID,
+    GATES_SHEET,
+    HEALTH,
+    BENEFITS,
+    REVIEWS,
+    DASHBOARD,
+    LESSONS,
+    PEOPLE,
+    PM_EVALUATION,
+    ENTERPRISE,
+    ENTERPRISE_LOAD,
     FRONTIER,
     HIRING,
     HIRING_PLAN,
@@ -1241,6 +2453,7 @@ SHEETS: tuple[Sheet, ...] = (
     SCENARIO_STORE,
     PAIRWISE,
     SCORECARD,
+    XLWINGS_CONF,
 )
 
 # Input sheets a workbook may lack (older workbooks): a missing one reads as no rows.
@@ -1274,6 +2487,11 @@ MACROS = (
         "Compare scenarios",
         "Set the last two saved scenarios side by side on the Compare sheet.",
     ),
+    (
+        "PMO_RefreshDashboard",
+        "Refresh dashboard",
+        "Rewrite Latest status and Dashboard from the sheets as they are now.",
+    ),
 )
 
 # Workbook-level defined names (validation lists and key settings for UDFs).
@@ -1281,11 +2499,20 @@ DEFINED_NAMES = {
     "PMO_ProjectIDs": "=tblIntake[ID]",
     "PMO_Roles": "=tblCapacity[Role]",
     "PMO_Criteria": "=tblCriteria[Criterion]",
+    "PMO_Managers": "=tblPeople[Name]",
 }
 
 
 # Defined names that point at a setting's Value cell (for UDFs and formulas).
-SETTING_NAMES = {"PMO_PlanStart": "plan_start", "PMO_Horizon": "horizon"}
+SETTING_NAMES = {
+    "PMO_PlanStart": "plan_start",
+    "PMO_Horizon": "horizon",
+    "PMO_StatusDate": "status_date",
+    "PMO_RAGGreen": "rag_green",
+    "PMO_RAGAmber": "rag_amber",
+    "PMO_HealthGreen": "health_green",
+    "PMO_HealthAmber": "health_amber",
+}
 
 
 def setting_cell(field_name: str) -> str:
@@ -1301,6 +2528,11 @@ def defined_names() -> dict[str, str]:
     names = dict(DEFINED_NAMES)
     for name, field_name in SETTING_NAMES.items():
         names[name] = f"={setting_cell(field_name)}"
+    status_date = setting_cell("status_date")
+    names["PMO_AsOf"] = f'=IF({status_date}="",TODAY(),{status_date})'
+    column = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[GATE_LIST_COLUMN - 1]
+    first = GATES_SHEET.header_row + 1
+    names["PMO_Gates"] = f"={GATES_SHEET.name}!${column}${first}:${column}${first + len(GATES) - 1}"
     return names
 
 
@@ -1350,6 +2582,9 @@ def render_markdown() -> str:
             f"| {item.name} | {item.role.value} | {item.table or ''} | {item.description} |"
         )
     for item in SHEETS:
+        if item is DASHBOARD:
+            lines += _dashboard_markdown()
+            continue
         if not item.columns and item is not SETTINGS_SHEET:
             continue
         lines += ["", f"## {item.name}", "", item.description, ""]
@@ -1391,11 +2626,72 @@ def render_markdown() -> str:
                 lines.append(
                     f"| {entry.name} | {entry.type.value} | {default} | {_cell_text(entry.help)} |"
                 )
+        lines += _picture(item)
+    lines += DELIVERY_NOTES
     lines += ["", "## Buttons", "", "| Macro | Caption | What it does |", "|---|---|---|"]
     lines += [f"| {name} | {caption} | {what} |" for name, caption, what in MACROS]
     lines += ["", "## Defined names", "", "| Name | Refers to |", "|---|---|"]
-    lines += [f"| {name} | `{ref}` |" for name, ref in DEFINED_NAMES.items()]
+    lines += [f"| {name} | `{_cell_text(ref)}` |" for name, ref in defined_names().items()]
     return "\n".join(lines) + "\n"
+
+
+def _picture(item: Sheet) -> list[str]:
+    """A picture of the sheet as LibreOffice renders it, when docs/images holds one."""
+    name = item.name.lower().replace(" ", "-")
+    if not (DOC_PATH.parent / "images" / f"{name}.png").is_file():
+        return []
+    return ["", f"![The {item.name} sheet of the sample](images/{name}.png)"]
+
+
+def _dashboard_markdown() -> list[str]:
+    lines = ["", f"## {DASHBOARD.name}", "", DASHBOARD.description, ""]
+    lines += [
+        "Blocks of figures one below the other in columns A-F (each at a fixed place, so the "
+        "native charts beside them, from column H, always point at the right cells): RAG of "
+        "the latest status, open risks by score, spend per year against budget, load by role, "
+        "value against cost, and the portfolio by perspective and by department.",
+        "",
+        "| Block | Columns | Rows | What it shows |",
+        "|---|---|---|---|",
+    ]
+    for block in DASHBOARD_BLOCKS:
+        rows = str(block.rows) if block.rows else "as many as needed"
+        header = ", ".join(block.header)
+        lines.append(
+            f"| {block.title} | {_cell_text(header)} | {rows} | {_cell_text(block.help)} |"
+        )
+    return lines + _picture(DASHBOARD)
+
+
+DELIVERY_NOTES = [
+    "",
+    "## Delivery: how the figures are worked out",
+    "",
+    "- **Planned value** (PV) defaults to the Intake cost spread evenly over the project's "
+    "scheduled months (its Fixed start, else the start of the last plan on Portfolio), counted "
+    "up to and including the Period; type a number over the formula to use your own. **Earned "
+    "value** EV = % complete x budget at completion (the Intake cost). **SPI** = EV / PV, "
+    "**CPI** = EV / AC, **EAC** = BAC / CPI (the budget while nothing is spent), **VAC** = "
+    "BAC - EAC. A figure whose inputs are missing, or whose divisor is 0, is blank.",
+    "- **RAG**: SPI (Schedule RAG) and CPI (Cost RAG) are Green from `RAG green from` up, Amber "
+    "from `RAG amber from` up, else Red (Settings; a value on a threshold takes the better "
+    "colour); Overall RAG is the worse of the two. Health indexes (the mean of the 1-5 scores "
+    "given) use `Health green from` and `Health amber from`.",
+    "- **Latest status**: a project's row with the latest Period (of equal periods, the lower "
+    "row). **Overdue**: an open RAID entry (blank status counts as open) whose Due date is "
+    "before the `Status date` (blank: today). **Risk score** = probability x impact; the heat "
+    "maps count open risks.",
+    "- **Gates**: the latest dated decision on a project counts (of two on one day, the lower "
+    "row). Stop takes the project out of the next plan, even in flight (reason: `Stopped at gate "
+    "G2 on 2027-03-14`); Hold keeps it out while held, until a later decision; Go and Recycle "
+    "leave the optimiser free; a review with a date and no decision is pending. A mandatory or "
+    "forced-in project cannot be stopped or held (an error names the review). What the gates "
+    "did is noted on Messages at every run, at the review's Decision cell.",
+    "- Delivery problems (a value that is not a number, an unknown project ID, a score off its "
+    "scale) are warnings at their cell: the row or value is left out and the run goes on. "
+    "Problems in a gate review's ID, gate, date or decision are errors, since the plan obeys "
+    "them.",
+]
 
 
 def _cell_text(text: str) -> str:

@@ -27,7 +27,7 @@ from openpyxl.worksheet.table import Table
 
 from engine.errors import FileError
 from workbook.book import schema
-from workbook.book.grids import Grid
+from workbook.book.grids import Formula, Grid
 from workbook.files.guard import DEFAULT_LIMITS
 from workbook.files.layout import Layout, SheetState, plan_layout
 from workbook.files.reader import ReadResult, read_loaded
@@ -184,8 +184,10 @@ def excel_text(value: object) -> object:
     """A value as it must be handed to Excel so that text stays text.
 
     The value is a grid's `CellValue`, or anything read from Excel (a date, say); only text
-    changes.
+    changes. A grid's own `Formula` goes as a formula.
     """
+    if isinstance(value, Formula):
+        return str(value)
     if not isinstance(value, str):
         return value
     text = ILLEGAL_CHARACTERS_RE.sub("", value)

@@ -75,7 +75,7 @@ def plan_layout(state: SheetState, grid: Grid) -> Layout:
         layout.first_row = max(used, default=header_row) + 1
     elif state.last_row >= header_row:
         layout.clear = (header_row, 1, state.last_row, max(state.last_column, width))
-    layout.header = list(grid.header)
+    layout.header = [text if text != "" else None for text in grid.header]
     layout.rows = [_padded(row, width) for row in grid.rows]
     layout.formats = _formats(spec, grid, layout.first_row)
     if state.table_header_row is not None and spec.table:

@@ -12,11 +12,12 @@ The file is checked by `workbook.files.guard` before openpyxl parses it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,23 @@ from typing import overload
 import openpyxl
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
+from engine.delivery.records import (
+    HEALTH_DIMENSIONS,
+    Benefit,
+    Delivery,
+    DeliverySettings,
+    HealthCheck,
+    RaidItem,
+    RaidStatus,
+    RaidType,
+    Review,
+    StatusReport,
+)
+from engine.delivery.validation import validate_delivery
 from engine.errors import FileError
+from engine.gates import GATE_CRITERIA, GateDecision, GateReview
+from engine.lessons import Lesson
+from engine.managers import EVALUATION_CRITERIA, EVALUATION_SCALE, Evaluation, split_list
 from engine.model import (
     BalanceRule,
     Criterion,
@@ -35,6 +52,8 @@ from engine.model import (
     Direction,
     Force,
     HiringOption,
+    Manager,
+    ManagerMode,
     Measure,
     Objective,
     Perspective,
@@ -45,7 +64,7 @@ from engine.model import (
 )
 from engine.months import month_range_text, month_runs_text, month_text, parse_month
 from engine.scoring import ahp
-from engine.validation import Problem, Severity, validate
+from engine.validation import Problem, Severity, gate_notes, validate
 from workbook.book import schema
 from workbook.book.messages import Message
 from workbook.book.scenarios import SheetInputs, input_cell
@@ -56,6 +75,10 @@ from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file
 HEADER_SCAN_ROWS = 100  # how far down a pasted header row is looked for
 HEADER_SCAN_COLUMNS = 100
 Key = tuple[str, object, object]  # (entity, index, field) as in engine.validation.Problem
+DELIVERY_SETTINGS = frozenset(
+    {"status_date", "rag_green", "rag_amber", "health_green", "health_amber"}
+)
+_STEERING = frozenset({"project_id", "gate", "date", "decision"})  # gate fields the plan obeys
 
 
 @dataclass
@@ -71,6 +94,17 @@ class ReadResult:
     covered: set[Key] = field(default_factory=set)  # keys already reported by the reader
     inputs: dict[str, SheetInputs] = field(default_factory=dict)  # every input cell, by sheet
     stored: list[tuple[object, object, object]] = field(default_factory=list)  # scenario store
+    delivery: Delivery = field(default_factory=Delivery)  # status, RAID, health, benefits
+    plan: dict[str, int] = field(default_factory=dict)  # the last plan on Portfolio: ID -> start
+    sheet_names: tuple[str, ...] = ()  # the workbook's sheets, as it spells them
+
+    def has_sheet(self, name: str) -> bool:
+        """Whether the workbook has this sheet (names compare as Excel compares them)."""
+        return _normal(name) in {_normal(n) for n in self.sheet_names}
+
+    lessons: tuple[Lesson, ...] = ()  # the Lessons sheet
+    evaluations: tuple[Evaluation, ...] = ()  # the PM evaluation sheet
+    department: str | None = None  # Settings "Department"
 
     @property
     def errors(self) -> list[Message]:
@@ -89,6 +123,14 @@ class ReadResult:
                 return sheet_name, cell or None
         return _ENTITY_SHEETS.get(problem.entity), None
 
+    def notes(self) -> list[Message]:
+        """What the gate decisions do to the plan, each located on its review."""
+        located = []
+        for note in gate_notes(self.portfolio):
+            sheet_name, cell = self.locate(note)
+            located.append(Message(sheet_name, cell, note.message, note.severity))
+        return located
+
     def messages(self, problems: Iterable[Problem] | None = None) -> list[Message]:
         """Workbook problems plus the engine's validation problems, each located.
 
@@ -98,7 +140,8 @@ class ReadResult:
         found = list(self.problems)
         if problems is None:
             problems = validate(self.portfolio)
-        for problem in problems:
+        delivery = validate_delivery(self.portfolio, self.delivery, self.plan)
+        for problem in [*problems, *delivery]:
             key = (problem.entity, problem.index, problem.field)
             if key in self.covered or (problem.entity, problem.index, "*") in self.covered:
                 continue
@@ -117,6 +160,13 @@ _ENTITY_SHEETS = {
     "budget": "Budget",
     "hiring": "Hiring",
     "balance": "Balance",
+    "status": "Status",
+    "raid": "RAID",
+    "gate": "Gates",
+    "health": "Health",
+    "benefit": "Benefits",
+    "review": "Reviews",
+    "manager": "People",
 }
 
 
@@ -132,6 +182,33 @@ def read_workbook(path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS)
     result.stamp = stamp
     result.path = path
     return result
+
+
+def read_capacity_file(
+    path: str | os.PathLike[str], settings: Settings, limits: Limits = DEFAULT_LIMITS
+) -> tuple[dict[str, tuple[float, ...]], list[Message]]:
+    """The Capacity table of any workbook (an enterprise's shared pool, say) over the months
+    of `settings`, and its problems, each located; raises FileError for an unreadable file."""
+    path = Path(path)
+    check_workbook_file(path, limits)
+    reader = _Reader(path, _load(path, data_only=False))
+    return reader.read_capacity(settings), reader.problems
+
+
+def read_lessons_file(
+    path: str | os.PathLike[str], limits: Limits = DEFAULT_LIMITS
+) -> tuple[tuple[Lesson, ...], list[Message]]:
+    """Only the Lessons sheet of a workbook (none when it has no such sheet), with its
+    problems as warnings; raises FileError for an unreadable file."""
+    path = Path(path)
+    check_workbook_file(path, limits)
+    reader = _Reader(path, _load(path, data_only=False))
+    return reader.read_lessons(), reader.problems
+
+
+def read_lessons_loaded(book, name: str) -> tuple[Lesson, ...]:
+    """The Lessons sheet of an openpyxl workbook already in memory (a live book's copy)."""
+    return _Reader(Path(name), book).read_lessons()
 
 
 def read_loaded(book, name: str | os.PathLike[str]) -> ReadResult:
@@ -211,6 +288,36 @@ def _excel_serial_month(value: float) -> int | None:
     return None
 
 
+def _excel_serial_day(value: float) -> date | None:
+    if value.is_integer() and 20_000 <= value <= 80_000:
+        return (datetime(1899, 12, 30) + timedelta(days=int(value))).date()
+    return None
+
+
+def _day(value: object) -> date:
+    """A date, a datetime, `YYYY-MM-DD` text or an Excel date serial as a date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        day = _excel_serial_day(float(value))
+        if day is not None:
+            return day
+    if isinstance(value, str):
+        text = value.strip()[:10]
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            parts = text.split("-")
+            if len(parts) == 3 and all(part.isdigit() for part in parts):
+                try:
+                    return date(int(parts[0]), int(parts[1]), int(parts[2]))
+                except ValueError:
+                    pass
+    raise ValueError(value)
+
+
 def convert(column: Column, value: object) -> str | int | float | bool:
     """The cell value as the column's type; raises _Bad with the expectation when it is not."""
     header = f'"{column.header}"'
@@ -250,6 +357,11 @@ def convert(column: Column, value: object) -> str | int | float | bool:
                 f"{header} must be a month as YYYY-MM (e.g. 2027-03) or a date; found "
                 f"{_found(value)}"
             ) from None
+    if kind is ColType.DATE:
+        try:
+            return _day(value).isoformat()
+        except ValueError:
+            return _date_text(value, header)  # YYYY-MM, or the message
     if kind is ColType.YESNO:
         if isinstance(value, bool):
             return value
@@ -266,6 +378,23 @@ def convert(column: Column, value: object) -> str | int | float | bool:
                 return allowed
         raise _Bad(f"{header} must be one of {', '.join(column.allowed)}; found {_found(value)}")
     raise AssertionError(kind)
+
+
+def _date_text(value: object, header: str) -> str:
+    """A date cell as YYYY-MM-DD: a real date, an Excel serial, or YYYY-MM-DD / YYYY-MM text."""
+    if isinstance(value, datetime | date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+        if number.is_integer() and 20_000 <= number <= 80_000:  # an Excel date serial
+            return (datetime(1899, 12, 30) + timedelta(days=int(number))).strftime("%Y-%m-%d")
+    text = str(value).strip()
+    for pattern in ("%Y-%m-%d", "%Y-%m"):
+        try:
+            return datetime.strptime(text, pattern).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    raise _Bad(f"{header} must be a date (e.g. 2027-03-14); found {_found(value)}")
 
 
 # `_Reader.value` gives each cell as `convert` reads it for its column type (or the column's
@@ -300,6 +429,14 @@ def _real(value: CellValue, blank: float | None = None) -> float | None:
         return blank
     assert isinstance(value, int | float), value
     return value
+
+
+def _date(value: CellValue) -> date | None:
+    """A date cell (read as `YYYY-MM-DD` text)."""
+    if value is None:
+        return None
+    assert isinstance(value, str), value
+    return date.fromisoformat(value)
 
 
 def _normal(text: object) -> str:
@@ -341,6 +478,9 @@ class _Reader:
         self._grids: dict[str, dict[tuple[int, int], object]] = {}
         self.bad_duration: set[str] = set()  # demand months cannot be checked against these
         self.weights_from = "criteria"  # Settings "Weights from", lower case
+        self.severity = Severity.ERROR  # of cell problems; delivery sheets only warn
+        self.setting_values: dict[str, CellValue] = {}
+        self.department: str | None = None
 
     # plumbing
 
@@ -350,9 +490,9 @@ class _Reader:
         cell: str | None,
         message: str,
         covers: Key | None = None,
-        severity: Severity = Severity.ERROR,
+        severity: Severity | None = None,
     ) -> None:
-        self.problems.append(Message(sheet_name, cell, message, severity))
+        self.problems.append(Message(sheet_name, cell, message, severity or self.severity))
         if covers is not None:
             self.covered.add(covers)
 
@@ -360,8 +500,19 @@ class _Reader:
         if _normal(header) in table.columns:
             self.locations[key] = f"{table.sheet}!{table.cell(header, row)}"
 
-    def worksheet(self, item: Sheet):
+    def worksheet(self, item: Sheet, lost: str | None = None):
+        """The sheet; when it is missing, an error (or, with `lost`, a warning saying what
+        is lost without it)."""
         name = self._sheets.get(_normal(item.name))
+        if name is None and lost is not None:
+            self.error(
+                item.name,
+                None,
+                f'the workbook has no sheet "{item.name}", so {lost}; copy it from a new '
+                "template (pmo new) to use it",
+                severity=Severity.WARNING,
+            )
+            return None
         if name is None:
             found = ", ".join(self.book.sheetnames)
             self.error(
@@ -537,6 +688,10 @@ class _Reader:
         projects = tuple(
             dataclasses.replace(p, tags=_tags(details.get(p.id, {}))) for p in projects
         )
+        gates = self.read_gates()
+        managers = self.read_people()
+        lessons = self.read_lessons()
+        evaluations = self.read_evaluations(managers, projects)
         portfolio = Portfolio(
             settings=settings,
             projects=projects,
@@ -547,7 +702,10 @@ class _Reader:
             budget=budget,
             hiring=hiring,
             balance=balance,
+            gates=gates,
+            managers=managers,
         )
+        delivery = self.read_delivery()
         return ReadResult(
             portfolio,
             self.problems,
@@ -556,6 +714,12 @@ class _Reader:
             covered=self.covered,
             inputs=self.input_cells(),
             stored=self.store_rows(),
+            delivery=delivery,
+            plan=self.read_plan(),
+            sheet_names=tuple(self.book.sheetnames),
+            lessons=lessons,
+            evaluations=evaluations,
+            department=self.department,
         )
 
     def input_cells(self) -> dict[str, SheetInputs]:
@@ -610,6 +774,10 @@ class _Reader:
                     unit=entry.unit,
                     default=entry.default,
                 )
+                # a delivery setting only colours and dates the reports: a bad one warns
+                self.severity = (
+                    Severity.WARNING if entry.field in DELIVERY_SETTINGS else Severity.ERROR
+                )
                 values[entry.field] = self.value(
                     table,
                     column,
@@ -618,6 +786,7 @@ class _Reader:
                     key,
                     table.cell(value_col.header, r),
                 )
+                self.severity = Severity.ERROR
             for entry in schema.SETTINGS:
                 if entry.required and entry.field not in seen:
                     self.error(
@@ -627,16 +796,21 @@ class _Reader:
                         f"{entry.help[0].lower()}{entry.help[1:]}",
                     )
         self.weights_from = (_text(values.get("weights_from")) or "Criteria").casefold()
+        self.setting_values = values
         plan_start = _whole(values["plan_start"])
         if plan_start is None:
             plan_start = fallback.plan_start
             self.covered.add(("settings", "*", "*"))
+        self.department = _text(values["department"]) or None
         return Settings(
             plan_start=plan_start,
             horizon=_whole(values["horizon"], fallback.horizon),
             objective=Objective(_text(values["objective"]) or Objective.VALUE.value),
             time_limit=float(_real(values["time_limit"], fallback.time_limit)),
             random_seed=int(_whole(values["random_seed"]) or 0),
+            project_managers=ManagerMode(
+                _text(values["project_managers"]) or ManagerMode.CHECK.value
+            ),
         )
 
     def read_criteria(self) -> tuple[Criterion, ...]:
@@ -687,6 +861,9 @@ class _Reader:
                     value = self.plain(raw.get(column.header))
                     if not _is_blank(value):
                         extra[column.header] = value
+                    continue
+                if column.optional and _normal(column.header) not in table.columns:
+                    values[column.field] = column.default  # a book without the column
                     continue
                 key: Key = ("project", i, column.field)
                 self.where(key, table, column.header, r)
@@ -785,6 +962,9 @@ class _Reader:
                     can_stop=bool(values.get("can_stop")),
                     remaining_cost=_real(values.get("remaining_cost")),
                     remaining_value=_real(values.get("remaining_value")),
+                    manager=_text(values.get("manager")) or None,
+                    pm_grade=_text(values.get("pm_grade")) or None,
+                    pm_skills=split_list(_text(values.get("pm_skills"))),
                 )
             )
         return tuple(built)
@@ -1077,6 +1257,362 @@ class _Reader:
                 )
             )
         return tuple(options)
+
+    # delivery: gates (they steer the plan), then the reporting sheets
+
+    def records(
+        self, item: Sheet, entity: str, lost: str, steering: frozenset[str] = frozenset()
+    ) -> list[dict[str | None, CellValue]]:
+        """The rows of a delivery sheet as {field: value}; problems in `steering` fields are
+        errors, the others warnings. Rows missing a required value are left out."""
+        ws = self.worksheet(item, lost)
+        table = self.find_table(item, ws) if ws is not None else None
+        if table is None:
+            return []
+        found: list[dict[str | None, CellValue]] = []
+        first = item.columns[0].header
+        for r, raw in self.rows(table, item.inputs, ws):
+            typed = [v for h, v in raw.items() if not isinstance(v, _Formula)]
+            if all(_is_blank(v) for v in typed):
+                continue  # only the table's own formulas: an empty row
+            i = len(found)
+            values: dict[str | None, CellValue] = {}
+            complete = True
+            for column in item.inputs:
+                key: Key = (entity, i, column.field)
+                self.where(key, table, column.header, r)
+                cell = raw.get(column.header)
+                if column.formula and isinstance(cell, _Formula):
+                    values[column.field] = None  # the column's own default formula
+                    continue
+                self.severity = Severity.ERROR if column.field in steering else Severity.WARNING
+                value = self.value(table, column, r, cell, key)
+                self.severity = Severity.ERROR
+                values[column.field] = value
+                complete = complete and not (column.required and value is None)
+                text_period = column.field == "period" and isinstance(self.plain(cell), str)
+                if item is schema.STATUS and text_period and value:  # the views compare dates
+                    self._text_month(table, column, r)
+            self.locations[(entity, i, None)] = f"{table.sheet}!{table.cell(first, r)}"
+            if complete:
+                found.append(values)
+            else:
+                self.locations.pop((entity, i, None), None)
+        return found
+
+    def _text_month(self, table: _Table, column: Column, row: int) -> None:
+        self.error(
+            table.sheet,
+            table.cell(column.header, row),
+            f'"{column.header}" is text; type it as a date (2027-03 becomes a date in Excel) '
+            "so that the Latest status and Dashboard formulas can compare it",
+            severity=Severity.WARNING,
+        )
+
+    def read_gates(self) -> tuple[GateReview, ...]:
+        item = schema.GATES_SHEET
+        rows = self.records(item, "gate", "gate decisions do not steer the plan", _STEERING)
+        return tuple(
+            GateReview(
+                project_id=_text(v["project_id"]) or "",
+                gate=_text(v["gate"]) or "",
+                date=_date(v["date"]),
+                decision=GateDecision(d) if (d := _text(v["decision"])) else None,
+                reviewer=_text(v["reviewer"]) or "",
+                scores=tuple(_real(v[f"score:{name}"]) for name in GATE_CRITERIA),
+                notes=_text(v["notes"]) or "",
+            )
+            for v in rows
+        )
+
+    def read_delivery(self) -> Delivery:
+        return Delivery(
+            settings=self.delivery_settings(),
+            status=self.read_status(),
+            raid=self.read_raid(),
+            health=self.read_health(),
+            benefits=self.read_benefits(),
+            reviews=self.read_reviews(),
+        )
+
+    def delivery_settings(self) -> DeliverySettings:
+        values, default = self.setting_values, DeliverySettings()
+        return DeliverySettings(
+            status_date=_date(values.get("status_date")),
+            rag_green=_real(values.get("rag_green"), default.rag_green),
+            rag_amber=_real(values.get("rag_amber"), default.rag_amber),
+            health_green=_real(values.get("health_green"), default.health_green),
+            health_amber=_real(values.get("health_amber"), default.health_amber),
+        )
+
+    def read_status(self) -> tuple[StatusReport, ...]:
+        rows = self.records(schema.STATUS, "status", "no status is reported")
+        return tuple(
+            StatusReport(
+                project_id=_text(v["project_id"]) or "",
+                period=_whole(v["period"], 0),
+                percent_complete=_real(v["percent_complete"]),
+                actual_cost=_real(v["actual_cost"]),
+                planned_value=_real(v["planned_value"]),
+                commentary=_text(v["commentary"]) or "",
+                next_steps=_text(v["next_steps"]) or "",
+            )
+            for v in rows
+        )
+
+    def read_raid(self) -> tuple[RaidItem, ...]:
+        rows = self.records(schema.RAID, "raid", "there is no RAID log")
+        return tuple(
+            RaidItem(
+                type=RaidType(_text(v["type"]) or RaidType.RISK.value),
+                id=_text(v["id"]) or "",
+                project_id=_text(v["project_id"]) or "",
+                title=_text(v["title"]) or "",
+                owner=_text(v["owner"]) or "",
+                raised=_date(v["raised"]),
+                due=_date(v["due"]),
+                probability=_whole(v["probability"]),
+                impact=_whole(v["impact"]),
+                response=_text(v["response"]) or "",
+                status=RaidStatus(_text(v["status"]) or RaidStatus.OPEN.value),
+            )
+            for v in rows
+        )
+
+    def read_health(self) -> tuple[HealthCheck, ...]:
+        rows = self.records(schema.HEALTH, "health", "there are no health checks")
+        return tuple(
+            HealthCheck(
+                project_id=_text(v["project_id"]) or "",
+                date=_date(v["date"]),
+                reviewer=_text(v["reviewer"]) or "",
+                scores=tuple(_real(v[f"score:{name}"]) for name in HEALTH_DIMENSIONS),
+                notes=_text(v["notes"]) or "",
+            )
+            for v in rows
+        )
+
+    def read_benefits(self) -> tuple[Benefit, ...]:
+        rows = self.records(schema.BENEFITS, "benefit", "there are no benefits")
+        return tuple(
+            Benefit(
+                project_id=_text(v["project_id"]) or "",
+                benefit=_text(v["benefit"]) or "",
+                measure=_text(v["measure"]) or "",
+                owner=_text(v["owner"]) or "",
+                baseline=_real(v["baseline"]),
+                target=_real(v["target"]),
+                period=_whole(v["period"]),
+                planned=_real(v["planned"]),
+                realised=_real(v["realised"]),
+            )
+            for v in rows
+        )
+
+    def read_reviews(self) -> tuple[Review, ...]:
+        rows = self.records(schema.REVIEWS, "review", "there are no post-project reviews")
+        return tuple(
+            Review(
+                project_id=_text(v["project_id"]) or "",
+                date=_date(v["date"]),
+                reviewer=_text(v["reviewer"]) or "",
+                went_well=_text(v["went_well"]) or "",
+                lessons=_text(v["lessons"]) or "",
+            )
+            for v in rows
+        )
+
+    def read_plan(self) -> dict[str, int]:
+        """The last plan on the Portfolio sheet: {ID: start} of its Selected rows (none when
+        the sheet or its table is missing or still empty)."""
+        item = schema.PORTFOLIO
+        name = self._sheets.get(_normal(item.name))
+        ws = self.book[name] if name is not None else None
+        table = ws.tables.get(item.table) if ws is not None and item.table else None
+        if ws is None or table is None:
+            return {}
+        min_col, min_row, max_col, max_row = range_boundaries(table.ref)
+        grid = self.grid(ws)
+        headers = {_normal(grid.get((min_row, c))): c for c in range(min_col, max_col + 1)}
+        id_col, decision_col, start_col = (
+            headers.get(_normal(h)) for h in ("ID", "Decision", "Start")
+        )
+        if id_col is None or decision_col is None or start_col is None:
+            return {}
+        plan: dict[str, int] = {}
+        for r in range(min_row + 1, max_row + 1):
+            raw_id, decision = grid.get((r, id_col)), grid.get((r, decision_col))
+            if _is_blank(raw_id) or _normal(self.plain(decision)) != "selected":
+                continue
+            try:
+                start = parse_month(self.plain(grid.get((r, start_col))))
+            except ValueError:
+                continue
+            project_id = convert(Column("ID", None, ColType.ID), self.plain(raw_id))
+            plan[str(project_id)] = start
+        return plan
+
+    # the centre-of-excellence sheets: optional, so books made before them still read
+
+    def optional_table(self, item: Sheet) -> tuple[object, _Table] | None:
+        """The sheet's table, or None (and no problem) when the sheet is not there at all."""
+        name = self._sheets.get(_normal(item.name))
+        if name is None:
+            return None
+        ws = self.book[name]
+        table = self.find_table(item, ws)
+        return None if table is None else (ws, table)
+
+    def row_values(
+        self, entity: str, i: int, table: _Table, item: Sheet, r: int, raw: dict[str, object]
+    ) -> dict[str | None, CellValue]:
+        """One row's input cells, each converted and located as (entity, i, field)."""
+        values: dict[str | None, CellValue] = {}
+        for column in item.inputs:
+            key: Key = (entity, i, column.field)
+            self.where(key, table, column.header, r)
+            values[column.field] = self.value(table, column, r, raw.get(column.header), key)
+        self.locations[(entity, i, None)] = f"{table.sheet}!{table.cell(item.columns[0].header, r)}"
+        return values
+
+    def read_people(self) -> tuple[Manager, ...]:
+        item = schema.PEOPLE
+        found = self.optional_table(item)
+        if found is None:
+            return ()
+        ws, table = found
+        managers: list[Manager] = []
+        for r, raw in self.rows(table, item.inputs, ws):
+            values = self.row_values("manager", len(managers), table, item, r, raw)
+            name = _text(values["name"])
+            if not name:
+                continue
+            managers.append(
+                Manager(
+                    name=name,
+                    grade=_text(values["grade"]) or None,
+                    skills=split_list(_text(values["skills"])),
+                    certifications=split_list(_text(values["certifications"])),
+                    max_projects=_whole(values["max_projects"], 1),
+                    available_from=_whole(values["available_from"]),
+                    available_to=_whole(values["available_to"]),
+                )
+            )
+        return tuple(managers)
+
+    def read_lessons(self) -> tuple[Lesson, ...]:
+        """The Lessons sheet; its problems are warnings: a lesson never stops a plan."""
+        item = schema.LESSONS
+        with self.advisory():
+            found = self.optional_table(item)
+            if found is None:
+                return ()
+            ws, table = found
+            lessons: list[Lesson] = []
+            seen: dict[str, int] = {}
+            for r, raw in self.rows(table, item.inputs, ws):
+                values = self.row_values("lesson", len(lessons), table, item, r, raw)
+                lesson_id = _text(values["id"])
+                if not lesson_id:
+                    continue
+                if lesson_id in seen:
+                    self.error(
+                        table.sheet,
+                        table.cell("ID", r),
+                        f'lesson "{lesson_id}" is listed twice (also row {seen[lesson_id]}); '
+                        "give each lesson its own ID",
+                    )
+                seen.setdefault(lesson_id, r)
+                lessons.append(
+                    Lesson(
+                        id=lesson_id,
+                        project=_text(values["project"]) or "",
+                        date=_text(values["date"]) or None,
+                        phase=_text(values["phase"]) or "",
+                        category=_text(values["category"]) or "",
+                        tags=split_list(_text(values["tags"])),
+                        what_happened=_text(values["what_happened"]) or "",
+                        root_cause=_text(values["root_cause"]) or "",
+                        recommendation=_text(values["recommendation"]) or "",
+                        owner=_text(values["owner"]) or "",
+                        status=_text(values["status"]) or "",
+                        source=self.path.name,
+                    )
+                )
+        return tuple(lessons)
+
+    def read_evaluations(
+        self, managers: tuple[Manager, ...], projects: tuple[Project, ...]
+    ) -> tuple[Evaluation, ...]:
+        """The PM evaluation sheet; its problems are warnings: they never stop a plan."""
+        item = schema.PM_EVALUATION
+        low, high = EVALUATION_SCALE
+        names = {m.name for m in managers}
+        status = {p.id: p.status for p in projects}
+        with self.advisory():
+            found = self.optional_table(item)
+            if found is None:
+                return ()
+            ws, table = found
+            evaluations: list[Evaluation] = []
+            for r, raw in self.rows(table, item.inputs, ws):
+                values = self.row_values("evaluation", len(evaluations), table, item, r, raw)
+                manager, project = _text(values["manager"]), _text(values["project"])
+                if not manager or not project:
+                    continue
+                if names and manager not in names:
+                    self.error(
+                        table.sheet,
+                        table.cell("Manager", r),
+                        f'"{manager}" is not on the People sheet; correct the name or add them',
+                    )
+                running = status.get(project)
+                if running is not None and running is not ProjectStatus.CLOSED:
+                    self.error(
+                        table.sheet,
+                        table.cell("Project", r),
+                        f'project "{project}" is {running.value} on Intake; evaluate its '
+                        "manager once it has closed",
+                    )
+                scores: dict[str, float] = {}
+                for criterion in EVALUATION_CRITERIA:
+                    score = _real(values[f"score:{criterion}"])
+                    if score is None:
+                        continue
+                    if not low <= score <= high:
+                        self.error(
+                            table.sheet,
+                            table.cell(criterion, r),
+                            f'"{criterion}" must be between {low:g} and {high:g}; found '
+                            f"{score:g}; the score is left out",
+                        )
+                        continue
+                    scores[criterion] = score
+                evaluations.append(
+                    Evaluation(
+                        manager=manager,
+                        project=project,
+                        closed=_whole(values["closed"]),
+                        evaluator=_text(values["evaluator"]) or "",
+                        scores=scores,
+                        comments=_text(values["comments"]) or "",
+                    )
+                )
+        return tuple(evaluations)
+
+    @contextlib.contextmanager
+    def advisory(self) -> Iterator[None]:
+        """Problems found inside are warnings: the sheet informs, it does not block a plan."""
+        first = len(self.problems)
+        try:
+            yield
+        finally:
+            self.problems[first:] = [
+                dataclasses.replace(m, severity=Severity.WARNING)
+                if m.severity is Severity.ERROR
+                else m
+                for m in self.problems[first:]
+            ]
 
 
 CONSISTENT = 0.1  # Saaty: a consistency ratio above this calls for a second look

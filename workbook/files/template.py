@@ -7,19 +7,33 @@ generated `docs/workbook.md`); `pmo new PATH` writes a copy anywhere.
 from __future__ import annotations
 
 import io
+import math
 import os
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime, time
 from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from engine.delivery.benefits import review_figures, variance
+from engine.delivery.dashboard import Dashboard, commitments, dashboard
+from engine.delivery.health import health_figures
+from engine.delivery.raid import heat_map, is_overdue, risk_score
+from engine.delivery.records import HEALTH_DIMENSIONS, Delivery, DeliverySettings
+from engine.delivery.status import status_rows
+from engine.evm import Rag
+from engine.gates import GATE_CRITERIA, GATES, gate_score
+from engine.lessons import Lesson
+from engine.managers import EVALUATION_CRITERIA, Evaluation
 from engine.model import Portfolio
 from engine.months import month_text
 from engine.scoring import RANDOM_INDEX
 from engine.validation import Severity
 from workbook.book import schema
+from workbook.book.grids import Formula
 from workbook.book.schema import SCORING_HELPER_ROWS, ColType, Column, Role, Sheet
+from workbook.book.views import dashboard_canvas, departments, latest_status_grid
 from workbook.files.atomic import replacing
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[1] / "PMO_Portfolio.xlsm"
@@ -29,6 +43,9 @@ SCORING_HEADER_ROW = schema.SCORING_HEADER_ROW - 1
 SPARE_ROWS = 500  # validations reach this far below the data, ready for new rows
 OUTPUT_GRID_ROWS = 1000  # conditional formats of the output grids cover this many rows
 OUTPUT_MONTHS = 120  # and this many month columns
+WRAP_WIDTH = 40  # text columns this wide wrap on the Lessons and PM evaluation sheets
+CHARS_PER_WIDTH = 1.15  # characters of text per unit of column width (a width counts "0"s)
+LINE_HEIGHT = 15  # points per line of wrapped text, as Excel's default row
 
 INPUT_FILL = "#FFF8DC"
 INPUT_FONT = "#1F3864"
@@ -89,11 +106,12 @@ class _Formats:
         self.button_note = book.add_format({"font_color": "#595959", "italic": True})
         self.grid_header = book.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1})
 
-    def cell(self, column: Column | None, *, computed: bool = False) -> object:
-        """The format of data cells of a column: input look or computed look."""
+    def cell(self, column: Column | None, *, computed: bool = False, wrap: bool = False) -> object:
+        """The format of data cells of a column: input look or computed look (`wrap`: long
+        text wraps inside the cell)."""
         is_computed = computed or (column is not None and column.computed)
         number_format = column.number_format if column is not None else None
-        key = (is_computed, number_format)
+        key = (is_computed, number_format, wrap)
         if key not in self._cache:
             spec: dict[str, object] = (
                 {"bg_color": COMPUTED_FILL, "font_color": COMPUTED_FONT}
@@ -102,6 +120,8 @@ class _Formats:
             )
             if number_format:
                 spec["num_format"] = number_format
+            if wrap:
+                spec.update({"text_wrap": True, "valign": "top"})
             self._cache[key] = self.book.add_format(spec)
         return self._cache[key]
 
@@ -128,12 +148,18 @@ def build_workbook(
     details: dict[str, dict[str, str]] | None = None,
     *,
     empty: bool = False,
+    delivery: Delivery | None = None,
+    lessons: tuple[Lesson, ...] | None = None,
+    evaluations: tuple[Evaluation, ...] | None = None,
+    department: str | None = None,
 ) -> Path:
     """Write the template workbook to `path` (an .xlsm), filled with `portfolio`.
 
-    Without a portfolio the sample is used; `empty=True` keeps settings, criteria, roles
-    and budget but no projects. The file is written next to its target first, then moved
-    into place, so a failure leaves no half-written workbook.
+    Without a portfolio the sample is used (with its delivery records, lessons and
+    evaluations); `empty=True` keeps settings, criteria, roles and budget but no projects,
+    people, delivery records, lessons or evaluations. `department` fills Settings
+    "Department". The file is written next to its target first, then moved into place, so a
+    failure leaves no half-written workbook.
     """
     from workbook.book import sample
 
@@ -141,6 +167,9 @@ def build_workbook(
     if portfolio is None:
         portfolio = sample.sample_portfolio()
         details = sample.sample_details()
+        delivery = delivery or sample.sample_delivery()
+        lessons = sample.sample_lessons() if lessons is None else lessons
+        evaluations = sample.sample_evaluations() if evaluations is None else evaluations
     if empty:
         portfolio = Portfolio(
             settings=portfolio.settings,
@@ -148,15 +177,46 @@ def build_workbook(
             criteria=portfolio.criteria,
             budget=portfolio.budget,
         )
-    details = details or {}
+        delivery = None
+        lessons, evaluations = (), ()
+    book = _Content(
+        portfolio,
+        details or {},
+        delivery or Delivery(),
+        lessons or (),
+        evaluations or (),
+        department,
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     with replacing(target) as temp:
-        _write(temp, portfolio, details)
+        _write(temp, book)
         _add_ribbon(temp)
     return target
 
 
-def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]]) -> None:
+class _Content:
+    """What goes into the input sheets: the portfolio, the delivery records and the
+    centre-of-excellence rows."""
+
+    def __init__(
+        self,
+        portfolio: Portfolio,
+        details: dict[str, dict[str, str]],
+        delivery: Delivery,
+        lessons: tuple[Lesson, ...],
+        evaluations: tuple[Evaluation, ...],
+        department: str | None,
+    ) -> None:
+        self.portfolio = portfolio
+        self.details = details
+        self.delivery = delivery
+        self.lessons = lessons
+        self.evaluations = evaluations
+        self.department = department
+
+
+def _write(path: Path, content: _Content) -> None:
+    portfolio, details, delivery = content.portfolio, content.details, content.delivery
     book = xlsxwriter.Workbook(
         str(path),
         {
@@ -177,7 +237,7 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
     months = [month_text(m) for m in portfolio.months]
     builders = {
         "Start": lambda ws: _start(ws, fmt, vba is not None),
-        "Settings": lambda ws: _settings(ws, fmt, portfolio),
+        "Settings": lambda ws: _settings(ws, fmt, portfolio, delivery.settings, content.department),
         "Criteria": lambda ws: _criteria(ws, fmt, portfolio),
         "Intake": lambda ws: _intake(ws, fmt, portfolio, details),
         "Scoring": lambda ws: _scoring(ws, fmt, portfolio, criteria),
@@ -190,7 +250,13 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
         "Utilisation": lambda ws: _utilisation(ws, fmt, months),
         "Messages": lambda ws: _messages(ws, fmt),
         "Run log": lambda ws: _output_table(ws, fmt, schema.RUN_LOG),
+        **_delivery_builders(fmt, portfolio, details, delivery),
         "xlwings.conf": lambda ws: _xlwings_conf(ws, fmt),
+        "Lessons": lambda ws: _lessons(ws, fmt, content.lessons),
+        "People": lambda ws: _people(ws, fmt, portfolio),
+        "PM evaluation": lambda ws: _evaluations(ws, fmt, content.evaluations),
+        "Enterprise": lambda ws: _output_table(ws, fmt, schema.ENTERPRISE),
+        "Enterprise load": lambda ws: _grid_header(ws, fmt, schema.ENTERPRISE_LOAD, months),
         "Frontier": lambda ws: _frontier(book, ws, fmt),
         "Hiring": lambda ws: _hiring(ws, fmt, portfolio),
         "Hiring plan": lambda ws: _output_table(ws, fmt, schema.HIRING_PLAN),
@@ -252,14 +318,17 @@ def _table(
     rows: list[list],
     first_row: int = HEADER_ROW,
     formulas: dict[str, str] | None = None,
+    wrap_from: float | None = None,
 ) -> None:
-    """An Excel Table with the sheet's columns, widths, formats, validations and help."""
+    """An Excel Table with the sheet's columns, widths, formats, validations and help
+    (`wrap_from`: text in columns at least this wide wraps)."""
     formulas = formulas or {}
     data = rows or [[None] * len(columns)]
     last_row = first_row + len(data)
     spec_columns: list[dict[str, object]] = []
     for index, column in enumerate(columns):
-        spec: dict[str, object] = {"header": column.header, "format": fmt.cell(column)}
+        wrap = wrap_from is not None and column.width >= wrap_from
+        spec: dict[str, object] = {"header": column.header, "format": fmt.cell(column, wrap=wrap)}
         formula = formulas.get(column.header, column.formula)
         if formula:
             spec["formula"] = formula
@@ -273,16 +342,48 @@ def _table(
     if rows:
         options["data"] = [[_cell(v) for v in row] for row in data]
     ws.add_table(first_row, 0, last_row, len(columns) - 1, options)
-    if not rows:  # XlsxWriter leaves the one empty row unformatted
+    _formula_cells(ws, fmt, columns, rows, first_row + 1, formulas)
+    if wrap_from is not None:  # rows tall enough for their wrapped text (no autofit on load)
+        for offset, row in enumerate(rows, start=1):
+            lines = max(
+                (
+                    math.ceil(len(str(v)) / (c.width * CHARS_PER_WIDTH))
+                    for c, v in zip(columns, row, strict=True)
+                    if v is not None and c.width >= wrap_from
+                ),
+                default=1,
+            )
+            if lines > 1:
+                ws.set_row(first_row + offset, LINE_HEIGHT * lines)
+    if not rows:
+        # XlsxWriter leaves the one empty row unformatted, and puts the column formulas in
+        # it: an empty table shows a blank row (Excel fills the formulas into rows people add)
         for index, column in enumerate(columns):
-            if not (formulas.get(column.header) or column.formula):
-                ws.write_blank(first_row + 1, index, None, fmt.cell(column))
+            ws.write_blank(first_row + 1, index, None, fmt.cell(column))
     ws.freeze_panes(first_row + 1, 1 if item is not schema.SETTINGS_SHEET else 0)
     if item.role is Role.INPUT:
         _validations(ws, item, columns, first_row + 1, max(last_row, first_row + SPARE_ROWS))
 
 
+def _formula_cells(
+    ws, fmt: _Formats, columns: list[Column], rows: list[list], first: int, formulas: dict
+) -> None:
+    """Rewrite a table's formula cells with their results, and cells typed over a column's
+    formula with the typed value (XlsxWriter writes every column formula over the data)."""
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            column = columns[j]
+            has_formula = bool(formulas.get(column.header) or column.formula)
+            if isinstance(value, Formula):
+                result = "" if value.value is None else value.value
+                ws.write_formula(first + i, j, str(value), fmt.cell(column), result)
+            elif has_formula and value is not None:
+                ws.write(first + i, j, value, fmt.cell(column))
+
+
 def _cell(value):
+    if isinstance(value, Formula):
+        return None  # written by _formula_cells, with its result
     if isinstance(value, bool):
         return "Yes" if value else "No"
     return value
@@ -309,6 +410,14 @@ def _validation(item: Sheet, column: Column) -> dict:
             **error,
             "error_message": f"Choose one of: {', '.join(column.allowed)}"[:255],
         }
+    if column.field == "manager":  # Intake's and PM evaluation's manager: a name on People
+        return {
+            "validate": "list",
+            "source": "=PMO_Managers",
+            **error,
+            "error_message": "Choose a project manager from the People sheet.",
+            "error_type": "warning",
+        }
     if item is schema.PAIRWISE and column.type is ColType.FLOAT:
         return {
             "validate": "decimal",
@@ -325,6 +434,39 @@ def _validation(item: Sheet, column: Column) -> dict:
             "source": "=PMO_Roles",
             **error,
             "error_message": "Choose a role from the Capacity sheet.",
+        }
+    if item is schema.GATES_SHEET and column.field == "gate":
+        return {
+            "validate": "list",
+            "source": "=PMO_Gates",
+            **error,
+            "error_message": "Choose a gate from the list beside the table (or rename it there).",
+            "error_type": "warning",
+        }
+    if column.type is ColType.DATE:
+        return {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": date(2000, 1, 1),
+            "maximum": date(2100, 12, 31),
+            **error,
+            "error_message": f"{column.header}: a date (YYYY-MM-DD).",
+        }
+    if column.low is not None and column.high is not None:
+        whole = column.type is ColType.INT
+        shown = (
+            f"{column.low:.0%} to {column.high:.0%}"
+            if column.number_format == schema.FMT_PERCENT
+            else f"{column.low:g} to {column.high:g}"
+        )
+        return {
+            "validate": "integer" if whole else "decimal",
+            "criteria": "between",
+            "minimum": column.low,
+            "maximum": column.high,
+            **error,
+            "error_message": f"{column.header}: {'a whole number' if whole else 'a number'}"
+            f" from {shown}.",
         }
     if column.type is ColType.ID and item is not schema.INTAKE:
         return {
@@ -377,6 +519,24 @@ STEPS = (
         "Press the button (or run `pmo optimise`): Portfolio, Schedule, "
         "Utilisation, Messages and Run log are rewritten; inputs are never touched.",
     ),
+    ("Status", "Every month: % complete and actual cost of each running project."),
+    ("RAID", "Keep risks, issues, actions and decisions; score the risks 1-5."),
+    ("Gates", "Record gate reviews: a Stop or Hold takes effect at the next Re-optimise."),
+    (
+        "Refresh dashboard",
+        "Press the button (or run `pmo status`): Latest status and Dashboard are rewritten.",
+    ),
+    (
+        "People",
+        "List the project managers: grade, skills, projects at once, availability. Check "
+        "inputs warns when one runs too many; Settings Project managers = Assign staffs the plan.",
+    ),
+    (
+        "Lessons",
+        'Log lessons as phases end; =PMO_LESSONS("words") finds them, and Messages names '
+        "the lessons to read for each proposal that resembles past work.",
+    ),
+    ("PM evaluation", "When a project closes, score its manager; People sums it up."),
 )
 
 
@@ -430,34 +590,59 @@ def _start(ws, fmt: _Formats, has_macros: bool) -> None:
 # --- Inputs -------------------------------------------------------------------------------
 
 
-def _settings(ws, fmt: _Formats, portfolio: Portfolio) -> None:
+def _settings(
+    ws,
+    fmt: _Formats,
+    portfolio: Portfolio,
+    delivery: DeliverySettings | None = None,
+    department: str | None = None,
+) -> None:
     item = schema.SETTINGS_SHEET
     _title(ws, fmt, item)
     s = portfolio.settings
+    d = delivery or DeliverySettings()
     values = {
         "plan_start": month_text(s.plan_start),
         "horizon": s.horizon,
         "objective": s.objective.value,
         "time_limit": s.time_limit,
         "random_seed": s.random_seed,
+        "status_date": None,
+        "rag_green": d.rag_green,
+        "rag_amber": d.rag_amber,
+        "health_green": d.health_green,
+        "health_amber": d.health_amber,
+        "project_managers": s.project_managers.value,
+        "department": department,
         "weights_from": schema.setting("Weights from").default,
     }
     rows = [[entry.name, values[entry.field], entry.help] for entry in schema.SETTINGS]
     _table(ws, fmt, item, list(item.columns), rows)
-    # Value cells hold mixed types; the Objective row gets its own dropdown.
-    objective_row = HEADER_ROW + 1 + [e.field for e in schema.SETTINGS].index("objective")
-    ws.data_validation(
-        objective_row,
-        1,
-        objective_row,
-        1,
-        {
-            "validate": "list",
-            "source": list(schema.OBJECTIVES),
-            "input_title": "Objective",
-            "input_message": schema.setting("Objective").help[:255],
-        },
-    )
+    fields = [entry.field for entry in schema.SETTINGS]
+    # the status date is a real date, so the delivery formulas can compare with it
+    status_row = HEADER_ROW + 1 + fields.index("status_date")
+    date_format = fmt.number(schema.FMT_DATE)
+    if d.status_date is not None:
+        ws.write_datetime(status_row, 1, datetime.combine(d.status_date, time()), date_format)
+    else:
+        ws.write_blank(status_row, 1, None, date_format)
+    # Value cells hold mixed types; the choice rows get their own dropdowns.
+    for entry in schema.SETTINGS:
+        if entry.type is not ColType.CHOICE:
+            continue
+        row = HEADER_ROW + 1 + fields.index(entry.field)
+        ws.data_validation(
+            row,
+            1,
+            row,
+            1,
+            {
+                "validate": "list",
+                "source": list(entry.allowed),
+                "input_title": entry.name[:32],
+                "input_message": entry.help[:255],
+            },
+        )
 
 
 def _criteria(ws, fmt: _Formats, portfolio: Portfolio) -> None:
@@ -500,6 +685,9 @@ def _intake(ws, fmt: _Formats, portfolio: Portfolio, details: dict[str, dict[str
             "can_stop": project.can_stop,
             "remaining_cost": project.remaining_cost,
             "remaining_value": project.remaining_value,
+            "manager": project.manager,
+            "pm_grade": project.pm_grade,
+            "pm_skills": ", ".join(project.pm_skills) or None,
         }
         rows.append([values[c.field] if c.field else extra.get(c.header) for c in columns])
     _table(ws, fmt, item, columns, rows)
@@ -953,6 +1141,70 @@ def _scenario_store(ws, fmt: _Formats) -> None:
     ws.very_hidden()
 
 
+# --- Centre of excellence -------------------------------------------------------------------
+
+
+def _lessons(ws, fmt: _Formats, lessons: tuple[Lesson, ...]) -> None:
+    item = schema.LESSONS
+    _title(ws, fmt, item)
+    rows = []
+    for lesson in lessons:
+        values = {
+            "id": lesson.id,
+            "project": lesson.project or None,
+            "date": date.fromisoformat(lesson.date) if lesson.date else None,
+            "phase": lesson.phase or None,
+            "category": lesson.category or None,
+            "tags": ", ".join(lesson.tags) or None,
+            "what_happened": lesson.what_happened,
+            "root_cause": lesson.root_cause or None,
+            "recommendation": lesson.recommendation,
+            "owner": lesson.owner or None,
+            "status": lesson.status or None,
+        }
+        rows.append([values[c.field] for c in item.columns if c.field])
+    _table(ws, fmt, item, list(item.columns), rows, wrap_from=WRAP_WIDTH)
+
+
+def _people(ws, fmt: _Formats, portfolio: Portfolio) -> None:
+    item = schema.PEOPLE
+    _title(ws, fmt, item)
+    rows = [
+        [
+            m.name,
+            m.grade,
+            ", ".join(m.skills) or None,
+            ", ".join(m.certifications) or None,
+            m.max_projects,
+            _month_cell(m.available_from),
+            _month_cell(m.available_to),
+            None,
+            None,
+            None,
+        ]
+        for m in portfolio.managers
+    ]
+    _table(ws, fmt, item, list(item.columns), rows)
+
+
+def _evaluations(ws, fmt: _Formats, evaluations: tuple[Evaluation, ...]) -> None:
+    item = schema.PM_EVALUATION
+    _title(ws, fmt, item)
+    rows = [
+        [
+            e.manager,
+            e.project,
+            _month_cell(e.closed),
+            e.evaluator or None,
+            *(e.scores.get(name) for name in EVALUATION_CRITERIA),
+            None,
+            e.comments or None,
+        ]
+        for e in evaluations
+    ]
+    _table(ws, fmt, item, list(item.columns), rows, wrap_from=WRAP_WIDTH)
+
+
 def _xlwings_conf(ws, fmt: _Formats) -> None:
     # xlwings reads key/value pairs from A1 down to the first blank cell of column A, without a
     # header row. A key with a blank value is never written: xlwings would take the blank.
@@ -976,6 +1228,610 @@ def _xlwings_conf(ws, fmt: _Formats) -> None:
     )
     for row, note in enumerate(notes, start=1):
         ws.write_string(row, 3, note, fmt.button_note)
+
+
+# --- Delivery ---------------------------------------------------------------------------------
+
+RAG_FILLS = {
+    "Green": ("#C6EFCE", "#006100"),
+    "Amber": ("#FFEB9C", "#9C5700"),
+    "Red": ("#FFC7CE", "#9C0006"),
+}
+RAG_CHART = {"Green": "#70AD47", "Amber": "#FFC000", "Red": "#C00000"}
+CHART_SIZE = {"x_scale": 1.15, "y_scale": 1.0}
+CHART_ROWS = 16  # rows a chart takes on the Dashboard
+TALL_CHARTS = (3, 6)  # load by role and portfolio by department, in the order drawn
+VALUE_ROWS = 1000  # rows of the open-ended Value against cost block that are formatted
+
+
+def _delivery_builders(
+    fmt: _Formats, portfolio: Portfolio, details: dict[str, dict[str, str]], delivery: Delivery
+) -> dict[str, Callable[[object], None]]:
+    """The builders of the delivery sheets, from one dashboard of the sample (before any run,
+    the projects in flight stand in for the plan)."""
+    plan = commitments(portfolio)
+    names = {p.id: p.name for p in portfolio.projects}
+    board = dashboard(portfolio, delivery, plan, departments(details))
+    return {
+        "Status": lambda ws: _status(ws, fmt, portfolio, delivery, plan),
+        "Latest status": lambda ws: _latest_status(ws, fmt, board, names),
+        "RAID": lambda ws: _raid(ws, fmt, delivery),
+        "Gates": lambda ws: _gates(ws, fmt, portfolio),
+        "Health": lambda ws: _health(ws, fmt, delivery),
+        "Benefits": lambda ws: _benefits(ws, fmt, delivery),
+        "Reviews": lambda ws: _reviews(ws, fmt, delivery),
+        "Dashboard": lambda ws: _dashboard(ws, fmt, board, names),
+    }
+
+
+def _text_or_none(text: str) -> str | None:
+    return text or None
+
+
+def _day_cell(value: date | None) -> datetime | None:
+    return None if value is None else datetime.combine(value, time())
+
+
+def _rag_colours(ws, fmt: _Formats, item: Sheet, columns: list[Column], headers) -> None:
+    """Green, amber and red fills on the RAG columns, over the spare rows too."""
+    last = sheet_header_row(item) + SPARE_ROWS
+    for header in headers:
+        index = [c.header for c in columns].index(header)
+        for text, (fill, font) in RAG_FILLS.items():
+            ws.conditional_format(
+                sheet_header_row(item) + 1,
+                index,
+                last,
+                index,
+                {
+                    "type": "cell",
+                    "criteria": "==",
+                    "value": f'"{text}"',
+                    "format": fmt.fill(fill, font),
+                },
+            )
+
+
+def _computed(column: Column, value: object) -> Formula:
+    return Formula(column.formula or "", _result(value))
+
+
+def _result(value: object):
+    if value is None:
+        return None
+    if isinstance(value, Rag):
+        return value.value
+    return value
+
+
+def _status(
+    ws, fmt: _Formats, portfolio: Portfolio, delivery: Delivery, plan: dict[str, int]
+) -> None:
+    item = schema.STATUS
+    _title(ws, fmt, item)
+    columns = list(item.columns)
+    rows = []
+    for f in status_rows(portfolio, delivery, plan):
+        report = f.report
+        typed = {
+            "ID": report.project_id,
+            "Period": _month_cell(report.period),
+            "% complete": report.percent_complete,
+            "Actual cost": report.actual_cost,
+            "Commentary": _text_or_none(report.commentary),
+            "Next steps": _text_or_none(report.next_steps),
+        }
+        results = {
+            "Planned value": f.pv,
+            "Earned value": f.ev,
+            "SPI": f.spi,
+            "CPI": f.cpi,
+            "EAC": f.eac,
+            "VAC": f.vac,
+            "Schedule RAG": f.schedule_rag,
+            "Cost RAG": f.cost_rag,
+            "Overall RAG": f.overall_rag,
+        }
+        row: list[object] = []
+        for column in columns:
+            if column.header == "Planned value" and report.planned_value is not None:
+                row.append(report.planned_value)  # typed over the default formula
+            elif column.header in results:
+                row.append(_computed(column, results[column.header]))
+            else:
+                row.append(typed[column.header])
+        rows.append(row)
+    _table(ws, fmt, item, columns, rows)
+    _rag_colours(ws, fmt, item, columns, ("Schedule RAG", "Cost RAG", "Overall RAG"))
+
+
+def _latest_status(ws, fmt: _Formats, board: Dashboard, names: dict[str, str]) -> None:
+    item = schema.LATEST_STATUS
+    _title(ws, fmt, item)
+    grid = latest_status_grid(board.latest, names)
+    columns = list(item.columns)
+    _table(ws, fmt, item, columns, [list(row) for row in grid.rows])
+    _rag_colours(ws, fmt, item, columns, ("Schedule RAG", "Cost RAG", "Overall RAG"))
+
+
+def _raid(ws, fmt: _Formats, delivery: Delivery) -> None:
+    item = schema.RAID
+    _title(ws, fmt, item)
+    columns = list(item.columns)
+    as_of = delivery.settings.as_of()
+    rows = []
+    for entry in delivery.raid:
+        values = {
+            "Type": entry.type.value,
+            "ID": entry.id,
+            "Project": _text_or_none(entry.project_id),
+            "Title": _text_or_none(entry.title),
+            "Owner": _text_or_none(entry.owner),
+            "Raised": _day_cell(entry.raised),
+            "Due": _day_cell(entry.due),
+            "Probability": entry.probability,
+            "Impact": entry.impact,
+            "Response": _text_or_none(entry.response),
+            "Status": entry.status.value,
+        }
+        results = {
+            "Score": risk_score(entry),
+            "Overdue": "Overdue" if is_overdue(entry, as_of) else None,
+        }
+        rows.append(
+            [
+                _computed(c, results[c.header]) if c.header in results else values[c.header]
+                for c in columns
+            ]
+        )
+    _table(ws, fmt, item, columns, rows)
+    top, last = HEADER_ROW + 1, HEADER_ROW + SPARE_ROWS
+    index = {c.header: i for i, c in enumerate(columns)}
+    overdue = index["Overdue"]
+    ws.conditional_format(
+        top,
+        overdue,
+        last,
+        overdue,
+        {
+            "type": "cell",
+            "criteria": "==",
+            "value": '"Overdue"',
+            "format": fmt.fill("#FFC7CE", "#9C0006", True),
+        },
+    )
+    status = xl_col_to_name(index["Status"])
+    ws.conditional_format(
+        top,
+        0,
+        last,
+        len(columns) - 1,
+        {
+            "type": "formula",
+            "criteria": f'=${status}{top + 1}="Closed"',
+            "format": fmt.fill("#F2F2F2", "#7F7F7F"),
+        },
+    )
+    score = index["Score"]
+    for low, (fill, font) in ((15, RAG_FILLS["Red"]), (8, RAG_FILLS["Amber"])):
+        ws.conditional_format(
+            top,
+            score,
+            last,
+            score,
+            {
+                "type": "cell",
+                "criteria": ">=",
+                "value": low,
+                "format": fmt.fill(fill, font),
+                "stop_if_true": True,
+            },
+        )
+    _heat_map(ws, fmt, len(columns) + 1, HEADER_ROW, delivery)
+
+
+def _heat_map(ws, fmt: _Formats, column: int, header_row: int, delivery: Delivery) -> None:
+    """A 5x5 count of open risks by probability (rows, 5 on top) and impact (columns), live,
+    coloured by zone: red from a score of 15, amber from 8, else green."""
+    counts = heat_map(delivery.raid)
+    ws.write_string(header_row - 1, column, "Open risks: probability x impact", fmt.bold)
+    ws.write_string(header_row, column, "Probability \\ Impact", fmt.grid_header)
+    ws.set_column(column, column, 20)
+    ws.set_column(column + 1, column + 5, 6)
+    cell = fmt.number('0;-0;"";@')
+    for offset in range(5):
+        ws.write_number(header_row, column + 1 + offset, offset + 1, fmt.grid_header)
+        probability = 5 - offset
+        ws.write_number(header_row + 1 + offset, column, probability, fmt.grid_header)
+        for impact in range(1, 6):
+            ws.write_formula(
+                header_row + 1 + offset,
+                column + impact,
+                schema.heat_map_formula(probability, impact),
+                cell,
+                counts[offset][impact - 1],
+            )
+    _heat_colours(ws, fmt, header_row + 1, column + 1)
+
+
+def _heat_colours(ws, fmt: _Formats, top: int, left: int) -> None:
+    """Zone colours of a 5x5 heat map whose labels sit left of and above it."""
+    probability = f"${xl_col_to_name(left - 1)}{top + 1}"
+    impact = f"{xl_col_to_name(left)}${top}"
+    for test, (fill, font) in (
+        (">=15", RAG_FILLS["Red"]),
+        (">=8", RAG_FILLS["Amber"]),
+        (">=1", RAG_FILLS["Green"]),
+    ):
+        ws.conditional_format(
+            top,
+            left,
+            top + 4,
+            left + 4,
+            {
+                "type": "formula",
+                "criteria": f"={probability}*{impact}{test}",
+                "format": fmt.fill(fill, font, True),
+                "stop_if_true": True,
+            },
+        )
+
+
+def _gates(ws, fmt: _Formats, portfolio: Portfolio) -> None:
+    item = schema.GATES_SHEET
+    _title(ws, fmt, item)
+    columns = list(item.columns)
+    rows = []
+    for review in portfolio.gates:
+        scores = dict(zip(GATE_CRITERIA, review.scores, strict=False))
+        values = {
+            "ID": review.project_id,
+            "Gate": review.gate,
+            "Date": _day_cell(review.date),
+            "Reviewer": _text_or_none(review.reviewer),
+            "Decision": review.decision.value if review.decision else None,
+            "Notes": _text_or_none(review.notes),
+            **scores,
+        }
+        rows.append(
+            [
+                _computed(c, gate_score(review)) if c.computed else values.get(c.header)
+                for c in columns
+            ]
+        )
+    _table(ws, fmt, item, columns, rows)
+    top, last = HEADER_ROW + 1, HEADER_ROW + SPARE_ROWS
+    index = {c.header: xl_col_to_name(i) for i, c in enumerate(columns)}
+    decision, day = index["Decision"], index["Date"]
+    for test, (fill, font) in (
+        (f'${decision}{top + 1}="Stop"', RAG_FILLS["Red"]),
+        (f'${decision}{top + 1}="Hold"', RAG_FILLS["Amber"]),
+        (f'AND(${decision}{top + 1}="",${day}{top + 1}<>"")', ("#DDEBF7", "#1F3864")),
+    ):
+        ws.conditional_format(
+            top,
+            0,
+            last,
+            len(columns) - 1,
+            {"type": "formula", "criteria": f"={test}", "format": fmt.fill(fill, font)},
+        )
+    # the gate names people may edit; the Gate column's dropdown lists them (PMO_Gates)
+    column = schema.GATE_LIST_COLUMN - 1
+    ws.write_string(HEADER_ROW, column, schema.GATE_LIST_HEADER, fmt.grid_header)
+    for offset, name in enumerate(GATES):
+        ws.write_string(HEADER_ROW + 1 + offset, column, name, fmt.cell(None))
+    ws.set_column(column, column, 24)
+
+
+def _health(ws, fmt: _Formats, delivery: Delivery) -> None:
+    item = schema.HEALTH
+    _title(ws, fmt, item)
+    columns = list(item.columns)
+    rows = []
+    for check in delivery.health:
+        figures = health_figures(check, delivery.settings)
+        values = {
+            "ID": check.project_id,
+            "Date": _day_cell(check.date),
+            "Reviewer": _text_or_none(check.reviewer),
+            "Notes": _text_or_none(check.notes),
+            **dict(zip(HEALTH_DIMENSIONS, check.scores, strict=False)),
+        }
+        results = {"Health index": figures.index, "Health RAG": figures.rag}
+        rows.append(
+            [
+                _computed(c, results[c.header]) if c.header in results else values.get(c.header)
+                for c in columns
+            ]
+        )
+    _table(ws, fmt, item, columns, rows)
+    first = [c.header for c in columns].index(HEALTH_DIMENSIONS[0])
+    top, last = HEADER_ROW + 1, HEADER_ROW + SPARE_ROWS
+    for criteria, value, (fill, font) in (
+        ("<=", 2, RAG_FILLS["Red"]),
+        ("==", 3, RAG_FILLS["Amber"]),
+        (">=", 4, RAG_FILLS["Green"]),
+    ):
+        ws.conditional_format(
+            top,
+            first,
+            last,
+            first + len(HEALTH_DIMENSIONS) - 1,
+            {"type": "cell", "criteria": criteria, "value": value, "format": fmt.fill(fill, font)},
+        )
+    _rag_colours(ws, fmt, item, columns, ("Health RAG",))
+
+
+def _benefits(ws, fmt: _Formats, delivery: Delivery) -> None:
+    item = schema.BENEFITS
+    _title(ws, fmt, item)
+    columns = list(item.columns)
+    rows = []
+    for b in delivery.benefits:
+        values = {
+            "ID": b.project_id,
+            "Benefit": b.benefit,
+            "Measure": _text_or_none(b.measure),
+            "Owner": _text_or_none(b.owner),
+            "Baseline": b.baseline,
+            "Target": b.target,
+            "Period": _month_cell(b.period),
+            "Planned": b.planned,
+            "Realised": b.realised,
+        }
+        rows.append(
+            [_computed(c, variance(b)) if c.computed else values[c.header] for c in columns]
+        )
+    _table(ws, fmt, item, columns, rows)
+    index = [c.header for c in columns].index("Variance")
+    ws.conditional_format(
+        HEADER_ROW + 1,
+        index,
+        HEADER_ROW + SPARE_ROWS,
+        index,
+        {"type": "cell", "criteria": "<", "value": 0, "format": fmt.fill("#FFC7CE", "#9C0006")},
+    )
+
+
+def _reviews(ws, fmt: _Formats, delivery: Delivery) -> None:
+    item = schema.REVIEWS
+    _title(ws, fmt, item)
+    columns = list(item.columns)
+    rows = []
+    for review in delivery.reviews:
+        figures = review_figures(review, delivery.benefits)
+        values = {
+            "ID": review.project_id,
+            "Date": _day_cell(review.date),
+            "Reviewer": _text_or_none(review.reviewer),
+            "What went well": _text_or_none(review.went_well),
+            "Lessons": _text_or_none(review.lessons),
+        }
+        results = {
+            "Planned benefits": figures.planned,
+            "Realised benefits": figures.realised,
+            "Realised %": figures.realised_share,
+        }
+        rows.append(
+            [
+                _computed(c, results[c.header]) if c.header in results else values[c.header]
+                for c in columns
+            ]
+        )
+    _table(ws, fmt, item, columns, rows)
+
+
+# The Dashboard: blocks of figures on the left (schema.DASHBOARD_BLOCKS), charts on the right.
+
+KEY_FORMATS = {
+    "As of": schema.FMT_DATE,
+    "Budget at completion": schema.FMT_MONEY,
+    "Estimate at completion": schema.FMT_MONEY,
+    "Variance at completion": schema.FMT_MONEY,
+}
+BLOCK_WIDTH = 6  # columns A..F hold the figures
+CHART_COLUMN = BLOCK_WIDTH + 1  # charts from column H
+
+
+def _dashboard(ws, fmt: _Formats, board: Dashboard, names: dict[str, str]) -> None:
+    item = schema.DASHBOARD
+    _title(ws, fmt, item)
+    canvas = dashboard_canvas(board, names)
+    title = fmt.book.add_format({"bold": True, "font_size": 12, "font_color": TITLE_FONT})
+    ws.set_column(0, 0, 38)
+    ws.set_column(1, 1, 30)
+    ws.set_column(2, BLOCK_WIDTH - 1, 17)
+    ws.set_column(BLOCK_WIDTH, BLOCK_WIDTH, 3)
+    for block in schema.DASHBOARD_BLOCKS:
+        rows = block.rows or VALUE_ROWS
+        for c in range(BLOCK_WIDTH):
+            cell_format = title if c == 0 else None
+            _dashboard_cell(ws, canvas, block.row, c, cell_format)
+        for c in range(len(block.header)):
+            _dashboard_cell(ws, canvas, block.row + 1, c, fmt.grid_header)
+        for r in range(block.first, block.first + rows):
+            label = canvas.get((r, 1))
+            for c in range(len(block.header)):
+                number_format = _block_format(block, c, label)
+                cell_format = (
+                    fmt.number(number_format, computed=True)
+                    if number_format
+                    else fmt.cell(None, computed=True)
+                )
+                _dashboard_cell(ws, canvas, r, c, cell_format)
+    _dashboard_colours(ws, fmt)
+    _dashboard_charts(ws, fmt.book)
+    ws.freeze_panes(HEADER_ROW, 0)
+
+
+def _block_format(block: schema.Block, column: int, label: object) -> str | None:
+    if block.title == "Key figures":
+        return KEY_FORMATS.get(str(label), "#,##0") if column == 1 else None
+    if block.title == "Value against cost":
+        return {2: schema.FMT_MONEY, 3: schema.FMT_RATIO, 4: schema.FMT_RATIO}.get(column)
+    if block.title == "Heat map of open risks" and column == 0:
+        return "0"
+    return block.number_format if column > 0 else None
+
+
+def _dashboard_cell(ws, canvas, row: int, column: int, cell_format) -> None:
+    """Write one Dashboard cell (1-based row, 0-based column) with its format."""
+    value = canvas.get((row, column + 1))
+    if isinstance(value, Formula):
+        result = "" if value.value is None else value.value
+        ws.write_formula(row - 1, column, str(value), cell_format, result)
+    elif value is None:
+        ws.write_blank(row - 1, column, None, cell_format)
+    else:
+        ws.write(row - 1, column, value, cell_format)
+
+
+def _dashboard_colours(ws, fmt: _Formats) -> None:
+    for title in ("Worst SPI", "Worst CPI"):
+        block = schema.dashboard_block(title)
+        _colour_words(ws, fmt, block.first - 1, block.last - 1, 4)
+    rag = schema.dashboard_block("RAG of the latest status")
+    _colour_words(ws, fmt, rag.first - 1, rag.last - 1, 0)
+    heat = schema.dashboard_block("Heat map of open risks")
+    _heat_colours(ws, fmt, heat.first - 1, 1)
+
+
+def _colour_words(ws, fmt: _Formats, first: int, last: int, column: int) -> None:
+    for text, (fill, font) in RAG_FILLS.items():
+        ws.conditional_format(
+            first,
+            column,
+            last,
+            column,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{text}"',
+                "format": fmt.fill(fill, font),
+            },
+        )
+
+
+def _series_range(block: schema.Block, column: int, rows: int | None = None) -> list:
+    """A block's data cells in one column, as XlsxWriter's [sheet, row, col, row, col]."""
+    last = block.first - 1 + (rows or block.rows) - 1
+    return [schema.DASHBOARD.name, block.first - 1, column, last, column]
+
+
+def _dashboard_charts(ws, book) -> None:
+    """Native charts over the blocks; each keeps pointing at its block's cells."""
+    name = schema.DASHBOARD.name
+    charts = []
+
+    rag = schema.dashboard_block("RAG of the latest status")
+    chart = book.add_chart({"type": "column"})
+    for offset, colour in enumerate(RAG_CHART):
+        row = rag.first - 1 + offset
+        chart.add_series(
+            {
+                "name": [name, row, 0],
+                "categories": [name, rag.row, 1, rag.row, 3],
+                "values": [name, row, 1, row, 3],
+                "fill": {"color": RAG_CHART[colour]},
+                "border": {"none": True},
+            }
+        )
+    chart.set_title({"name": "RAG of the latest status"})
+    chart.set_y_axis({"name": "Projects", "major_unit": 1, "min": 0})
+    charts.append(chart)
+
+    risks = schema.dashboard_block("Open risks by score")
+    chart = book.add_chart({"type": "bar"})
+    chart.add_series(
+        {
+            "name": "Score",
+            "categories": _series_range(risks, 0),
+            "values": _series_range(risks, 2),
+            "fill": {"color": RAG_CHART["Red"]},
+        }
+    )
+    chart.set_title({"name": "Open risks by score"})
+    chart.set_x_axis({"min": 0, "max": 25, "major_unit": 5})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"none": True})
+    charts.append(chart)
+
+    spend = schema.dashboard_block("Spend per year against budget")
+    chart = book.add_chart({"type": "column"})
+    for column, colour in ((1, "#A5A5A5"), (2, "#4472C4")):
+        chart.add_series(
+            {
+                "name": [name, spend.row, column],
+                "categories": _series_range(spend, 0),
+                "values": _series_range(spend, column),
+                "fill": {"color": colour},
+            }
+        )
+    chart.set_title({"name": "Spend per year against budget"})
+    chart.set_y_axis({"num_format": '#,##0.0,,"M"', "min": 0})
+    charts.append(chart)
+
+    load = schema.dashboard_block("Load by role")
+    chart = book.add_chart({"type": "bar"})
+    for column, colour in ((1, "#5B9BD5"), (2, "#ED7D31")):
+        chart.add_series(
+            {
+                "name": [name, load.row, column],
+                "categories": _series_range(load, 0),
+                "values": _series_range(load, column),
+                "fill": {"color": colour},
+            }
+        )
+    chart.set_title({"name": "Load by role"})
+    chart.set_x_axis({"num_format": "0%", "min": 0})
+    chart.set_y_axis({"reverse": True})
+    charts.append(chart)
+
+    value = schema.dashboard_block("Value against cost")
+    chart = book.add_chart({"type": "scatter"})
+    for column, colour in ((3, "#70AD47"), (4, "#A5A5A5")):
+        chart.add_series(
+            {
+                "name": [name, value.row, column],
+                "categories": _series_range(value, 2, VALUE_ROWS),
+                "values": _series_range(value, column, VALUE_ROWS),
+                "marker": {
+                    "type": "circle",
+                    "size": 6,
+                    "fill": {"color": colour},
+                    "border": {"color": colour},
+                },
+            }
+        )
+    chart.set_title({"name": "Value against cost"})
+    chart.set_x_axis({"name": "Cost", "num_format": '#,##0,"k"', "min": 0})
+    chart.set_y_axis({"name": "Weighted score", "min": 0})
+    charts.append(chart)
+
+    for title, kind in (("Portfolio by perspective", "column"), ("Portfolio by department", "bar")):
+        block = schema.dashboard_block(title)
+        chart = book.add_chart({"type": kind, "subtype": "stacked"})
+        for column, colour in ((1, "#4472C4"), (2, "#D9D9D9")):
+            chart.add_series(
+                {
+                    "name": [name, block.row, column],
+                    "categories": _series_range(block, 0),
+                    "values": _series_range(block, column),
+                    "fill": {"color": colour},
+                }
+            )
+        chart.set_title({"name": title})
+        if kind == "bar":
+            chart.set_y_axis({"reverse": True})
+            chart.set_x_axis({"num_format": '#,##0,"k"'})
+        charts.append(chart)
+
+    row = HEADER_ROW - 1
+    for index, chart in enumerate(charts):
+        tall = index in TALL_CHARTS  # one bar per role or department: room for every label
+        chart.set_size({**CHART_SIZE, "y_scale": 1.5 if tall else 1.0})
+        ws.insert_chart(row, CHART_COLUMN, chart)
+        row += CHART_ROWS * (3 if tall else 2) // 2
 
 
 def main() -> None:

@@ -18,10 +18,11 @@ from pathlib import Path
 import openpyxl
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.worksheet.table import TableColumn
 
 from engine.errors import FileError
 from workbook.book import schema
-from workbook.book.grids import CellValue, Grid
+from workbook.book.grids import CellValue, Formula, Grid
 from workbook.files.atomic import FileStamp, check_writable, keep_backup, replacing
 from workbook.files.guard import check_workbook_file
 from workbook.files.layout import SheetState, plan_layout
@@ -83,7 +84,12 @@ def _keep_ribbon(path: Path) -> None:
 
 
 def _set(cell, value: CellValue) -> None:
-    """Put a value in a cell; text always stays text, even `=1+1` or `@SUM(A1)`."""
+    """Put a value in a cell; text always stays text, even `=1+1` or `@SUM(A1)`. Only a
+    grid's own `Formula` is written as a formula."""
+    if isinstance(value, Formula):
+        cell.value = str(value)
+        cell.data_type = "f"
+        return
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell.value = text
@@ -137,6 +143,17 @@ def _write_grid(book, grid: Grid) -> None:
         table.ref = ref
         if table.autoFilter is not None:
             table.autoFilter.ref = ref
+        _add_new_columns(table, layout.header)
+
+
+def _add_new_columns(table, header: list[CellValue]) -> None:
+    """A grid wider than its Table (a book made before a column was added to the sheet): the
+    Table gets the new columns, named by their headers, so its range and columns agree."""
+    columns = table.tableColumns
+    next_id = max((c.id for c in columns), default=0) + 1
+    for text in header[len(columns) :]:
+        columns.append(TableColumn(id=next_id, name=str(text)))
+        next_id += 1
 
 
 # --- Checking the written file ----------------------------------------------------------------

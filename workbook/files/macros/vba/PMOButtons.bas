@@ -32,6 +32,10 @@ Public Sub PMO_CompareScenarios()
     RunPython "import udfs.entry as e; e.compare_scenarios()"
 End Sub
 
+Public Sub PMO_RefreshDashboard()
+    RunPython "import udfs.entry as e; e.refresh_dashboard()"
+End Sub
+
 Public Sub PMO_Main()
     RunPython "import udfs.entry as e; e.main()"
 End Sub
@@ -60,4 +64,8 @@ End Sub
 
 Public Sub Ribbon_CompareScenarios(control As IRibbonControl)
     PMO_CompareScenarios
+End Sub
+
+Public Sub Ribbon_RefreshDashboard(control As IRibbonControl)
+    PMO_RefreshDashboard
 End Sub
