@@ -69,8 +69,8 @@ def solve(
     solver = _search(run, built, progress)
     if run.status == cp_model.INFEASIBLE:
         return _infeasible(run)
-    if run.status == cp_model.MODEL_INVALID:  # a bug of ours, not the user's: say so plainly
-        raise RuntimeError(f"internal model error: {built.model.validate()}")
+    if run.status == cp_model.MODEL_INVALID:
+        return _model_refused(run, built.model.validate())
     _take_plan(run, built, solver)
     if run.found and tie_break:
         _tie_break(run, built)
@@ -202,6 +202,25 @@ def _invalid_input(run: _Run) -> Result:
     return Result(
         SolveStatus.INVALID_INPUT,
         problems=run.problems,
+        objective_name=run.objective.value,
+        wall_time=run.elapsed(),
+    )
+
+
+def _model_refused(run: _Run, why: str) -> Result:
+    """CP-SAT refused the model (numbers beyond its 64-bit sums that `engine.limits` did not
+    foresee, or a bug of ours): a message, never a traceback."""
+    problem = Problem(
+        "settings",
+        None,
+        None,
+        f"the optimiser cannot take this portfolio ({why.strip() or 'model refused'}); if "
+        "costs, budgets or FTE are very large, enter them in thousands, otherwise please "
+        "report this workbook",
+    )
+    return Result(
+        SolveStatus.INVALID_INPUT,
+        problems=(*run.problems, problem),
         objective_name=run.objective.value,
         wall_time=run.elapsed(),
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import threading
@@ -33,6 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from engine.errors import FileError, PmoError
+from engine.limits import MAX_SEED, MAX_TIME_LIMIT
 from engine.model import Objective, Portfolio
 from engine.result import Result
 from workbook import service
@@ -43,6 +45,8 @@ from workbook.service import Outcome
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_FILE = 0, 1, 2, 3
 RUN_MAIN_MODULE = Path(__file__).parent / "excel" / "run_main.py.txt"
 PROGRESS_AFTER_S = 1.0
+MAX_COUNT = 1024  # --jobs, --solver-workers: more than any machine has cores
+MAX_MEGABYTES = 1 << 30  # --memory-limit: a petabyte
 
 
 class _UsageError(Exception):
@@ -71,8 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("book", type=Path)
     run.add_argument("--out", type=Path, help="write the results into this copy instead")
     run.add_argument("--objective", choices=[o.value for o in Objective])
-    run.add_argument("--time-limit", type=float, metavar="S")
-    run.add_argument("--seed", type=int)
+    run.add_argument("--time-limit", type=_seconds, metavar="S")
+    run.add_argument("--seed", type=_seed)
     run.add_argument("--json", type=Path, metavar="RESULT.json")
     run.add_argument(
         "--csv", type=Path, metavar="DIR", help="also write the inputs and the plan as CSV files"
@@ -92,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     again.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=120.0,
         metavar="S",
         help="seconds per workbook before LibreOffice is restarted",
@@ -139,7 +143,7 @@ def _batch_parser(commands) -> None:
     )
     many.add_argument(
         "--time-limit",
-        type=float,
+        type=_seconds,
         metavar="S",
         help="solver seconds per workbook (default: each workbook's Settings)",
     )
@@ -152,14 +156,14 @@ def _batch_parser(commands) -> None:
     )
     many.add_argument(
         "--timeout-margin",
-        type=float,
+        type=_seconds,
         default=batch.MARGIN_S,
         metavar="S",
         help="seconds on top of the time limit before a workbook is stopped",
     )
     many.add_argument(
         "--memory-limit",
-        type=int,
+        type=_megabytes,
         default=batch.MEMORY_LIMIT_MB,
         metavar="MB",
         help="address space per worker process, LibreOffice included (0: none)",
@@ -173,8 +177,47 @@ def _positive_int(text: str) -> int:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {MAX_COUNT:,}, not {text!r}"
+        )
+    return value
+
+
+def _megabytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_MEGABYTES:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of MB from 0 (no limit) to {MAX_MEGABYTES:,}, not {text!r}"
+        )
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_TIME_LIMIT:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds, more than 0 and at most {MAX_TIME_LIMIT:,.0f} "
+            f"(one day), not {text!r}"
+        )
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to {MAX_SEED:,}, not {text!r}"
+        )
     return value
 
 
@@ -433,8 +476,6 @@ def _batch(console: Console, args) -> int:
     from workbook.headless import batch
     from workbook.headless.recalc import INSTALL_HINT, LibreOfficeError, find_libreoffice
 
-    if args.timeout_margin <= 0:
-        raise FileError("--timeout-margin must be more than 0 seconds")
     books = batch.expand_inputs(args.inputs)
     jobs = args.jobs or batch.default_jobs()
     workers = args.solver_workers

@@ -8,6 +8,7 @@ import re
 from types import SimpleNamespace
 
 import openpyxl
+import pytest
 from rich.console import Console
 
 from tests.workbook._books import copy_book, sha
@@ -104,9 +105,35 @@ def test_infeasible_exits_2_with_reasons_and_json(tmp_path, capsys):
     assert sha(book) == before
 
 
-def test_time_limit_must_be_positive(tmp_path):
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--time-limit", "0"], "more than 0 and at most 86,400 (one day), not '0'"),
+        (["--time-limit", "inf"], "not 'inf'"),  # issue 13, defect 11
+        (["--time-limit", "nan"], "not 'nan'"),
+        (["--seed", "2147483648"], "from 0 to 2,147,483,647"),  # issue 13, defect 2
+        (["--seed", "-1"], "from 0 to 2,147,483,647"),
+    ],
+)
+def test_out_of_range_options_are_usage_errors(tmp_path, capsys, args, words):
     book = copy_book(tmp_path)
-    assert main(["optimise", str(book), "--time-limit", "0"]) == 3
+    before = sha(book)
+    assert main(["optimise", str(book), *args]) == 3
+    assert words in capsys.readouterr().err
+    assert sha(book) == before
+
+
+def test_batch_counts_and_sizes_have_ranges(tmp_path, capsys):
+    for args in (
+        ["--jobs", "0"],
+        ["--solver-workers", "5000"],
+        ["--memory-limit", "-1"],
+        ["--timeout-margin", "inf"],
+    ):
+        assert main(["batch", str(tmp_path), "--out-dir", str(tmp_path / "o"), *args]) == 3
+    err = capsys.readouterr().err
+    assert "must be a whole number from 1 to 1,024, not '5000'" in err
+    assert "(no limit)" in err
 
 
 def test_progress_lines_when_not_a_terminal():

@@ -298,6 +298,57 @@ CASES = [
         2,
         "No plan: infeasible.",
     ),
+    # issue 13, defects 1 and 2: each of these passed validate, then ate memory or crashed
+    (
+        "duration of a billion months",
+        _cells({("Intake", "I20"): 1_000_000_000}),
+        "optimise",
+        1,
+        R + 'Intake!I20: "P-117": duration must be at most 10,000 months; found 1000000000',
+    ),
+    (
+        "seed past 32 bits",
+        _cells({("Settings", "B8"): 2**31}),
+        "optimise",
+        1,
+        R + "Settings!B8: Random seed must be at most 2,147,483,647; found 2147483648",
+    ),
+    (
+        "cost 1e17",
+        _cells({("Intake", "J20"): 1e17}),
+        "optimise",
+        1,
+        R + 'Intake!J20: "P-117": cost must be at most 10,000,000,000,000; found 1e+17',
+    ),
+    (
+        "capacity 1e16 FTE",
+        _cells({("Capacity", "C5"): 1e16}),
+        "optimise",
+        1,
+        R + 'Capacity!C5: role "Business analyst": capacity in 2027-02 must be at most '
+        "100,000 FTE; found 1e+16",
+    ),
+    (
+        "demand 1e16 FTE",
+        _cells({("Demand", "C9"): 1e16}),
+        "optimise",
+        1,
+        R + "Demand!C9: FTE must be at most 100,000; found 1e+16",
+    ),
+    (
+        "budget 1e308",
+        _cells({("Budget", "B4"): 1e308}),
+        "validate",
+        1,
+        R + "Budget!B4: budget for 2027 must be at most 10,000,000,000,000; found 1e+308",
+    ),
+    (
+        "horizon of a billion months",
+        _cells({("Settings", "B5"): 1e9}),
+        "validate",
+        1,
+        R + "Settings!B5: Horizon (months) must be at most 10,000; found 1000000000",
+    ),
     (
         "not a zip",
         _bytes(b"ID,Name\nP-1,Something\n"),

@@ -25,6 +25,7 @@ import openpyxl
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from engine.errors import FileError
+from engine.limits import MAX_MONTHS
 from engine.model import (
     Criterion,
     Demand,
@@ -783,7 +784,9 @@ class _Reader:
                 continue
             assert isinstance(month, int)  # a MONTH cell converts to a month number
             month_columns.setdefault(month, column)
-        wanted = list(range(settings.plan_start, settings.plan_start + max(settings.horizon, 0)))
+        # a horizon out of range is reported on Settings; its months are not looked for
+        horizon = settings.horizon if 1 <= settings.horizon <= MAX_MONTHS else 0
+        wanted = list(range(settings.plan_start, settings.plan_start + horizon))
         missing = [m for m in wanted if m not in month_columns]
         if missing:
             next_column = max(table.headers, default=1) + 1
