@@ -516,28 +516,30 @@ def _fit_alone(p: Portfolio) -> Iterator[Problem]:
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    colour: dict[str, int] = {}
-    stack: list[str] = []
+    """The first cycle met by a depth-first walk, as [a, b, ..., a]; None when there is none.
 
-    def visit(node: str) -> list[str] | None:
-        colour[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
+    Iterative, with its own stack: a chain of thousands of links must not hit Python's
+    recursion limit.
+    """
+    colour: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(graph):
+        if root in colour:
+            continue
+        path: list[str] = [root]
+        pending: list[list[str]] = [sorted(graph.get(root, ()), reverse=True)]
+        colour[root] = 1
+        while path:
+            if not pending[-1]:
+                colour[path.pop()] = 2
+                pending.pop()
+                continue
+            nxt = pending[-1].pop()
             if colour.get(nxt) == 1:
-                return [*stack[stack.index(nxt) :], nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in colour:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        colour[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in colour:
-            found = visit(node)
-            if found:
-                return found
+                colour[nxt] = 1
+                path.append(nxt)
+                pending.append(sorted(graph.get(nxt, ()), reverse=True))
     return None
 
 
