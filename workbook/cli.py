@@ -39,6 +39,7 @@ from engine.model import Objective, Portfolio
 from engine.result import Result
 from workbook import service
 from workbook.book.grids import result_json
+from workbook.files.atomic import check_folder_target, check_target, os_error_words, replacing
 from workbook.files.csv_export import write_csv
 from workbook.service import Outcome
 
@@ -250,6 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PmoError as error:
         errors.print(Text(f"Error: {error}", style="red"))
         return EXIT_FILE
+    except OSError as error:  # one not foreseen by a check: still a message, never a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        errors.print(Text(f"File error: {where}{os_error_words(error)}", style="red"))
+        return EXIT_FILE
 
 
 def _new(console: Console, args) -> int:
@@ -262,6 +267,7 @@ def _new(console: Console, args) -> int:
         )
     if path.exists() and not args.force:
         raise FileError(f"{path} already exists; choose another name or add --force")
+    check_target(path)
     build_workbook(path, empty=args.empty)
     runner = path.with_suffix(".py")  # what the xlwings add-in's "Run main" imports
     if not runner.exists():
@@ -320,14 +326,26 @@ def _optimise(console: Console, args) -> int:
         if name == "solve":
             display.append(_Progress(console))
 
-    def save_json(portfolio: Portfolio, result: Result) -> None:
-        if args.csv is not None:
-            write_csv(portfolio, result, args.csv)
-        if args.json is not None:
-            args.json.write_text(
-                json.dumps(result_json(portfolio, result), indent=2) + "\n", encoding="utf-8"
-            )
+    side_errors: list[str] = []  # --json / --csv failures: reported, the workbook still written
 
+    def save_json(portfolio: Portfolio, result: Result) -> None:
+        try:
+            if args.csv is not None:
+                write_csv(portfolio, result, args.csv)
+            if args.json is not None:
+                text = json.dumps(result_json(portfolio, result), indent=2) + "\n"
+                with replacing(args.json) as temp:
+                    temp.write_text(text, encoding="utf-8")
+        except FileError as error:
+            side_errors.append(str(error))
+        except OSError as error:
+            side_errors.append(f"{args.json}: could not be written: {os_error_words(error)}")
+
+    # what can be checked before a long solve is checked now
+    if args.json is not None:
+        check_target(args.json)
+    if args.csv is not None:
+        check_folder_target(args.csv)
     overrides = service.Overrides(args.objective, args.time_limit, args.seed)
     try:
         report = service.optimise(
@@ -340,6 +358,15 @@ def _optimise(console: Console, args) -> int:
     finally:
         for shown in display:
             shown.stop()
+    code = _optimise_report(console, args, report)
+    for problem in side_errors:
+        Console(stderr=True, soft_wrap=True, highlight=False).print(
+            Text(f"File error: {problem}", style="red")
+        )
+    return EXIT_FILE if side_errors else code
+
+
+def _optimise_report(console: Console, args, report: service.Report) -> int:
     result = report.result
     if result is None:  # input errors found while reading
         _print_messages(console, report.messages)
@@ -444,6 +471,7 @@ def _recalc(console: Console, args) -> int:
 
     books = expand_inputs(args.books)
     if args.out_dir is not None:
+        check_folder_target(args.out_dir)
         check_distinct_names(books)
     failed = 0
     with Recalculator(timeout=args.timeout) as calc:
@@ -477,6 +505,11 @@ def _batch(console: Console, args) -> int:
     from workbook.headless.recalc import INSTALL_HINT, LibreOfficeError, find_libreoffice
 
     books = batch.expand_inputs(args.inputs)
+    for report_path in (args.report, args.json):
+        if report_path is not None:
+            check_target(report_path, make_folder=True)  # now, not after the whole batch
+    if args.out_dir is not None:
+        check_folder_target(args.out_dir)
     jobs = args.jobs or batch.default_jobs()
     workers = args.solver_workers
     if workers is None and args.scheduler is None:
@@ -505,12 +538,16 @@ def _batch(console: Console, args) -> int:
         else:
             reports = batch.run_local(tasks, jobs=jobs, options=options, listener=display)
     console.print(batch.summary_table(reports))
-    if args.report is not None:
-        batch.write_csv(reports, args.report)
-    if args.json is not None:
-        batch.write_json(reports, args.json)
+    written, failed = [], []
+    for path, write in ((args.report, batch.write_csv), (args.json, batch.write_json)):
+        if path is None:
+            continue
+        try:
+            write(reports, path)
+            written.append(str(path))
+        except OSError as error:  # e.g. the disk filled up during the batch
+            failed.append(f"{path} could not be written: {os_error_words(error)}")
     good = sum(report.ok for report in reports)
-    written = [str(p) for p in (args.report, args.json) if p is not None]
     tail = f" Report: {', '.join(written)}." if written else ""
     console.print(
         Text(
@@ -518,6 +555,10 @@ def _batch(console: Console, args) -> int:
             style="green" if good == len(reports) else "red",
         )
     )
+    for problem in failed:
+        console.print(Text(f"File error: {problem}", style="red"))
+    if failed:
+        return EXIT_FILE
     return EXIT_OK if good == len(reports) else EXIT_INPUT
 
 

@@ -14,6 +14,7 @@ umask).
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import shutil
@@ -72,6 +73,69 @@ def check_writable(path: Path, stamp: FileStamp | None) -> None:
             )
 
 
+def check_target(path: Path, *, make_folder: bool = False) -> None:
+    """Raise FileError now if a file could not be written at `path` later.
+
+    Catches before a long run what would otherwise fail at its end: a folder where the file
+    should go, a folder that does not exist (with `make_folder`, the nearest one that does
+    must take new folders), a folder or file without write permission.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise FileError(f"{path} is a folder; give a file name inside it, e.g. {path / 'x'}")
+    if path.exists() and not path.is_file():
+        raise FileError(f"{path} is not a regular file (a pipe or a device); choose a file name")
+    folder = path.parent if str(path.parent) else Path(".")
+    if make_folder:
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+    if not folder.exists():
+        raise FileError(
+            f"{path}: the folder {folder} does not exist; create it first or choose another"
+        )
+    if not folder.is_dir():
+        raise FileError(f"{path}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise FileError(
+            f"{path}: no permission to write into the folder {folder}; choose another folder"
+        )
+    if path.exists():
+        check_not_read_only(path)
+
+
+def check_folder_target(folder: Path) -> None:
+    """Raise FileError now if files could not be written into `folder` (made when missing)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise FileError(f"{folder} is a file, not a folder; name a folder for the files")
+    check_target(folder / "file", make_folder=True)
+
+
+def os_error_words(error: OSError) -> str:
+    """What an operating-system error means for the person running pmo."""
+    words = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is used up",
+        errno.EFBIG: "the file is larger than this process may write (a file-size limit)",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+        errno.EROFS: "the file system is read-only",
+        errno.ENOENT: "no such file or folder",
+        errno.EISDIR: "it is a folder",
+        errno.ENOTDIR: "a part of the path is a file, not a folder",
+    }.get(error.errno or 0)
+    return words or error.strerror or str(error)
+
+
+def check_not_read_only(path: Path) -> None:
+    """Refuse to replace a file its owner marked read-only (even when the folder would let us)."""
+    if Path(path).stat().st_mode & 0o222 == 0 or not os.access(path, os.W_OK):
+        raise FileError(
+            f"{Path(path).name} is read-only; make it writable (or write a copy with --out) "
+            "and run again"
+        )
+
+
 def _new_file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -92,7 +156,8 @@ def replacing(target: str | os.PathLike[str], *, mode_from: Path | None = None) 
 
     When the block raises, the temporary file is removed and `target` is left as it was.
     """
-    target = Path(target)
+    # through a symbolic link, the file it points to is replaced, and the link stays
+    target = Path(os.path.realpath(target))
     handle, name = tempfile.mkstemp(
         prefix=f"{TEMP_PREFIX}{target.stem}.", suffix=target.suffix, dir=target.parent
     )
@@ -121,6 +186,7 @@ def backup_path(path: Path) -> Path:
 
 def keep_backup(path: Path) -> Path:
     """Copy `path` to its backup atomically: the old backup stays whole until the new one is."""
+    path = Path(os.path.realpath(path))  # beside the real file, when `path` is a link
     kept = backup_path(path)
     copy_atomically(path, kept)
     return kept

@@ -17,6 +17,7 @@ from pathlib import Path
 from openpyxl.utils.cell import range_boundaries
 
 from engine.errors import FileError
+from workbook.files.atomic import os_error_words
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and password-protected workbooks
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -46,11 +47,20 @@ DEFAULT_LIMITS = Limits()
 def check_workbook_file(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> None:
     """Raise FileError naming the problem if the file is not a workbook we can safely parse."""
     path = Path(path)
+    try:
+        _check_file(path, limits)
+    except OSError as error:  # unreadable, vanished, or a folder on the way
+        raise FileError(f"{path}: cannot be read: {os_error_words(error)}") from error
+
+
+def _check_file(path: Path, limits: Limits) -> None:
     name = path.name
     if not path.exists():
         raise FileError(f"{path}: no such file")
-    if not path.is_file():
+    if path.is_dir():
         raise FileError(f"{path}: is a folder, not a workbook file")
+    if not path.is_file():
+        raise FileError(f"{path}: is not a regular file (a pipe or a device), not a workbook")
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise FileError(

@@ -22,7 +22,14 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from engine.errors import FileError
 from workbook.book import schema
 from workbook.book.grids import CellValue, Grid
-from workbook.files.atomic import FileStamp, check_writable, keep_backup, replacing
+from workbook.files.atomic import (
+    FileStamp,
+    check_target,
+    check_writable,
+    keep_backup,
+    os_error_words,
+    replacing,
+)
 from workbook.files.guard import check_workbook_file
 from workbook.files.layout import SheetState, plan_layout
 from workbook.files.macros.ribbon import ensure_ribbon_relationship
@@ -51,23 +58,60 @@ def write_grids(
     `stamp` is the source as it was read; if the file differs now, nothing is written.
     """
     source = Path(source)
-    target = Path(out) if out is not None else source
+    target = output_path(source, out)
     grids = list(grids)
     check_writable(source, stamp)
     if target != source:
         check_writable(target, None)
-    book = openpyxl.load_workbook(source, keep_vba=True)
-    inputs = _input_snapshot(book)
-    for grid in grids:
-        _write_grid(book, grid)
-    with replacing(target, mode_from=source) as temp:
-        _save(book, temp)
-        _keep_ribbon(temp)
-        _verify(temp, inputs, grids)
-        # Check again just before replacing: Excel may have opened the file meanwhile.
-        check_writable(source, stamp)
-        kept = keep_backup(target) if target.exists() and backup else None
+    try:
+        book = openpyxl.load_workbook(source, keep_vba=True)
+        inputs = _input_snapshot(book)
+        for grid in grids:
+            _write_grid(book, grid)
+        with replacing(target, mode_from=source) as temp:
+            _save(book, temp)
+            _keep_ribbon(temp)
+            _verify(temp, inputs, grids)
+            # Check again just before replacing: Excel may have opened the file meanwhile.
+            check_writable(source, stamp)
+            kept = keep_backup(target) if target.exists() and backup else None
+    except OSError as error:
+        left = f"{source.name} was left as it was"
+        if target.exists() and target != source:
+            left = f"{target.name} and {left}"
+        raise FileError(
+            f"{target.name} could not be written: {os_error_words(error)}; {left}"
+        ) from error
     return WriteOutcome(target, kept)
+
+
+def output_path(source: Path, out: str | os.PathLike[str] | None) -> Path:
+    """Where the results of `source` go (`source` itself when `out` is None or names the same
+    file), after checking they can: raises FileError, before any long run, when they cannot.
+
+    In place, a read-only workbook is refused, as is a folder we cannot write a temporary file
+    into. A copy must keep the workbook's type: an .xlsx copy of an .xlsm would silently drop
+    the macros, the buttons and the PMO ribbon.
+    """
+    source = Path(source)
+    if out is None or _same_file(source, Path(out)):
+        check_target(Path(os.path.realpath(source)))
+        return source
+    out = Path(out)
+    check_target(out)
+    if out.suffix.lower() != source.suffix.lower():
+        why = ""
+        if source.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsx":
+            why = " (an .xlsx file cannot hold the macros, the buttons and the PMO ribbon)"
+        raise FileError(
+            f"{out.name}: a copy of {source.name} must end in {source.suffix} too{why}; "
+            f"name it {out.stem}{source.suffix}"
+        )
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _save(book, path: Path) -> None:
