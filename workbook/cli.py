@@ -12,8 +12,9 @@
                                      validate, optimise, write back and recalculate many
 
 Exit codes: 0 done, 1 input errors (all listed), 2 no plan (infeasible: the reasons are
-listed), 3 file or usage error. `pmo recalc` exits 3 when any workbook failed; `pmo batch`
-exits 1 when any workbook did not end "ok" (see its report) and 3 on a usage error.
+listed), 3 file or usage error, 130 interrupted (Ctrl-C: nothing is written). `pmo recalc`
+exits 3 when any workbook failed; `pmo batch` exits 1 when any workbook did not end "ok"
+(see its report) and 3 on a usage error.
 """
 
 from __future__ import annotations
@@ -39,11 +40,18 @@ from engine.model import Objective, Portfolio
 from engine.result import Result
 from workbook import service
 from workbook.book.grids import result_json
-from workbook.files.atomic import check_folder_target, check_target, os_error_words, replacing
+from workbook.files.atomic import (
+    SavedThenInterrupted,
+    check_folder_target,
+    check_target,
+    os_error_words,
+    replacing,
+)
 from workbook.files.csv_export import write_csv
 from workbook.service import Outcome
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_FILE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 RUN_MAIN_MODULE = Path(__file__).parent / "excel" / "run_main.py.txt"
 PROGRESS_AFTER_S = 1.0
 MAX_COUNT = 1024  # --jobs, --solver-workers: more than any machine has cores
@@ -251,6 +259,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PmoError as error:
         errors.print(Text(f"Error: {error}", style="red"))
         return EXIT_FILE
+    except _Interrupted as stop:
+        errors.print(Text(f"Interrupted {stop}.", style="red"))
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        errors.print(Text("Interrupted.", style="red"))
+        return EXIT_INTERRUPTED
     except OSError as error:  # one not foreseen by a check: still a message, never a traceback
         where = f"{error.filename}: " if error.filename else ""
         errors.print(Text(f"File error: {where}{os_error_words(error)}", style="red"))
@@ -319,27 +333,28 @@ def _validate(console: Console, args) -> int:
     return EXIT_OK
 
 
+class _Interrupted(Exception):
+    """Ctrl-C, with what it left behind in words."""
+
+
+PHASES = {"read": "reading", "solve": "optimising", "write": "writing"}
+
+
 def _optimise(console: Console, args) -> int:
     display: list[_Progress] = []  # shown from the moment the solve starts
+    phase = ["starting"]
+    target = args.out or args.book
 
-    def stage(name: str, _limit: float | None) -> None:
+    def stage(name: str, limit: float | None) -> None:
+        phase[0] = PHASES.get(name, name)
+        if name == "read":
+            console.print(Text(f"Reading {args.book}"))
+        elif name == "solve":
+            console.print(Text(f"Optimising (time limit {limit or 0:g} s)"))
+        elif name == "write":
+            console.print(Text(f"Writing the results into {target}"))
         if name == "solve":
             display.append(_Progress(console))
-
-    side_errors: list[str] = []  # --json / --csv failures: reported, the workbook still written
-
-    def save_json(portfolio: Portfolio, result: Result) -> None:
-        try:
-            if args.csv is not None:
-                write_csv(portfolio, result, args.csv)
-            if args.json is not None:
-                text = json.dumps(result_json(portfolio, result), indent=2) + "\n"
-                with replacing(args.json) as temp:
-                    temp.write_text(text, encoding="utf-8")
-        except FileError as error:
-            side_errors.append(str(error))
-        except OSError as error:
-            side_errors.append(f"{args.json}: could not be written: {os_error_words(error)}")
 
     # what can be checked before a long solve is checked now
     if args.json is not None:
@@ -353,17 +368,57 @@ def _optimise(console: Console, args) -> int:
             overrides,
             progress=lambda info: display[-1](info),
             on_stage=stage,
-            on_result=save_json,
         )
+    except SavedThenInterrupted as stop:
+        raise _Interrupted(
+            f"after saving: the results are in {stop.path}; nothing else was written"
+        ) from None
+    except KeyboardInterrupt:
+        raise _Interrupted(
+            f"while {phase[0]}: nothing was written; {args.book.name} is as it was"
+        ) from None
     finally:
         for shown in display:
             shown.stop()
+    side_errors = _side_files(args, report)  # after the workbook: a failure here costs it nothing
     code = _optimise_report(console, args, report)
     for problem in side_errors:
         Console(stderr=True, soft_wrap=True, highlight=False).print(
             Text(f"File error: {problem}", style="red")
         )
     return EXIT_FILE if side_errors else code
+
+
+def _side_files(args, report: service.Report) -> list[str]:
+    """Write --csv and --json (each whole or not at all); the problems, in words."""
+    if report.result is None or (args.csv is None and args.json is None):
+        return []
+    done = f"after saving: the results are in {report.written.path}; " if report.written else ""
+    problems: list[str] = []
+    for path, write in ((args.csv, _write_csv), (args.json, _write_json)):
+        if path is None:
+            continue
+        try:
+            write(report, path)
+        except KeyboardInterrupt:
+            raise _Interrupted(f"{done or 'while writing: '}{path} was not written") from None
+        except FileError as error:
+            problems.append(str(error))
+        except OSError as error:
+            problems.append(f"{path}: could not be written: {os_error_words(error)}")
+    return problems
+
+
+def _write_csv(report: service.Report, folder: Path) -> None:
+    assert report.result is not None
+    write_csv(report.portfolio, report.result, folder)
+
+
+def _write_json(report: service.Report, path: Path) -> None:
+    assert report.result is not None
+    text = json.dumps(result_json(report.portfolio, report.result), indent=2) + "\n"
+    with replacing(path) as temp:
+        temp.write_text(text, encoding="utf-8")
 
 
 def _optimise_report(console: Console, args, report: service.Report) -> int:
@@ -532,11 +587,17 @@ def _batch(console: Console, args) -> int:
     slots = 0 if args.scheduler else min(jobs, len(tasks))
     where = f"on {args.scheduler}" if args.scheduler else f"with {slots} job(s)"
     console.print(Text(f"{len(tasks)} workbook(s) {where}."))
-    with batch.ProgressDisplay(console, len(tasks), slots) as display:
-        if args.scheduler:
-            reports = batch.run_dask(tasks, args.scheduler, options=options, listener=display)
-        else:
-            reports = batch.run_local(tasks, jobs=jobs, options=options, listener=display)
+    try:
+        with batch.ProgressDisplay(console, len(tasks), slots) as display:
+            if args.scheduler:
+                reports = batch.run_dask(tasks, args.scheduler, options=options, listener=display)
+            else:
+                reports = batch.run_local(tasks, jobs=jobs, options=options, listener=display)
+    except KeyboardInterrupt:  # run_local has stopped every child and its LibreOffice
+        raise _Interrupted(
+            "while running the batch: the workbooks that finished before it are written, the "
+            "others are as they were; no report was written"
+        ) from None
     console.print(batch.summary_table(reports))
     written, failed = [], []
     for path, write in ((args.report, batch.write_csv), (args.json, batch.write_json)):

@@ -18,7 +18,10 @@ import errno
 import hashlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
+import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -26,7 +29,13 @@ from pathlib import Path
 
 from engine.errors import FileError
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 TEMP_PREFIX = ".pmo-"  # hidden, and recognisable as ours when a killed run leaves one
+STALE_AFTER_S = 60.0  # without file locks (Windows): a temporary file this old is stale
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,28 +158,156 @@ def _mode_for(target: Path, mode_from: Path | None) -> int:
     return _new_file_mode()
 
 
+class SavedThenInterrupted(KeyboardInterrupt):
+    """Ctrl-C came while a file was being committed: it was held until the file was whole,
+    so `path` holds the complete new content."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(str(path))
+        self.path = path
+
+
+_holding = 0  # nesting depth of `interrupts_held` (main thread only)
+
+
 @contextlib.contextmanager
-def replacing(target: str | os.PathLike[str], *, mode_from: Path | None = None) -> Iterator[Path]:
+def interrupts_held(path: Path) -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block ends, so a commit is never cut in half; then
+    raise it as `SavedThenInterrupted(path)`. Only the main thread receives signals; only
+    the outermost hold raises."""
+    global _holding
+    previous = signal.getsignal(signal.SIGINT)
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or _holding
+        or previous is not signal.default_int_handler  # ignored, or someone else's
+    ):
+        _holding += 1
+        try:
+            yield
+        finally:
+            _holding -= 1
+        return
+    held: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    _holding += 1
+    try:
+        yield
+    finally:
+        _holding -= 1
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise SavedThenInterrupted(path)
+
+
+@contextlib.contextmanager
+def replacing(
+    target: str | os.PathLike[str], *, mode_from: Path | None = None, backup: bool = False
+) -> Iterator[Path]:
     """Yield a temporary path beside `target`; when the block ends normally, move it over
-    `target` atomically (flushed to disk first, permissions per the module's rule).
+    `target` atomically (flushed to disk first, permissions per the module's rule). With
+    `backup`, the file being replaced is first copied to its backup (`keep_backup`).
 
     When the block raises, the temporary file is removed and `target` is left as it was.
+    From the end of the block to the rename, Ctrl-C is held (`interrupts_held`). While the
+    temporary file exists its writer holds a lock on it, so `clean_stale_temps` can tell a
+    file left by a killed run from one still being written.
     """
     # through a symbolic link, the file it points to is replaced, and the link stays
     target = Path(os.path.realpath(target))
-    handle, name = tempfile.mkstemp(
-        prefix=f"{TEMP_PREFIX}{target.stem}.", suffix=target.suffix, dir=target.parent
-    )
-    os.close(handle)
-    temp = Path(name)
+    clean_stale_temps(target.parent)
+    temp = _locked_temp(target)
     try:
         yield temp
-        with temp.open("rb+") as written:
-            os.fsync(written.fileno())
-        temp.chmod(_mode_for(target, mode_from))
-        os.replace(temp, target)
+        with interrupts_held(target):
+            if backup and target.exists():
+                keep_backup(target)
+            with temp.open("rb+") as written:
+                os.fsync(written.fileno())
+            temp.chmod(_mode_for(target, mode_from))
+            os.replace(temp, target)
+            _moved(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+        _release(temp)
+
+
+# temporary file -> the descriptor holding the lock on the file now at that path. When a
+# temporary file is itself replaced (the ribbon fix of a freshly saved workbook), the lock of
+# the file that took its place is handed over, so the path is never left unlocked.
+_held: dict[Path, int] = {}
+
+
+def _locked_temp(target: Path) -> Path:
+    """A new temporary file beside `target`, locked by us where locks exist."""
+    while True:
+        handle, name = tempfile.mkstemp(
+            prefix=f"{TEMP_PREFIX}{target.stem}.", suffix=target.suffix, dir=target.parent
+        )
+        temp = Path(name)
+        if fcntl is None:  # Windows: a file open here could not be renamed; age tells instead
+            os.close(handle)
+            return temp
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            if os.stat(temp).st_ino == os.fstat(handle).st_ino:
+                _held[temp] = handle
+                return temp
+        except FileNotFoundError:
+            pass
+        os.close(handle)  # a cleaner took it for stale in the instant before the lock: again
+
+
+def _moved(temp: Path, target: Path) -> None:
+    """`temp` now is `target`: if `target` is a temporary file of ours, our lock is its lock."""
+    handle = _held.pop(temp, None)
+    if handle is None:
+        return
+    previous = _held.get(target)
+    if previous is not None:
+        os.close(previous)
+        _held[target] = handle
+    else:
+        _held[temp] = handle  # released as the block ends
+
+
+def _release(temp: Path) -> None:
+    handle = _held.pop(temp, None)
+    if handle is not None:
+        os.close(handle)
+
+
+def clean_stale_temps(folder: Path) -> list[Path]:
+    """Remove the temporary files of ours (`.pmo-*`) that killed runs left in `folder`; the
+    paths removed. A run in progress holds a lock on its own, which is kept; without such
+    locks (Windows), only files older than `STALE_AFTER_S` are taken for stale."""
+    removed: list[Path] = []
+    try:
+        candidates = [p for p in Path(folder).iterdir() if p.name.startswith(TEMP_PREFIX)]
+    except OSError:
+        return removed  # an unreadable folder: the write that follows will say so
+    for path in candidates:
+        try:
+            if path.is_file() and _remove_if_stale(path):
+                removed.append(path)
+        except OSError:  # gone meanwhile, or not ours to remove
+            continue
+    return removed
+
+
+def _remove_if_stale(path: Path) -> bool:
+    if fcntl is None:
+        if time.time() - path.stat().st_mtime < STALE_AFTER_S:
+            return False
+        path.unlink()
+        return True
+    with path.open("rb") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # its writer is alive
+        path.unlink()  # while holding the lock: a writer that just made it will notice
+        return True
 
 
 def copy_atomically(source: Path, target: Path) -> None:

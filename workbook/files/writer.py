@@ -24,9 +24,9 @@ from workbook.book import schema
 from workbook.book.grids import CellValue, Grid
 from workbook.files.atomic import (
     FileStamp,
+    backup_path,
     check_target,
     check_writable,
-    keep_backup,
     os_error_words,
     replacing,
 )
@@ -68,13 +68,13 @@ def write_grids(
         inputs = _input_snapshot(book)
         for grid in grids:
             _write_grid(book, grid)
-        with replacing(target, mode_from=source) as temp:
+        kept = backup_path(Path(os.path.realpath(target))) if backup and target.exists() else None
+        with replacing(target, mode_from=source, backup=kept is not None) as temp:
             _save(book, temp)
             _keep_ribbon(temp)
             _verify(temp, inputs, grids)
             # Check again just before replacing: Excel may have opened the file meanwhile.
             check_writable(source, stamp)
-            kept = keep_backup(target) if target.exists() and backup else None
     except OSError as error:
         left = f"{source.name} was left as it was"
         if target.exists() and target != source:
