@@ -25,7 +25,7 @@ from engine.months import parse_month
 from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.scoring import weighted_score
 from tests.workbook._books import copy_book, edit, sha
-from tests.workbook.test_malformed import CASES, ZIP_BOMB, _dimension_bomb, _zip
+from tests.workbook.test_malformed import CASES, ZIP_BOMB, _strings_bomb, _zip
 from workbook.book.grids import SELECTED
 from workbook.cli import main
 from workbook.files.reader import read_workbook
@@ -64,7 +64,7 @@ def build_mixed_folder(folder: Path) -> dict[str, Path]:
     books["corrupt"] = folder / "corrupt.xlsm"
     books["corrupt"].write_bytes(b"ID,Name\nP-1,Something\n")
     books["zip bomb"] = _zip(ZIP_BOMB)(folder / "zipbomb.xlsm")
-    books["dimension bomb"] = _dimension_bomb(good_book(folder / "dimension.xlsm", seed=4))
+    books["strings bomb"] = _strings_bomb(good_book(folder / "strings.xlsm", seed=4))
     books["locked"] = good_book(folder / "locked.xlsm", seed=5)
     (folder / "~$locked.xlsm").write_bytes(b"owner")
     books["invalid"] = edit(
@@ -186,7 +186,7 @@ def test_batch_reports_every_book_and_exits_1(mixed):
         "good2": "ok",
         "corrupt": "file error",
         "zip bomb": "file error",
-        "dimension bomb": "file error",
+        "strings bomb": "file error",
         "locked": "file error",
         "invalid": "input errors",
         "infeasible": "infeasible",
@@ -199,7 +199,7 @@ def test_batch_reports_every_book_and_exits_1(mixed):
 
     assert "not an Excel workbook" in message("corrupt")
     assert "a zip bomb?" in message("zip bomb")
-    assert "claims 17,179,869,184 cells" in message("dimension bomb")
+    assert "more than 500,000 different texts" in message("strings bomb")
     assert "is open in Excel (lock file ~$locked.xlsm found)" in message("locked")
     assert (
         'Intake!I4: "Duration (months)" must be a whole number of months; found "3.5 mo"'

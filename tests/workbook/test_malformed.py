@@ -83,6 +83,14 @@ def _dimension_bomb(path: Path) -> Path:
     )
 
 
+def _strings_bomb(path: Path, count: int = 600_000) -> Path:
+    """Texts no cell uses, more than the limit: small on disk, slow for any reader."""
+    extra = b"".join(b"<si><t>%d</t></si>" % i for i in range(count))
+    return rewrite_part(
+        path, "xl/sharedStrings.xml", lambda data: data.replace(b"</sst>", extra + b"</sst>")
+    )
+
+
 def _entity_bomb(path: Path) -> Path:
     bomb = (
         b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">'
@@ -110,6 +118,7 @@ def _no_table(name):
 
 ZIP_BOMB = {"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": bytes(5_000_000)}
 R = "Error: "
+OK = "Book.xlsm: no input errors (0 warning(s)); 45 projects, 9 roles, 24 months."
 
 # (case, mutation, command, exit code, exact line expected in the output)
 CASES = [
@@ -389,14 +398,30 @@ CASES = [
         "File error: Book.xlsm: the package has 10,002 parts (limit 10,000); this is not a "
         "normal workbook",
     ),
+    # issue 13, defect 8: a sheet is judged by the cells it holds, not the area it claims
     (
-        "dimension bomb",
+        "dimension claim without the cells",
         _dimension_bomb,
         "validate",
+        0,
+        OK,
+    ),
+    (
+        "one value in XFD1048576",
+        _cells({("Intake", "XFD1048576"): "stray", ("Capacity", "XFD1048576"): 1}),
+        "optimise",
+        0,
+        "Wrote the results into {book} (previous version kept as Book.bak.xlsm).",
+    ),
+    # issue 13, defect 6: 8 million shared strings passed every limit (122 s, 1.3 GB)
+    (
+        "shared strings bomb",
+        _strings_bomb,
+        "validate",
         3,
-        "File error: Book.xlsm: part xl/worksheets/sheet4.xml claims 17,179,869,184 cells "
-        "(A1:XFD1048576); limit 20,000,000. Delete the unused rows and columns in Excel and "
-        "save again",
+        "File error: Book.xlsm: the workbook holds more than 500,000 different texts (shared "
+        "strings); refusing to read it. Open it in Excel and save it again, which drops texts "
+        "no cell uses",
     ),
     (
         "entity bomb",
@@ -427,9 +452,12 @@ def test_malformed_workbook(tmp_path, capsys, mutate, command, code, expected):
     assert main(args) == code
     captured = capsys.readouterr()
     lines = (captured.out + captured.err).splitlines()
-    assert expected in lines, "\n".join(lines)
-    assert sha(book) == before
-    assert not (tmp_path / "Book.bak.xlsm").exists()
+    assert expected.format(book=book) in lines, "\n".join(lines)
+    if code == 0 and command == "optimise":
+        assert sha(tmp_path / "Book.bak.xlsm") == before
+    else:
+        assert sha(book) == before
+        assert not (tmp_path / "Book.bak.xlsm").exists()
 
 
 def test_catalogue_is_large_enough():

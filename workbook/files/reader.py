@@ -469,7 +469,9 @@ class _Reader:
         """(row number, {header: raw value}) of each non-blank data row."""
         grid = self.grid(ws)
         wanted = [c for c in columns if _normal(c.header) in table.columns]
-        for r in range(table.first_row, table.last_row + 1):
+        # only the rows that hold a cell: a stray value in row 1,048,576 costs nothing
+        present = sorted({r for r, _ in grid if table.first_row <= r <= table.last_row})
+        for r in present:
             raw = {c.header: grid.get((r, table.columns[_normal(c.header)])) for c in wanted}
             if all(_is_blank(v) for v in raw.values()):
                 continue

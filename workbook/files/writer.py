@@ -215,9 +215,11 @@ def _verify(path: Path, inputs, grids: list[Grid]) -> None:
                 raise FileError(
                     f'writing lost the sheet "{title}"; the original was left as it was'
                 )
+            sheet = book[title]
+            sheet.reset_dimensions()  # rows as stored, not padded to the claimed dimension
             written = {
                 (c.row, c.column): c
-                for row in book[title].iter_rows()
+                for row in sheet.iter_rows()
                 for c in row
                 if c.value is not None
             }
