@@ -48,8 +48,7 @@ from workbook.book.schema import NO_WORDS, YES_WORDS, CellValue, ColType, Column
 from workbook.files.atomic import FileStamp
 from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file
 
-HEADER_SCAN_ROWS = 100  # how far down a pasted header row is looked for
-HEADER_SCAN_COLUMNS = 100
+HEADER_SCAN_ROWS = 100  # how far down a pasted header row is looked for (it is read whole)
 Key = tuple[str, object, object]  # (entity, index, field) as in engine.validation.Problem
 
 
@@ -437,7 +436,7 @@ class _Reader:
         wanted = {_normal(h) for h in required}
         rows: dict[int, dict[int, object]] = {}
         for (r, c), value in grid.items():
-            if r <= HEADER_SCAN_ROWS and c <= HEADER_SCAN_COLUMNS:
+            if r <= HEADER_SCAN_ROWS:
                 rows.setdefault(r, {})[c] = value
         for r in sorted(rows):
             if wanted <= {_normal(v) for v in rows[r].values()}:
