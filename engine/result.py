@@ -40,6 +40,7 @@ class ProjectOutcome:
     score: float = 0.0
     rank: int = 0  # 1 = highest weighted score
     reason: str = ""  # why it is in (forced, fixed) or, for a deferral, why it is out
+    decision: str = ""  # Selected, Deferred or Not in play, as the sheets say (engine.plan)
 
     @property
     def finish(self) -> int | None:

@@ -211,7 +211,7 @@ def _projects(p: Portfolio) -> Iterator[Problem]:
                 f'ID "{project.id}" is used {ids[project.id]} times; IDs must be unique',
             )
         yield from _project_dates(p, i, project)
-        yield from _project_flags(i, project)
+        yield from _project_flags(i, project, p.settings.plan_start)
         yield from _project_scores(p, i, project)
     yield from _must_run_rivals(p)
 
@@ -225,9 +225,20 @@ def _project_dates(p: Portfolio, i: int, project: Project) -> Iterator[Problem]:
     first, last = p.settings.plan_start, p.settings.plan_start + p.settings.horizon - 1
     for name in ("earliest_start", "latest_start", "fixed_start"):
         value = getattr(project, name)
+        if value is None:
+            continue
+        if name == "earliest_start" and value < first:
+            # the plan start moved on since it was typed: not a mistake, and not to be an error
+            yield Problem(
+                "project",
+                i,
+                name,
+                f'"{project.id}": earliest start {month_text(value)} is before the plan start '
+                f"{month_text(first)}; it may start as soon as the plan starts",
+                Severity.INFO,
+            )
         # work in flight may have started before the plan start
-        too_early = value is not None and value < first and name != "fixed_start"
-        if value is not None and (too_early or value > last):
+        elif (name == "latest_start" and value < first) or value > last:
             yield Problem(
                 "project",
                 i,
@@ -255,7 +266,7 @@ def _project_dates(p: Portfolio, i: int, project: Project) -> Iterator[Problem]:
         )
 
 
-def _project_flags(i: int, project: Project) -> Iterator[Problem]:
+def _project_flags(i: int, project: Project, plan_start: int) -> Iterator[Problem]:
     """Status, mandatory and force flags that contradict each other."""
     if project.must_run and project.force is Force.OUT:
         yield Problem(
@@ -270,6 +281,17 @@ def _project_flags(i: int, project: Project) -> Iterator[Problem]:
             i,
             "fixed_start",
             f'"{project.id}" is in flight, so it needs its actual start month in "Fixed start"',
+        )
+    if finished_before(project, plan_start):
+        assert project.fixed_start is not None
+        yield Problem(
+            "project",
+            i,
+            "status",
+            f'"{project.id}" is in flight but finished in '
+            f"{month_text(project.fixed_start + max(project.duration, 1) - 1)}, before the plan "
+            f"starts; it takes nothing from the plan: set its Status to Closed",
+            Severity.WARNING,
         )
     if project.must_run and project.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD):
         yield Problem(
@@ -306,6 +328,17 @@ def _project_scores(p: Portfolio, i: int, project: Project) -> Iterator[Problem]
 
 def _valid_scale(criterion: Criterion) -> bool:
     return -MAX_SCORE <= criterion.min < criterion.max <= MAX_SCORE
+
+
+def finished_before(project: Project, plan_start: int) -> bool:
+    """An in-flight project whose fixed start and duration end before the plan starts: it is
+    done, whatever its Status says, and the plan shows it so (not as "Selected")."""
+    return (
+        project.status is ProjectStatus.IN_FLIGHT
+        and isinstance(project.fixed_start, int)
+        and isinstance(project.duration, int)
+        and project.fixed_start + max(project.duration, 1) <= plan_start
+    )
 
 
 def _must_run_rivals(p: Portfolio) -> Iterator[Problem]:
@@ -450,7 +483,30 @@ def _dependencies(p: Portfolio) -> Iterator[Problem]:
             "successor",
             f"dependency cycle: {' -> '.join(cycle)}; remove one of these links",
         )
+    yield from _linked_and_excluded(p)
     yield from _contradictions(p)
+
+
+def _linked_and_excluded(p: Portfolio) -> Iterator[Problem]:
+    """A pair that must go together (FS, Requires, With) and may not (Excludes)."""
+    excludes = {
+        frozenset((d.predecessor, d.successor)): i
+        for i, d in enumerate(p.dependencies)
+        if d.type is DependencyType.EXCLUDES
+    }
+    for dep in p.dependencies:
+        j = excludes.get(frozenset((dep.predecessor, dep.successor)))
+        if dep.type is DependencyType.EXCLUDES or j is None or dep.predecessor == dep.successor:
+            continue
+        link = "goes with" if dep.type is DependencyType.WITH else "needs"
+        yield Problem(
+            "dependency",
+            j,
+            "type",
+            f'"{dep.successor}" {link} "{dep.predecessor}" (a {dep.type.value} link) but '
+            f'this Excludes link keeps them apart, so "{dep.successor}" could never be '
+            "selected; remove one of the two links",
+        )
 
 
 def _contradictions(p: Portfolio) -> Iterator[Problem]:

@@ -22,11 +22,11 @@ from bench.generate import generate_portfolio
 from engine.checker import check_plan
 from engine.errors import FileError
 from engine.months import parse_month
+from engine.plan import SELECTED
 from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.scoring import weighted_score
 from tests.workbook._books import copy_book, edit, sha
 from tests.workbook.test_malformed import CASES, ZIP_BOMB, _strings_bomb, _zip
-from workbook.book.grids import SELECTED
 from workbook.cli import main
 from workbook.files.reader import read_workbook
 from workbook.files.template import HEADER_ROW, SCORING_HEADER_ROW, build_workbook

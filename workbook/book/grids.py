@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine.model import Portfolio, Project
+from engine.model import Portfolio
 from engine.months import month_text
+from engine.plan import decision
 from engine.result import ProjectOutcome, Result
 from engine.validation import Severity
 from workbook.book import schema
@@ -21,9 +22,6 @@ from workbook.book.messages import Message
 
 CellValue = schema.CellValue
 
-SELECTED = "Selected"
-DEFERRED = "Deferred"
-NOT_IN_PLAY = "Not in play"
 PLANNED = 1  # Schedule cell of a planned month
 MUST_RUN = 2  # Schedule cell of a month of a mandatory, forced or in-flight project
 
@@ -52,13 +50,6 @@ class Grid:
 def portfolio_checksum(portfolio: Portfolio) -> str:
     """A short fingerprint of the inputs, to tell runs on the same data apart from others."""
     return hashlib.sha256(repr(portfolio).encode("utf-8")).hexdigest()[:16]
-
-
-def decision(project: Project, outcome: ProjectOutcome | None) -> str:
-    """Selected, Deferred or Not in play."""
-    if outcome is not None and outcome.selected:
-        return SELECTED
-    return NOT_IN_PLAY if project.out_of_play else DEFERRED
 
 
 def _month(value: int | None) -> str | None:
@@ -91,7 +82,7 @@ def portfolio_grid(
                 project.id,
                 project.name,
                 None if department is None else str(department),
-                decision(project, outcome),
+                decision(project, outcome, portfolio.settings.plan_start),
                 _month(outcome.start) if outcome and outcome.selected else None,
                 _month(outcome.finish) if outcome and outcome.selected else None,
                 project.duration,
@@ -117,7 +108,7 @@ def schedule_grid(portfolio: Portfolio, result: Result) -> Grid:
         row: list[CellValue] = [
             project.id,
             project.name,
-            decision(project, outcome),
+            decision(project, outcome, portfolio.settings.plan_start),
             _month(start),
             _month(finish),
         ]
