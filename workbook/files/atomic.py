@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,16 +202,22 @@ def interrupts_held(path: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def replacing(
-    target: str | os.PathLike[str], *, mode_from: Path | None = None, backup: bool = False
+    target: str | os.PathLike[str],
+    *,
+    mode_from: Path | None = None,
+    backup: bool = False,
+    before_commit: Callable[[], None] | None = None,
 ) -> Iterator[Path]:
     """Yield a temporary path beside `target`; when the block ends normally, move it over
     `target` atomically (flushed to disk first, permissions per the module's rule). With
     `backup`, the file being replaced is first copied to its backup (`keep_backup`).
 
     When the block raises, the temporary file is removed and `target` is left as it was.
-    From the end of the block to the rename, Ctrl-C is held (`interrupts_held`). While the
-    temporary file exists its writer holds a lock on it, so `clean_stale_temps` can tell a
-    file left by a killed run from one still being written.
+    The commit (`before_commit()`, e.g. "is the file still as we read it?", the backup and
+    the rename) runs holding a lock on `target`, so two runs never both pass the check and
+    then overwrite each other; Ctrl-C is held until it is done (`interrupts_held`). While
+    the temporary file exists its writer holds a lock on it, so `clean_stale_temps` can tell
+    a file left by a killed run from one still being written.
     """
     # through a symbolic link, the file it points to is replaced, and the link stays
     target = Path(os.path.realpath(target))
@@ -219,7 +225,9 @@ def replacing(
     temp = _locked_temp(target)
     try:
         yield temp
-        with interrupts_held(target):
+        with interrupts_held(target), _commit_lock(target):
+            if before_commit is not None:
+                before_commit()
             if backup and target.exists():
                 keep_backup(target)
             with temp.open("rb+") as written:
@@ -230,6 +238,25 @@ def replacing(
     finally:
         temp.unlink(missing_ok=True)
         _release(temp)
+
+
+@contextlib.contextmanager
+def _commit_lock(target: Path) -> Iterator[None]:
+    """An exclusive lock on the file about to be replaced, for the time of the commit (not on
+    a temporary file of ours: that lock is ours already)."""
+    if fcntl is None or target in _held:
+        yield
+        return
+    try:
+        handle = os.open(target, os.O_RDONLY)
+    except FileNotFoundError:  # a new file: nothing to race for
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
 
 
 # temporary file -> the descriptor holding the lock on the file now at that path. When a
@@ -335,6 +362,7 @@ def rewrite_package(
     target: Path,
     *,
     added_time: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0),
+    before_commit: Callable[[], None] | None = None,
 ) -> None:
     """Write the zip package `source` to `target` with some parts replaced or added.
 
@@ -345,7 +373,7 @@ def rewrite_package(
     try:
         with (
             zipfile.ZipFile(source) as package,
-            replacing(target, mode_from=source) as temp,
+            replacing(target, mode_from=source, before_commit=before_commit) as temp,
             zipfile.ZipFile(temp, "w") as out,
         ):
             for info in package.infolist():

@@ -10,6 +10,7 @@ the original byte-identical.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -69,12 +70,15 @@ def write_grids(
         for grid in grids:
             _write_grid(book, grid)
         kept = backup_path(Path(os.path.realpath(target))) if backup and target.exists() else None
-        with replacing(target, mode_from=source, backup=kept is not None) as temp:
+        # checked again at the commit, under its lock: Excel may have opened the file, or
+        # another run saved it, while this one was solving
+        recheck = functools.partial(check_writable, source, stamp)
+        with replacing(
+            target, mode_from=source, backup=kept is not None, before_commit=recheck
+        ) as temp:
             _save(book, temp)
             _keep_ribbon(temp)
             _verify(temp, inputs, grids)
-            # Check again just before replacing: Excel may have opened the file meanwhile.
-            check_writable(source, stamp)
     except OSError as error:
         left = f"{source.name} was left as it was"
         if target.exists() and target != source:
