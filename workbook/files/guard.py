@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,9 @@ _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _CELL = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _CHUNK = 1 << 20
+# what reading a damaged zip raises: a bad header, a bad deflate stream, a part cut short, an
+# unknown compression method or an encrypted part
+DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +89,7 @@ def _check_file(path: Path, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as package:
             _check_members(name, package, limits)
-    except zipfile.BadZipFile as error:
+    except DAMAGED_ZIP as error:
         raise FileError(
             f"{name}: the workbook package is damaged ({error}); open it in Excel and save it again"
         ) from error

@@ -142,11 +142,16 @@ def _set(cell, value: CellValue) -> None:
     cell.value = value
 
 
+def _sheet(book, name: str):
+    """The sheet called `name`, as Excel matches names (case and outer spaces aside)."""
+    return next((ws for ws in book.worksheets if _key(ws.title) == _key(name)), None)
+
+
 def _state(book, grid: Grid) -> SheetState:
     """The output sheet as the layout needs to see it."""
-    if grid.sheet not in book.sheetnames:
+    ws = _sheet(book, grid.sheet)
+    if ws is None:
         return SheetState(exists=False)
-    ws = book[grid.sheet]
     table = ws.tables.get(grid.spec.table) if grid.spec.table else None
     used = frozenset(key for key, cell in ws._cells.items() if cell.value is not None)
     header = range_boundaries(table.ref)[1] if table is not None else None
@@ -155,11 +160,11 @@ def _state(book, grid: Grid) -> SheetState:
 
 def _write_grid(book, grid: Grid) -> None:
     layout = plan_layout(_state(book, grid), grid)
-    if layout.create:
+    ws = _sheet(book, layout.sheet)
+    if layout.create or ws is None:
         ws = book.create_sheet(layout.sheet)  # a deleted output sheet comes back, no Table
         for row, (line,) in enumerate(layout.title, start=1):
             ws.cell(row, 1, line)
-    ws = book[layout.sheet]
     if layout.clear is not None:
         r1, c1, r2, c2 = layout.clear
         for (row, column), cell in list(ws._cells.items()):  # sparse: makes no new cells
@@ -190,7 +195,7 @@ def _write_grid(book, grid: Grid) -> None:
 
 def _input_snapshot(book) -> dict[str, dict[tuple[int, int], tuple[object, str]]]:
     """Value and type of every cell on the sheets people type into."""
-    protected = {s.name for s in schema.SHEETS if s.role is not schema.Role.OUTPUT}
+    outputs = {_key(s.name) for s in schema.SHEETS if s.role is schema.Role.OUTPUT}
     return {
         ws.title: {
             key: (cell.value, cell.data_type)
@@ -198,8 +203,12 @@ def _input_snapshot(book) -> dict[str, dict[tuple[int, int], tuple[object, str]]
             if cell.value is not None
         }
         for ws in book.worksheets
-        if ws.title in protected or ws.title not in {s.name for s in schema.SHEETS}
+        if _key(ws.title) not in outputs
     }
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()
 
 
 def _verify(path: Path, inputs, grids: list[Grid]) -> None:
@@ -238,7 +247,8 @@ def _verify(path: Path, inputs, grids: list[Grid]) -> None:
         sheetnames = book.sheetnames
     finally:
         book.close()
-    missing = [g.sheet for g in grids if g.sheet not in sheetnames]
+    present = {_key(name) for name in sheetnames}
+    missing = [g.sheet for g in grids if _key(g.sheet) not in present]
     if missing:
         raise FileError(
             f"writing lost the output sheet(s) {', '.join(missing)}; the original "
