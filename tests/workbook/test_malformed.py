@@ -462,3 +462,97 @@ def test_malformed_workbook(tmp_path, capsys, mutate, command, code, expected):
 
 def test_catalogue_is_large_enough():
     assert len(CASES) >= 25
+
+
+# --- Found by bench/fuzz.py (issue 13): each once ended in a traceback ----------------------
+
+
+def _damaged_deflate(path: Path) -> Path:
+    """Garbage in the middle of one part's compressed bytes (its header left intact)."""
+    with zipfile.ZipFile(path) as package:
+        info = package.getinfo(sheet_part(path, "Intake"))
+    data = bytearray(path.read_bytes())
+    name_length = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    middle = start + info.compress_size // 2
+    data[middle : middle + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _without_part(part: str):
+    def mutate(path: Path) -> Path:
+        temp = path.with_suffix(".tmp")
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(temp, "w") as out:
+            for info in source.infolist():
+                if info.filename != part:
+                    out.writestr(info, source.read(info.filename))
+        temp.replace(path)
+        return path
+
+    return mutate
+
+
+def _rename_sheet(old: str, new: str):
+    def mutate(path: Path) -> Path:
+        return rewrite_part(
+            path,
+            "xl/workbook.xml",
+            lambda data: data.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode(), 1),
+        )
+
+    return mutate
+
+
+FOUND_BY_FUZZING = [
+    (
+        "a damaged deflate stream",
+        _damaged_deflate,
+        "validate",
+        3,
+        "File error: Book.xlsm: the workbook package is damaged (",
+    ),
+    (
+        "no root relationships",
+        _without_part("_rels/.rels"),
+        "optimise",
+        3,
+        "File error: Book.xlsm: its package could not be saved again (",
+    ),
+    (
+        "a value in the Run log's last row",
+        _cells({("Run log", "A1048576"): "stray"}),
+        "optimise",
+        3,
+        'File error: the sheet "Run log" has no room below row 1,048,576 (a sheet ends at row '
+        "1,048,576); delete the rows below its table and run again",
+    ),
+    (
+        "an output sheet renamed in capitals",
+        _rename_sheet("Run log", "RUN LOG"),
+        "optimise",
+        0,
+        "Wrote the results into ",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "command", "code", "start"),
+    [c[1:] for c in FOUND_BY_FUZZING],
+    ids=[c[0] for c in FOUND_BY_FUZZING],
+)
+def test_found_by_fuzzing(tmp_path, capsys, mutate, command, code, start):
+    book = mutate(copy_book(tmp_path))
+    before = sha(book)
+    args = [command, str(book)] + (["--time-limit", "1"] if command == "optimise" else [])
+    assert main(args) == code
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    assert "Traceback" not in captured.out + captured.err
+    assert any(line.startswith(start) for line in lines), "\n".join(lines)
+    if code:
+        assert sha(book) == before
+    else:
+        assert openpyxl.load_workbook(book, read_only=True).sheetnames.count("RUN LOG") == 1

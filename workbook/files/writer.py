@@ -76,8 +76,7 @@ def write_grids(
         with replacing(
             target, mode_from=source, backup=kept is not None, before_commit=recheck
         ) as temp:
-            _save(book, temp)
-            _keep_ribbon(temp)
+            _save_whole(book, temp, source)
             _verify(temp, inputs, grids)
     except OSError as error:
         left = f"{source.name} was left as it was"
@@ -116,6 +115,22 @@ def output_path(source: Path, out: str | os.PathLike[str] | None) -> Path:
 
 def _same_file(a: Path, b: Path) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _save_whole(book, path: Path, source: Path) -> None:
+    """Save, and put back the ribbon's relationship. openpyxl copies parts of the original
+    package as they are (the VBA project, the root relationships), and a damaged one makes
+    it fail in ways of its own: that is a file error, not a crash."""
+    try:
+        _save(book, path)
+        _keep_ribbon(path)
+    except (FileError, OSError):
+        raise
+    except Exception as error:
+        raise FileError(
+            f"{source.name}: its package could not be saved again ({type(error).__name__}: "
+            f"{error}); nothing was written. Open it in Excel and save it, then run again"
+        ) from error
 
 
 def _save(book, path: Path) -> None:
