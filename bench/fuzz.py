@@ -512,7 +512,7 @@ def _verdict(case: Case, code: int | None, text: str, book: Path, before: str, f
         return f"more than {CPU_LIMIT_S} s of processor time"
     if code not in EXIT_CODES:
         return f"exit {code}: {_last(text)}"
-    if "Traceback" in text:
+    if "Traceback" in text or "Internal error" in text or "out of memory" in text:
         return f"traceback: {_last(text)}"
     temps = [p.name for p in folder.iterdir() if p.name.startswith(TEMP_PREFIX)]
     if temps:

@@ -269,6 +269,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{error.filename}: " if error.filename else ""
         errors.print(Text(f"File error: {where}{os_error_words(error)}", style="red"))
         return EXIT_FILE
+    except MemoryError:
+        errors.print(
+            Text(
+                "Error: out of memory; the workbook is as it was (or complete, if its results "
+                "were saved). Free memory, or split the portfolio, and run again",
+                style="red",
+            )
+        )
+        return EXIT_FILE
+    except Exception as error:  # a bug: said plainly, its traceback kept for the report
+        if os.environ.get("PMO_DEBUG"):
+            raise
+        errors.print(Text(_internal_error(error), style="red"))
+        return EXIT_FILE
+
+
+def _internal_error(error: Exception) -> str:
+    """The words for a bug: what happened, that no file was half-written, where the details are."""
+    import tempfile
+    import traceback
+
+    log = Path(tempfile.gettempdir()) / f"pmo-internal-error-{os.getpid()}.txt"
+    try:
+        log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+        kept = f"; the details are in {log}"
+    except OSError:
+        kept = ""
+    return (
+        f"Internal error (a bug in pmo): {type(error).__name__}: {error}. No file was left "
+        f"half-written{kept}; please report it with the workbook"
+    )
 
 
 def _new(console: Console, args) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
@@ -152,3 +153,20 @@ def test_doctor_reports(capsys):
     code = main(["doctor"])
     assert code in (0, 3)
     assert capsys.readouterr().out.strip()
+
+
+def test_a_bug_is_a_message_with_its_details_kept(tmp_path, capsys, monkeypatch):
+    # the last resort: whatever escapes every check is still a message, never a traceback
+    def broken(_transport):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(cli.service, "validate", broken)
+    monkeypatch.delenv("PMO_DEBUG", raising=False)
+    assert main(["validate", str(copy_book(tmp_path))]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    found = re.search(
+        r"Internal error \(a bug in pmo\): ValueError: boom\. .*details are in (\S+);", err
+    )
+    assert found, err
+    assert "ValueError: boom" in Path(found.group(1)).read_text(encoding="utf-8")
