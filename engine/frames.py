@@ -24,11 +24,11 @@ if TYPE_CHECKING:  # engine.model and engine.result import this module inside to
     from engine.result import ProjectOutcome, Result, UtilisationCell
 
 MONTH = "period[M]"
-# Text: pandas 3's string dtype (missing values are NaN); plain object columns on pandas 2.
-TEXT = "str" if int(pd.__version__.split(".")[0]) >= 3 else "object"
-SELECTED = "Selected"  # the decisions as the Portfolio sheet writes them
+SELECTED = "Selected"  # the decisions as the Portfolio sheet writes them (engine.plan)
 DEFERRED = "Deferred"
 NOT_IN_PLAY = "Not in play"
+# Text: pandas 3's string dtype (missing values are NaN); plain object columns on pandas 2.
+TEXT = "str" if int(pd.__version__.split(".")[0]) >= 3 else "object"
 
 # Column name -> dtype.
 _Columns = Mapping[str, str]
@@ -151,7 +151,10 @@ def frame(columns: _Columns, rows: Iterable[Sequence[object]]) -> pd.DataFrame:
 
 
 def decision(project: Project, outcome: ProjectOutcome | None) -> str:
-    """Selected, Deferred or Not in play (closed, on hold, forced out), as on the sheets."""
+    """Selected, Deferred or Not in play, as on the sheets: the engine's own word for it when
+    the outcome carries one (`engine.plan.decision`)."""
+    if outcome is not None and outcome.decision:
+        return outcome.decision
     if outcome is not None and outcome.selected:
         return SELECTED
     return NOT_IN_PLAY if project.out_of_play else DEFERRED

@@ -12,6 +12,8 @@ skills decide who runs what, never which projects run or when.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,8 +85,8 @@ def solve(
     solver = _search(run, built, progress)
     if run.status == cp_model.INFEASIBLE:
         return _infeasible(run)
-    if run.status == cp_model.MODEL_INVALID:  # a bug of ours, not the user's: say so plainly
-        raise RuntimeError(f"internal model error: {built.model.validate()}")
+    if run.status == cp_model.MODEL_INVALID:
+        return _model_refused(run, built.model.validate())
     _take_plan(run, built, solver)
     if run.found and tie_break:
         _tie_break(run, built)
@@ -245,7 +247,7 @@ def _tie_break(run: _Run, built: PortfolioModel) -> None:
     built.tie_break(best, hire_cost(run.portfolio, run.hires))
     built.hint(run.starts, run.hires)
     second = _solver(run.seed, run.workers, remaining)
-    if second.solve(built.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if _run(second, built) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
     better = built.plan(second)
     if _objective_units(run.portfolio, run.objective, better) == best or _better(
@@ -261,6 +263,25 @@ def _invalid_input(run: _Run) -> Result:
     return Result(
         SolveStatus.INVALID_INPUT,
         problems=run.problems,
+        objective_name=run.objective.value,
+        wall_time=run.elapsed(),
+    )
+
+
+def _model_refused(run: _Run, why: str) -> Result:
+    """CP-SAT refused the model (numbers beyond its 64-bit sums that `engine.limits` did not
+    foresee, or a bug of ours): a message, never a traceback."""
+    problem = Problem(
+        "settings",
+        None,
+        None,
+        f"the optimiser cannot take this portfolio ({why.strip() or 'model refused'}); if "
+        "costs, budgets or FTE are very large, enter them in thousands, otherwise please "
+        "report this workbook",
+    )
+    return Result(
+        SolveStatus.INVALID_INPUT,
+        problems=(*run.problems, problem),
         objective_name=run.objective.value,
         wall_time=run.elapsed(),
     )
@@ -345,7 +366,7 @@ def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> l
     began = time.perf_counter()
     built = PortfolioModel(portfolio, objective, ModelOptions(diagnosis=True))
     solver = _solver(0, 1, time_limit)
-    if solver.solve(built.model) != cp_model.INFEASIBLE:
+    if _run(solver, built) != cp_model.INFEASIBLE:
         return ["The rules conflict, but no smaller set could be isolated in the time allowed."]
     core = list(solver.sufficient_assumptions_for_infeasibility())
     # deletion filter: drop each rule whose absence still leaves the rest infeasible
@@ -357,7 +378,7 @@ def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> l
         built.model.clear_assumptions()
         built.model.add_assumptions([built.guards[i] for i in trial])
         check = _solver(0, 1, min(remaining, 2.0))
-        if check.solve(built.model) == cp_model.INFEASIBLE:
+        if _run(check, built) == cp_model.INFEASIBLE:
             core = trial
     return [built.rules[index] for index in core if index in built.rules]
 
@@ -450,22 +471,61 @@ def _solve_in_stages(
         and seconds > 2 * QUICK_SECONDS
     )
     solver = _solver(seed, workers, QUICK_SECONDS if staged else seconds)
-    status = solver.solve(built.model, listener)
+    status = _run(solver, built, listener)
     if not staged or status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
         return status, solver
     if status == cp_model.FEASIBLE:
         built.hint(built.plan(solver), built.hired(solver))
     heavy = _solver(seed, workers, seconds - QUICK_SECONDS, heavy_precedences=True)
-    heavy_status = heavy.solve(built.model, listener)
+    heavy_status = _run(heavy, built, listener)
     if heavy_status == cp_model.UNKNOWN and status == cp_model.FEASIBLE:
         return status, solver  # the second stage found nothing: keep the first stage's plan
     return heavy_status, heavy
+
+
+def _run(
+    solver: cp_model.CpSolver, built: PortfolioModel, listener: _Listener | None = None
+) -> cp_model.CpSolverStatus:
+    """`solver.solve(built.model)`, stopped at once by Ctrl-C, which then raises
+    KeyboardInterrupt as it would in any Python code.
+
+    CP-SAT's own SIGINT handling is off (`_solver`): it ended the search quietly, so a
+    partial plan was written as if complete, and afterwards left SIGINT at its default,
+    killing the process with no clean-up. Called from the main thread, the search runs in a
+    helper thread while the main thread waits, where Python can deliver the interrupt.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return solver.solve(built.model, listener)
+    outcome: dict[str, object] = {}
+
+    def search() -> None:
+        try:
+            outcome["status"] = solver.solve(built.model, listener)
+        except BaseException as error:  # handed to the caller's thread below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=search, name="cp-sat", daemon=True)
+    worker.start()
+    try:
+        worker.join()
+    except KeyboardInterrupt:
+        while worker.is_alive():  # the search may not have begun yet: ask until it ends
+            solver.stop_search()
+            with contextlib.suppress(KeyboardInterrupt):
+                worker.join(0.05)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    status = outcome["status"]
+    assert isinstance(status, cp_model.CpSolverStatus)
+    return status
 
 
 def _solver(
     seed: int, workers: int, seconds: float, *, heavy_precedences: bool = False
 ) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C is the caller's (see `_run`)
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed

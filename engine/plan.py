@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from engine.feasibility import demand_profile
 from engine.model import Force, Portfolio, Project, ProjectStatus
+from engine.months import month_text
 from engine.result import ProjectOutcome, UtilisationCell
 from engine.scoring import weighted_score
 from engine.units import EPS, FTE_UNITS, SCORE_UNITS
+from engine.validation import finished_before
 
 
 def score_units(portfolio: Portfolio, project: Project) -> int:
@@ -99,8 +102,29 @@ def utilisation(
     )
 
 
-def selection_reason(project: Project) -> str:
+SELECTED = "Selected"  # the decisions, as the Portfolio sheet and the frames write them
+DEFERRED = "Deferred"
+NOT_IN_PLAY = "Not in play"
+STOPPED = "Stopped"  # work in flight the plan stops (Can stop)
+
+
+def decision(project: Project, outcome: ProjectOutcome | None, plan_start: int) -> str:
+    """Selected, Deferred, Stopped (work in flight the plan stops) or Not in play (closed, on
+    hold, forced out, stopped or held at a gate, or in flight but finished before the plan
+    starts)."""
+    if outcome is not None and outcome.selected:
+        return NOT_IN_PLAY if finished_before(project, plan_start) else SELECTED
+    if project.out_of_play:
+        return NOT_IN_PLAY
+    return STOPPED if project.stoppable else DEFERRED
+
+
+def selection_reason(project: Project, plan_start: int) -> str:
     """Why a selected project is in, when that is not simply its score."""
+    if finished_before(project, plan_start):
+        assert project.fixed_start is not None
+        end = month_text(project.fixed_start + max(project.duration, 1) - 1)
+        return f"In flight, but finished in {end}, before the plan starts: set its Status to Closed"
     if project.status is ProjectStatus.IN_FLIGHT:
         return "In flight: keeps its start"
     if project.mandatory:
@@ -127,18 +151,23 @@ def outcomes(
     for project in portfolio.projects:
         start = starts.get(project.id)
         selected = start is not None
-        reason = selection_reason(project) if selected else reasons.get(project.id, "")
+        reason = (
+            selection_reason(project, portfolio.settings.plan_start)
+            if selected
+            else reasons.get(project.id, "")
+        )
+        outcome = ProjectOutcome(
+            project.id,
+            selected,
+            start,
+            None if start is None else start + project.duration,
+            score_by_id[project.id],
+            rank_by_id[project.id],
+            reason,
+            _manager(portfolio, project, selected, managers),
+        )
         result.append(
-            ProjectOutcome(
-                project.id,
-                selected,
-                start,
-                None if start is None else start + project.duration,
-                score_by_id[project.id],
-                rank_by_id[project.id],
-                reason,
-                _manager(portfolio, project, selected, managers),
-            )
+            replace(outcome, decision=decision(project, outcome, portfolio.settings.plan_start))
         )
     return tuple(result)
 

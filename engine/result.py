@@ -42,6 +42,7 @@ class ProjectOutcome:
     rank: int = 0  # 1 = highest weighted score
     reason: str = ""  # why it is in (forced, fixed) or, for a deferral, why it is out
     manager: str | None = None  # its project manager: assigned (Assign) or named on Intake
+    decision: str = ""  # Selected, Deferred, Stopped or Not in play, as the sheets say
 
     @property
     def finish(self) -> int | None:

@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.gates import GATE_CRITERIA, SCORE_SCALE, GateDecision, GateReview
-from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
+from engine.limits import (
+    MAX_FTE,
+    MAX_MONEY,
+    MAX_MONTHS,
+    MAX_SCORE,
+    MAX_SEED,
+    MAX_TIME_LIMIT,
+    MAX_TOTAL_COST,
+    MAX_WEIGHT,
+    amount_text,
+)
+from engine.model import Criterion, DependencyType, Force, Portfolio, Project, ProjectStatus
 from engine.months import month_range_text, month_runs_text, month_text, year_of
 from engine.wording import gate_words, label, must_run_words, out_of_play_words, project_label
 
@@ -40,23 +51,29 @@ class Problem:
 
 
 def validate(portfolio: Portfolio) -> list[Problem]:
-    """Every problem in the portfolio, errors and warnings, in a stable order."""
-    problems: list[Problem] = []
+    """Every problem in the portfolio, errors and warnings, in a stable order.
+
+    Numbers come first, each against its range (`engine.limits`); the checks that do
+    arithmetic with them (can a must-run project fit alone?) run only when all are in range.
+    Settings and criteria come before the projects that depend on them.
+    """
+    numbers = list(_numbers(portfolio))
+    problems = list(numbers)
     for check in (
-        _settings,
-        _projects,
         _criteria,
+        _projects,
         _capacity,
         _demands,
         _dependencies,
         _budget,
-        _fit_alone,
         _hiring,
         _balance,
         _gates,
         _managers,
     ):
         problems.extend(check(portfolio))
+    if not numbers:
+        problems.extend(_fit_alone(portfolio))
     return problems
 
 
@@ -65,29 +82,123 @@ def errors(problems: Sequence[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity is Severity.ERROR]
 
 
-def _settings(p: Portfolio) -> Iterator[Problem]:
+def _numbers(p: Portfolio) -> Iterator[Problem]:
+    """Every number against its range in `engine.limits`, before anything adds them up."""
     s = p.settings
-    if not isinstance(s.horizon, int) or s.horizon < 1:
-        yield Problem(
-            "settings",
-            "horizon",
-            "horizon",
-            f"Horizon (months) must be a whole number of at least 1; found {s.horizon!r}",
+    yield from _in_range(
+        "settings", "horizon", "horizon", "Horizon (months)", s.horizon, 1, MAX_MONTHS, whole=True
+    )
+    yield from _in_range(
+        "settings",
+        "time_limit",
+        "time_limit",
+        "Time limit (s)",
+        s.time_limit,
+        0,
+        MAX_TIME_LIMIT,
+        above=True,
+    )
+    yield from _in_range(
+        "settings",
+        "random_seed",
+        "random_seed",
+        "Random seed",
+        s.random_seed,
+        0,
+        MAX_SEED,
+        whole=True,
+    )
+    for i, c in enumerate(p.criteria):
+        yield from _in_range(
+            "criterion", i, "weight", f'"{c.name}": weight', c.weight, 0, MAX_WEIGHT
         )
-    elif s.horizon > 10_000:
-        yield Problem(
-            "settings",
-            "horizon",
-            "horizon",
-            f"Horizon (months) must be at most 10,000; found {s.horizon}",
+        yield from _in_range(
+            "criterion", i, "min", f'"{c.name}": Min', c.min, -MAX_SCORE, MAX_SCORE
         )
-    if not s.time_limit > 0:
-        yield Problem(
-            "settings",
-            "time_limit",
-            "time_limit",
-            f"Time limit (s) must be more than 0; found {s.time_limit!r}",
+        yield from _in_range(
+            "criterion", i, "max", f'"{c.name}": Max', c.max, -MAX_SCORE, MAX_SCORE
         )
+    total_cost = 0.0
+    for i, project in enumerate(p.projects):
+        name = f'"{project.id}": '
+        yield from _in_range(
+            "project",
+            i,
+            "duration",
+            f"{name}duration",
+            project.duration,
+            0,
+            MAX_MONTHS,
+            whole=True,
+            unit="months",
+        )
+        cost = list(_in_range("project", i, "cost", f"{name}cost", project.cost, 0, MAX_MONEY))
+        yield from cost
+        if not cost:
+            total_cost += project.cost
+    if total_cost > MAX_TOTAL_COST:
+        yield Problem(
+            "project",
+            None,
+            "cost",
+            f"the projects' costs add up to {amount_text(total_cost)}; the optimiser counts "
+            f"money to the cent and takes at most {amount_text(MAX_TOTAL_COST)} in all: "
+            "enter Cost and Budget in thousands (or millions)",
+        )
+    for role, values in p.capacity.items():
+        for offset, value in enumerate(values):
+            month = p.settings.plan_start + offset if isinstance(p.settings.plan_start, int) else 0
+            yield from _in_range(
+                "capacity",
+                role,
+                str(month),
+                f'role "{role}": capacity in {month_text(month)}',
+                value,
+                0,
+                MAX_FTE,
+                unit="FTE",
+            )
+    for i, demand in enumerate(p.demands):
+        yield from _in_range("demand", i, "fte", "FTE", demand.fte, 0, MAX_FTE)
+    for i, dep in enumerate(p.dependencies):
+        yield from _in_range(
+            "dependency", i, "lag", "Lag (months)", dep.lag, 0, MAX_MONTHS, whole=True
+        )
+    for year, amount in p.budget.items():
+        yield from _in_range("budget", year, "budget", f"budget for {year}", amount, 0, MAX_MONEY)
+
+
+def _in_range(
+    entity: str,
+    index: int | str | None,
+    field: str,
+    what: str,
+    value: object,
+    low: float,
+    high: float,
+    *,
+    whole: bool = False,
+    above: bool = False,
+    unit: str = "",
+) -> Iterator[Problem]:
+    """A problem when `value` is not a number in low..high (above `low` with `above`)."""
+    unit = f" {unit}" if unit else ""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (whole and not isinstance(value, int))
+        or math.isnan(value)
+    ):
+        verdict = f"a whole number{' of' + unit if unit else ''}" if whole else "a number"
+    elif above and value <= low:
+        verdict = f"more than {amount_text(low)}{unit}"
+    elif value < low:
+        verdict = f"{amount_text(low)} or more{unit}"
+    elif value > high:
+        verdict = f"at most {amount_text(high)}{unit}"
+    else:
+        return
+    yield Problem(entity, index, field, f"{what} must be {verdict}; found {value!r}")
 
 
 def _projects(p: Portfolio) -> Iterator[Problem]:
@@ -104,9 +215,8 @@ def _projects(p: Portfolio) -> Iterator[Problem]:
                 "id",
                 f'ID "{project.id}" is used {ids[project.id]} times; IDs must be unique',
             )
-        yield from _project_amounts(i, project)
         yield from _project_dates(p, i, project)
-        yield from _project_flags(i, project)
+        yield from _project_flags(i, project, p.settings.plan_start)
         yield from _project_scores(p, i, project)
     yield from _must_run_rivals(p)
 
@@ -115,33 +225,25 @@ def _has_id(project: Project) -> bool:
     return bool(project.id) and bool(str(project.id).strip())
 
 
-def _project_amounts(i: int, project: Project) -> Iterator[Problem]:
-    """Duration and cost."""
-    if not isinstance(project.duration, int) or project.duration < 0:
-        yield Problem(
-            "project",
-            i,
-            "duration",
-            f'"{project.id}": duration must be a whole number of months (0 or '
-            f"more); found {project.duration!r}",
-        )
-    if not math.isfinite(project.cost) or project.cost < 0:
-        yield Problem(
-            "project",
-            i,
-            "cost",
-            f'"{project.id}": cost must be 0 or more; found {project.cost!r}',
-        )
-
-
 def _project_dates(p: Portfolio, i: int, project: Project) -> Iterator[Problem]:
     """Start months inside the horizon, a window the right way round, a fixed start inside it."""
     first, last = p.settings.plan_start, p.settings.plan_start + p.settings.horizon - 1
     for name in ("earliest_start", "latest_start", "fixed_start"):
         value = getattr(project, name)
+        if value is None:
+            continue
+        if name == "earliest_start" and value < first:
+            # the plan start moved on since it was typed: not a mistake, and not to be an error
+            yield Problem(
+                "project",
+                i,
+                name,
+                f'"{project.id}": earliest start {month_text(value)} is before the plan start '
+                f"{month_text(first)}; it may start as soon as the plan starts",
+                Severity.INFO,
+            )
         # work in flight may have started before the plan start
-        too_early = value is not None and value < first and name != "fixed_start"
-        if value is not None and (too_early or value > last):
+        elif (name == "latest_start" and value < first) or value > last:
             yield Problem(
                 "project",
                 i,
@@ -169,7 +271,7 @@ def _project_dates(p: Portfolio, i: int, project: Project) -> Iterator[Problem]:
         )
 
 
-def _project_flags(i: int, project: Project) -> Iterator[Problem]:
+def _project_flags(i: int, project: Project, plan_start: int) -> Iterator[Problem]:
     """Status, mandatory and force flags that contradict each other."""
     if project.must_run and project.force is Force.OUT:
         yield Problem(
@@ -203,6 +305,17 @@ def _project_flags(i: int, project: Project) -> Iterator[Problem]:
             "fixed_start",
             f'"{project.id}" is in flight, so it needs its actual start month in "Fixed start"',
         )
+    if finished_before(project, plan_start):
+        assert project.fixed_start is not None
+        yield Problem(
+            "project",
+            i,
+            "status",
+            f'"{project.id}" is in flight but finished in '
+            f"{month_text(project.fixed_start + max(project.duration, 1) - 1)}, before the plan "
+            f"starts; it takes nothing from the plan: set its Status to Closed",
+            Severity.WARNING,
+        )
     if project.must_run and project.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD):
         yield Problem(
             "project",
@@ -214,7 +327,8 @@ def _project_flags(i: int, project: Project) -> Iterator[Problem]:
 
 
 def _project_scores(p: Portfolio, i: int, project: Project) -> Iterator[Problem]:
-    """A score for every criterion, on the criterion's scale."""
+    """A score for every criterion, on the criterion's scale (when that scale is valid: a
+    broken scale is reported once, on Criteria, not once per project)."""
     for criterion in p.criteria:
         value = project.scores.get(criterion.name)
         if value is None:
@@ -225,7 +339,7 @@ def _project_scores(p: Portfolio, i: int, project: Project) -> Iterator[Problem]
                 f'"{project.id}" has no score for "{criterion.name}"',
                 Severity.ERROR,
             )
-        elif not criterion.min <= value <= criterion.max:
+        elif _valid_scale(criterion) and not criterion.min <= value <= criterion.max:
             yield Problem(
                 "project",
                 i,
@@ -233,6 +347,21 @@ def _project_scores(p: Portfolio, i: int, project: Project) -> Iterator[Problem]
                 f'"{project.id}": score {value:g} for "{criterion.name}" is outside '
                 f"its scale {criterion.min:g}..{criterion.max:g}",
             )
+
+
+def _valid_scale(criterion: Criterion) -> bool:
+    return -MAX_SCORE <= criterion.min < criterion.max <= MAX_SCORE
+
+
+def finished_before(project: Project, plan_start: int) -> bool:
+    """An in-flight project whose fixed start and duration end before the plan starts: it is
+    done, whatever its Status says, and the plan shows it so (not as "Selected")."""
+    return (
+        project.status is ProjectStatus.IN_FLIGHT
+        and isinstance(project.fixed_start, int)
+        and isinstance(project.duration, int)
+        and project.fixed_start + max(project.duration, 1) <= plan_start
+    )
 
 
 def _must_run_rivals(p: Portfolio) -> Iterator[Problem]:
@@ -266,20 +395,13 @@ def _criteria(p: Portfolio) -> Iterator[Problem]:
                 "name",
                 f'criterion "{criterion.name}" is listed {names[criterion.name]} times',
             )
-        if not math.isfinite(criterion.weight) or criterion.weight < 0:
-            yield Problem(
-                "criterion",
-                i,
-                "weight",
-                f'"{criterion.name}": weight must be 0 or more; found {criterion.weight!r}',
-            )
         if not criterion.min < criterion.max:
             yield Problem(
                 "criterion",
                 i,
                 "max",
                 f'"{criterion.name}": Max ({criterion.max:g}) must be greater than '
-                f"Min ({criterion.min:g})",
+                f"Min ({criterion.min:g}); the scores on it are checked once it is",
             )
     if p.criteria and sum(c.weight for c in p.criteria) <= 0:
         yield Problem(
@@ -290,7 +412,15 @@ def _criteria(p: Portfolio) -> Iterator[Problem]:
         )
 
 
+def _horizon_in_range(p: Portfolio) -> bool:
+    """Whether checks that walk the horizon's months can: if not, its own problem says so."""
+    horizon = p.settings.horizon
+    return isinstance(horizon, int) and 1 <= horizon <= MAX_MONTHS
+
+
 def _capacity(p: Portfolio) -> Iterator[Problem]:
+    if not _horizon_in_range(p):
+        return
     for role, values in p.capacity.items():
         if len(values) != p.settings.horizon:
             yield Problem(
@@ -300,16 +430,6 @@ def _capacity(p: Portfolio) -> Iterator[Problem]:
                 f'role "{role}" has {len(values)} months of capacity; the horizon has '
                 f"{p.settings.horizon}",
             )
-        for offset, value in enumerate(values):
-            if not math.isfinite(value) or value < 0:
-                yield Problem(
-                    "capacity",
-                    role,
-                    str(p.settings.plan_start + offset),
-                    f'role "{role}": capacity in '
-                    f"{month_text(p.settings.plan_start + offset)} must be 0 or more "
-                    f"FTE; found {value!r}",
-                )
 
 
 def _demands(p: Portfolio) -> Iterator[Problem]:
@@ -328,8 +448,6 @@ def _demands(p: Portfolio) -> Iterator[Problem]:
             yield Problem(
                 "demand", i, "role", f'unknown role "{demand.role}"; roles with capacity: {known}'
             )
-        if not math.isfinite(demand.fte) or demand.fte < 0:
-            yield Problem("demand", i, "fte", f"FTE must be 0 or more; found {demand.fte!r}")
         if project is None or not isinstance(project.duration, int):
             continue
         lo = 1 if demand.from_month is None else demand.from_month
@@ -373,13 +491,6 @@ def _dependencies(p: Portfolio) -> Iterator[Problem]:
             yield Problem(
                 "dependency", i, "successor", f'"{dep.predecessor}" cannot depend on itself'
             )
-        if not isinstance(dep.lag, int) or dep.lag < 0:
-            yield Problem(
-                "dependency",
-                i,
-                "lag",
-                f"Lag (months) must be a whole number, 0 or more; found {dep.lag!r}",
-            )
         if dep.type in (DependencyType.FS, DependencyType.REQUIRES):
             graph[dep.predecessor].add(dep.successor)
     cycle = _find_cycle(graph)
@@ -395,7 +506,30 @@ def _dependencies(p: Portfolio) -> Iterator[Problem]:
             "successor",
             f"dependency cycle: {' -> '.join(cycle)}; remove one of these links",
         )
+    yield from _linked_and_excluded(p)
     yield from _contradictions(p)
+
+
+def _linked_and_excluded(p: Portfolio) -> Iterator[Problem]:
+    """A pair that must go together (FS, Requires, With) and may not (Excludes)."""
+    excludes = {
+        frozenset((d.predecessor, d.successor)): i
+        for i, d in enumerate(p.dependencies)
+        if d.type is DependencyType.EXCLUDES
+    }
+    for dep in p.dependencies:
+        j = excludes.get(frozenset((dep.predecessor, dep.successor)))
+        if dep.type is DependencyType.EXCLUDES or j is None or dep.predecessor == dep.successor:
+            continue
+        link = "goes with" if dep.type is DependencyType.WITH else "needs"
+        yield Problem(
+            "dependency",
+            j,
+            "type",
+            f'"{dep.successor}" {link} "{dep.predecessor}" (a {dep.type.value} link) but '
+            f'this Excludes link keeps them apart, so "{dep.successor}" could never be '
+            "selected; remove one of the two links",
+        )
 
 
 def _contradictions(p: Portfolio) -> Iterator[Problem]:
@@ -429,14 +563,11 @@ def _contradictions(p: Portfolio) -> Iterator[Problem]:
 
 
 def _budget(p: Portfolio) -> Iterator[Problem]:
-    for year, amount in p.budget.items():
-        if not math.isfinite(amount) or amount < 0:
-            yield Problem(
-                "budget", year, "budget", f"budget for {year} must be 0 or more; found {amount!r}"
-            )
-    years = {year_of(m) for m in p.months}
+    if not _horizon_in_range(p):
+        return
+    first, last = year_of(p.months[0]), year_of(p.months[-1])
     for year in p.budget:
-        if year not in years:
+        if not first <= year <= last:
             yield Problem(
                 "budget",
                 year,
@@ -765,28 +896,30 @@ def _certain_months(portfolio: Portfolio) -> dict[str, list[int]]:
 
 
 def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    colour: dict[str, int] = {}
-    stack: list[str] = []
+    """The first cycle met by a depth-first walk, as [a, b, ..., a]; None when there is none.
 
-    def visit(node: str) -> list[str] | None:
-        colour[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
+    Iterative, with its own stack: a chain of thousands of links must not hit Python's
+    recursion limit.
+    """
+    colour: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in sorted(graph):
+        if root in colour:
+            continue
+        path: list[str] = [root]
+        pending: list[list[str]] = [sorted(graph.get(root, ()), reverse=True)]
+        colour[root] = 1
+        while path:
+            if not pending[-1]:
+                colour[path.pop()] = 2
+                pending.pop()
+                continue
+            nxt = pending[-1].pop()
             if colour.get(nxt) == 1:
-                return [*stack[stack.index(nxt) :], nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in colour:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        colour[node] = 2
-        return None
-
-    for node in sorted(graph):
-        if node not in colour:
-            found = visit(node)
-            if found:
-                return found
+                colour[nxt] = 1
+                path.append(nxt)
+                pending.append(sorted(graph.get(nxt, ()), reverse=True))
     return None
 
 

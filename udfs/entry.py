@@ -34,12 +34,13 @@ from engine.explain import deferral_reasons
 from engine.feasibility import lone_fit_blockers
 from engine.model import Force, Portfolio, Project
 from engine.months import month_range_text, month_text, parse_month
+from engine.plan import SELECTED
 from engine.result import Result
 from engine.validation import Severity
 from engine.wording import out_of_play_words
 from workbook import service
 from workbook.book import schema
-from workbook.book.grids import SELECTED, Grid, messages_grid
+from workbook.book.grids import Grid, messages_grid
 from workbook.book.messages import Message
 from workbook.excel import transport as live
 from workbook.excel.transport import ExcelTransport

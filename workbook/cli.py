@@ -26,8 +26,9 @@
                                      merge department books, optimise across them, push back
 
 Exit codes: 0 done, 1 input errors (all listed), 2 no plan (infeasible: the reasons are
-listed), 3 file or usage error. `pmo recalc` exits 3 when any workbook failed; `pmo batch`
-exits 1 when any workbook did not end "ok" (see its report) and 3 on a usage error.
+listed), 3 file or usage error, 130 interrupted (Ctrl-C: nothing is written). `pmo recalc`
+exits 3 when any workbook failed; `pmo batch` exits 1 when any workbook did not end "ok"
+(see its report) and 3 on a usage error.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import os
 import sys
 import threading
@@ -52,6 +54,7 @@ from engine.delivery.raid import risk_score
 from engine.delivery.status import StatusFigures
 from engine.errors import FileError, PmoError
 from engine.evm import Rag
+from engine.limits import MAX_SEED, MAX_TIME_LIMIT
 from engine.model import Objective, Portfolio
 from engine.months import month_text
 from engine.result import Result
@@ -60,12 +63,22 @@ from workbook import service
 from workbook.book.grids import result_json
 from workbook.book.scenarios import scenarios_grid
 from workbook.book.schema import FRONTIER_CHART_ROWS
+from workbook.files.atomic import (
+    SavedThenInterrupted,
+    check_folder_target,
+    check_target,
+    os_error_words,
+    replacing,
+)
 from workbook.files.csv_export import write_csv
 from workbook.service import Outcome
 
 EXIT_OK, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_FILE = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 RUN_MAIN_MODULE = Path(__file__).parent / "excel" / "run_main.py.txt"
 PROGRESS_AFTER_S = 1.0
+MAX_COUNT = 1024  # --jobs, --solver-workers: more than any machine has cores
+MAX_MEGABYTES = 1 << 30  # --memory-limit: a petabyte
 
 
 class _UsageError(Exception):
@@ -94,8 +107,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("book", type=Path)
     run.add_argument("--out", type=Path, help="write the results into this copy instead")
     run.add_argument("--objective", choices=[o.value for o in Objective])
-    run.add_argument("--time-limit", type=float, metavar="S")
-    run.add_argument("--seed", type=int)
+    run.add_argument("--time-limit", type=_seconds, metavar="S")
+    run.add_argument("--seed", type=_seed)
     run.add_argument("--json", type=Path, metavar="RESULT.json")
     run.add_argument(
         "--csv", type=Path, metavar="DIR", help="also write the inputs and the plan as CSV files"
@@ -129,7 +142,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     again.add_argument(
         "--timeout",
-        type=float,
+        type=_seconds,
         default=120.0,
         metavar="S",
         help="seconds per workbook before LibreOffice is restarted",
@@ -314,7 +327,7 @@ def _batch_parser(commands) -> None:
     )
     many.add_argument(
         "--time-limit",
-        type=float,
+        type=_seconds,
         metavar="S",
         help="solver seconds per workbook (default: each workbook's Settings)",
     )
@@ -327,14 +340,14 @@ def _batch_parser(commands) -> None:
     )
     many.add_argument(
         "--timeout-margin",
-        type=float,
+        type=_seconds,
         default=batch.MARGIN_S,
         metavar="S",
         help="seconds on top of the time limit before a workbook is stopped",
     )
     many.add_argument(
         "--memory-limit",
-        type=int,
+        type=_megabytes,
         default=batch.MEMORY_LIMIT_MB,
         metavar="MB",
         help="address space per worker process, LibreOffice included (0: none)",
@@ -348,8 +361,47 @@ def _positive_int(text: str) -> int:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    if not 1 <= value <= MAX_COUNT:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {MAX_COUNT:,}, not {text!r}"
+        )
+    return value
+
+
+def _megabytes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_MEGABYTES:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of MB from 0 (no limit) to {MAX_MEGABYTES:,}, not {text!r}"
+        )
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_TIME_LIMIT:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds, more than 0 and at most {MAX_TIME_LIMIT:,.0f} "
+            f"(one day), not {text!r}"
+        )
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to {MAX_SEED:,}, not {text!r}"
+        )
     return value
 
 
@@ -397,6 +449,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PmoError as error:
         errors.print(Text(f"Error: {error}", style="red"))
         return EXIT_FILE
+    except _Interrupted as stop:
+        errors.print(Text(f"Interrupted {stop}.", style="red"))
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        errors.print(Text("Interrupted.", style="red"))
+        return EXIT_INTERRUPTED
+    except OSError as error:  # one not foreseen by a check: still a message, never a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        errors.print(Text(f"File error: {where}{os_error_words(error)}", style="red"))
+        return EXIT_FILE
+    except MemoryError:
+        errors.print(
+            Text(
+                "Error: out of memory; the workbook is as it was (or complete, if its results "
+                "were saved). Free memory, or split the portfolio, and run again",
+                style="red",
+            )
+        )
+        return EXIT_FILE
+    except Exception as error:  # a bug: said plainly, its traceback kept for the report
+        if os.environ.get("PMO_DEBUG"):
+            raise
+        errors.print(Text(_internal_error(error), style="red"))
+        return EXIT_FILE
+
+
+def _internal_error(error: Exception) -> str:
+    """The words for a bug: what happened, that no file was half-written, where the details are."""
+    import tempfile
+    import traceback
+
+    log = Path(tempfile.gettempdir()) / f"pmo-internal-error-{os.getpid()}.txt"
+    try:
+        log.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+        kept = f"; the details are in {log}"
+    except OSError:
+        kept = ""
+    return (
+        f"Internal error (a bug in pmo): {type(error).__name__}: {error}. No file was left "
+        f"half-written{kept}; please report it with the workbook"
+    )
 
 
 def _new(console: Console, args) -> int:
@@ -409,6 +502,7 @@ def _new(console: Console, args) -> int:
         )
     if path.exists() and not args.force:
         raise FileError(f"{path} already exists; choose another name or add --force")
+    check_target(path)
     build_workbook(path, empty=args.empty)
     runner = path.with_suffix(".py")  # what the xlwings add-in's "Run main" imports
     if not runner.exists():
@@ -464,21 +558,34 @@ def _validate(console: Console, args) -> int:
     return EXIT_OK
 
 
+class _Interrupted(Exception):
+    """Ctrl-C, with what it left behind in words."""
+
+
+PHASES = {"read": "reading", "solve": "optimising", "write": "writing"}
+
+
 def _optimise(console: Console, args) -> int:
     display: list[_Progress] = []  # shown from the moment the solve starts
+    phase = ["starting"]
+    target = args.out or args.book
 
-    def stage(name: str, _limit: float | None) -> None:
+    def stage(name: str, limit: float | None) -> None:
+        phase[0] = PHASES.get(name, name)
+        if name == "read":
+            console.print(Text(f"Reading {args.book}"))
+        elif name == "solve":
+            console.print(Text(f"Optimising (time limit {limit or 0:g} s)"))
+        elif name == "write":
+            console.print(Text(f"Writing the results into {target}"))
         if name == "solve":
             display.append(_Progress(console))
 
-    def save_json(portfolio: Portfolio, result: Result) -> None:
-        if args.csv is not None:
-            write_csv(portfolio, result, args.csv)
-        if args.json is not None:
-            args.json.write_text(
-                json.dumps(result_json(portfolio, result), indent=2) + "\n", encoding="utf-8"
-            )
-
+    # what can be checked before a long solve is checked now
+    if args.json is not None:
+        check_target(args.json)
+    if args.csv is not None:
+        check_folder_target(args.csv)
     overrides = service.Overrides(args.objective, args.time_limit, args.seed)
     try:
         report = service.optimise(
@@ -486,11 +593,60 @@ def _optimise(console: Console, args) -> int:
             overrides,
             progress=lambda info: display[-1](info),
             on_stage=stage,
-            on_result=save_json,
         )
+    except SavedThenInterrupted as stop:
+        raise _Interrupted(
+            f"after saving: the results are in {stop.path}; nothing else was written"
+        ) from None
+    except KeyboardInterrupt:
+        raise _Interrupted(
+            f"while {phase[0]}: nothing was written; {args.book.name} is as it was"
+        ) from None
     finally:
         for shown in display:
             shown.stop()
+    side_errors = _side_files(args, report)  # after the workbook: a failure here costs it nothing
+    code = _optimise_report(console, args, report)
+    for problem in side_errors:
+        Console(stderr=True, soft_wrap=True, highlight=False).print(
+            Text(f"File error: {problem}", style="red")
+        )
+    return EXIT_FILE if side_errors else code
+
+
+def _side_files(args, report: service.Report) -> list[str]:
+    """Write --csv and --json (each whole or not at all); the problems, in words."""
+    if report.result is None or (args.csv is None and args.json is None):
+        return []
+    done = f"after saving: the results are in {report.written.path}; " if report.written else ""
+    problems: list[str] = []
+    for path, write in ((args.csv, _write_csv), (args.json, _write_json)):
+        if path is None:
+            continue
+        try:
+            write(report, path)
+        except KeyboardInterrupt:
+            raise _Interrupted(f"{done or 'while writing: '}{path} was not written") from None
+        except FileError as error:
+            problems.append(str(error))
+        except OSError as error:
+            problems.append(f"{path}: could not be written: {os_error_words(error)}")
+    return problems
+
+
+def _write_csv(report: service.Report, folder: Path) -> None:
+    assert report.result is not None
+    write_csv(report.portfolio, report.result, folder)
+
+
+def _write_json(report: service.Report, path: Path) -> None:
+    assert report.result is not None
+    text = json.dumps(result_json(report.portfolio, report.result), indent=2) + "\n"
+    with replacing(path) as temp:
+        temp.write_text(text, encoding="utf-8")
+
+
+def _optimise_report(console: Console, args, report: service.Report) -> int:
     result = report.result
     if result is None:  # input errors found while reading
         _print_messages(console, report.messages)
@@ -628,6 +784,7 @@ def _recalc(console: Console, args) -> int:
 
     books = expand_inputs(args.books)
     if args.out_dir is not None:
+        check_folder_target(args.out_dir)
         check_distinct_names(books)
     failed = 0
     with Recalculator(timeout=args.timeout) as calc:
@@ -660,9 +817,12 @@ def _batch(console: Console, args) -> int:
     from workbook.headless import batch
     from workbook.headless.recalc import INSTALL_HINT, LibreOfficeError, find_libreoffice
 
-    if args.timeout_margin <= 0:
-        raise FileError("--timeout-margin must be more than 0 seconds")
     books = batch.expand_inputs(args.inputs)
+    for report_path in (args.report, args.json):
+        if report_path is not None:
+            check_target(report_path, make_folder=True)  # now, not after the whole batch
+    if args.out_dir is not None:
+        check_folder_target(args.out_dir)
     jobs = args.jobs or batch.default_jobs()
     workers = args.solver_workers
     if workers is None and args.scheduler is None:
@@ -685,18 +845,28 @@ def _batch(console: Console, args) -> int:
     slots = 0 if args.scheduler else min(jobs, len(tasks))
     where = f"on {args.scheduler}" if args.scheduler else f"with {slots} job(s)"
     console.print(Text(f"{len(tasks)} workbook(s) {where}."))
-    with batch.ProgressDisplay(console, len(tasks), slots) as display:
-        if args.scheduler:
-            reports = batch.run_dask(tasks, args.scheduler, options=options, listener=display)
-        else:
-            reports = batch.run_local(tasks, jobs=jobs, options=options, listener=display)
+    try:
+        with batch.ProgressDisplay(console, len(tasks), slots) as display:
+            if args.scheduler:
+                reports = batch.run_dask(tasks, args.scheduler, options=options, listener=display)
+            else:
+                reports = batch.run_local(tasks, jobs=jobs, options=options, listener=display)
+    except KeyboardInterrupt:  # run_local has stopped every child and its LibreOffice
+        raise _Interrupted(
+            "while running the batch: the workbooks that finished before it are written, the "
+            "others are as they were; no report was written"
+        ) from None
     console.print(batch.summary_table(reports))
-    if args.report is not None:
-        batch.write_csv(reports, args.report)
-    if args.json is not None:
-        batch.write_json(reports, args.json)
+    written, failed = [], []
+    for path, write in ((args.report, batch.write_csv), (args.json, batch.write_json)):
+        if path is None:
+            continue
+        try:
+            write(reports, path)
+            written.append(str(path))
+        except OSError as error:  # e.g. the disk filled up during the batch
+            failed.append(f"{path} could not be written: {os_error_words(error)}")
     good = sum(report.ok for report in reports)
-    written = [str(p) for p in (args.report, args.json) if p is not None]
     tail = f" Report: {', '.join(written)}." if written else ""
     console.print(
         Text(
@@ -704,6 +874,10 @@ def _batch(console: Console, args) -> int:
             style="green" if good == len(reports) else "red",
         )
     )
+    for problem in failed:
+        console.print(Text(f"File error: {problem}", style="red"))
+    if failed:
+        return EXIT_FILE
     return EXIT_OK if good == len(reports) else EXIT_INPUT
 
 

@@ -45,7 +45,7 @@ from workbook.book.scenarios import (
 from workbook.book.views import dashboard_grid, departments, latest_status_grid
 from workbook.files.atomic import FileStamp, check_writable
 from workbook.files.reader import ReadResult, read_workbook
-from workbook.files.writer import WriteOutcome, write_grids
+from workbook.files.writer import WriteOutcome, output_path, write_grids
 
 
 class Outcome(StrEnum):
@@ -89,9 +89,10 @@ class FileTransport:
 
     def check_writable(self) -> None:
         """Refuse before a long solve when Excel holds the file or it changed since read."""
+        target = output_path(self.book, self.out)
         check_writable(self.book, self.stamp)
-        if self.out is not None:
-            check_writable(self.out, None)
+        if target != self.book:
+            check_writable(target, None)
 
     def write(self, grids: list[Grid]) -> WriteOutcome:
         """Write the grids through the file writer (verified, atomic)."""

@@ -133,3 +133,25 @@ def test_settings_out_of_range_are_named():
         "Horizon (months) must be at most 10,000; found 10001",
     ) in found
     assert any(f == "time_limit" for _, _, f, _ in found)
+
+
+def test_a_long_chain_of_links_is_checked_without_recursion():
+    # issue 13, defect 7: about 1,000 chained links gave a RecursionError traceback
+    count = 5_000
+    projects = [Project(f"P{i:05d}", duration=1, scores={"v": 5}) for i in range(count)]
+    chain = [Dependency(f"P{i:05d}", f"P{i + 1:05d}") for i in range(count - 1)]
+    assert _messages(_portfolio(projects=projects, demands=[], dependencies=chain)) == []
+    closed = [*chain, Dependency(f"P{count - 1:05d}", "P00000", DependencyType.REQUIRES)]
+    found = _messages(_portfolio(projects=projects, demands=[], dependencies=closed))
+    assert len(found) == 1
+    entity, index, field, message = found[0]
+    assert (entity, index, field) == ("dependency", 0, "successor")
+    assert message.startswith("dependency cycle: P00000 -> P00001 -> P00002 -> ")
+    assert message.endswith(f"P{count - 1:05d} -> P00000; remove one of these links")
+
+
+def test_the_cycle_found_is_the_first_in_name_order():
+    links = [Dependency("C", "D"), Dependency("D", "C"), Dependency("A", "B"), Dependency("B", "A")]
+    projects = [Project(x, scores={"v": 5}) for x in "ABCD"]
+    found = _messages(_portfolio(projects=projects, demands=[], dependencies=links))
+    assert [m for *_, m in found] == ["dependency cycle: A -> B -> A; remove one of these links"]

@@ -24,11 +24,11 @@ from bench.generate import generate_portfolio
 from engine.checker import check_plan
 from engine.errors import FileError
 from engine.months import parse_month
+from engine.plan import SELECTED
 from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.scoring import weighted_score
 from tests.workbook._books import copy_book, edit, sha, sheet_part
-from tests.workbook.test_malformed import CASES, ZIP_BOMB, _dimension_bomb, _zip
-from workbook.book.grids import SELECTED
+from tests.workbook.test_malformed import CASES, ZIP_BOMB, _strings_bomb, _zip
 from workbook.cli import main
 from workbook.files.reader import read_workbook
 from workbook.files.template import HEADER_ROW, SCORING_HEADER_ROW, build_workbook
@@ -66,7 +66,7 @@ def build_mixed_folder(folder: Path) -> dict[str, Path]:
     books["corrupt"] = folder / "corrupt.xlsm"
     books["corrupt"].write_bytes(b"ID,Name\nP-1,Something\n")
     books["zip bomb"] = _zip(ZIP_BOMB)(folder / "zipbomb.xlsm")
-    books["dimension bomb"] = _dimension_bomb(good_book(folder / "dimension.xlsm", seed=4))
+    books["strings bomb"] = _strings_bomb(good_book(folder / "strings.xlsm", seed=4))
     books["locked"] = good_book(folder / "locked.xlsm", seed=5)
     (folder / "~$locked.xlsm").write_bytes(b"owner")
     books["invalid"] = edit(
@@ -198,7 +198,7 @@ def test_batch_reports_every_book_and_exits_1(mixed):
         "good2": "ok",
         "corrupt": "file error",
         "zip bomb": "file error",
-        "dimension bomb": "file error",
+        "strings bomb": "file error",
         "locked": "file error",
         "invalid": "input errors",
         "infeasible": "infeasible",
@@ -211,7 +211,7 @@ def test_batch_reports_every_book_and_exits_1(mixed):
 
     assert "not an Excel workbook" in message("corrupt")
     assert "a zip bomb?" in message("zip bomb")
-    assert "claims 17,179,869,184 cells" in message("dimension bomb")
+    assert "more than 500,000 different texts" in message("strings bomb")
     assert "is open in Excel (lock file ~$locked.xlsm found)" in message("locked")
     assert (
         'Intake!I4: "Duration (months)" must be a whole number of months; found "3.5 mo"'

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
+import pytest
 from rich.console import Console
 
 from tests.workbook._books import copy_book, sha
@@ -109,9 +111,35 @@ def test_infeasible_exits_2_with_reasons_and_json(tmp_path, capsys):
     assert sha(book) == before
 
 
-def test_time_limit_must_be_positive(tmp_path):
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--time-limit", "0"], "more than 0 and at most 86,400 (one day), not '0'"),
+        (["--time-limit", "inf"], "not 'inf'"),  # issue 13, defect 11
+        (["--time-limit", "nan"], "not 'nan'"),
+        (["--seed", "2147483648"], "from 0 to 2,147,483,647"),  # issue 13, defect 2
+        (["--seed", "-1"], "from 0 to 2,147,483,647"),
+    ],
+)
+def test_out_of_range_options_are_usage_errors(tmp_path, capsys, args, words):
     book = copy_book(tmp_path)
-    assert main(["optimise", str(book), "--time-limit", "0"]) == 3
+    before = sha(book)
+    assert main(["optimise", str(book), *args]) == 3
+    assert words in capsys.readouterr().err
+    assert sha(book) == before
+
+
+def test_batch_counts_and_sizes_have_ranges(tmp_path, capsys):
+    for args in (
+        ["--jobs", "0"],
+        ["--solver-workers", "5000"],
+        ["--memory-limit", "-1"],
+        ["--timeout-margin", "inf"],
+    ):
+        assert main(["batch", str(tmp_path), "--out-dir", str(tmp_path / "o"), *args]) == 3
+    err = capsys.readouterr().err
+    assert "must be a whole number from 1 to 1,024, not '5000'" in err
+    assert "(no limit)" in err
 
 
 def test_progress_lines_when_not_a_terminal():
@@ -130,3 +158,20 @@ def test_doctor_reports(capsys):
     code = main(["doctor"])
     assert code in (0, 3)
     assert capsys.readouterr().out.strip()
+
+
+def test_a_bug_is_a_message_with_its_details_kept(tmp_path, capsys, monkeypatch):
+    # the last resort: whatever escapes every check is still a message, never a traceback
+    def broken(_transport):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(cli.service, "validate", broken)
+    monkeypatch.delenv("PMO_DEBUG", raising=False)
+    assert main(["validate", str(copy_book(tmp_path))]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    found = re.search(
+        r"Internal error \(a bug in pmo\): ValueError: boom\. .*details are in (\S+);", err
+    )
+    assert found, err
+    assert "ValueError: boom" in Path(found.group(1)).read_text(encoding="utf-8")

@@ -83,6 +83,14 @@ def _dimension_bomb(path: Path) -> Path:
     )
 
 
+def _strings_bomb(path: Path, count: int = 600_000) -> Path:
+    """Texts no cell uses, more than the limit: small on disk, slow for any reader."""
+    extra = b"".join(b"<si><t>%d</t></si>" % i for i in range(count))
+    return rewrite_part(
+        path, "xl/sharedStrings.xml", lambda data: data.replace(b"</sst>", extra + b"</sst>")
+    )
+
+
 def _entity_bomb(path: Path) -> Path:
     bomb = (
         b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">'
@@ -110,6 +118,7 @@ def _no_table(name):
 
 ZIP_BOMB = {"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": bytes(5_000_000)}
 R = "Error: "
+OK = "Book.xlsm: no input errors (0 warning(s)); 45 projects, 9 roles, 24 months."
 
 # (case, mutation, command, exit code, exact line expected in the output)
 CASES = [
@@ -302,6 +311,57 @@ CASES = [
         2,
         "No plan: infeasible.",
     ),
+    # issue 13, defects 1 and 2: each of these passed validate, then ate memory or crashed
+    (
+        "duration of a billion months",
+        _cells({("Intake", "I20"): 1_000_000_000}),
+        "optimise",
+        1,
+        R + 'Intake!I20: "P-117": duration must be at most 10,000 months; found 1000000000',
+    ),
+    (
+        "seed past 32 bits",
+        _cells({("Settings", "B8"): 2**31}),
+        "optimise",
+        1,
+        R + "Settings!B8: Random seed must be at most 2,147,483,647; found 2147483648",
+    ),
+    (
+        "cost 1e17",
+        _cells({("Intake", "J20"): 1e17}),
+        "optimise",
+        1,
+        R + 'Intake!J20: "P-117": cost must be at most 10,000,000,000,000; found 1e+17',
+    ),
+    (
+        "capacity 1e16 FTE",
+        _cells({("Capacity", "C5"): 1e16}),
+        "optimise",
+        1,
+        R + 'Capacity!C5: role "Business analyst": capacity in 2027-02 must be at most '
+        "100,000 FTE; found 1e+16",
+    ),
+    (
+        "demand 1e16 FTE",
+        _cells({("Demand", "C9"): 1e16}),
+        "optimise",
+        1,
+        R + "Demand!C9: FTE must be at most 100,000; found 1e+16",
+    ),
+    (
+        "budget 1e308",
+        _cells({("Budget", "B4"): 1e308}),
+        "validate",
+        1,
+        R + "Budget!B4: budget for 2027 must be at most 10,000,000,000,000; found 1e+308",
+    ),
+    (
+        "horizon of a billion months",
+        _cells({("Settings", "B5"): 1e9}),
+        "validate",
+        1,
+        R + "Settings!B5: Horizon (months) must be at most 10,000; found 1000000000",
+    ),
     (
         "not a zip",
         _bytes(b"ID,Name\nP-1,Something\n"),
@@ -342,14 +402,30 @@ CASES = [
         "File error: Book.xlsm: the package has 10,002 parts (limit 10,000); this is not a "
         "normal workbook",
     ),
+    # issue 13, defect 8: a sheet is judged by the cells it holds, not the area it claims
     (
-        "dimension bomb",
+        "dimension claim without the cells",
         _dimension_bomb,
         "validate",
+        0,
+        OK,
+    ),
+    (
+        "one value in XFD1048576",
+        _cells({("Intake", "XFD1048576"): "stray", ("Capacity", "XFD1048576"): 1}),
+        "optimise",
+        0,
+        "Wrote the results into {book} (previous version kept as Book.bak.xlsm).",
+    ),
+    # issue 13, defect 6: 8 million shared strings passed every limit (122 s, 1.3 GB)
+    (
+        "shared strings bomb",
+        _strings_bomb,
+        "validate",
         3,
-        "File error: Book.xlsm: part xl/worksheets/sheet4.xml claims 17,179,869,184 cells "
-        "(A1:XFD1048576); limit 20,000,000. Delete the unused rows and columns in Excel and "
-        "save again",
+        "File error: Book.xlsm: the workbook holds more than 500,000 different texts (shared "
+        "strings); refusing to read it. Open it in Excel and save it again, which drops texts "
+        "no cell uses",
     ),
     (
         "entity bomb",
@@ -380,10 +456,107 @@ def test_malformed_workbook(tmp_path, capsys, mutate, command, code, expected):
     assert main(args) == code
     captured = capsys.readouterr()
     lines = (captured.out + captured.err).splitlines()
-    assert expected in lines, "\n".join(lines)
-    assert sha(book) == before
-    assert not (tmp_path / "Book.bak.xlsm").exists()
+    assert expected.format(book=book) in lines, "\n".join(lines)
+    if code == 0 and command == "optimise":
+        assert sha(tmp_path / "Book.bak.xlsm") == before
+    else:
+        assert sha(book) == before
+        assert not (tmp_path / "Book.bak.xlsm").exists()
 
 
 def test_catalogue_is_large_enough():
     assert len(CASES) >= 25
+
+
+# --- Found by bench/fuzz.py (issue 13): each once ended in a traceback ----------------------
+
+
+def _damaged_deflate(path: Path) -> Path:
+    """Garbage in the middle of one part's compressed bytes (its header left intact)."""
+    with zipfile.ZipFile(path) as package:
+        info = package.getinfo(sheet_part(path, "Intake"))
+    data = bytearray(path.read_bytes())
+    name_length = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    middle = start + info.compress_size // 2
+    data[middle : middle + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _without_part(part: str):
+    def mutate(path: Path) -> Path:
+        temp = path.with_suffix(".tmp")
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(temp, "w") as out:
+            for info in source.infolist():
+                if info.filename != part:
+                    out.writestr(info, source.read(info.filename))
+        temp.replace(path)
+        return path
+
+    return mutate
+
+
+def _rename_sheet(old: str, new: str):
+    def mutate(path: Path) -> Path:
+        return rewrite_part(
+            path,
+            "xl/workbook.xml",
+            lambda data: data.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode(), 1),
+        )
+
+    return mutate
+
+
+FOUND_BY_FUZZING = [
+    (
+        "a damaged deflate stream",
+        _damaged_deflate,
+        "validate",
+        3,
+        "File error: Book.xlsm: the workbook package is damaged (",
+    ),
+    (
+        "no root relationships",
+        _without_part("_rels/.rels"),
+        "optimise",
+        3,
+        "File error: Book.xlsm: its package could not be saved again (",
+    ),
+    (
+        "a value in the Run log's last row",
+        _cells({("Run log", "A1048576"): "stray"}),
+        "optimise",
+        3,
+        'File error: the sheet "Run log" has no room below row 1,048,576 (a sheet ends at row '
+        "1,048,576); delete the rows below its table and run again",
+    ),
+    (
+        "an output sheet renamed in capitals",
+        _rename_sheet("Run log", "RUN LOG"),
+        "optimise",
+        0,
+        "Wrote the results into ",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "command", "code", "start"),
+    [c[1:] for c in FOUND_BY_FUZZING],
+    ids=[c[0] for c in FOUND_BY_FUZZING],
+)
+def test_found_by_fuzzing(tmp_path, capsys, mutate, command, code, start):
+    book = mutate(copy_book(tmp_path))
+    before = sha(book)
+    args = [command, str(book)] + (["--time-limit", "1"] if command == "optimise" else [])
+    assert main(args) == code
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    assert "Traceback" not in captured.out + captured.err
+    assert any(line.startswith(start) for line in lines), "\n".join(lines)
+    if code:
+        assert sha(book) == before
+    else:
+        assert openpyxl.load_workbook(book, read_only=True).sheetnames.count("RUN LOG") == 1

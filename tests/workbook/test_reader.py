@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 
 from engine.errors import FileError
-from engine.months import parse_month
+from engine.months import month_text, parse_month
+from engine.validation import Severity
 from tests.workbook._books import copy_book, edit, rewrite_part
 from workbook.book.sample import sample_details, sample_portfolio
 from workbook.book.schema import INTAKE, ColType, Column
@@ -160,3 +161,24 @@ def test_openpyxl_entity_rejection_becomes_a_clean_file_error(tmp_path):
         "Book.xlsm: the workbook's XML declares entities, which "
         "workbooks never need; refusing to read it"
     )
+
+
+def test_a_plain_capacity_sheet_is_read_to_its_last_month_column(tmp_path):
+    # issue 13, defect 10: the header row was read only to column 100, so a Capacity sheet
+    # of 120 months lost the rest ("no column for 2035-04..2036-12")
+    book = copy_book(tmp_path)
+    workbook = openpyxl.load_workbook(book, keep_vba=True)
+    workbook["Settings"]["B5"] = 120
+    ws = workbook["Capacity"]
+    del ws.tables["tblCapacity"]
+    first = parse_month("2027-01")
+    roles = [ws.cell(r, 1).value for r in range(4, 13)]
+    for offset in range(120):
+        ws.cell(3, 2 + offset, month_text(first + offset))
+        for r in range(4, 13):
+            ws.cell(r, 2 + offset, 20.0)
+    workbook.save(book)
+    read = read_workbook(book)
+    assert [m for m in read.messages() if m.severity is Severity.ERROR] == []
+    assert read.portfolio.capacity[roles[0]] == (20.0,) * 120
+    assert read.locations[("capacity", roles[0], str(first + 119))] == "Capacity!DQ4"

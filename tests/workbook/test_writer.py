@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import zipfile
 
@@ -183,10 +184,11 @@ def test_crash_during_save_leaves_the_original_intact(tmp_path, monkeypatch):
 
     def crash(workbook, path):
         path.write_bytes(b"PK\x03\x04 half a file")
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(writer, "_save", crash)
-    with pytest.raises(OSError, match="disk full"):
+    expected = "Book.xlsm could not be written: the disk is full; Book.xlsm was left as it was"
+    with pytest.raises(FileError, match=expected):
         writer.write_grids(
             book, result_grids(read.portfolio, _hand_result(read.portfolio)), stamp=read.stamp
         )

@@ -16,8 +16,9 @@ from engine.balance import shares
 from engine.feasibility import demand_profile
 from engine.frontier import FrontierPoint
 from engine.groups import dominant_perspective, perspective_scores
-from engine.model import Perspective, Portfolio, Project
+from engine.model import Perspective, Portfolio
 from engine.months import month_text
+from engine.plan import DEFERRED, SELECTED, decision
 from engine.result import ProjectOutcome, Result
 from engine.units import FTE_UNITS
 from engine.validation import Severity
@@ -42,10 +43,6 @@ class Formula(str):
         return formula
 
 
-SELECTED = "Selected"
-DEFERRED = "Deferred"
-NOT_IN_PLAY = "Not in play"
-STOPPED = "Stopped"
 PLANNED = 1  # Schedule cell of a planned month
 MUST_RUN = 2  # Schedule cell of a month of a mandatory, forced or in-flight project
 
@@ -74,15 +71,6 @@ class Grid:
 def portfolio_checksum(portfolio: Portfolio) -> str:
     """A short fingerprint of the inputs, to tell runs on the same data apart from others."""
     return hashlib.sha256(repr(portfolio).encode("utf-8")).hexdigest()[:16]
-
-
-def decision(project: Project, outcome: ProjectOutcome | None) -> str:
-    """Selected, Deferred, Stopped (work in flight the plan stops) or Not in play."""
-    if outcome is not None and outcome.selected:
-        return SELECTED
-    if project.out_of_play:
-        return NOT_IN_PLAY
-    return STOPPED if project.stoppable else DEFERRED
 
 
 def _month(value: int | None) -> str | None:
@@ -115,7 +103,7 @@ def portfolio_grid(
                 project.id,
                 project.name,
                 None if department is None else str(department),
-                decision(project, outcome),
+                decision(project, outcome, portfolio.settings.plan_start),
                 _month(outcome.start) if outcome and outcome.selected else None,
                 _month(outcome.finish) if outcome and outcome.selected else None,
                 project.duration,
@@ -142,7 +130,7 @@ def schedule_grid(portfolio: Portfolio, result: Result) -> Grid:
         row: list[CellValue] = [
             project.id,
             project.name,
-            decision(project, outcome),
+            decision(project, outcome, portfolio.settings.plan_start),
             _month(start),
             _month(finish),
         ]

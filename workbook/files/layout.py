@@ -19,6 +19,7 @@ from engine.errors import FileError
 from workbook.book import schema
 from workbook.book.grids import CellValue, Grid
 
+MAX_ROWS = 1_048_576  # the last row of a sheet
 Box = tuple[int, int, int, int]  # first row, first column, last row, last column (1-based)
 
 
@@ -73,6 +74,11 @@ def plan_layout(state: SheetState, grid: Grid) -> Layout:
     if grid.append:
         used = [r for (r, c) in state.used if r > header_row and c <= width]
         layout.first_row = max(used, default=header_row) + 1
+        if layout.first_row + len(grid.rows) - 1 > MAX_ROWS:
+            raise FileError(
+                f'the sheet "{grid.sheet}" has no room below row {layout.first_row - 1:,} (a '
+                f"sheet ends at row {MAX_ROWS:,}); delete the rows below its table and run again"
+            )
     elif state.last_row >= header_row:
         layout.clear = (header_row, 1, state.last_row, max(state.last_column, width))
     layout.header = [text if text != "" else None for text in grid.header]

@@ -17,6 +17,7 @@ import dataclasses
 import difflib
 import math
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -42,6 +43,7 @@ from engine.delivery.validation import validate_delivery
 from engine.errors import FileError
 from engine.gates import GATE_CRITERIA, GateDecision, GateReview
 from engine.lessons import Lesson
+from engine.limits import MAX_MONTHS
 from engine.managers import EVALUATION_CRITERIA, EVALUATION_SCALE, Evaluation, split_list
 from engine.model import (
     BalanceRule,
@@ -72,8 +74,7 @@ from workbook.book.schema import NO_WORDS, YES_WORDS, CellValue, ColType, Column
 from workbook.files.atomic import FileStamp
 from workbook.files.guard import DEFAULT_LIMITS, Limits, check_workbook_file
 
-HEADER_SCAN_ROWS = 100  # how far down a pasted header row is looked for
-HEADER_SCAN_COLUMNS = 100
+HEADER_SCAN_ROWS = 100  # how far down a pasted header row is looked for (it is read whole)
 Key = tuple[str, object, object]  # (entity, index, field) as in engine.validation.Problem
 DELIVERY_SETTINGS = frozenset(
     {"status_date", "rag_green", "rag_amber", "health_green", "health_amber"}
@@ -439,6 +440,11 @@ def _date(value: CellValue) -> date | None:
     return date.fromisoformat(value)
 
 
+def _and(items: list[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def _normal(text: object) -> str:
     return " ".join(str(text).split()).casefold() if text is not None else ""
 
@@ -481,6 +487,8 @@ class _Reader:
         self.severity = Severity.ERROR  # of cell problems; delivery sheets only warn
         self.setting_values: dict[str, CellValue] = {}
         self.department: str | None = None
+        self.unreadable: set[str] = set()  # sheets whose table could not be read
+        self.folded: Counter[str] = Counter()  # rows per sheet that depend on an unreadable one
 
     # plumbing
 
@@ -514,6 +522,7 @@ class _Reader:
             )
             return None
         if name is None:
+            self.unreadable.add(item.name)
             found = ", ".join(self.book.sheetnames)
             self.error(
                 item.name,
@@ -534,7 +543,7 @@ class _Reader:
         if ws.title not in self._grids:
             cells = ws._cells
             self._grids[ws.title] = {
-                key: (_Formula(ws.title, *key) if _is_formula(cell) else cell.value)
+                key: _cell_value(ws.title, key, cell)
                 for key, cell in cells.items()
                 if cell.value is not None
             }
@@ -547,26 +556,24 @@ class _Reader:
         # Formulas in input cells are rare: load the saved results only when one is met.
         if self._values_book is None:
             self._values_book = _load(self.path, data_only=True)
-        return self._values_book[value.sheet].cell(value.row, value.column).value
+        cell = self._values_book[value.sheet].cell(value.row, value.column)
+        return _ExcelError(str(cell.value)) if cell.data_type == "e" else cell.value
 
     def find_table(self, item: Sheet, ws, extra_required: Iterable[str] = ()) -> _Table | None:
-        """The sheet's table by its Excel Table name, else by a header row near the top."""
+        """The sheet's table by its Excel Table name, else by a header row near the top.
+
+        An Excel Table whose range misses its header row (moved) or its last rows (short) is
+        one error, saying how to resize it; its data is read all the same, so the rows it
+        missed do not come back as a cascade of errors elsewhere.
+        """
         grid = self.grid(ws)
         required = [c.header for c in item.columns if not c.optional and not c.computed]
         required += list(extra_required)
-        table = ws.tables.get(item.table) if item.table else None
-        if table is None and item.table:
-            table = next(
-                (t for t in ws.tables.values() if _normal(t.displayName) == _normal(item.table)),
-                None,
-            )
-        if table is not None:
-            min_col, min_row, max_col, max_row = range_boundaries(table.ref)
-            headers = {c: grid.get((min_row, c)) for c in range(min_col, max_col + 1)}
-            last = max_row - (table.totalsRowCount or 0)
-        else:
+        placed = self._from_excel_table(item, ws, grid, required)
+        if placed is None:
             found = self._scan_header(grid, required)
             if found is None:
+                self.unreadable.add(item.name)
                 self.error(
                     item.name,
                     None,
@@ -577,7 +584,10 @@ class _Reader:
                 return None
             min_row, headers = found
             last = max((r for r, _ in grid), default=min_row)
+        else:
+            min_row, headers, last = placed
         last = min(last, max((r for r, _ in grid), default=min_row))
+        headers = {c: self.plain(v) for c, v in headers.items()}
         columns = {_normal(v): c for c, v in headers.items() if not _is_blank(v)}
         result = _Table(
             ws.title,
@@ -590,7 +600,83 @@ class _Reader:
         missing = [h for h in required if _normal(h) not in columns]
         for header in missing:
             self._missing_column(item, result, header)
-        return None if missing else result
+        if missing:
+            self.unreadable.add(item.name)
+            return None
+        return result
+
+    def _excel_table(self, item: Sheet, ws):
+        table = ws.tables.get(item.table) if item.table else None
+        if table is None and item.table:
+            table = next(
+                (t for t in ws.tables.values() if _normal(t.displayName) == _normal(item.table)),
+                None,
+            )
+        return table
+
+    def _from_excel_table(
+        self, item: Sheet, ws, grid: dict[tuple[int, int], object], required: list[str]
+    ) -> tuple[int, dict[int, object], int] | None:
+        """(header row, headers, last data row) of the sheet's Excel Table; None when there is
+        none, or its range is malformed or misses the header row (the header row is then
+        looked for, as for a sheet without a table)."""
+        table = self._excel_table(item, ws)
+        if table is None:
+            return None
+        try:
+            min_col, min_row, max_col, max_row = range_boundaries(str(table.ref))
+        except (ValueError, TypeError):
+            self.error(
+                item.name,
+                None,
+                f'the table "{table.displayName}" has a malformed range {table.ref!r}; its '
+                "header row is looked for instead. Open the workbook in Excel and save it again",
+            )
+            return None
+        if None in (min_col, min_row, max_col, max_row):
+            return None
+        headers = {c: grid.get((min_row, c)) for c in range(min_col, max_col + 1)}
+        wanted = {_normal(h) for h in required}
+        if not wanted & {_normal(self.plain(v)) for v in headers.values()}:
+            found = self._scan_header(grid, required)
+            if found is None:
+                return min_row, headers, max_row - (table.totalsRowCount or 0)
+            header_row, headers = found
+            last = max(max_row, self._last_data_row(grid, header_row, min_col, max_col))
+            self.error(
+                item.name,
+                f"{get_column_letter(min_col)}{min_row}",
+                f'the table "{table.displayName}" ({table.ref}) does not start at its header '
+                f"row (row {header_row}); resize it to "
+                f"{get_column_letter(min_col)}{header_row}:{get_column_letter(max_col)}{last} "
+                "(Table Design > Resize Table)",
+            )
+            return header_row, headers, last
+        last = max_row - (table.totalsRowCount or 0)
+        below = self._last_data_row(grid, max_row, min_col, max_col)
+        if below > max_row:
+            self.error(
+                item.name,
+                f"{get_column_letter(min_col)}{max_row + 1}",
+                f'rows {max_row + 1}..{below} below the table "{table.displayName}" '
+                f"({table.ref}) hold data but are not part of it; resize the table to "
+                f"{get_column_letter(min_col)}{min_row}:{get_column_letter(max_col)}{below} "
+                "(Table Design > Resize Table), or move them away",
+            )
+            last = below
+        return min_row, headers, last
+
+    @staticmethod
+    def _last_data_row(
+        grid: dict[tuple[int, int], object], after: int, min_col: int, max_col: int
+    ) -> int:
+        """The last row after `after` with two or more values in the columns min..max (a
+        lone note under a table is not data); `after` when there is none."""
+        counts: dict[int, int] = {}
+        for (r, c), value in grid.items():
+            if r > after and min_col <= c <= max_col and not _is_blank(value):
+                counts[r] = counts.get(r, 0) + 1
+        return max((r for r, n in counts.items() if n >= 2), default=after)
 
     def _scan_header(
         self, grid: dict[tuple[int, int], object], required: list[str]
@@ -598,7 +684,7 @@ class _Reader:
         wanted = {_normal(h) for h in required}
         rows: dict[int, dict[int, object]] = {}
         for (r, c), value in grid.items():
-            if r <= HEADER_SCAN_ROWS and c <= HEADER_SCAN_COLUMNS:
+            if r <= HEADER_SCAN_ROWS:
                 rows.setdefault(r, {})[c] = value
         for r in sorted(rows):
             if wanted <= {_normal(v) for v in rows[r].values()}:
@@ -607,7 +693,14 @@ class _Reader:
 
     def _missing_column(self, item: Sheet, table: _Table, header: str) -> None:
         found = [str(v) for v in table.headers.values()]
-        close = difflib.get_close_matches(header, found, n=1, cutoff=0.6)
+        close = (
+            difflib.get_close_matches(header, found, n=1, cutoff=0.6)
+            or [
+                v
+                for v in found
+                if _normal(header) in _normal(v).split()  # "Project ID" for "ID"
+            ][:1]
+        )
         if close:
             column = next(c for c, v in table.headers.items() if str(v) == close[0])
             self.error(
@@ -630,7 +723,9 @@ class _Reader:
         """(row number, {header: raw value}) of each non-blank data row."""
         grid = self.grid(ws)
         wanted = [c for c in columns if _normal(c.header) in table.columns]
-        for r in range(table.first_row, table.last_row + 1):
+        # only the rows that hold a cell: a stray value in row 1,048,576 costs nothing
+        present = sorted({r for r, _ in grid if table.first_row <= r <= table.last_row})
+        for r in present:
             raw = {c.header: grid.get((r, table.columns[_normal(c.header)])) for c in wanted}
             if all(_is_blank(v) for v in raw.values()):
                 continue
@@ -658,6 +753,15 @@ class _Reader:
                     covers=key,
                 )
                 return column.default
+        if isinstance(raw, _ExcelError):
+            self.error(
+                table.sheet,
+                cell,
+                f'"{column.header}" holds the error {raw}; correct the formula or the value '
+                "it refers to, or type the value",
+                covers=key,
+            )
+            return column.default
         if _is_blank(raw):
             if column.required:
                 self.error(
@@ -705,6 +809,7 @@ class _Reader:
             gates=gates,
             managers=managers,
         )
+        self._fold(portfolio)
         delivery = self.read_delivery()
         return ReadResult(
             portfolio,
@@ -747,6 +852,35 @@ class _Reader:
         grid = self.grid(self.book[name])
         rows = sorted({r for r, _ in grid if r > schema.SCENARIO_STORE.header_row})
         return [(grid.get((r, 1)), grid.get((r, 2)), grid.get((r, 3))) for r in rows]
+
+    def _fold(self, portfolio: Portfolio) -> None:
+        """Rows that name a project or role from a sheet that could not be read are not each
+        an error: one line says they wait for the problem above (root causes first)."""
+        if "Intake" in self.unreadable:
+            for i, _demand in enumerate(portfolio.demands):
+                self.covered.add(("demand", i, "project_id"))
+                self.folded["Demand"] += 1
+            for i, _dependency in enumerate(portfolio.dependencies):
+                self.covered.update(
+                    {("dependency", i, "predecessor"), ("dependency", i, "successor")}
+                )
+                self.folded["Dependencies"] += 1
+        if "Capacity" in self.unreadable:
+            for i, _demand in enumerate(portfolio.demands):
+                self.covered.add(("demand", i, "role"))
+            self.folded["Demand"] = max(self.folded["Demand"], len(portfolio.demands))
+        counts = [f"{n} on {sheet}" for sheet, n in self.folded.items() if n]
+        if counts:
+            counts[0] = counts[0].replace(" on ", " rows on ", 1)
+            sources = [s for s in ("Intake", "Capacity") if s in self.unreadable]
+            what = " or ".join({"Intake": "projects", "Capacity": "roles"}[s] for s in sources)
+            self.error(
+                None,
+                None,
+                f"{_and(counts)} name {what} from {' and '.join(sources)}, which could not "
+                "be read; they are checked once the problem above is fixed",
+                severity=Severity.INFO,
+            )
 
     def read_settings(self) -> Settings:
         item = schema.SETTINGS_SHEET
@@ -859,8 +993,10 @@ class _Reader:
             for column in item.inputs:
                 if column.field is None:
                     value = self.plain(raw.get(column.header))
-                    if not _is_blank(value):
-                        extra[column.header] = value
+                    if not _is_blank(value):  # shown on Portfolio as it is (an error as text)
+                        extra[column.header] = (
+                            str(value) if isinstance(value, _ExcelError) else value
+                        )
                     continue
                 if column.optional and _normal(column.header) not in table.columns:
                     values[column.field] = column.default  # a book without the column
@@ -902,6 +1038,9 @@ class _Reader:
                 if not project_id:
                     continue
                 i = project_rows.get(project_id)
+                if i is None and "Intake" in self.unreadable:
+                    self.folded["Scoring"] += 1  # a consequence: said once, in `_fold`
+                    continue
                 if i is None:
                     self.error(
                         table.sheet,
@@ -1021,7 +1160,9 @@ class _Reader:
                 continue
             assert isinstance(month, int)  # a MONTH cell converts to a month number
             month_columns.setdefault(month, column)
-        wanted = list(range(settings.plan_start, settings.plan_start + max(settings.horizon, 0)))
+        # a horizon out of range is reported on Settings; its months are not looked for
+        horizon = settings.horizon if 1 <= settings.horizon <= MAX_MONTHS else 0
+        wanted = list(range(settings.plan_start, settings.plan_start + horizon))
         missing = [m for m in wanted if m not in month_columns]
         if missing:
             next_column = max(table.headers, default=1) + 1
@@ -1661,6 +1802,22 @@ def _tags(extra: dict[str, object]) -> dict[str, str]:
             value = int(value)
         tags[header] = str(value).strip()
     return tags
+
+
+@dataclass(frozen=True, slots=True)
+class _ExcelError:
+    """An error value in a cell (#REF!, #N/A, ...): never a valid input."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def _cell_value(sheet: str, key: tuple[int, int], cell) -> object:
+    if cell.data_type == "e":
+        return _ExcelError(str(cell.value))
+    return _Formula(sheet, *key) if _is_formula(cell) else cell.value
 
 
 @dataclass(frozen=True, slots=True)

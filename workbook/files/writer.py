@@ -10,6 +10,7 @@ the original byte-identical.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +24,14 @@ from openpyxl.worksheet.table import TableColumn
 from engine.errors import FileError
 from workbook.book import schema
 from workbook.book.grids import CellValue, Formula, Grid
-from workbook.files.atomic import FileStamp, check_writable, keep_backup, replacing
+from workbook.files.atomic import (
+    FileStamp,
+    backup_path,
+    check_target,
+    check_writable,
+    os_error_words,
+    replacing,
+)
 from workbook.files.guard import check_workbook_file
 from workbook.files.layout import SheetState, plan_layout
 from workbook.files.macros.ribbon import ensure_ribbon_relationship
@@ -52,23 +60,78 @@ def write_grids(
     `stamp` is the source as it was read; if the file differs now, nothing is written.
     """
     source = Path(source)
-    target = Path(out) if out is not None else source
+    target = output_path(source, out)
     grids = list(grids)
     check_writable(source, stamp)
     if target != source:
         check_writable(target, None)
-    book = openpyxl.load_workbook(source, keep_vba=True)
-    inputs = _input_snapshot(book)
-    for grid in grids:
-        _write_grid(book, grid)
-    with replacing(target, mode_from=source) as temp:
-        _save(book, temp)
-        _keep_ribbon(temp)
-        _verify(temp, inputs, grids)
-        # Check again just before replacing: Excel may have opened the file meanwhile.
-        check_writable(source, stamp)
-        kept = keep_backup(target) if target.exists() and backup else None
+    try:
+        book = openpyxl.load_workbook(source, keep_vba=True)
+        inputs = _input_snapshot(book)
+        for grid in grids:
+            _write_grid(book, grid)
+        kept = backup_path(Path(os.path.realpath(target))) if backup and target.exists() else None
+        # checked again at the commit, under its lock: Excel may have opened the file, or
+        # another run saved it, while this one was solving
+        recheck = functools.partial(check_writable, source, stamp)
+        with replacing(
+            target, mode_from=source, backup=kept is not None, before_commit=recheck
+        ) as temp:
+            _save_whole(book, temp, source)
+            _verify(temp, inputs, grids)
+    except OSError as error:
+        left = f"{source.name} was left as it was"
+        if target.exists() and target != source:
+            left = f"{target.name} and {left}"
+        raise FileError(
+            f"{target.name} could not be written: {os_error_words(error)}; {left}"
+        ) from error
     return WriteOutcome(target, kept)
+
+
+def output_path(source: Path, out: str | os.PathLike[str] | None) -> Path:
+    """Where the results of `source` go (`source` itself when `out` is None or names the same
+    file), after checking they can: raises FileError, before any long run, when they cannot.
+
+    In place, a read-only workbook is refused, as is a folder we cannot write a temporary file
+    into. A copy must keep the workbook's type: an .xlsx copy of an .xlsm would silently drop
+    the macros, the buttons and the PMO ribbon.
+    """
+    source = Path(source)
+    if out is None or _same_file(source, Path(out)):
+        check_target(Path(os.path.realpath(source)))
+        return source
+    out = Path(out)
+    check_target(out)
+    if out.suffix.lower() != source.suffix.lower():
+        why = ""
+        if source.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsx":
+            why = " (an .xlsx file cannot hold the macros, the buttons and the PMO ribbon)"
+        raise FileError(
+            f"{out.name}: a copy of {source.name} must end in {source.suffix} too{why}; "
+            f"name it {out.stem}{source.suffix}"
+        )
+    return out
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _save_whole(book, path: Path, source: Path) -> None:
+    """Save, and put back the ribbon's relationship. openpyxl copies parts of the original
+    package as they are (the VBA project, the root relationships), and a damaged one makes
+    it fail in ways of its own: that is a file error, not a crash."""
+    try:
+        _save(book, path)
+        _keep_ribbon(path)
+    except (FileError, OSError):
+        raise
+    except Exception as error:
+        raise FileError(
+            f"{source.name}: its package could not be saved again ({type(error).__name__}: "
+            f"{error}); nothing was written. Open it in Excel and save it, then run again"
+        ) from error
 
 
 def _save(book, path: Path) -> None:
@@ -100,11 +163,16 @@ def _set(cell, value: CellValue) -> None:
     cell.value = value
 
 
+def _sheet(book, name: str):
+    """The sheet called `name`, as Excel matches names (case and outer spaces aside)."""
+    return next((ws for ws in book.worksheets if _key(ws.title) == _key(name)), None)
+
+
 def _state(book, grid: Grid) -> SheetState:
     """The output sheet as the layout needs to see it."""
-    if grid.sheet not in book.sheetnames:
+    ws = _sheet(book, grid.sheet)
+    if ws is None:
         return SheetState(exists=False)
-    ws = book[grid.sheet]
     table = ws.tables.get(grid.spec.table) if grid.spec.table else None
     used = frozenset(key for key, cell in ws._cells.items() if cell.value is not None)
     header = range_boundaries(table.ref)[1] if table is not None else None
@@ -113,13 +181,13 @@ def _state(book, grid: Grid) -> SheetState:
 
 def _write_grid(book, grid: Grid) -> None:
     layout = plan_layout(_state(book, grid), grid)
-    if layout.create:
+    ws = _sheet(book, layout.sheet)
+    if layout.create or ws is None:
         ws = book.create_sheet(layout.sheet)  # a deleted output sheet comes back, no Table
         for row, (line,) in enumerate(layout.title, start=1):
             ws.cell(row, 1, line)
         if grid.spec is schema.SCENARIO_STORE:
             ws.sheet_state = "veryHidden"
-    ws = book[layout.sheet]
     if layout.clear is not None:
         r1, c1, r2, c2 = layout.clear
         for (row, column), cell in list(ws._cells.items()):  # sparse: makes no new cells
@@ -161,7 +229,7 @@ def _add_new_columns(table, header: list[CellValue]) -> None:
 
 def _input_snapshot(book) -> dict[str, dict[tuple[int, int], tuple[object, str]]]:
     """Value and type of every cell on the sheets people type into."""
-    protected = {s.name for s in schema.SHEETS if s.role is not schema.Role.OUTPUT}
+    outputs = {_key(s.name) for s in schema.SHEETS if s.role is schema.Role.OUTPUT}
     return {
         ws.title: {
             key: (cell.value, cell.data_type)
@@ -169,8 +237,12 @@ def _input_snapshot(book) -> dict[str, dict[tuple[int, int], tuple[object, str]]
             if cell.value is not None
         }
         for ws in book.worksheets
-        if ws.title in protected or ws.title not in {s.name for s in schema.SHEETS}
+        if _key(ws.title) not in outputs
     }
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()
 
 
 def _verify(path: Path, inputs, grids: list[Grid]) -> None:
@@ -190,9 +262,11 @@ def _verify(path: Path, inputs, grids: list[Grid]) -> None:
                 raise FileError(
                     f'writing lost the sheet "{title}"; the original was left as it was'
                 )
+            sheet = book[title]
+            sheet.reset_dimensions()  # rows as stored, not padded to the claimed dimension
             written = {
                 (c.row, c.column): c
-                for row in book[title].iter_rows()
+                for row in sheet.iter_rows()
                 for c in row
                 if c.value is not None
             }
@@ -207,7 +281,8 @@ def _verify(path: Path, inputs, grids: list[Grid]) -> None:
         sheetnames = book.sheetnames
     finally:
         book.close()
-    missing = [g.sheet for g in grids if g.sheet not in sheetnames]
+    present = {_key(name) for name in sheetnames}
+    missing = [g.sheet for g in grids if _key(g.sheet) not in present]
     if missing:
         raise FileError(
             f"writing lost the output sheet(s) {', '.join(missing)}; the original "

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import FileError
+from workbook.files.atomic import replacing
 from workbook.headless.batch_worker import RECALC_TIMEOUT_S, BookReport, Status, Task, one_line
 from workbook.headless.processes import pump, reap, start_line_child, tail
 
@@ -542,7 +543,7 @@ def write_csv(reports: Iterable[BookReport], path: str | os.PathLike[str]) -> Pa
     """The report as CSV, one row per workbook (blank where a value does not apply)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with replacing(path) as temp, temp.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=REPORT_COLUMNS)
         writer.writeheader()
         for row in report_rows(reports):
@@ -563,7 +564,8 @@ def write_json(reports: Sequence[BookReport], path: str | os.PathLike[str]) -> P
         "statuses": counts,
         "books": report_rows(reports),
     }
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    with replacing(path) as temp:
+        temp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path
 
 

@@ -18,6 +18,7 @@ import functools
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -253,12 +254,15 @@ def copy_cached_values(
     computed: Path,
     numbers: dict[str, list[list[float]]],
     dest: Path,
+    *,
+    before_commit: Callable[[], None] | None = None,
 ) -> CopyStats:
     """Write `original` to `dest` with formula results taken from `computed`.
 
     `numbers` holds exact numeric results, {sheet: [[row, col, value], ...]} zero-based.
     The write is atomic: a temporary file in `dest`'s folder replaces `dest` only once
-    complete, so a failure never leaves a half-written workbook.
+    complete, so a failure never leaves a half-written workbook. `before_commit` runs just
+    before, under the commit lock (see `workbook.files.atomic.replacing`).
     """
     stats = CopyStats()
     name = original.name
@@ -283,7 +287,7 @@ def copy_cached_values(
                 new = rewrite_sheet(xml, sheet, values, exact, stats)
                 if new != xml:
                     replaced[part] = new.encode("utf-8")
-        rewrite_package(original, replaced, dest)
+        rewrite_package(original, replaced, dest, before_commit=before_commit)
     except zipfile.BadZipFile as exc:
         raise FileError(f"{name}: not a valid .xlsx/.xlsm archive ({exc}).") from exc
     except ElementTree.ParseError as exc:

@@ -17,6 +17,7 @@ LibreOffice and a Python with `uno` are found automatically (`find_libreoffice`)
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import json
 import os
@@ -35,6 +36,7 @@ from types import TracebackType
 from typing import TypedDict
 
 from engine.errors import FileError, PmoError
+from workbook.files.atomic import FileStamp, check_writable
 from workbook.files.guard import check_archive
 from workbook.headless.cached_values import copy_cached_values, workbook_sheets
 from workbook.headless.processes import pump, reap, start_line_child, tail
@@ -365,6 +367,11 @@ class Recalculator:
             dest.parent.mkdir(parents=True, exist_ok=True)
         except (FileError, OSError) as exc:
             return failed(str(exc))
+        # in place, the file must still be the one LibreOffice computed when it is replaced
+        unchanged = None
+        if dest == source:
+            stamp = FileStamp.of(source)
+            unchanged = functools.partial(check_writable, source, stamp)
         self.start()
         assert self._home is not None
         scratch = self._home / f"computed-{uuid.uuid4().hex[:8]}.xlsx"
@@ -373,7 +380,9 @@ class Recalculator:
             if not reply.get("ok"):
                 return failed(f"{source.name}: {reply.get('error', 'unknown LibreOffice error')}")
             try:
-                stats = copy_cached_values(source, scratch, reply.get("numbers", {}), dest)
+                stats = copy_cached_values(
+                    source, scratch, reply.get("numbers", {}), dest, before_commit=unchanged
+                )
             except (FileError, OSError) as exc:
                 return failed(str(exc))
         finally:
