@@ -453,6 +453,9 @@ def _child(argv: list[str], log: Path) -> None:
         handle = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(handle, 1)
         os.dup2(handle, 2)
+        # whatever the parent made of sys.stdout (pytest captures it), the run writes here
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
         signal.signal(signal.SIGINT, signal.default_int_handler)
         from workbook.cli import main
 
@@ -570,7 +573,9 @@ def run_cases(
         chunks = [indices[i :: max(jobs, 1)] for i in range(max(jobs, 1))]
         batches = [[chunk[i : i + 200] for i in range(0, len(chunk), 200)] for chunk in chunks]
         jobs_list = [(seed, part, str(scratch), bases) for chunk in batches for part in chunk]
-        context = multiprocessing.get_context("fork")
+        # fresh worker processes: one forked from a process with threads (pytest's, Dask's)
+        # could inherit a lock held by another thread, and each case forks from the worker
+        context = multiprocessing.get_context("spawn")
         with context.Pool(max(jobs, 1), maxtasksperchild=1) as pool:
             found = [
                 Outcome(**row) for rows in pool.imap_unordered(_worker, jobs_list) for row in rows

@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass, replace
 
 from engine.feasibility import Ledger, allowed_starts
+from engine.limits import MAX_SEED
 from engine.model import (
     Criterion,
     Demand,
@@ -100,7 +101,10 @@ def generate_portfolio(
     capacity = _capacity(rng, drafts, roles, horizon, over_demand)
     budget = _budget(drafts, plan_start, horizon, budget_share)
     settings = Settings(
-        plan_start=plan_start, horizon=horizon, objective=Objective.VALUE, random_seed=seed
+        plan_start=plan_start,
+        horizon=horizon,
+        objective=Objective.VALUE,
+        random_seed=seed % (MAX_SEED + 1),  # the solver's seed is 32-bit; the generator's is not
     )
     demands = [d for draft in drafts for d in draft.demands]
     projects = [draft.project for draft in drafts]

@@ -471,10 +471,10 @@ def test_catalogue_is_large_enough():
 # --- Found by bench/fuzz.py (issue 13): each once ended in a traceback ----------------------
 
 
-def _damaged_deflate(path: Path) -> Path:
+def _damaged_deflate(path: Path, part: str | None = None) -> Path:
     """Garbage in the middle of one part's compressed bytes (its header left intact)."""
     with zipfile.ZipFile(path) as package:
-        info = package.getinfo(sheet_part(path, "Intake"))
+        info = package.getinfo(part or sheet_part(path, "Intake"))
     data = bytearray(path.read_bytes())
     name_length = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little")
     extra_length = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
@@ -516,6 +516,21 @@ FOUND_BY_FUZZING = [
         "validate",
         3,
         "File error: Book.xlsm: the workbook package is damaged (",
+    ),
+    (
+        "a damaged VBA project",
+        lambda path: _damaged_deflate(path, "xl/vbaProject.bin"),
+        "validate",
+        3,
+        "File error: Book.xlsm: the workbook package is damaged (",
+    ),
+    (
+        "no relationships for the Start sheet's buttons",
+        _without_part("xl/worksheets/_rels/sheet1.xml.rels"),
+        "optimise",
+        3,
+        "File error: Book.xlsm: cannot be opened for writing (KeyError: 'Unknown relationship: "
+        "rId1'); nothing was written. Open it in Excel and save it, then run again",
     ),
     (
         "no root relationships",

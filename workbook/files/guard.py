@@ -107,8 +107,16 @@ def _check_members(name: str, package: zipfile.ZipFile, limits: Limits) -> None:
     cells = 0
     for member in members:
         if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            _read_through(package, member)  # a damaged binary part (the VBA project) too
             continue
         cells += _scan_part(name, package, member, limits, limits.max_cells - cells)
+
+
+def _read_through(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Inflate a part to its end, in chunks, so that its checksum is checked."""
+    with package.open(member) as stream:
+        while stream.read(_CHUNK):
+            pass
 
 
 def _is_sheet(part: str) -> bool:

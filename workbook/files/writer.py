@@ -66,7 +66,7 @@ def write_grids(
     if target != source:
         check_writable(target, None)
     try:
-        book = openpyxl.load_workbook(source, keep_vba=True)
+        book = _open_for_writing(source)
         inputs = _input_snapshot(book)
         for grid in grids:
             _write_grid(book, grid)
@@ -116,6 +116,21 @@ def output_path(source: Path, out: str | os.PathLike[str] | None) -> Path:
 
 def _same_file(a: Path, b: Path) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _open_for_writing(source: Path):
+    """The workbook with everything openpyxl keeps on saving (the VBA project, drawings).
+
+    Reading for that follows links the input reader never needs (a button's drawing), so a
+    package damaged there is found only now: a file error, not a crash."""
+    check_workbook_file(source)
+    try:
+        return openpyxl.load_workbook(source, keep_vba=True)
+    except Exception as error:
+        raise FileError(
+            f"{source.name}: cannot be opened for writing ({type(error).__name__}: {error}); "
+            "nothing was written. Open it in Excel and save it, then run again"
+        ) from error
 
 
 def _save_whole(book, path: Path, source: Path) -> None:
