@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from engine.cpsat_model import ModelOptions, PortfolioModel
-from engine.explain import deferral_reasons
+from engine.explain import explain_plan
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.lp_start import better_of, lp_guided_starts
@@ -235,7 +235,7 @@ def _planned(run: _Run) -> Result:
     portfolio, starts = run.portfolio, run.starts
     value = greedy_objective(portfolio, starts, run.objective)
     bound = _bound(portfolio, run.objective, run.raw_bound, value, run.proven)
-    reasons = deferral_reasons(portfolio, starts)
+    reasons = explain_plan(portfolio, starts)
     return Result(
         SolveStatus.OPTIMAL if run.proven else SolveStatus.FEASIBLE,
         objective=value,

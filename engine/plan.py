@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from engine.feasibility import demand_profile
 from engine.model import Force, Portfolio, Project, ProjectStatus
+from engine.reasons import Reason
 from engine.result import ProjectOutcome, UtilisationCell
 from engine.scoring import weighted_score
 from engine.units import EPS, FTE_UNITS, SCORE_UNITS
@@ -97,16 +98,24 @@ def selection_reason(project: Project) -> str:
 
 
 def outcomes(
-    portfolio: Portfolio, starts: Mapping[str, int], reasons: Mapping[str, str]
+    portfolio: Portfolio, starts: Mapping[str, int], reasons: Mapping[str, str | Reason]
 ) -> tuple[ProjectOutcome, ...]:
-    """One outcome per project in input order: start and end for the selected, a reason for all."""
+    """One outcome per project in input order: start and end for the selected, a reason for all
+    (a record, `engine.reasons.Reason`, or just words)."""
     score_by_id = scores(portfolio)
     rank_by_id = ranks(score_by_id)
     result = []
     for project in portfolio.projects:
         start = starts.get(project.id)
         selected = start is not None
-        reason = selection_reason(project) if selected else reasons.get(project.id, "")
+        given = reasons.get(project.id)
+        why = given if isinstance(given, Reason) else None
+        if why is not None:
+            reason = why.text
+        elif selected:
+            reason = selection_reason(project)
+        else:
+            reason = given if isinstance(given, str) else ""
         result.append(
             ProjectOutcome(
                 project.id,
@@ -116,6 +125,7 @@ def outcomes(
                 score_by_id[project.id],
                 rank_by_id[project.id],
                 reason,
+                why,
             )
         )
     return tuple(result)

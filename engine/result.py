@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from engine.reasons import Reason
 from engine.validation import Problem
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ class ProjectOutcome:
     score: float = 0.0
     rank: int = 0  # 1 = highest weighted score
     reason: str = ""  # why it is in (forced, fixed) or, for a deferral, why it is out
+    why: Reason | None = None  # the reason as a record (`engine.reasons`); `reason` is its text
 
     @property
     def finish(self) -> int | None:

@@ -187,7 +187,7 @@ def test_deferral_names_the_dependency():
     assert check_plan(portfolio, result) == []
     # A + B (5 + 4, 5 months) beats C alone (6); C + A do not fit; C and B exclude each other
     assert {o.project_id for o in result.selected} == {"A", "B"}
-    assert result.outcome("C").reason == 'Excludes B "Beta", which is in the plan'
+    assert result.outcome("C").reason == 'Excludes B "Beta", which is in the plan (score 4)'
 
 
 def test_invalid_input_is_a_status_with_every_problem():
@@ -244,6 +244,6 @@ def test_deferral_names_the_predecessor_that_finishes_too_late():
     result = solve(portfolio)
     assert not result.outcome("B").selected
     assert result.outcome("B").reason == (
-        'A "Alpha" finishes too late: the first possible start 2027-06 is after its latest '
-        "start 2027-03"
+        "Cannot start in time whatever the plan: it can start no earlier than 2027-06, after A "
+        '"Alpha" finishes + 1 month, but its latest start on Intake is 2027-03'
     )

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from engine.model import Portfolio, Project
 from engine.months import month_text
+from engine.reasons import reason_json
 from engine.result import ProjectOutcome, Result
 from engine.validation import Severity
 from workbook.book import schema
@@ -245,6 +246,7 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
                 "finish": _month(chosen.finish) if chosen is not None else None,
                 "score": round(outcome.score, 6) if outcome else None,
                 "reason": outcome.reason if outcome else "",
+                "why": reason_json(outcome.why) if outcome and outcome.why else None,
             }
         )
     return {
