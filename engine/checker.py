@@ -97,14 +97,72 @@ def _starts(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> list[str]:
 
 
 def _must_run(portfolio: Portfolio, plan: dict[str, ProjectOutcome], everyone: bool) -> list[str]:
-    """Mandatory, forced-in and in-flight projects (with `everyone`, all in play) are planned."""
+    """Mandatory, forced-in and in-flight projects are planned; with `everyone` (the `finish`
+    objective) so is every project in play that is not an alternative left out."""
     broken = []
+    left_out = _alternatives_left_out(portfolio, plan) if everyone else set()
     for p in portfolio.projects:
         must = p.mandatory or p.force is Force.IN or p.status is ProjectStatus.IN_FLIGHT
         out = p.force is Force.OUT or p.status in (ProjectStatus.CLOSED, ProjectStatus.ON_HOLD)
-        if (must or (everyone and not out)) and p.id not in plan:
+        if p.id in plan:
+            continue
+        if must or (everyone and not out and p.id not in left_out):
             broken.append(f"{p.id}: must be in the plan but is not")
     return broken
+
+
+def _alternatives_left_out(portfolio: Portfolio, plan: dict[str, ProjectOutcome]) -> set[str]:
+    """Projects a `finish` plan may leave out: an alternative (Excludes partner or exclusive
+    group member) of a planned project, or one that needs or goes With such a project."""
+    ids = {p.id for p in portfolio.projects}
+    groups = {p.id: p.exclusive_group for p in portfolio.projects if p.exclusive_group}
+    empty = _World(portfolio, {}, frozenset())
+    left: set[str] = {pid for pid in ids - set(plan) if _impossible(empty, pid)}
+    for pid in ids - set(plan):
+        rivals = [
+            d.successor if d.predecessor == pid else d.predecessor
+            for d in portfolio.dependencies
+            if d.type is DependencyType.EXCLUDES and pid in (d.predecessor, d.successor)
+        ]
+        rivals += [other for other, g in groups.items() if g == groups.get(pid) and other != pid]
+        if any(r in plan for r in rivals):
+            left.add(pid)
+    grew = True
+    while grew:
+        grew = False
+        for d in portfolio.dependencies:
+            pairs = [(d.successor, d.predecessor)]
+            if d.type is DependencyType.WITH:
+                pairs.append((d.predecessor, d.successor))
+            elif d.type is DependencyType.EXCLUDES:
+                continue
+            for who, needed in pairs:
+                if needed in left and who not in plan and who not in left:
+                    left.add(who)
+                    grew = True
+    return left
+
+
+def _impossible(empty: _World, pid: str) -> bool:
+    """Whether no plan can hold the project (`empty` is the world with no plan): no window, a
+    group member out of play, links inside its group that contradict each other, members
+    that cannot start in time, or no room for the group even on an empty plan."""
+    if not empty.window(pid):
+        return True
+    group = empty.group(pid)
+    if any(empty.unplannable(m) for m in group if m != pid):
+        return True
+    for a, b in itertools.combinations(sorted(group), 2):
+        if any(d.type is DependencyType.EXCLUDES for d in empty.links(a, b)):
+            return True
+        ga, gb = empty.projects[a].exclusive_group, empty.projects[b].exclusive_group
+        if ga and ga == gb:
+            return True
+    for m in group:
+        if _group_earliest(empty, group, m, planned=False) > empty.window(m)[-1]:
+            return True
+    combos = empty.combinations(sorted(group))
+    return combos is not None and all(any(empty.short(c)) for c in combos)
 
 
 def _links(
@@ -241,14 +299,15 @@ def _objective(
 COMBINATIONS_CHECKED = 200_000
 
 
-def check_reasons(
-    portfolio: Portfolio, result: Result, *, set_aside: frozenset[str] = frozenset()
-) -> list[str]:
-    """Every claim of every reason of the result that does not hold, and any reason cycle.
-
-    `set_aside`: projects the `finish` objective set aside as alternatives.
-    """
+def check_reasons(portfolio: Portfolio, result: Result) -> list[str]:
+    """Every claim of every reason of the result that does not hold, and any reason cycle."""
     starts = {o.project_id: o.start for o in result.selected if o.start is not None}
+    # `finish` alternatives left out: each such claim is checked on its own (a planned rival)
+    set_aside = frozenset(
+        o.project_id
+        for o in result.projects
+        if o.why is not None and o.why.kind is ReasonKind.ALTERNATIVE
+    )
     broken = []
     for outcome in result.projects:
         if outcome.why is None:
@@ -563,8 +622,8 @@ def _check_group_taken(w: _World, pid: str, r: Reason) -> list[str]:
 def _check_alternative(w: _World, pid: str, r: Reason) -> list[str]:
     kept = (r.projects or ("",))[0]
     broken = []
-    if pid not in w.set_aside:
-        broken.append("not set aside")
+    if kept not in w.starts:
+        broken.append(f"{kept} is not in the plan")
     if kept not in w.projects:
         return [*broken, f"{kept} is unknown"]
     ties = any(d.type is DependencyType.EXCLUDES for d in w.links(pid, kept))

@@ -419,6 +419,17 @@ class PortfolioModel:
             self.model.add(self.variables.finish <= best)
             self.model.minimize(sum(v.start + v.project.duration for v in self.projects.values()))
 
+    def finish_after_value(self, best: int) -> None:
+        """A `value` model: keep the total score at `best` and finish as early as possible
+        (`finish` when not every project fits the horizon). Replaces the objective."""
+        m = self.model
+        m.add(self._value() >= best)
+        ends = [v.starts[-1] + v.project.duration for v in self.projects.values()]
+        finish = m.new_int_var(0, max([*ends, 0]), "finish")
+        for v in self.projects.values():
+            m.add(finish >= v.start + v.project.duration).only_enforce_if(v.selected)
+        m.minimize(finish)
+
     def hint(self, starts: dict[str, int]) -> None:
         """Hint every variable from a plan ({project ID: calendar start month})."""
         self.variables.warmstart(starts)

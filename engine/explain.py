@@ -68,6 +68,32 @@ def explain_plan(
     return reasons
 
 
+def impossible_projects(portfolio: Portfolio) -> dict[str, Reason]:
+    """{project ID: reason} of the projects in play that no plan can hold, whatever else it
+    holds: no start window, a group that can never go in (a project out of play, links that
+    contradict each other, predecessors that cannot finish in time), or no room even alone
+    on an empty plan. Projects that must run are left to the diagnosis."""
+    explainer = _Explainer(portfolio, {}, {})
+    found: dict[str, Reason] = {}
+    for project in portfolio.projects:
+        if project.out_of_play or project.must_run or project.id in found:
+            continue
+        if not explainer._window(project.id):
+            reason = Reason(ReasonKind.NO_WINDOW, rule=explainer._no_window_rule(project))
+        else:
+            group = explainer._group(project.id)
+            reason = (
+                explainer._unplannable_member(group)
+                or explainer._conflicts_inside(group)
+                or explainer._structural_timing(group)
+                or explainer._capacity(group)
+            )
+            if reason.kind is ReasonKind.NOT_CHOSEN:
+                continue
+        found[project.id] = reason.with_text(reason_text(portfolio, project.id, reason))
+    return found
+
+
 def deferral_reasons(portfolio: Portfolio, starts: Mapping[str, int]) -> dict[str, str]:
     """{project ID: sentence} for every project not in `starts`."""
     return {

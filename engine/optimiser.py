@@ -8,19 +8,22 @@ diagnosis model with assumption literals names a small set of rules in conflict.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from engine.alternatives import finish_alternatives, with_alternatives_set_aside
 from engine.cpsat_model import ModelOptions, PortfolioModel
-from engine.explain import explain_plan
+from engine.explain import explain_plan, impossible_projects
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.lp_start import better_of, lp_guided_starts
 from engine.model import Objective, Portfolio
 from engine.plan import outcomes, scores, utilisation
+from engine.reasons import Reason
 from engine.result import Result, SolveStatus, relative_gap
 from engine.units import EPS, SCORE_UNITS
 from engine.validation import Problem, errors, validate
@@ -31,6 +34,7 @@ LP_SHARE = 0.2  # of the time limit, at most, for the LP relaxation of an LP war
 SMALL_SCHEDULE = 40  # projects: up to this many, a slow `finish` solve gets heavier reasoning
 QUICK_SECONDS = 1.0  # ... after this first stage without it
 JUSTIFY_SHARE = 0.1  # of the time limit, at most, for the `finish` warm start's restarts
+PROBE_SHARE = 0.3  # `finish` without a full waterline: time to find a schedule of everything
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +68,16 @@ def solve(
     run = _Run.start(portfolio, objective, time_limit, seed, workers, options)
     if errors(run.problems):
         return _invalid_input(run)
+    _set_alternatives_aside(run)
     _waterline(run)
-    built = PortfolioModel(portfolio, run.objective, run.options)
-    solver = _search(run, built, progress)
+    built = PortfolioModel(run.portfolio, run.objective, run.options)
+    if run.objective is Objective.FINISH and not run.baseline_ok:
+        found = _probe_full_schedule(run, built, progress)
+        if found is None:
+            return _finish_what_fits(run, progress)
+        solver = found
+    else:
+        solver = _search(run, built, progress)
     if run.status == cp_model.INFEASIBLE:
         return _infeasible(run)
     if run.status == cp_model.MODEL_INVALID:  # a bug of ours, not the user's: say so plainly
@@ -83,7 +94,7 @@ def solve(
 class _Run:
     """What the steps of one solve share: the request, the waterline and the plan so far."""
 
-    portfolio: Portfolio
+    portfolio: Portfolio  # what the model sees (`finish`: alternatives set aside)
     objective: Objective
     options: ModelOptions
     limit: float  # seconds for the whole solve
@@ -99,6 +110,10 @@ class _Run:
     found: bool = False
     proven: bool = False
     raw_bound: float | None = None  # the solver's bound, in model units
+    given: Portfolio | None = None  # the portfolio as given, when the model sees another
+    aside: dict[str, Reason] = field(default_factory=dict)  # `finish`: alternatives left out
+    impossible: dict[str, Reason] = field(default_factory=dict)  # `finish`: no plan holds them
+    overflow: tuple[str, ...] = ()  # `finish`: projects left out so the rest fits the horizon
 
     @classmethod
     def start(
@@ -129,6 +144,19 @@ class _Run:
         return time.perf_counter() - self.began
 
 
+def _set_alternatives_aside(run: _Run) -> None:
+    """`finish`: leave out what no plan can hold, then keep one project of each set of
+    alternatives (engine.alternatives); the model schedules the rest."""
+    if run.objective is not Objective.FINISH:
+        return
+    run.impossible = impossible_projects(run.portfolio)
+    possible = with_alternatives_set_aside(run.portfolio, run.impossible)
+    run.aside = finish_alternatives(possible)
+    if run.impossible or run.aside:
+        run.given = run.portfolio
+        run.portfolio = with_alternatives_set_aside(possible, run.aside)
+
+
 def _waterline(run: _Run) -> None:
     """The waterline plan: the hint's starting point and the plan to beat."""
     run.baseline, unplaced = greedy_starts(run.portfolio, run.objective)
@@ -138,18 +166,89 @@ def _waterline(run: _Run) -> None:
 
 
 def _search(
-    run: _Run, built: PortfolioModel, progress: ProgressCallback | None
+    run: _Run, built: PortfolioModel, progress: ProgressCallback | None, share: float = 1.0
 ) -> cp_model.CpSolver:
-    """Warm-start the model and search it with the time left; the solver holds the answer."""
+    """Warm-start the model and search it with (a share of) the time left; the solver holds
+    the answer."""
     built.hint(_warm_start(run))
     run.status, solver = _solve_in_stages(
         built,
         run.seed,
         run.workers,
-        max(run.limit - run.elapsed(), 0.01),
+        max(share * (run.limit - run.elapsed()), 0.01),
         _Listener(run.objective, run.began, progress),
     )
     return solver
+
+
+def _probe_full_schedule(
+    run: _Run, built: PortfolioModel, progress: ProgressCallback | None
+) -> cp_model.CpSolver | None:
+    """`finish` when the waterline could not place everything: look for a schedule of every
+    project for a share of the time, then improve it with the rest; None when none was found
+    (none exists, or none in time), and the most valuable set that fits is planned instead."""
+    solver = _search(run, built, progress, share=PROBE_SHARE)
+    if run.status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"internal model error: {built.model.validate()}")
+    if run.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    if run.status == cp_model.FEASIBLE:
+        built.hint(built.plan(solver))
+        status, more = _solve_in_stages(
+            built,
+            run.seed,
+            run.workers,
+            max(run.limit - run.elapsed(), 0.01),
+            _Listener(run.objective, run.began, progress),
+        )
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            run.status, solver = status, more
+    return solver
+
+
+def _finish_what_fits(run: _Run, progress: ProgressCallback | None) -> Result:
+    """`finish` when the waterline cannot place every project inside the horizon: schedule
+    the most valuable set that fits, then make that set finish as early as it can.
+
+    When everything fits after all, the most valuable set is everything, and this is the
+    plain `finish` schedule; otherwise the projects left out get their reasons as usual. The
+    value model keeps one project of each set of alternatives by itself (the one worth most
+    with the rest), so nothing is set aside beforehand.
+    """
+    run.portfolio, run.given = run.given or run.portfolio, None
+    run.aside, run.impossible = {}, {}
+    run.objective = Objective.VALUE
+    _waterline(run)
+    built = PortfolioModel(run.portfolio, Objective.VALUE, run.options)
+    solver = _search(run, built, progress, share=1.0 - TIE_BREAK_SHARE)
+    if run.status == cp_model.INFEASIBLE:
+        return _infeasible(run)
+    if run.status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"internal model error: {built.model.validate()}")
+    _take_plan(run, built, solver)
+    if not run.found:
+        run.objective = Objective.FINISH
+        return _no_solution(run)
+    value = _objective_units(run.portfolio, Objective.VALUE, run.starts)
+    run.objective = Objective.FINISH
+    run.raw_bound, run.proven, run.baseline_value = None, False, None
+    remaining = run.limit - run.elapsed()
+    if remaining >= 0.05:
+        built.finish_after_value(value)
+        built.hint(run.starts)
+        second = _solver(run.seed, run.workers, remaining)
+        status = second.solve(built.model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            shorter = built.plan(second)
+            if _objective_units(run.portfolio, Objective.VALUE, shorter) >= value and (
+                greedy_objective(run.portfolio, shorter, Objective.FINISH)
+                <= greedy_objective(run.portfolio, run.starts, Objective.FINISH)
+            ):
+                run.starts = shorter
+                run.proven = status == cp_model.OPTIMAL
+    left = [p.id for p in run.portfolio.projects if not p.out_of_play and p.id not in run.starts]
+    run.overflow = tuple(left)
+    return _planned(run)
 
 
 def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> None:
@@ -232,10 +331,31 @@ def _no_solution(run: _Run) -> Result:
 
 def _planned(run: _Run) -> Result:
     """The plan with its value, proven bound, reasons and utilisation."""
-    portfolio, starts = run.portfolio, run.starts
-    value = greedy_objective(portfolio, starts, run.objective)
-    bound = _bound(portfolio, run.objective, run.raw_bound, value, run.proven)
-    reasons = explain_plan(portfolio, starts)
+    starts = run.starts
+    value = greedy_objective(run.portfolio, starts, run.objective)
+    scheduled = run.portfolio
+    if run.overflow:  # the bound is over the projects scheduled, not over all in play
+        scheduled = dataclasses.replace(
+            run.portfolio, projects=tuple(p for p in run.portfolio.projects if p.id in starts)
+        )
+    bound = _bound(scheduled, run.objective, run.raw_bound, value, run.proven)
+    portfolio = run.given or run.portfolio
+    reasons = explain_plan(portfolio, starts, set_aside=run.aside)
+    notes: list[str] = []
+    if run.aside or run.impossible:
+        left = [f"{len(run.aside)} alternative(s) (and what needs them)"] if run.aside else []
+        if run.impossible:
+            left.append(f"{len(run.impossible)} project(s) no plan can hold")
+        notes.append(
+            f"The finish objective scheduled every project in play except {' and '.join(left)}: "
+            "see their reasons on Portfolio."
+        )
+    if run.overflow:
+        notes.append(
+            f"Not every project fits inside the {portfolio.settings.horizon}-month horizon: the "
+            "finish objective scheduled the most valuable set that fits, finishing as early as "
+            f"that set allows; {len(run.overflow)} project(s) left out, each with its reason."
+        )
     return Result(
         SolveStatus.OPTIMAL if run.proven else SolveStatus.FEASIBLE,
         objective=value,
@@ -248,6 +368,8 @@ def _planned(run: _Run) -> Result:
         problems=run.problems,
         baseline_objective=run.baseline_value,
         objective_name=run.objective.value,
+        notes=tuple(notes),
+        everyone_fits=not run.overflow,
     )
 
 

@@ -168,6 +168,7 @@ class Reason:
     timing: Timing | None = None
     score: float | None = None
     rank: int | None = None
+    note: str = ""  # words of its own a kind adds (ALTERNATIVE: which rule picked the other)
     approved: bool = False  # an Approved project left out: the rules left no choice
     displacement: Displacement | None = None
     displacement_note: str = ""  # NOT_COMPUTED when the budget ran out first
@@ -214,6 +215,8 @@ def reason_json(reason: Reason) -> dict:
         data["score"] = reason.score
     if reason.rank is not None:
         data["rank"] = reason.rank
+    if reason.note:
+        data["note"] = reason.note
     if reason.approved:
         data["approved"] = True
     if reason.displacement is not None:

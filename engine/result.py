@@ -85,6 +85,7 @@ class Result:
     baseline_objective: float | None = None  # the greedy plan's objective, for comparison
     objective_name: str = "value"
     notes: tuple[str, ...] = field(default_factory=tuple)
+    everyone_fits: bool = True  # `finish`: False when some projects were left out to fit
 
     @property
     def selected(self) -> tuple[ProjectOutcome, ...]:

@@ -275,7 +275,7 @@ def _alternative(portfolio: Portfolio, pid: str, r: Reason) -> str:
     kept = r.projects[0]
     return (
         f"{r.rule[0].upper()}{r.rule[1:]}: the finish objective schedules one alternative, "
-        f"{label(portfolio, kept)}, {alternative_pick_words(portfolio, kept, pid)}"
+        f"{label(portfolio, kept)}, {r.note}"
     )
 
 

@@ -293,31 +293,34 @@ def _optimise(console: Console, args) -> int:
             progress=lambda info: display[-1](info),
             on_stage=stage,
             on_result=save_json,
+            messages_on_failure=True,
         )
     finally:
         for shown in display:
             shown.stop()
     result = report.result
-    if result is None:  # input errors found while reading
-        _print_messages(console, report.messages)
-        return _input_errors(console, args.book, report)
-    if report.outcome is not Outcome.INPUT_ERRORS:
-        _print_messages(console, report.messages)
-    _summary(console, report.portfolio, result)
-    if report.outcome is Outcome.INPUT_ERRORS:  # found by the engine's own checks
-        _print_messages(console, report.messages)
-    elif report.outcome is Outcome.NO_PLAN:
-        console.print(Text(f"No plan: {result.status.value}.", style="red"))
-        for conflict in result.conflicts:
-            console.print(Text(f"  - {conflict}"))
-        for note in result.notes:
-            console.print(Text(f"  {note}"))
-        console.print(Text(f"{args.book.name} was not changed.", style="red"))
-    if report.outcome is not Outcome.DONE:
-        return EXIT_CODES[report.outcome]
+    if result is not None and report.outcome is not Outcome.INPUT_ERRORS:
+        _summary(console, report.portfolio, result)
+    _print_messages(console, report.messages)  # the Messages sheet's words, in its order
     written = report.written
+    kept = ""
+    if written is not None and written.backup:
+        kept = f" (previous version kept as {written.backup.name})"
+    if report.outcome is Outcome.INPUT_ERRORS:
+        _input_errors(console, args.book, report)
+    elif report.outcome is Outcome.NO_PLAN:
+        console.print(Text(f"No plan: {result.status.value if result else 'none'}.", style="red"))
+    if report.outcome is not Outcome.DONE:
+        if written is not None:
+            console.print(
+                Text(
+                    f"Wrote Messages and the Run log into {written.path}{kept}; the plan "
+                    "sheets and every input cell were left as they were.",
+                    style="red",
+                )
+            )
+        return EXIT_CODES[report.outcome]
     assert written is not None  # a plan was found: the file transport wrote it
-    kept = f" (previous version kept as {written.backup.name})" if written.backup else ""
     console.print(Text(f"Wrote the results into {written.path}{kept}.", style="green"))
     return EXIT_CODES[report.outcome]
 

@@ -22,7 +22,14 @@ from engine.errors import FileError
 from engine.model import Objective, Portfolio
 from engine.result import Result, SolveStatus
 from engine.validation import Severity
-from workbook.book.grids import Grid, messages_grid, result_grids, settings_text
+from workbook.book.grids import (
+    Grid,
+    messages_grid,
+    result_grids,
+    run_log_grid,
+    run_messages,
+    settings_text,
+)
 from workbook.book.messages import Message
 from workbook.files.atomic import FileStamp, check_writable
 from workbook.files.reader import ReadResult, read_workbook
@@ -166,9 +173,11 @@ def optimise(
 
     `on_stage(name, limit)` is called as "read", "solve" (with the time limit in seconds) and
     "write" begin; `on_result` as soon as the solve ends (the CLI writes its JSON then).
-    Input errors and "no plan" are outcomes: nothing is written, except the Messages sheet
-    when `messages_on_failure` (as the Excel buttons do). Raises `FileError` when the
-    workbook cannot be read or written.
+    Input errors and "no plan" are outcomes: with `messages_on_failure` (the `pmo` command and
+    the Excel buttons) the Messages sheet says why and the Run log gets its row; the plan
+    sheets and every input cell stay as they were. Without it (`pmo batch`) nothing is
+    written. `Report.messages` are the Messages sheet's lines, summary first, for callers to
+    show in the same words. Raises `FileError` when the workbook cannot be read or written.
     """
     stage = on_stage or (lambda _name, _limit: None)
     began = time.perf_counter()
@@ -178,7 +187,7 @@ def optimise(
     report = Report(Outcome.DONE, messages, read.portfolio)
     if report.errors:
         report.read_s = time.perf_counter() - began
-        return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure)
+        return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure, run_at)
     transport.check_writable()  # fail before a long solve, not after it
     portfolio = report.portfolio = overrides.apply(read.portfolio)
     report.read_s = time.perf_counter() - began
@@ -191,7 +200,8 @@ def optimise(
         on_result(portfolio, result)
     if result.status is SolveStatus.INVALID_INPUT:
         report.messages = read.messages(result.problems)
-        return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure)
+        return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure, run_at)
+    report.messages = run_messages(portfolio, result) + messages
     if not result.status.has_plan:
         report.outcome = Outcome.NO_PLAN
         if not messages_on_failure:
@@ -203,7 +213,7 @@ def optimise(
     report.grids = result_grids(
         portfolio,
         result,
-        messages,
+        report.messages,
         read.details,
         run_at=run_at,
         settings=settings_text(portfolio, result),
@@ -213,9 +223,25 @@ def optimise(
     return report
 
 
-def _failed(transport: Transport, report: Report, outcome: Outcome, write_messages: bool) -> Report:
+def _failed(
+    transport: Transport,
+    report: Report,
+    outcome: Outcome,
+    write: bool,
+    run_at: datetime | None,
+) -> Report:
+    """Input errors: the problems on Messages and a row in the Run log (when `write`); no
+    input cell and no earlier plan is touched."""
     report.outcome = outcome
-    if write_messages:
-        report.grids = [messages_grid(report.messages)]
+    portfolio = report.portfolio
+    result = report.result or Result(
+        SolveStatus.INVALID_INPUT, objective_name=portfolio.settings.objective.value
+    )
+    report.messages = run_messages(portfolio, result) + report.messages
+    if write:
+        report.grids = [
+            messages_grid(report.messages),
+            run_log_grid(portfolio, result, run_at=run_at),
+        ]
         report.written = transport.write(report.grids)
     return report

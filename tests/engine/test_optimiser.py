@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bench.generate import generate_portfolio
-from engine.checker import check_plan, check_starts
+from engine.checker import check_plan, check_reasons, check_starts
 from engine.cpsat_model import ModelOptions
 from engine.greedy import greedy
 from engine.lp_start import lp_guided_starts
@@ -62,9 +62,12 @@ def test_every_finish_plan_schedules_everything_and_keeps_every_rule(portfolio):
         assert result.conflicts
         return
     assert result.status is SolveStatus.OPTIMAL
-    assert check_plan(portfolio, result, everyone=True) == []
+    # everything but alternatives and what no plan can hold, unless the horizon is too short
+    assert check_plan(portfolio, result, everyone=result.everyone_fits) == []
+    assert check_reasons(portfolio, result) == []
     baseline = greedy(portfolio, objective=Objective.FINISH)
     if baseline.status is SolveStatus.FEASIBLE:
+        assert result.everyone_fits
         assert result.objective <= baseline.objective
 
 

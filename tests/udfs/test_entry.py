@@ -26,7 +26,7 @@ from tests.udfs.remote import (
 )
 from workbook import service
 from workbook.book import schema
-from workbook.book.grids import result_grids, settings_text
+from workbook.book.grids import result_grids, run_messages, settings_text
 from workbook.excel import transport as live
 from workbook.files.reader import read_workbook
 from workbook.files.writer import write_grids
@@ -78,7 +78,7 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
     expected = result_grids(
         read.portfolio,
         report.result,
-        read.messages(),
+        run_messages(read.portfolio, report.result) + read.messages(),
         read.details,
         run_at=RUN_AT,
         settings=settings_text(read.portfolio, report.result),
@@ -188,15 +188,47 @@ def test_validate_lists_the_file_readers_problems_with_their_cells(tmp_path):
     assert touched == {_index(payload, "Messages")}
 
 
-def test_reoptimise_with_input_errors_writes_only_messages(tmp_path):
+def test_reoptimise_with_input_errors_writes_messages_and_the_run_log(tmp_path):
     path = _sample_with(tmp_path, "Settings", "B4", "next spring")
     payload = payload_from_file(path)
     book = open_book(payload)
     report = entry.reoptimise(book, time_limit=1.0)
     assert not report.ok and report.result is None
-    assert {a["sheet_position"] for a in book.json()["actions"]} == {_index(payload, "Messages")}
+    touched = {a["sheet_position"] for a in book.json()["actions"]}
+    assert touched == {_index(payload, "Messages"), _index(payload, "Run log")}
     after, _ = replay(payload, book.json()["actions"])
-    assert sheet_cells(after, "Messages")[(4, 3)] == "B4"
+    messages = sheet_cells(after, "Messages")
+    assert messages[(4, 4)] == "No plan: the inputs have errors (listed below)."
+    assert messages[(5, 3)] == "B4"
+    assert sheet_cells(after, "Run log")[(4, 2)] == "invalid input"
+
+
+def test_reoptimise_without_a_plan_writes_the_same_words_as_the_command(tmp_path, capsys):
+    # three big projects made mandatory cannot all run: no plan, the conflict on Messages
+    book_path = tmp_path / "infeasible.xlsm"
+    book = openpyxl.load_workbook(SAMPLE, keep_vba=True)
+    for row in (14, 16, 33):  # P-111, P-113, P-130
+        book["Intake"][f"D{row}"] = "Yes"
+    book.save(book_path)
+    payload = payload_from_file(book_path)
+    remote = open_book(payload)
+    report = entry.reoptimise(remote, time_limit=2.0, seed=0)
+    assert not report.ok and report.result.status is SolveStatus.INFEASIBLE
+    touched = {a["sheet_position"] for a in remote.json()["actions"]}
+    assert touched == {_index(payload, "Messages"), _index(payload, "Run log")}
+    after, _ = replay(payload, remote.json()["actions"])
+    cells = sheet_cells(after, "Messages")
+    lines = [f"{cells[(r, 1)]}: {cells[(r, 4)]}" for r in range(4, after_rows(cells) + 1)]
+    assert 'Error: Conflict: P-130 "E-commerce replatform" is mandatory' in lines
+    from workbook.cli import main
+
+    assert main(["optimise", str(book_path), "--time-limit", "2", "--seed", "0"]) == 2
+    out = capsys.readouterr().out.splitlines()
+    assert lines == [line for line in out if line.startswith(("Error: ", "Warning: ", "Info: "))]
+
+
+def after_rows(cells):
+    return max(r for r, _ in cells)
 
 
 def test_a_failure_writes_only_the_messages_sheet(monkeypatch):

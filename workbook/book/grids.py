@@ -15,7 +15,7 @@ from datetime import datetime
 from engine.model import Portfolio, Project
 from engine.months import month_text
 from engine.reasons import reason_json
-from engine.result import ProjectOutcome, Result
+from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.validation import Severity
 from workbook.book import schema
 from workbook.book.messages import Message
@@ -163,14 +163,47 @@ def utilisation_grid(portfolio: Portfolio, result: Result) -> Grid:
     return Grid(schema.UTILISATION.name, header, rows, formats)
 
 
-def messages_grid(messages: Iterable[Message], result: Result | None = None) -> Grid:
-    """Messages: input problems and warnings, the conflicts and notes of the run."""
+def run_messages(portfolio: Portfolio, result: Result) -> list[Message]:
+    """What a run says besides the input messages, in the words of both the Messages sheet and
+    the console: a plan's summary, or why there is none and the rules in conflict; then the
+    run's notes."""
+    if result.status.has_plan:
+        lines = [Message(None, None, summary_text(portfolio, result), Severity.INFO)]
+    elif result.status is SolveStatus.INVALID_INPUT:
+        lines = [Message(None, None, "No plan: the inputs have errors (listed below).")]
+    elif result.status is SolveStatus.INFEASIBLE:
+        lines = [
+            Message(
+                None,
+                None,
+                "No plan: the rules cannot all hold. These conflict; relax one of them "
+                "(the plan on Portfolio is the last one that was found).",
+            )
+        ]
+        lines += [Message(None, None, f"Conflict: {text}") for text in result.conflicts]
+    else:
+        lines = [Message(None, None, f"No plan: {result.status.value}.")]
+    lines += [Message(None, None, text, Severity.INFO) for text in result.notes]
+    return lines
+
+
+def summary_text(portfolio: Portfolio, result: Result) -> str:
+    """`Plan: optimal; objective 139.9 (value); gap 0.0%; 30 of 43 projects in play selected`."""
+    in_play = sum(1 for p in portfolio.projects if not p.out_of_play)
+    parts = [f"Plan: {result.status.value}"]
+    if result.objective is not None:
+        parts.append(f"objective {result.objective:g} ({result.objective_name})")
+    if result.gap is not None:
+        parts.append(f"gap {result.gap:.1%}")
+    parts.append(f"{len(result.selected)} of {in_play} projects in play selected")
+    return "; ".join(parts)
+
+
+def messages_grid(messages: Iterable[Message]) -> Grid:
+    """Messages: what the run says first, then input problems and warnings, each located."""
     rows: list[list[CellValue]] = []
     for message in messages:
         rows.append([str(message.severity), message.sheet, message.cell, message.message])
-    if result is not None:
-        rows += [["Error", None, None, f"Conflict: {text}"] for text in result.conflicts]
-        rows += [[Severity.INFO.value, None, None, text] for text in result.notes]
     if not rows:
         rows.append([Severity.INFO.value, None, None, "No problems found in the inputs."])
     return Grid(schema.MESSAGES.name, [c.header for c in schema.MESSAGES.columns], rows)
@@ -219,8 +252,9 @@ def result_grids(
     run_at: datetime | None = None,
     settings: str | None = None,
 ) -> list[Grid]:
-    """Every output sheet for a finished run."""
-    grids = [messages_grid(messages, result)]
+    """Every output sheet for a finished run; `messages` are all the Messages sheet lists
+    (`run_messages` first, then the input's)."""
+    grids = [messages_grid(messages)]
     if result.status.has_plan:
         grids = [
             portfolio_grid(portfolio, result, details),
