@@ -21,6 +21,7 @@ each other.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -54,16 +55,20 @@ def explain_plan(
     starts: Mapping[str, int],
     *,
     set_aside: Mapping[str, Reason] | None = None,
+    approved: Mapping[str, str] | None = None,
 ) -> dict[str, Reason]:
     """{project ID: reason} for every project: why it is in, or why it is out.
 
     `set_aside`: `finish` alternatives the objective does not schedule, with their reasons.
+    `approved`: Approved projects of the baseline left out, with why they had to go.
     """
     explainer = _Explainer(portfolio, starts, set_aside or {})
     reasons: dict[str, Reason] = {}
     for project in portfolio.projects:
         if project.id not in reasons:
             reason = explainer.reason(project)
+            if approved and project.id in approved:
+                reason = dataclasses.replace(reason, approved=approved[project.id])
             reasons[project.id] = reason.with_text(reason_text(portfolio, project.id, reason))
     return reasons
 

@@ -20,11 +20,18 @@ from engine.cpsat_model import ModelOptions, PortfolioModel
 from engine.explain import explain_plan, impossible_projects
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
-from engine.lp_start import better_of, lp_guided_starts
+from engine.lp_start import lp_guided_starts
 from engine.model import Objective, Portfolio
-from engine.plan import outcomes, scores, utilisation
+from engine.plan import outcomes, priority_order, scores, utilisation
 from engine.reasons import Reason
 from engine.result import Result, SolveStatus, relative_gap
+from engine.stability import (
+    Baseline,
+    kept_approved,
+    penalty_of,
+    plan_changes,
+    stability_weight,
+)
 from engine.units import EPS, SCORE_UNITS
 from engine.validation import Problem, errors, validate
 
@@ -60,18 +67,24 @@ def solve(
     progress: ProgressCallback | None = None,
     options: ModelOptions | None = None,
     tie_break: bool = True,
+    baseline: Baseline | None = None,
 ) -> Result:
     """Select and schedule projects optimally (or as well as the time limit allows).
 
+    `baseline`: the plan last written; with Settings "Stability" the plan changes from it
+    only where that pays (engine.stability), and the Result lists what changed and why.
     Never raises for bad input or infeasibility: the Result's status says what happened.
     """
     run = _Run.start(portfolio, objective, time_limit, seed, workers, options)
+    run.baseline = baseline or None
+    if run.baseline and (stability_weight(portfolio) > 0 or kept_approved(portfolio, baseline)):
+        run.steady = run.baseline  # Stability Off and nothing approved: plan afresh
     if errors(run.problems):
         return _invalid_input(run)
     _set_alternatives_aside(run)
     _waterline(run)
-    built = PortfolioModel(run.portfolio, run.objective, run.options)
-    if run.objective is Objective.FINISH and not run.baseline_ok:
+    built = PortfolioModel(run.portfolio, run.objective, run.options, run.steady)
+    if run.objective is Objective.FINISH and not run.waterline_ok:
         found = _probe_full_schedule(run, built, progress)
         if found is None:
             return _finish_what_fits(run, progress)
@@ -102,9 +115,9 @@ class _Run:
     workers: int
     began: float  # perf_counter time
     problems: tuple[Problem, ...]
-    baseline: dict[str, int] = field(default_factory=dict)  # the waterline plan
-    baseline_ok: bool = False  # the waterline placed every project it had to
-    baseline_value: float | None = None
+    waterline: dict[str, int] = field(default_factory=dict)  # the waterline plan
+    waterline_ok: bool = False  # the waterline placed every project it had to
+    waterline_value: float | None = None
     status: cp_model.CpSolverStatus = cp_model.UNKNOWN  # of the main search
     starts: dict[str, int] = field(default_factory=dict)  # the plan: project ID -> month
     found: bool = False
@@ -114,6 +127,8 @@ class _Run:
     aside: dict[str, Reason] = field(default_factory=dict)  # `finish`: alternatives left out
     impossible: dict[str, Reason] = field(default_factory=dict)  # `finish`: no plan holds them
     overflow: tuple[str, ...] = ()  # `finish`: projects left out so the rest fits the horizon
+    baseline: Baseline | None = None  # the plan last written: changes are counted from it
+    steady: Baseline | None = None  # the same, when the objective keeps it steady
 
     @classmethod
     def start(
@@ -159,10 +174,10 @@ def _set_alternatives_aside(run: _Run) -> None:
 
 def _waterline(run: _Run) -> None:
     """The waterline plan: the hint's starting point and the plan to beat."""
-    run.baseline, unplaced = greedy_starts(run.portfolio, run.objective)
-    run.baseline_ok = _baseline_complete(run.portfolio, run.objective, unplaced)
-    if run.baseline_ok:
-        run.baseline_value = greedy_objective(run.portfolio, run.baseline, run.objective)
+    run.waterline, unplaced = greedy_starts(run.portfolio, run.objective)
+    run.waterline_ok = _baseline_complete(run.portfolio, run.objective, unplaced)
+    if run.waterline_ok:
+        run.waterline_value = greedy_objective(run.portfolio, run.waterline, run.objective)
 
 
 def _search(
@@ -219,7 +234,7 @@ def _finish_what_fits(run: _Run, progress: ProgressCallback | None) -> Result:
     run.aside, run.impossible = {}, {}
     run.objective = Objective.VALUE
     _waterline(run)
-    built = PortfolioModel(run.portfolio, Objective.VALUE, run.options)
+    built = PortfolioModel(run.portfolio, Objective.VALUE, run.options, run.steady)
     solver = _search(run, built, progress, share=1.0 - TIE_BREAK_SHARE)
     if run.status == cp_model.INFEASIBLE:
         return _infeasible(run)
@@ -229,9 +244,9 @@ def _finish_what_fits(run: _Run, progress: ProgressCallback | None) -> Result:
     if not run.found:
         run.objective = Objective.FINISH
         return _no_solution(run)
-    value = _objective_units(run.portfolio, Objective.VALUE, run.starts)
+    value = _value_units(run, run.starts)
     run.objective = Objective.FINISH
-    run.raw_bound, run.proven, run.baseline_value = None, False, None
+    run.raw_bound, run.proven, run.waterline_value = None, False, None
     remaining = run.limit - run.elapsed()
     if remaining >= 0.05:
         built.finish_after_value(value)
@@ -240,7 +255,7 @@ def _finish_what_fits(run: _Run, progress: ProgressCallback | None) -> Result:
         status = second.solve(built.model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             shorter = built.plan(second)
-            if _objective_units(run.portfolio, Objective.VALUE, shorter) >= value and (
+            if _value_units(run, shorter) >= value and (
                 greedy_objective(run.portfolio, shorter, Objective.FINISH)
                 <= greedy_objective(run.portfolio, run.starts, Objective.FINISH)
             ):
@@ -258,23 +273,16 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
     run.proven = run.status == cp_model.OPTIMAL
     if found or run.status == cp_model.UNKNOWN:
         run.raw_bound = solver.best_objective_bound
-    if (
-        found
-        and run.baseline_ok
-        and _better(
-            run.objective,
-            run.baseline_value,
-            greedy_objective(run.portfolio, run.starts, run.objective),
-        )
-    ):
-        run.starts, run.proven = dict(run.baseline), False  # never worse than the waterline
-    if not found and run.baseline_ok:
-        run.starts, found = dict(run.baseline), True
+    if found and run.waterline_ok and _improves(run, run.waterline, run.starts):
+        run.starts, run.proven = dict(run.waterline), False  # never worse than the waterline
+    if not found and run.waterline_ok:
+        run.starts, found = dict(run.waterline), True
     run.found = found
 
 
 def _tie_break(run: _Run, built: PortfolioModel) -> None:
-    """A second solve on the same model: keep the objective, move projects earlier.
+    """A second solve on the same model: keep the objective, move projects earlier (those of
+    the baseline stay where they are).
 
     The model is reused, not rebuilt: `tie_break` replaces its objective and `hint` its
     hints, which gives the very model a fresh build would (the tests compare the two).
@@ -282,18 +290,14 @@ def _tie_break(run: _Run, built: PortfolioModel) -> None:
     remaining = min(run.limit - run.elapsed(), TIE_BREAK_SHARE * run.limit)
     if remaining < 0.05:
         return
-    best = _objective_units(run.portfolio, run.objective, run.starts)
+    best = _objective_units(run, run.starts)
     built.tie_break(best)
     built.hint(run.starts)
     second = _solver(run.seed, run.workers, remaining)
     if second.solve(built.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
     better = built.plan(second)
-    if _objective_units(run.portfolio, run.objective, better) == best or _better(
-        run.objective,
-        greedy_objective(run.portfolio, run.starts, run.objective),
-        greedy_objective(run.portfolio, better, run.objective),
-    ):
+    if _objective_units(run, better) == best or _improves(run, better, run.starts):
         run.starts = better
 
 
@@ -315,7 +319,7 @@ def _infeasible(run: _Run) -> Result:
         problems=run.problems,
         objective_name=run.objective.value,
         wall_time=run.elapsed(),
-        baseline_objective=run.baseline_value,
+        baseline_objective=run.waterline_value,
     )
 
 
@@ -338,9 +342,23 @@ def _planned(run: _Run) -> Result:
         scheduled = dataclasses.replace(
             run.portfolio, projects=tuple(p for p in run.portfolio.projects if p.id in starts)
         )
-    bound = _bound(scheduled, run.objective, run.raw_bound, value, run.proven)
+    # `value` with a baseline maximises the score less the stability penalty: its bound is
+    # shown on the score's scale, with the plan's own penalty added back
+    offset = 0.0
+    if run.objective is Objective.VALUE:
+        offset = penalty_of(run.portfolio, run.steady, starts) / SCORE_UNITS
+    bound = _bound(scheduled, run.objective, run.raw_bound, value, run.proven, offset)
     portfolio = run.given or run.portfolio
-    reasons = explain_plan(portfolio, starts, set_aside=run.aside)
+    approved = {
+        pid: (
+            "the rules leave no choice"
+            if run.proven
+            else "no plan found in the time allowed keeps it"
+        )
+        for pid in kept_approved(portfolio, run.baseline)
+        if pid not in starts
+    }
+    reasons = explain_plan(portfolio, starts, set_aside=run.aside, approved=approved)
     notes: list[str] = []
     if run.aside or run.impossible:
         left = [f"{len(run.aside)} alternative(s) (and what needs them)"] if run.aside else []
@@ -366,10 +384,13 @@ def _planned(run: _Run) -> Result:
         projects=outcomes(portfolio, starts, reasons),
         utilisation=utilisation(portfolio, starts),
         problems=run.problems,
-        baseline_objective=run.baseline_value,
+        baseline_objective=run.waterline_value,
         objective_name=run.objective.value,
         notes=tuple(notes),
         everyone_fits=not run.overflow,
+        changes=plan_changes(portfolio, run.baseline, starts),
+        baseline_size=len(run.baseline.starts) if run.baseline else None,
+        stability_points=stability_weight(portfolio) if run.baseline else 0.0,
     )
 
 
@@ -396,41 +417,79 @@ def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> l
 
 
 def _warm_start(run: _Run) -> dict[str, int]:
-    """`value`: the best of the waterline, the density-ranked greedy plan and (if asked) the
-    LP one; `finish`: the shortest of several justified serial schedules."""
-    portfolio, objective, baseline = run.portfolio, run.objective, run.baseline
+    """`value`: the best of the waterline, the density-ranked greedy plan, the baseline kept
+    where it still fits and (if asked) the LP one; `finish`: the shortest of several
+    justified serial schedules."""
+    portfolio, objective, waterline = run.portfolio, run.objective, run.waterline
     if objective is not Objective.VALUE:
-        if not run.baseline_ok:
-            return baseline
+        if not run.waterline_ok:
+            return waterline
         deadline = time.perf_counter() + JUSTIFY_SHARE * run.limit
-        return shortest_schedule(portfolio, baseline, deadline=deadline, seed=run.seed)
+        return shortest_schedule(portfolio, waterline, deadline=deadline, seed=run.seed)
     dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
-    plans: list[dict[str, int] | None] = [baseline if run.baseline_ok else None]
+    plans: list[dict[str, int] | None] = [waterline if run.waterline_ok else None]
     if _baseline_complete(portfolio, objective, unplaced):
         plans.append(dense)
+    if run.steady:
+        plans.append(_steady_plan(run))
     if run.options.lp_warm_start:
         plans.append(lp_guided_starts(portfolio, LP_SHARE * run.limit))
-    if all(plan is None for plan in plans):
-        return baseline
-    return better_of(portfolio, *plans)
+    found = [plan for plan in plans if plan is not None]
+    if not found:
+        return waterline
+    return max(found, key=lambda plan: _value_units(run, plan))
 
 
-def _objective_units(portfolio: Portfolio, objective: Objective, starts: dict[str, int]) -> int:
+def _steady_plan(run: _Run) -> dict[str, int] | None:
+    """The waterline with the baseline's projects first, each at its baseline start if it
+    still fits there: a warm start that changes little."""
+    assert run.steady is not None
+    kept = run.steady.starts
+    order = sorted(
+        priority_order(run.portfolio),
+        key=lambda p: (p.fixed_start is None, not p.must_run, p.id not in kept),
+    )
+    preferred = {pid: [start] for pid, start in kept.items()}
+    plan, unplaced = greedy_starts(run.portfolio, Objective.VALUE, order=order, preferred=preferred)
+    return plan if _baseline_complete(run.portfolio, Objective.VALUE, unplaced) else None
+
+
+def _value_units(run: _Run, starts: dict[str, int]) -> int:
+    """The plan's total score less what changing the baseline costs, in score units: the
+    `value` model's objective (engine.stability)."""
+    total = round(greedy_objective(run.portfolio, starts, Objective.VALUE) * SCORE_UNITS)
+    return total - penalty_of(run.portfolio, run.steady, starts)
+
+
+def _objective_units(run: _Run, starts: dict[str, int]) -> int:
     """The plan's objective in the model's integer units."""
-    value = greedy_objective(portfolio, starts, objective)
-    return round(value * SCORE_UNITS) if objective is Objective.VALUE else round(value)
+    if run.objective is Objective.VALUE:
+        return _value_units(run, starts)
+    return round(greedy_objective(run.portfolio, starts, run.objective))
+
+
+def _improves(run: _Run, candidate: dict[str, int], incumbent: dict[str, int]) -> bool:
+    """Whether the plan `candidate` is strictly better than `incumbent` by the objective."""
+    a, b = _objective_units(run, candidate), _objective_units(run, incumbent)
+    return a > b if run.objective is Objective.VALUE else a < b
 
 
 def _bound(
-    portfolio: Portfolio, objective: Objective, raw: float | None, value: float, proven: bool
+    portfolio: Portfolio,
+    objective: Objective,
+    raw: float | None,
+    value: float,
+    proven: bool,
+    offset: float = 0.0,
 ) -> float | None:
     """The proven bound; a solver bound on the wrong side of the plan is not one (the solver
-    stopped before proving anything), so fall back to the trivial bound."""
+    stopped before proving anything), so fall back to the trivial bound. `offset` is added to
+    the solver's bound (the plan's stability penalty)."""
     if proven:
         return value
     if objective is Objective.VALUE:
-        if raw is not None and raw / SCORE_UNITS >= value - EPS:
-            return raw / SCORE_UNITS
+        if raw is not None and raw / SCORE_UNITS + offset >= value - EPS:
+            return raw / SCORE_UNITS + offset
         return sum(
             max(score, 0.0)
             for pid, score in scores(portfolio).items()
@@ -445,15 +504,6 @@ def _bound(
         if not p.out_of_play and (starts := allowed_starts(portfolio, p))
     ]
     return float(max(earliest_ends, default=0))
-
-
-def _better(objective: Objective, candidate: float | None, incumbent: float) -> bool:
-    """Whether `candidate` is strictly better than `incumbent`."""
-    if candidate is None:
-        return False
-    return (
-        candidate > incumbent + EPS if objective is Objective.VALUE else candidate < incumbent - EPS
-    )
 
 
 def _baseline_complete(portfolio: Portfolio, objective: Objective, unplaced: list[str]) -> bool:

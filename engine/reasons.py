@@ -169,7 +169,7 @@ class Reason:
     score: float | None = None
     rank: int | None = None
     note: str = ""  # words of its own a kind adds (ALTERNATIVE: which rule picked the other)
-    approved: bool = False  # an Approved project left out: the rules left no choice
+    approved: str = ""  # an Approved project of the baseline left out: why it had to go
     displacement: Displacement | None = None
     displacement_note: str = ""  # NOT_COMPUTED when the budget ran out first
     extra: Extra | None = None
@@ -218,7 +218,7 @@ def reason_json(reason: Reason) -> dict:
     if reason.note:
         data["note"] = reason.note
     if reason.approved:
-        data["approved"] = True
+        data["approved"] = reason.approved
     if reason.displacement is not None:
         data["displacement"] = _displacement_json(reason.displacement)
     elif reason.displacement_note:

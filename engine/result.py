@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from engine.changes import Change
 from engine.reasons import Reason
 from engine.validation import Problem
 
@@ -86,6 +87,9 @@ class Result:
     objective_name: str = "value"
     notes: tuple[str, ...] = field(default_factory=tuple)
     everyone_fits: bool = True  # `finish`: False when some projects were left out to fit
+    changes: tuple[Change, ...] = ()  # what changed since the baseline, and why
+    baseline_size: int | None = None  # projects in the baseline plan; None: no baseline
+    stability_points: float = 0.0  # points the objective gave up per change of the baseline
 
     @property
     def selected(self) -> tuple[ProjectOutcome, ...]:

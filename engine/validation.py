@@ -14,7 +14,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from engine.model import DependencyType, Force, Portfolio, Project, ProjectStatus
+from engine.model import (
+    DependencyType,
+    Force,
+    Portfolio,
+    Project,
+    ProjectStatus,
+    parse_stability,
+)
 from engine.months import month_range_text, month_text, year_of
 from engine.wording import must_run_words, out_of_play_words
 
@@ -82,6 +89,20 @@ def _settings(p: Portfolio) -> Iterator[Problem]:
             "time_limit",
             "time_limit",
             f"Time limit (s) must be more than 0; found {s.time_limit!r}",
+        )
+    try:
+        parse_stability(s.stability)
+    except ValueError as error:
+        yield Problem("settings", "stability", "stability", str(error))
+    if s.explain_time is not None and not (
+        isinstance(s.explain_time, int | float) and s.explain_time >= 0
+    ):
+        yield Problem(
+            "settings",
+            "explain_time",
+            "explain_time",
+            f"Reasons time (s) must be 0 or more (blank: a tenth of the time limit); found "
+            f"{s.explain_time!r}",
         )
 
 

@@ -100,7 +100,7 @@ def reason_text(portfolio: Portfolio, project_id: str, reason: Reason) -> str:
     """The reason as one plain sentence (the Portfolio sheet's Reason column)."""
     text = _REASON_WORDS[reason.kind](portfolio, project_id, reason)
     if reason.approved:
-        text = f"Approved, but the rules leave no choice: {text[0].lower()}{text[1:]}"
+        text = f"Approved, but {reason.approved}: {text[0].lower()}{text[1:]}"
     return text + counterfactual_text(portfolio, reason)
 
 

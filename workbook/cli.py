@@ -3,7 +3,8 @@
     pmo new PATH [--empty]           a new workbook (the sample portfolio, or empty)
     pmo validate BOOK                list every input problem with its sheet and cell
     pmo optimise BOOK [--out OUT] [--objective value|finish] [--time-limit S]
-                      [--seed N] [--json RESULT.json] [--csv DIR] [--no-backup]
+                      [--seed N] [--stability LEVEL] [--json RESULT.json] [--csv DIR]
+                      [--no-backup]
     pmo doctor                       check Python packages and LibreOffice
     pmo recalc BOOK... [--out-dir DIR]
                                      recompute every formula with LibreOffice, store values
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--objective", choices=[o.value for o in Objective])
     run.add_argument("--time-limit", type=float, metavar="S")
     run.add_argument("--seed", type=int)
+    run.add_argument(
+        "--stability",
+        metavar="LEVEL",
+        help="how steady to keep the plan last written: Off, Low, Normal, High or points "
+        "per change (default: the workbook's Settings)",
+    )
     run.add_argument("--json", type=Path, metavar="RESULT.json")
     run.add_argument(
         "--csv", type=Path, metavar="DIR", help="also write the inputs and the plan as CSV files"
@@ -285,7 +292,9 @@ def _optimise(console: Console, args) -> int:
                 json.dumps(result_json(portfolio, result), indent=2) + "\n", encoding="utf-8"
             )
 
-    overrides = service.Overrides(args.objective, args.time_limit, args.seed)
+    overrides = service.Overrides(
+        args.objective, args.time_limit, args.seed, stability=args.stability
+    )
     try:
         report = service.optimise(
             service.FileTransport(args.book, args.out, backup=not args.no_backup),

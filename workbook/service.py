@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Protocol
 
 from engine.errors import FileError
-from engine.model import Objective, Portfolio
+from engine.model import Objective, Portfolio, parse_stability
 from engine.result import Result, SolveStatus
+from engine.stability import Baseline
 from engine.validation import Severity
 from workbook.book.grids import (
     Grid,
@@ -94,6 +95,7 @@ class Overrides:
     time_limit: float | None = None
     seed: int | None = None
     workers: int | None = None
+    stability: str | None = None
 
     def apply(self, portfolio: Portfolio) -> Portfolio:
         """The portfolio with these settings in place of its own."""
@@ -108,6 +110,12 @@ class Overrides:
             changes["random_seed"] = int(self.seed)
         if self.workers is not None:
             changes["workers"] = int(self.workers)
+        if self.stability is not None:
+            try:
+                parse_stability(self.stability)
+            except ValueError as error:
+                raise FileError(f"--stability: {error}") from None
+            changes["stability"] = str(self.stability)
         if not changes:
             return portfolio
         settings = dataclasses.replace(portfolio.settings, **changes)  # type: ignore[arg-type]
@@ -135,13 +143,15 @@ class Report:
 
 
 StageCallback = Callable[[str, float | None], None]
-Solver = Callable[[Portfolio, Callable | None], Result]
+Solver = Callable[[Portfolio, Callable | None, Baseline | None], Result]
 
 
-def _engine_solve(portfolio: Portfolio, progress: Callable | None) -> Result:
+def _engine_solve(
+    portfolio: Portfolio, progress: Callable | None, baseline: Baseline | None = None
+) -> Result:
     from engine.optimiser import solve  # CP-SAT takes a second to import: only when needed
 
-    return solve(portfolio, progress=progress)
+    return solve(portfolio, progress=progress, baseline=baseline)
 
 
 def validate(transport: Transport, *, write_messages: bool = False) -> Report:
@@ -194,7 +204,7 @@ def optimise(
 
     began = time.perf_counter()
     stage("solve", portfolio.settings.time_limit)
-    result = report.result = solver(portfolio, progress)
+    result = report.result = solver(portfolio, progress, read.baseline)
     report.solve_s = time.perf_counter() - began
     if on_result is not None:
         on_result(portfolio, result)
@@ -217,6 +227,7 @@ def optimise(
         read.details,
         run_at=run_at,
         settings=settings_text(portfolio, result),
+        locations=read.locations,
     )
     report.written = transport.write(report.grids)
     report.write_s = time.perf_counter() - began

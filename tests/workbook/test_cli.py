@@ -192,3 +192,49 @@ def test_doctor_reports(capsys):
     code = main(["doctor"])
     assert code in (0, 3)
     assert capsys.readouterr().out.strip()
+
+
+def test_re_optimising_keeps_the_plan_and_lists_what_changed(tmp_path, capsys):
+    # first run: no baseline; the plan written is the next run's baseline
+    book = copy_book(tmp_path)
+    first_json, again_json, off_json = (tmp_path / f"{n}.json" for n in ("a", "b", "c"))
+    assert main(["optimise", str(book), "--time-limit", "3", "--json", str(first_json)]) == 0
+    assert "no earlier plan to compare with" in capsys.readouterr().out
+    first = json.loads(first_json.read_text())
+    assert first["baseline"] is None and first["changes"] == []
+    portfolio_before = _sheet_values(book, ["Portfolio"])["Portfolio"]
+    # nothing changed in the inputs: the plan changes only where that pays at Normal
+    assert main(["optimise", str(book), "--time-limit", "3", "--json", str(again_json)]) == 0
+    out = capsys.readouterr().out
+    again = json.loads(again_json.read_text())
+    points = again["baseline"]["points_per_change"]
+    assert again["baseline"]["projects"] == sum(p["selected"] for p in first["projects"])
+    if again["changes"]:
+        gain = again["objective"] - first["objective"]
+        assert gain > points * len(again["changes"]) - 1e-6
+    else:
+        assert "no change since the last plan (Stability: " in out
+        assert _sheet_values(book, ["Portfolio"])["Portfolio"] == portfolio_before
+        changes = openpyxl.load_workbook(book)["Changes"]
+        assert [c.value for c in changes[4]][5].startswith("no change since the last plan")
+    # one more Project manager in 2028-02 (Capacity!O4) and Stability off: a fresh plan;
+    # every change on the Changes sheet, with its cause and (when it uses it) that cell
+    edit(book, {("Capacity", "O4"): 6.0})
+    args = ["optimise", str(book), "--time-limit", "3", "--stability", "Off"]
+    assert main([*args, "--json", str(off_json)]) == 0
+    changed = json.loads(off_json.read_text())["changes"]
+    sheet = openpyxl.load_workbook(book)["Changes"]
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [(r[0], r[1]) for r in rows] == [(c["change"], c["id"]) for c in changed]
+    for row in rows:
+        assert row[5].startswith(
+            ("capacity of Project manager in 2028-02 5.5 -> 6 FTE", "knock-on of capacity")
+        )
+        assert row[6] == ("Capacity!O4" if row[5].startswith("capacity") else None)
+    assert f"{len(rows)} change(s) since the last plan" in capsys.readouterr().out or not rows
+
+
+def test_a_bad_stability_override_is_a_usage_error(tmp_path, capsys):
+    book = copy_book(tmp_path)
+    assert main(["optimise", str(book), "--stability", "steady"]) == 3
+    assert "--stability: Stability must be Off, Low, Normal, High" in capsys.readouterr().err

@@ -52,6 +52,8 @@ def test_input_contract_headers_are_exact():
         "Objective",
         "Time limit (s)",
         "Random seed",
+        "Stability",
+        "Reasons time (s)",
     ]
     assert schema.column_choices("Type") == ("FS", "Requires", "Excludes", "With")
 
@@ -73,6 +75,7 @@ def test_sheets_in_order_with_roles():
         "Messages",
         "Run log",
         "xlwings.conf",
+        "Changes",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
@@ -80,6 +83,7 @@ def test_sheets_in_order_with_roles():
         "Utilisation",
         "Messages",
         "Run log",
+        "Changes",
     }
 
 

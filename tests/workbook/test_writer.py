@@ -108,6 +108,9 @@ def test_outputs_agree_with_the_json(optimised):
         "bound",
         "gap",
         "wall_time_s",
+        "notes",
+        "baseline",
+        "changes",
         "projects",
         "utilisation",
     }

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from engine.changes import ChangeKind
 from engine.model import Portfolio, Project
 from engine.months import month_text
 from engine.reasons import reason_json
@@ -170,7 +172,7 @@ def run_messages(portfolio: Portfolio, result: Result) -> list[Message]:
     if result.status.has_plan:
         lines = [Message(None, None, summary_text(portfolio, result), Severity.INFO)]
     elif result.status is SolveStatus.INVALID_INPUT:
-        lines = [Message(None, None, "No plan: the inputs have errors (listed below).")]
+        lines = []  # the input errors say it all
     elif result.status is SolveStatus.INFEASIBLE:
         lines = [
             Message(
@@ -188,7 +190,8 @@ def run_messages(portfolio: Portfolio, result: Result) -> list[Message]:
 
 
 def summary_text(portfolio: Portfolio, result: Result) -> str:
-    """`Plan: optimal; objective 139.9 (value); gap 0.0%; 30 of 43 projects in play selected`."""
+    """`Plan: optimal; objective 139.9 (value); gap 0.0%; 30 of 43 projects in play selected;
+    2 changes since the last plan (1 in, 1 moved): see Changes`."""
     in_play = sum(1 for p in portfolio.projects if not p.out_of_play)
     parts = [f"Plan: {result.status.value}"]
     if result.objective is not None:
@@ -196,7 +199,57 @@ def summary_text(portfolio: Portfolio, result: Result) -> str:
     if result.gap is not None:
         parts.append(f"gap {result.gap:.1%}")
     parts.append(f"{len(result.selected)} of {in_play} projects in play selected")
+    parts.append(changes_text(result))
     return "; ".join(parts)
+
+
+def changes_text(result: Result) -> str:
+    """How the plan changed since the baseline, in a few words."""
+    if result.baseline_size is None:
+        return "no earlier plan to compare with (this one is the next run's baseline)"
+    steady = ""
+    if result.stability_points > 0:
+        steady = f" (Stability: {result.stability_points:.2g} points per change)"
+    if not result.changes:
+        return f"no change since the last plan{steady}"
+    counts = Counter(c.kind for c in result.changes)
+    kinds = ", ".join(f"{counts[k]} {k.value.lower()}" for k in ChangeKind if counts[k])
+    return f"{len(result.changes)} change(s) since the last plan ({kinds}){steady}: see Changes"
+
+
+def changes_grid(
+    portfolio: Portfolio,
+    result: Result,
+    locations: Mapping[tuple[str, object, object], str] | None = None,
+) -> Grid:
+    """Changes: projects in, out or moved since the baseline, with the input change behind
+    each and the cell it is in."""
+    locations = locations or {}
+    names = {p.id: p.name for p in portfolio.projects}
+    rows: list[list[CellValue]] = []
+    for change in result.changes:
+        where = [w for c in change.causes if (w := _where(locations, c.key))]
+        rows.append(
+            [
+                change.kind.value,
+                change.project_id,
+                names.get(change.project_id, ""),
+                _month(change.before),
+                _month(change.after),
+                "; ".join(c.text for c in change.causes),
+                ", ".join(dict.fromkeys(where)) or None,
+            ]
+        )
+    if not rows:
+        rows.append([None, None, None, None, None, changes_text(result), None])
+    return Grid(schema.CHANGES.name, [c.header for c in schema.CHANGES.columns], rows)
+
+
+def _where(locations: Mapping[tuple[str, object, object], str], key) -> str | None:
+    if key is None:
+        return None
+    entity, index, field_name = key
+    return locations.get((entity, index, field_name)) or locations.get((entity, index, None))
 
 
 def messages_grid(messages: Iterable[Message]) -> Grid:
@@ -251,9 +304,10 @@ def result_grids(
     *,
     run_at: datetime | None = None,
     settings: str | None = None,
+    locations: Mapping[tuple[str, object, object], str] | None = None,
 ) -> list[Grid]:
     """Every output sheet for a finished run; `messages` are all the Messages sheet lists
-    (`run_messages` first, then the input's)."""
+    (`run_messages` first, then the input's); `locations` name the cells of input changes."""
     grids = [messages_grid(messages)]
     if result.status.has_plan:
         grids = [
@@ -261,6 +315,7 @@ def result_grids(
             schedule_grid(portfolio, result),
             utilisation_grid(portfolio, result),
             *grids,
+            changes_grid(portfolio, result, locations),
         ]
     return [*grids, run_log_grid(portfolio, result, run_at=run_at, settings=settings)]
 
@@ -289,6 +344,20 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
         "bound": _number(result.bound),
         "gap": _number(result.gap),
         "wall_time_s": round(result.wall_time, 3),
+        "notes": list(result.notes),
+        "baseline": None
+        if result.baseline_size is None
+        else {"projects": result.baseline_size, "points_per_change": result.stability_points},
+        "changes": [
+            {
+                "id": c.project_id,
+                "change": c.kind.value,
+                "was": _month(c.before),
+                "now": _month(c.after),
+                "causes": [c2.text for c2 in c.causes],
+            }
+            for c in result.changes
+        ],
         "projects": projects,
         "utilisation": [
             {

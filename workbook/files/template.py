@@ -190,6 +190,7 @@ def _write(path: Path, portfolio: Portfolio, details: dict[str, dict[str, str]])
         "Messages": lambda ws: _messages(ws, fmt),
         "Run log": lambda ws: _output_table(ws, fmt, schema.RUN_LOG),
         "xlwings.conf": lambda ws: _xlwings_conf(ws, fmt),
+        "Changes": lambda ws: _changes(ws, fmt),
     }
     for item in schema.SHEETS:
         worksheet = book.add_worksheet(item.name)
@@ -353,7 +354,8 @@ STEPS = (
     (
         "Re-optimise",
         "Press the button (or run `pmo optimise`): Portfolio, Schedule, "
-        "Utilisation, Messages and Run log are rewritten; inputs are never touched.",
+        "Utilisation, Messages, Run log and Changes are rewritten; inputs are never touched. "
+        "The plan on Portfolio is the next run's baseline, kept steady (Settings: Stability).",
     ),
 )
 
@@ -417,6 +419,8 @@ def _settings(ws, fmt: _Formats, portfolio: Portfolio) -> None:
         "objective": s.objective.value,
         "time_limit": s.time_limit,
         "random_seed": s.random_seed,
+        "stability": s.stability,
+        "explain_time": s.explain_time,
     }
     rows = [[entry.name, values[entry.field], entry.help] for entry in schema.SETTINGS]
     _table(ws, fmt, item, list(item.columns), rows)
@@ -432,6 +436,23 @@ def _settings(ws, fmt: _Formats, portfolio: Portfolio) -> None:
             "source": list(schema.OBJECTIVES),
             "input_title": "Objective",
             "input_message": schema.setting("Objective").help[:255],
+        },
+    )
+    # Stability: a level from the list, or a number typed in (so only an information alert)
+    stability_row = HEADER_ROW + 1 + [e.field for e in schema.SETTINGS].index("stability")
+    ws.data_validation(
+        stability_row,
+        1,
+        stability_row,
+        1,
+        {
+            "validate": "list",
+            "source": list(schema.STABILITY_LEVELS),
+            "error_type": "information",
+            "error_title": "Stability",
+            "error_message": "Off, Low, Normal, High, or the points per change as a number.",
+            "input_title": "Stability",
+            "input_message": schema.setting("Stability").help[:255],
         },
     )
 
@@ -699,6 +720,33 @@ def _messages(ws, fmt: _Formats) -> None:
             0,
             HEADER_ROW + OUTPUT_GRID_ROWS,
             3,
+            {
+                "type": "formula",
+                "criteria": f'=$A{HEADER_ROW + 2}="{text}"',
+                "format": fmt.fill(colour, font),
+            },
+        )
+
+
+def _changes(ws, fmt: _Formats) -> None:
+    item = schema.CHANGES
+    _output_table(ws, fmt, item)
+    ws.write_string(
+        HEADER_ROW + 1,
+        5,
+        "No run yet: the first plan written is the baseline the next run keeps steady.",
+        fmt.cell(None, computed=True),
+    )
+    for text, colour, font in (
+        ("In", "#C6EFCE", "#006100"),
+        ("Out", "#FFC7CE", "#9C0006"),
+        ("Moved", "#FFEB9C", "#9C5700"),
+    ):
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            0,
+            HEADER_ROW + OUTPUT_GRID_ROWS,
+            len(item.columns) - 1,
             {
                 "type": "formula",
                 "criteria": f'=$A{HEADER_ROW + 2}="{text}"',
