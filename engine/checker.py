@@ -364,7 +364,11 @@ def check_reason(
     planned = project_id in starts
     if reason.kind.selected != planned:
         return [f"{project_id}: reason {reason.kind} but selected is {planned}"]
-    return [f"{project_id} ({reason.kind}): {text}" for text in check(world, project_id, reason)]
+    found = check(world, project_id, reason)
+    if reason.kind is not ReasonKind.ON_MERIT:  # (ON_MERIT checks its own)
+        found += _check_displacement(world, project_id, reason)
+    found += _check_extra(world, project_id, reason)
+    return [f"{project_id} ({reason.kind}): {text}" for text in found]
 
 
 class _World:
@@ -778,6 +782,31 @@ _REASON_CHECKS = {
 }
 
 
+def _check_extra(w: _World, pid: str, r: Reason) -> list[str]:
+    """The stated extra capacity and budget let the group in at the stated starts with
+    nobody dropped or moved; without it, no start combination fits (`_check_resources`)."""
+    extra = r.extra
+    if extra is None:
+        return []
+    broken = []
+    group = w.group(pid)
+    if {p for p, _ in extra.starts} != group:
+        broken.append(f"extra starts cover {sorted(p for p, _ in extra.starts)}, not the group")
+    combo = dict(extra.starts)
+    if not w.in_time(combo) or any(s not in w.window(p) for p, s in combo.items()):
+        broken.append(f"extra starts {combo} break a window or an FS link")
+    fte, money = w.short(combo)
+    given_fte = {(s.role, s.month): round(s.fte * 1000) for s in extra.fte}
+    given_money = {m.year: round(m.amount * 100) for m in extra.money}
+    if any(given_fte.get(k, 0) < units for k, units in fte.items()) or any(
+        given_money.get(y, 0) < cents for y, cents in money.items()
+    ):
+        broken.append(f"with the stated extra the group still lacks {fte} {money} at {combo}")
+    if not given_fte and not given_money:
+        broken.append("an extra of nothing")
+    return broken
+
+
 def _check_displacement(w: _World, pid: str, r: Reason) -> list[str]:
     """A stated displacement is a plan that keeps every rule, worth the stated score."""
     d = r.displacement
@@ -795,7 +824,7 @@ def _check_displacement(w: _World, pid: str, r: Reason) -> list[str]:
         broken.append(f"displaced plan is worth {worth:g}, not {d.value_after:g}")
     if (pid in plan) != (d.forced == "in"):
         broken.append(f"displaced plan {'lacks' if d.forced == 'in' else 'has'} the project")
-    dropped = sorted(p for p in w.starts if p not in plan)
+    dropped = sorted(p for p in w.starts if p not in plan and p != pid)
     if sorted(d.dropped) != dropped:
         broken.append(f"dropped {sorted(d.dropped)}, but the plans differ by {dropped}")
     return broken

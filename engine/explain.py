@@ -99,6 +99,16 @@ def impossible_projects(portfolio: Portfolio) -> dict[str, Reason]:
     return found
 
 
+def insertion_inputs(
+    portfolio: Portfolio, starts: Mapping[str, int], members: tuple[str, ...]
+) -> tuple[dict[str, list[int]], list[tuple[str, str, int]]]:
+    """For `engine.insertion.least_extra`: each member's possible starts (its window, after
+    its predecessors in the plan) and the FS links between members."""
+    explainer = _Explainer(portfolio, starts, {})
+    group = _Group(members, {}, tuple(explainer._fs_order(list(members))), members)
+    return explainer._insertion_inputs(group)
+
+
 def deferral_reasons(portfolio: Portfolio, starts: Mapping[str, int]) -> dict[str, str]:
     """{project ID: sentence} for every project not in `starts`."""
     return {
@@ -638,7 +648,9 @@ class _Explainer:
             at, whole.fte, whole.money, binding_roles, binding_years, first, last, _shown(group)
         )
 
-    def _insertion_inputs(self, group: _Group):
+    def _insertion_inputs(
+        self, group: _Group
+    ) -> tuple[dict[str, list[int]], list[tuple[str, str, int]]]:
         """Each member's possible starts (window, after its planned predecessors) and the FS
         links inside the group, for `engine.insertion.least_extra`."""
         candidates: dict[str, list[int]] = {}

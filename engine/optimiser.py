@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from engine.alternatives import finish_alternatives, with_alternatives_set_aside
+from engine.counterfactual import add_counterfactuals, reasons_budget
 from engine.cpsat_model import ModelOptions, PortfolioModel
 from engine.explain import explain_plan, impossible_projects
 from engine.feasibility import allowed_starts
@@ -359,6 +360,14 @@ def _planned(run: _Run) -> Result:
         if pid not in starts
     }
     reasons = explain_plan(portfolio, starts, set_aside=run.aside, approved=approved)
+    if run.objective is Objective.VALUE:
+        reasons = add_counterfactuals(
+            portfolio,
+            starts,
+            reasons,
+            budget=reasons_budget(portfolio, run.limit),
+            seed=run.seed,
+        )
     notes: list[str] = []
     if run.aside or run.impossible:
         left = [f"{len(run.aside)} alternative(s) (and what needs them)"] if run.aside else []

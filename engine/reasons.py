@@ -129,12 +129,13 @@ class Displacement:
 
     forced: str  # "in" or "out"
     start: int | None  # where the project starts in that plan (forced in)
-    dropped: tuple[str, ...] = ()  # selected projects that leave
+    dropped: tuple[str, ...] = ()  # other selected projects that leave
     added: tuple[str, ...] = ()  # projects that come in
     moved: tuple[tuple[str, int, int], ...] = ()  # (project, from, to)
     value_before: float = 0.0
     value_after: float = 0.0
     proven: bool = False  # the solver proved no better plan with this project exists
+    proven_in_place: bool = False  # ... none better with every other project kept in place
     plan: tuple[tuple[str, int], ...] = ()  # the whole plan, for checking
 
 
@@ -278,4 +279,5 @@ def _displacement_json(d: Displacement) -> dict:
         "value_before": d.value_before,
         "value_after": d.value_after,
         "proven": d.proven,
+        "proven_in_place": d.proven_in_place,
     }

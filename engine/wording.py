@@ -115,7 +115,9 @@ def counterfactual_text(portfolio: Portfolio, reason: Reason) -> str:
         if reason.kind.selected:
             what = "what leaving it out would cost"
         parts.append(f"{what}: {reason.displacement_note}")
-    if reason.extra is not None:
+    if reason.extra is not None and _same_as_cheapest(reason, reason.extra):
+        parts.append("that is the least extra that lets it in with nobody dropped or moved")
+    elif reason.extra is not None:
         parts.append(_extra_words(portfolio, reason.extra))
     elif reason.extra_note:
         parts.append(f"least extra capacity: {reason.extra_note}")
@@ -135,14 +137,39 @@ def _displacement_words(portfolio: Portfolio, d: Displacement) -> str:
         )
     done = "; ".join(changes) or "nothing else changes"
     total = f"total score {d.value_before:g} -> {d.value_after:g}"
-    best = "best possible" if d.proven else "best found in the time allowed"
+    best = "best found in the time allowed"
+    if d.proven:
+        best = "best possible"
+    elif d.proven_in_place:
+        best = "best possible with nobody else moved"
     if d.forced == "in":
         where = f" from {month_text(d.start)}" if d.start is not None else ""
         return f"To fund it{where}: {done}; {total} ({best})"
     return f"Leaving it out: {done}; {total} ({best})"
 
 
+def _same_as_cheapest(reason: Reason, extra: Extra) -> bool:
+    """Whether the least extra is what the reason already says the cheapest start needs."""
+
+    def fte(items: Sequence[Shortage]) -> set[tuple[str, int, float]]:
+        return {(s.role, s.month, s.fte) for s in items}
+
+    def money(items: Sequence[MoneyShort]) -> set[tuple[int, float]]:
+        return {(m.year, m.amount) for m in items}
+
+    return (
+        dict(reason.at) == dict(extra.starts)
+        and fte(reason.shortages) == fte(extra.fte)
+        and money(reason.money) == money(extra.money)
+    )
+
+
 def _extra_words(portfolio: Portfolio, extra: Extra) -> str:
+    if len(extra.starts) == 1:
+        return (
+            "least extra that lets it in with nobody dropped or moved: "
+            f"{_extra_list(extra.fte, extra.money)} (from {month_text(extra.starts[0][1])})"
+        )
     starts = ", ".join(f"{pid} {month_text(s)}" for pid, s in extra.starts)
     return (
         "least extra that lets it in with nobody dropped or moved: "

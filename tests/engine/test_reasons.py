@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import engine.explain as explain
-from engine.checker import check_reasons, reason_cycles
+from engine.checker import check_reason, check_reasons, reason_cycles
 from engine.explain import explain_plan
 from engine.feasibility import Ledger, allowed_starts
 from engine.insertion import least_extra
@@ -301,8 +301,18 @@ def test_a_group_past_the_limit_still_gets_a_checked_reason(monkeypatch, limit):
     portfolio = sample_portfolio()
     result = solve(portfolio, time_limit=3)
     assert check_reasons(portfolio, result) == []
-    pair = result.outcome("P-130").why
-    assert pair.kind is ReasonKind.CAPACITY and pair.binding_roles
+    # whatever the plan, without the With pair P-130 + P-131 it is still a plan: explain that
+    starts = {o.project_id: o.start for o in result.selected if o.project_id not in PAIR}
+    reasons = explain_plan(portfolio, starts)
+    for pid in PAIR:
+        assert check_reason(portfolio, starts, pid, reasons[pid]) == []
+        assert reasons[pid].group == PAIR and reasons[pid].kind in (
+            ReasonKind.CAPACITY,
+            ReasonKind.NOT_CHOSEN,
+        )
+
+
+PAIR = ("P-130", "P-131")
 
 
 def test_combinations_count_every_window_pair():

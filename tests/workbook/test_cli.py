@@ -202,7 +202,7 @@ def test_re_optimising_keeps_the_plan_and_lists_what_changed(tmp_path, capsys):
     assert "no earlier plan to compare with" in capsys.readouterr().out
     first = json.loads(first_json.read_text())
     assert first["baseline"] is None and first["changes"] == []
-    portfolio_before = _sheet_values(book, ["Portfolio"])["Portfolio"]
+    portfolio_before = _decisions(book)
     # nothing changed in the inputs: the plan changes only where that pays at Normal
     assert main(["optimise", str(book), "--time-limit", "3", "--json", str(again_json)]) == 0
     out = capsys.readouterr().out
@@ -214,7 +214,7 @@ def test_re_optimising_keeps_the_plan_and_lists_what_changed(tmp_path, capsys):
         assert gain > points * len(again["changes"]) - 1e-6
     else:
         assert "no change since the last plan (Stability: " in out
-        assert _sheet_values(book, ["Portfolio"])["Portfolio"] == portfolio_before
+        assert _decisions(book) == portfolio_before
         changes = openpyxl.load_workbook(book)["Changes"]
         assert [c.value for c in changes[4]][5].startswith("no change since the last plan")
     # one more Project manager in 2028-02 (Capacity!O4) and Stability off: a fresh plan;
@@ -232,6 +232,12 @@ def test_re_optimising_keeps_the_plan_and_lists_what_changed(tmp_path, capsys):
         )
         assert row[6] == ("Capacity!O4" if row[5].startswith("capacity") else None)
     assert f"{len(rows)} change(s) since the last plan" in capsys.readouterr().out or not rows
+
+
+def _decisions(book):
+    """Portfolio without its Reason column (whose solved parts depend on the time they got)."""
+    cells = _sheet_values(book, ["Portfolio"])["Portfolio"]
+    return {key: value for key, value in cells.items() if key[1] != 11}
 
 
 def test_a_bad_stability_override_is_a_usage_error(tmp_path, capsys):
