@@ -1,6 +1,6 @@
 """Benchmark: how much a small edit changes the plan, with Stability Off and Normal.
 
-    PYTHONPATH=. python -m bench.run_stability --sizes 40 80 --seeds 1 2 3 4 5 --limit 10
+    PYTHONPATH=. python -m bench.run_stability --sizes 40 80 --seeds 1 2 3 4 5 --limit 20
 
 For the sample portfolio and generated ones (bench/generate.py), per seed: solve once (the
 baseline, the plan last written), then apply one small edit and re-optimise from that
@@ -90,9 +90,9 @@ def edit_portfolio(portfolio: Portfolio, kind: str, rng: random.Random) -> tuple
 
 
 def _with_level(portfolio: Portfolio, level: str) -> Portfolio:
-    return dataclasses.replace(
-        portfolio, settings=dataclasses.replace(portfolio.settings, stability=level)
-    )
+    """At this Stability level; no solved reasons (they do not change the plan)."""
+    settings = dataclasses.replace(portfolio.settings, stability=level, explain_time=0.0)
+    return dataclasses.replace(portfolio, settings=settings)
 
 
 def _checked(portfolio: Portfolio, result, where: str):
@@ -102,11 +102,24 @@ def _checked(portfolio: Portfolio, result, where: str):
     return result
 
 
-def run(name: str, portfolio: Portfolio, seed: int, limit: float, workers: int) -> list[dict]:
-    """Every edit on one portfolio and seed: rows of changes and values at each level."""
+def run(
+    name: str,
+    portfolio: Portfolio,
+    seed: int,
+    limit: float,
+    workers: int,
+    baseline_limit: float | None = None,
+) -> list[dict]:
+    """Every edit on one portfolio and seed: rows of changes and values at each level. The
+    baseline gets `baseline_limit` seconds (default: `limit`)."""
     first = _checked(
         portfolio,
-        solve(_with_level(portfolio, "Off"), time_limit=limit, seed=seed, workers=workers),
+        solve(
+            _with_level(portfolio, "Off"),
+            time_limit=baseline_limit or limit,
+            seed=seed,
+            workers=workers,
+        ),
         f"{name} seed {seed} baseline",
     )
     baseline = Baseline(
@@ -124,7 +137,9 @@ def run(name: str, portfolio: Portfolio, seed: int, limit: float, workers: int) 
             "edit": kind,
             "what": words,
             "limit": limit,
+            "baseline_limit": baseline_limit or limit,
             "baseline_value": first.objective,
+            "baseline_status": first.status.value,
         }
         for level in LEVELS:
             result = _checked(
@@ -184,6 +199,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[40, 80])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--limit", type=float, default=10.0)
+    parser.add_argument(
+        "--baseline-limit",
+        type=float,
+        help="seconds for the baseline solve (default: --limit)",
+    )
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-sample", action="store_true")
     parser.add_argument("--out", type=Path, default=Path("bench/results/stability.jsonl"))
@@ -197,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
                 if name == "sample"
                 else generate_portfolio(int(name.split()[-1]), seed=seed)
             )
-            rows += run(name, portfolio, seed, args.limit, args.workers)
+            rows += run(name, portfolio, seed, args.limit, args.workers, args.baseline_limit)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     print(table(rows))

@@ -149,7 +149,9 @@ SETTINGS = (
         ColType.CHOICE,
         "value",
         "value: pick the most valuable set of projects. finish: schedule every project in "
-        "play and finish as early as possible.",
+        "play and finish as early as possible; of alternatives (exclusive group, Excludes) "
+        "the one that must run, else the higher-scored, is kept; if the horizon cannot hold "
+        "them all, the most valuable set that fits.",
         allowed=OBJECTIVES,
     ),
     Setting(
@@ -899,6 +901,8 @@ def render_markdown() -> str:
             lines += ["", "| Setting | Type | Default | Help |", "|---|---|---|---|"]
             for entry in SETTINGS:
                 default = "required" if entry.required else entry.default
+                if default is None:
+                    default = "blank"
                 lines.append(
                     f"| {entry.name} | {entry.type.value} | {default} | {_cell_text(entry.help)} |"
                 )
