@@ -22,7 +22,7 @@ from engine.explain import explain_plan, impossible_projects
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.lp_start import lp_guided_starts
-from engine.model import Objective, Portfolio
+from engine.model import DependencyType, Objective, Portfolio
 from engine.plan import outcomes, priority_order, scores, utilisation
 from engine.reasons import Reason
 from engine.result import Result, SolveStatus, relative_gap
@@ -454,13 +454,36 @@ def _steady_plan(run: _Run) -> dict[str, int] | None:
     still fits there: a warm start that changes little."""
     assert run.steady is not None
     kept = run.steady.starts
+    depth = _link_depths(run.portfolio)
+    # the baseline first, predecessors before what needs them, each at its old start
     order = sorted(
         priority_order(run.portfolio),
-        key=lambda p: (p.fixed_start is None, not p.must_run, p.id not in kept),
+        key=lambda p: (p.id not in kept, depth[p.id], p.fixed_start is None, not p.must_run),
     )
     preferred = {pid: [start] for pid, start in kept.items()}
     plan, unplaced = greedy_starts(run.portfolio, Objective.VALUE, order=order, preferred=preferred)
     return plan if _baseline_complete(run.portfolio, Objective.VALUE, unplaced) else None
+
+
+def _link_depths(portfolio: Portfolio) -> dict[str, int]:
+    """How many FS / Requires predecessors each project has in a row (0: none)."""
+    depth = dict.fromkeys((p.id for p in portfolio.projects), 0)
+    needs = [
+        (d.predecessor, d.successor)
+        for d in portfolio.dependencies
+        if d.type in (DependencyType.FS, DependencyType.REQUIRES)
+        and d.predecessor in depth
+        and d.successor in depth
+    ]
+    for _ in range(len(depth)):  # longest chains settle within as many rounds (no cycles)
+        changed = False
+        for before, after in needs:
+            if depth[after] <= depth[before]:
+                depth[after] = depth[before] + 1
+                changed = True
+        if not changed:
+            break
+    return depth
 
 
 def _value_units(run: _Run, starts: dict[str, int]) -> int:

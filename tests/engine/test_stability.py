@@ -182,3 +182,25 @@ def test_re_planning_unchanged_inputs_changes_nothing(portfolio):
     assert again.changes == ()
     assert penalty_of(portfolio, baseline, baseline.starts) == 0
     assert check_plan(portfolio, again) == [] and check_reasons(portfolio, again) == []
+
+
+def test_finish_keeps_the_baseline_where_the_shortest_schedule_allows():
+    from engine.model import Objective
+
+    projects = [
+        Project("A", "Alpha", duration=2, scores={"v": 4}),
+        Project("B", "Beta", duration=3, scores={"v": 6}),
+        Project("C", "Gamma", duration=2, scores={"v": 1}),
+    ]
+    portfolio = replace(
+        _portfolio(projects, capacity=2.0),
+        settings=replace(_portfolio(projects).settings, objective=Objective.FINISH),
+    )
+    # A late but inside the shortest finish (4 months); C at month 6 cannot stay
+    baseline = Baseline({"A": PLAN_START + 2, "B": PLAN_START, "C": PLAN_START + 5})
+    result = solve(portfolio, baseline=baseline)
+    assert result.objective == 4.0
+    starts = {o.project_id: o.start for o in result.selected}
+    assert starts["A"] == PLAN_START + 2 and starts["B"] == PLAN_START
+    assert [(c.project_id, c.kind) for c in result.changes] == [("C", ChangeKind.MOVED)]
+    assert check_plan(portfolio, result, everyone=True) == []
