@@ -53,8 +53,8 @@ def stability_weight(portfolio: Portfolio) -> float:
 
 
 def penalty_units(portfolio: Portfolio, baseline: Baseline | None) -> dict[str, tuple[int, int]]:
-    """Per baseline project the model can hold: (its start offset, points per change in score
-    units). Approved projects add a penalty above any plan's worth for being dropped."""
+    """Per baseline project still in play: (its baseline start as an offset from the plan
+    start, points per change in score units)."""
     if not baseline:
         return {}
     weight = round(stability_weight(portfolio) * SCORE_UNITS)
@@ -107,29 +107,6 @@ def penalty_of(portfolio: Portfolio, baseline: Baseline | None, starts: Mapping[
     return units + approved_penalty(portfolio) * len(dropped)
 
 
-def stability_cost(
-    portfolio: Portfolio, baseline: Baseline | None, starts: Mapping[str, int]
-) -> float:
-    """Points the plan gives up to stability: per baseline project moved or dropped."""
-    if not baseline:
-        return 0.0
-    weight = stability_weight(portfolio)
-    changed = sum(
-        1
-        for pid, start in baseline.starts.items()
-        if _in_play(portfolio, pid) and starts.get(pid) != start
-    )
-    return weight * changed
-
-
-def _in_play(portfolio: Portfolio, pid: str) -> bool:
-    try:
-        return not portfolio.project(pid).out_of_play
-    except KeyError:
-        return False
-
-
-# ---------------------------------------------------------------- what changed and why
 def plan_changes(
     portfolio: Portfolio, baseline: Baseline | None, starts: Mapping[str, int]
 ) -> tuple[Change, ...]:
