@@ -357,7 +357,7 @@ class _Explainer:
         return None
 
     def _plan_timing(self, group: _Group) -> Reason | None:
-        earliest, setter = self._forward(group, lambda q: self.starts[q])
+        earliest, setter = self._forward(group, lambda q: self.starts.get(q, self._rules(q)[0]))
         for member in group.order:
             latest = self._window(member)[-1]
             if earliest[member] > latest:
@@ -431,7 +431,10 @@ class _Explainer:
         project = self.by_id[pid]
         best: Earliest = (self._window(pid)[0], self._own_because(project), None, 0)
         for dep in self._fs(pid):
-            ready = self.starts[dep.predecessor] + self.by_id[dep.predecessor].duration + dep.lag
+            before = self.starts.get(dep.predecessor)
+            if before is None:  # a plan that breaks the link (inputs changed since): skip it
+                continue
+            ready = before + self.by_id[dep.predecessor].duration + dep.lag
             if ready > best[0]:
                 best = (ready, "after", dep.predecessor, dep.lag)
         return best

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import engine.explain as explain
 from engine.checker import check_reason, check_reasons, reason_cycles
@@ -331,3 +332,19 @@ def test_combinations_count_every_window_pair():
     windows = [allowed_starts(portfolio, portfolio.project(p)) for p in "AB"]
     assert len(list(itertools.product(*windows))) == 6
     assert why.kind is ReasonKind.CAPACITY and why.first == PLAN_START
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(portfolios(budget=True), st.randoms(use_true_random=False))
+def test_any_plan_even_one_that_breaks_rules_gets_reasons_without_a_traceback(portfolio, rng):
+    # the Explain button explains the last plan against inputs that may have changed since
+    if errors(validate(portfolio)):
+        return
+    starts = {}
+    for project in portfolio.projects:
+        window = allowed_starts(portfolio, project)
+        if window and rng.random() < 0.5:
+            starts[project.id] = rng.choice(list(window))
+    reasons = explain_plan(portfolio, starts)
+    assert set(reasons) == {p.id for p in portfolio.projects}
+    assert all(r.text for r in reasons.values())
