@@ -97,8 +97,10 @@ def budget_rule(year: int, amount: float) -> str:
 
 # ---------------------------------------------------------------- reasons as sentences
 def reason_text(portfolio: Portfolio, project_id: str, reason: Reason) -> str:
-    """The reason as one plain sentence (the Portfolio sheet's Reason column)."""
-    text = _REASON_WORDS[reason.kind](portfolio, project_id, reason)
+    """The reason as one plain sentence (the Portfolio sheet's Reason column). A kind without
+    words of its own (added by a new rule) reads as its rule."""
+    words = _REASON_WORDS.get(reason.kind)
+    text = words(portfolio, project_id, reason) if words else (reason.rule or reason.kind.value)
     if reason.approved:
         text = f"Approved, but {reason.approved}: {text[0].lower()}{text[1:]}"
     return text + counterfactual_text(portfolio, reason)
