@@ -17,11 +17,12 @@ import json
 import statistics
 from pathlib import Path
 
-from bench import run_engine, run_published, run_timeline
+from bench import run_engine, run_published, run_stability, run_timeline
 
 RESULTS = Path("bench/results")
 ENGINE_ROWS = RESULTS / "engine.jsonl"
 ENGINE_1000_ROWS = RESULTS / "engine-1000.jsonl"
+STABILITY_ROWS = RESULTS / "stability.jsonl"
 
 
 # (name, arguments of the step's own main); the published subsets are documented ones
@@ -57,6 +58,15 @@ STEPS: dict[str, list[tuple[object, list[str]]]] = {
         ),
         (run_published.main, ["mknap", "--subset", "mknap1", "--limit", "10"]),
     ],
+    "stability": [
+        (
+            run_stability.main,
+            [
+                *("--sizes", "40", "80", "--seeds", "1", "2", "3", "4", "5"),
+                *("--limit", "20", "--out", str(STABILITY_ROWS)),
+            ],
+        )
+    ],
 }
 KNAPSACK_SETS = ("5.100", "10.100", "5.250", "10.250")
 
@@ -66,7 +76,33 @@ def report(results: Path = RESULTS) -> str:
     lines = ["| target | measured | met |", "|---|---|---|"]
     lines += _generated_lines(results / ENGINE_ROWS.name, results / ENGINE_1000_ROWS.name)
     lines += _published_lines(results)
+    lines += _stability_lines(results / STABILITY_ROWS.name)
     return "\n".join(lines)
+
+
+def _stability_lines(path: Path) -> list[str]:
+    """+0.5 FTE in one role-month at Stability Normal: at most 2 changes, at most 1% given up."""
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    fte = [r for r in rows if r["edit"] == "fte"]
+    if not fte:
+        return []
+    ok = [
+        r
+        for r in fte
+        if r["changes_normal"] <= run_stability.GOAL_CHANGES
+        and r["given_up"] <= run_stability.GOAL_GIVEN_UP
+    ]
+    sample = [r for r in fte if r["portfolio"] == "sample"]
+    sample_ok = [r for r in ok if r["portfolio"] == "sample"]
+    return [
+        _line(
+            "+0.5 FTE edit at Stability Normal: <= 2 changes and <= 1% value given up",
+            f"{len(ok)}/{len(fte)} runs (sample {len(sample_ok)}/{len(sample)})",
+            len(ok) == len(fte),
+        )
+    ]
 
 
 def _generated_lines(*paths: Path) -> list[str]:

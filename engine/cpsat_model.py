@@ -31,6 +31,7 @@ from engine.managers import assign_managers, availability_text, available, occup
 from engine.model import DependencyType, Objective, Portfolio
 from engine.months import year_of
 from engine.plan import score_units
+from engine.stability import Baseline, approved_penalty, kept_approved, penalty_units
 from engine.wording import (
     balance_rule,
     budget_rule,
@@ -73,11 +74,16 @@ class PortfolioModel:
     """Builds the CP-SAT model for one portfolio and objective."""
 
     def __init__(
-        self, portfolio: Portfolio, objective: Objective, options: ModelOptions = ModelOptions()
+        self,
+        portfolio: Portfolio,
+        objective: Objective,
+        options: ModelOptions = ModelOptions(),
+        baseline: Baseline | None = None,
     ) -> None:
         self.portfolio = portfolio
         self.objective = objective
         self.options = options
+        self.baseline = baseline
         self.model = cp_model.CpModel()
         self.plan_start = portfolio.settings.plan_start
         self.horizon = portfolio.settings.horizon
@@ -110,6 +116,7 @@ class PortfolioModel:
         self._hiring()
         self._balance()
         self._project_managers()
+        self.penalty = cp_model.LinearExpr.sum(self._stability())
         self._objective()
 
     @property
@@ -573,25 +580,36 @@ class PortfolioModel:
         m.add(length == hi - lo)
         return m.new_optional_interval_var(lo, length, hi, present, label)
 
+    def _stability(self) -> list[cp_model.LinearExprT]:
+        """What the plan gives up for changing the baseline, in score units: points per
+        baseline project moved or dropped, and more than any plan is worth per approved
+        baseline project dropped (engine.stability). Zero without a baseline."""
+        if self.options.diagnosis or not self.baseline:
+            return []
+        terms: list[cp_model.LinearExprT] = []
+        for pid, (offset, weight) in penalty_units(self.portfolio, self.baseline).items():
+            if weight <= 0:
+                continue
+            kept = self.variables.at_baseline(pid, offset) if pid in self.projects else None
+            terms.append(weight * (1 - kept) if kept is not None else weight)
+        big = approved_penalty(self.portfolio)
+        for pid in kept_approved(self.portfolio, self.baseline):
+            v = self.projects.get(pid)
+            terms.append(big * (1 - v.selected) if v is not None else big)
+        return terms
+
     # ----------------------------------------------------------------- objective
     def _objective(self) -> None:
-        """`value`: total score of the selected, then the least hiring cost; `finish`: the
-        last finish month."""
+        """`value`: total score of the selected, less what changing the baseline costs, then
+        the least hiring cost; `finish`: the last finish month."""
         if self.options.diagnosis:
             return
         if self.objective is Objective.VALUE:
             if self.variables.hires:
                 # value first: any score unit outweighs every hire (value_scale > all costs)
-                value = cp_model.LinearExpr.weighted_sum(
-                    [v.selected for v in self.projects.values()],
-                    [
-                        self.value_scale * score_units(self.portfolio, v.project)
-                        for v in self.projects.values()
-                    ],
-                )
-                self.model.maximize(value - self.hiring_cost())
+                self.model.maximize(self.value_scale * self.goal() - self.hiring_cost())
             else:
-                self.model.maximize(self._value())
+                self.model.maximize(self.goal())
         else:
             self._finish_objective()
 
@@ -607,14 +625,20 @@ class PortfolioModel:
         )
 
     def value_units(self, raw: float) -> float:
-        """A solver objective (or bound) in score units: the value part of it."""
+        """A solver objective (or bound) in score units: the value part of it (the score
+        less the stability penalty)."""
         scale = self.value_scale
         return raw if scale == 1 else math.floor((raw + scale - 1) / scale)
 
-    def _value(self) -> cp_model.LinearExprT:
+    def goal(self) -> cp_model.LinearExpr:
+        """`value`: the total score less the stability penalty, in score units."""
+        return self._value() - self.penalty
+
+    def _value(self) -> cp_model.LinearExpr:
         """The total score of the selected projects, in score units."""
-        return sum(
-            score_units(self.portfolio, v.project) * v.selected for v in self.projects.values()
+        chosen = list(self.projects.values())
+        return cp_model.LinearExpr.weighted_sum(
+            [v.selected for v in chosen], [score_units(self.portfolio, v.project) for v in chosen]
         )
 
     def _finish_objective(self) -> None:
@@ -634,14 +658,35 @@ class PortfolioModel:
 
         Replaces the objective of this model, so the same model serves the second solve.
         """
+        steady = set(self.baseline.starts) if self.baseline else set()
         if self.objective is Objective.VALUE:
-            self.model.add(self._value() >= best)
+            self.model.add(self.goal() >= best)
             if hire_cost is not None and self.variables.hires:
                 self.model.add(self.hiring_cost() <= hire_cost)
-            self.model.minimize(sum(v.start - v.starts[0] for v in self.projects.values()))
+            # baseline projects stay where they are; the others as early as they can
+            self.model.minimize(
+                sum(v.start - v.starts[0] for pid, v in self.projects.items() if pid not in steady)
+            )
         else:
             self.model.add(self.variables.finish <= best)
-            self.model.minimize(sum(v.start + v.project.duration for v in self.projects.values()))
+            ends = sum(v.start + v.project.duration for v in self.projects.values())
+            moves = self.penalty
+            if not self.baseline:
+                self.model.minimize(ends)
+            else:  # keep the baseline first, then finish each project early
+                most = sum(v.starts[-1] + v.project.duration for v in self.projects.values())
+                self.model.minimize(ends + (most + 1) * moves)
+
+    def finish_after_value(self, best: int) -> None:
+        """A `value` model: keep the total score at `best` and finish as early as possible
+        (`finish` when not every project fits the horizon). Replaces the objective."""
+        m = self.model
+        m.add(self._value() >= best)
+        ends = [v.starts[-1] + v.project.duration for v in self.projects.values()]
+        finish = m.new_int_var(0, max([*ends, 0]), "finish")
+        for v in self.projects.values():
+            m.add(finish >= v.start + v.project.duration).only_enforce_if(v.selected)
+        m.minimize(finish)
 
     def hint(
         self,

@@ -89,6 +89,7 @@ class Variables:
         self.year_shares: list[YearShare] = []
         self.guards: dict[int, cp_model.IntVar] = {}  # assumption literal index -> literal
         self.idle: dict[tuple[str, int], tuple[cp_model.IntVar, int, int]] = {}
+        self.kept: dict[str, tuple[cp_model.IntVar, int]] = {}  # at its baseline start
 
     # ----------------------------------------------------------------- core variables
     def _project_variables(self) -> dict[str, ProjectVars]:
@@ -224,6 +225,20 @@ class Variables:
         """The FTE units hires add to the role in month t (0 when none may)."""
         return sum(units * var for units, var in self._hired_fte(role, t))
 
+    def at_baseline(self, pid: str, offset: int) -> cp_model.IntVar | None:
+        """A literal: the project is selected and starts at `offset`, its baseline start
+        (None when that start is not allowed any more)."""
+        v = self.projects[pid]
+        if offset not in v.starts:
+            return None
+        if self._time_indexed:
+            return v.start_at[offset]
+        kept = self._model.new_bool_var(f"kept[{pid}]")
+        self._model.add(v.start == offset).only_enforce_if(kept)
+        self._model.add_implication(kept, v.selected)
+        self.kept[pid] = (kept, offset)
+        return kept
+
     def guard(self) -> cp_model.IntVar:
         """`rule[i]`: a new assumption literal that switches one relaxable rule on."""
         literal = self._model.new_bool_var(f"rule[{len(self.guards)}]")
@@ -276,6 +291,9 @@ class Variables:
             m.add_hint(share.high, high)
             m.add_hint(share.overlap, max(high - low, 0))
             m.add_hint(share.counted, 0 if chosen is None else max(high - low, 0))
+        for pid, (kept, offset) in self.kept.items():
+            chosen = starts.get(pid)
+            m.add_hint(kept, chosen is not None and chosen - self._plan_start == offset)
         if self.makespan is not None and starts:
             ends = [
                 starts[pid] - self._plan_start + v.project.duration

@@ -12,14 +12,18 @@ import random
 import time
 from collections import defaultdict
 
+from engine.alternatives import finish_alternatives, with_alternatives_set_aside
 from engine.balance import broken_rules
+from engine.explain import impossible_projects
 from engine.feasibility import Ledger, allowed_starts
 from engine.managers import assign_managers
 from engine.model import DependencyType, Objective, Portfolio, Project
 from engine.plan import outcomes, priority_order, score_units, utilisation
+from engine.reasons import Reason
 from engine.result import Result, SolveStatus
 from engine.units import SCORE_UNITS
 from engine.validation import errors, validate
+from engine.wording import reason_text
 
 
 def greedy(portfolio: Portfolio, *, objective: Objective | None = None) -> Result:
@@ -34,15 +38,23 @@ def greedy(portfolio: Portfolio, *, objective: Objective | None = None) -> Resul
             strategy="greedy",
             objective_name=objective.value,
         )
-    starts, unplaced = greedy_starts(portfolio, objective)
-    missing_must = [pid for pid in unplaced if portfolio.project(pid).must_run]
     everyone = objective is Objective.FINISH
+    aside: dict[str, Reason] = {}
+    if everyone:
+        aside = impossible_projects(portfolio)
+        aside.update(finish_alternatives(with_alternatives_set_aside(portfolio, aside)))
+    planned = with_alternatives_set_aside(portfolio, aside)
+    starts, unplaced = greedy_starts(planned, objective)
+    missing_must = [pid for pid in unplaced if portfolio.project(pid).must_run]
     failed = (
         missing_must
-        or (everyone and any(not portfolio.project(pid).out_of_play for pid in unplaced))
+        or (everyone and any(not planned.project(pid).out_of_play for pid in unplaced))
         or bool(broken_rules(portfolio, starts))  # the waterline knows no balance rules
     )
-    reasons = {pid: "Did not fit when its turn came in the waterline" for pid in unplaced}
+    reasons: dict[str, str | Reason] = {
+        pid: "Did not fit when its turn came in the waterline" for pid in unplaced
+    }
+    reasons.update({pid: r.with_text(reason_text(portfolio, pid, r)) for pid, r in aside.items()})
     value = greedy_objective(portfolio, starts, objective)
     managers = assign_managers(portfolio, starts) if portfolio.assigns_managers else None
     return Result(

@@ -18,7 +18,10 @@ MAX_TOTAL_COST = 1e14
 MAX_SCORE = 1e6  # a score, or a criterion's Min or Max, either side of 0
 MAX_WEIGHT = 1e6  # a criterion's weight
 MAX_SEED = 2**31 - 1  # CP-SAT's random seed is a 32-bit integer
-MAX_TIME_LIMIT = 86_400.0  # seconds: one day
+MAX_TIME_LIMIT = 86_400.0  # seconds: one day (also Settings "Reasons time (s)")
+# Settings "Stability" as points per change: more than any score can be is no steadier, and
+# the penalty (points x 1,000 units x baseline projects) stays far inside CP-SAT's sums
+MAX_STABILITY_POINTS = MAX_SCORE
 
 
 def amount_text(value: float) -> str:

@@ -8,6 +8,7 @@ checks meaning; `engine.validation.validate` collects every problem at once.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -204,6 +205,32 @@ class Criterion:
     perspective: Perspective | None = None
 
 
+# Points per change, as a share of the mean score of the projects in play: at Normal a change
+# must gain a sixth of an average project to happen (engine.stability; bench/run_stability.py).
+STABILITY_LEVELS = {"off": 0.0, "low": 0.05, "normal": 1 / 6, "high": 0.5}
+DEFAULT_STABILITY = "Normal"
+
+
+def parse_stability(text: object) -> str | float:
+    """A level name (lower case) or points per change; ValueError for anything else."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        value = float(text)
+    else:
+        word = " ".join(str(text or DEFAULT_STABILITY).split()).casefold()
+        if word in STABILITY_LEVELS:
+            return word
+        try:
+            value = float(word)
+        except ValueError:
+            raise ValueError(
+                f"Stability must be Off, Low, Normal, High or points per change (a number "
+                f"0 or more); found {text!r}"
+            ) from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"Stability points per change must be 0 or more; found {text!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class HiringOption:
     """A way to add capacity to a role: hire, contract or work overtime, in whole units.
@@ -269,6 +296,9 @@ class Settings:
     random_seed: int = 0
     workers: int = 2
     project_managers: ManagerMode = ManagerMode.CHECK
+    stability: str = "Normal"  # Off, Low, Normal, High, or points per change (engine.stability)
+    explain_time: float | None = None  # seconds for solved counterfactuals; None: a tenth of
+    # the time limit (engine.counterfactual)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ skills decide who runs what, never which projects run or when.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,17 +21,27 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from engine.alternatives import finish_alternatives, with_alternatives_set_aside
 from engine.balance import broken_rules, rebalanced
+from engine.counterfactual import add_counterfactuals, reasons_budget
 from engine.cpsat_model import ModelOptions, PortfolioModel
-from engine.explain import deferral_reasons, deferred_shortfall
+from engine.explain import deferred_shortfall, explain_plan, impossible_projects
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.hiring import hire_runs, hired_fte_units, units_from_runs
-from engine.lp_start import better_of, lp_guided_starts
+from engine.lp_start import lp_guided_starts
 from engine.managers import ASSIGN_SECONDS, assign_managers
-from engine.model import Objective, Portfolio
-from engine.plan import outcomes, scores, utilisation
+from engine.model import DependencyType, Objective, Portfolio
+from engine.plan import outcomes, priority_order, scores, utilisation
+from engine.reasons import Reason
 from engine.result import Hint, Result, SolveStatus, relative_gap
+from engine.stability import (
+    Baseline,
+    kept_approved,
+    penalty_of,
+    plan_changes,
+    stability_weight,
+)
 from engine.units import EPS, SCORE_UNITS
 from engine.validation import Problem, errors, validate
 from engine.wording import label
@@ -42,6 +53,7 @@ SMALL_SCHEDULE = 40  # projects: up to this many, a slow `finish` solve gets hea
 QUICK_SECONDS = 1.0  # ... after this first stage without it
 JUSTIFY_SHARE = 0.1  # of the time limit, at most, for the `finish` warm start's restarts
 ASSIGN_SHARE = 0.1  # of the time limit, at most, for matching managers to the plan (Assign)
+PROBE_SHARE = 0.3  # `finish` without a full waterline: time to find a schedule of everything
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,21 +80,34 @@ def solve(
     options: ModelOptions | None = None,
     tie_break: bool = True,
     hints: Sequence[Mapping[str, int] | Hint] = (),
+    baseline: Baseline | None = None,
 ) -> Result:
     """Select and schedule projects optimally (or as well as the time limit allows).
 
     `hints` are plans ({project ID: start month}, or a `Hint` with its hires) known to keep
     every rule of this portfolio, such as the plan of the same portfolio at a smaller
     budget: the best of them joins the warm start, and the result is never worth less.
+    `baseline`: the plan last written; with Settings "Stability" the plan changes from it
+    only where that pays (engine.stability), and the Result lists what changed and why.
     Never raises for bad input or infeasibility: the Result's status says what happened.
     """
     run = _Run.start(portfolio, objective, time_limit, seed, workers, options)
+    run.baseline = baseline or None
+    if run.baseline and (stability_weight(portfolio) > 0 or kept_approved(portfolio, baseline)):
+        run.steady = run.baseline  # Stability Off and nothing approved: plan afresh
     if errors(run.problems):
         return _invalid_input(run)
+    _set_alternatives_aside(run)
     _waterline(run)
     _known_plans(run, hints)
-    built = PortfolioModel(portfolio, run.objective, run.options)
-    solver = _search(run, built, progress)
+    built = PortfolioModel(run.portfolio, run.objective, run.options, run.steady)
+    if run.objective is Objective.FINISH and not run.waterline_ok:
+        found = _probe_full_schedule(run, built, progress)
+        if found is None:
+            return _finish_what_fits(run, progress)
+        solver = found
+    else:
+        solver = _search(run, built, progress)
     if run.status == cp_model.INFEASIBLE:
         return _infeasible(run)
     if run.status == cp_model.MODEL_INVALID:
@@ -99,7 +124,7 @@ def solve(
 class _Run:
     """What the steps of one solve share: the request, the waterline and the plan so far."""
 
-    portfolio: Portfolio
+    portfolio: Portfolio  # what the model sees (`finish`: alternatives set aside)
     objective: Objective
     options: ModelOptions
     limit: float  # seconds for the whole solve
@@ -107,9 +132,9 @@ class _Run:
     workers: int
     began: float  # perf_counter time
     problems: tuple[Problem, ...]
-    baseline: dict[str, int] = field(default_factory=dict)  # the waterline plan
-    baseline_ok: bool = False  # the waterline placed every project it had to
-    baseline_value: float | None = None
+    waterline: dict[str, int] = field(default_factory=dict)  # the waterline plan
+    waterline_ok: bool = False  # the waterline placed every project it had to
+    waterline_value: float | None = None
     status: cp_model.CpSolverStatus = cp_model.UNKNOWN  # of the main search
     starts: dict[str, int] = field(default_factory=dict)  # the plan: project ID -> month
     managers: dict[str, str] = field(default_factory=dict)  # Assign: the solver's staffing
@@ -120,6 +145,12 @@ class _Run:
     known_value: float | None = None
     known_hires: dict[tuple[int, int], int] = field(default_factory=dict)
     hires: dict[tuple[int, int], int] = field(default_factory=dict)  # the plan's hires
+    given: Portfolio | None = None  # the portfolio as given, when the model sees another
+    aside: dict[str, Reason] = field(default_factory=dict)  # `finish`: alternatives left out
+    impossible: dict[str, Reason] = field(default_factory=dict)  # `finish`: no plan holds them
+    overflow: tuple[str, ...] = ()  # `finish`: projects left out so the rest fits the horizon
+    baseline: Baseline | None = None  # the plan last written: changes are counted from it
+    steady: Baseline | None = None  # the same, when the objective keeps it steady
 
     @classmethod
     def start(
@@ -150,17 +181,30 @@ class _Run:
         return time.perf_counter() - self.began
 
 
+def _set_alternatives_aside(run: _Run) -> None:
+    """`finish`: leave out what no plan can hold, then keep one project of each set of
+    alternatives (engine.alternatives); the model schedules the rest."""
+    if run.objective is not Objective.FINISH:
+        return
+    run.impossible = impossible_projects(run.portfolio)
+    possible = with_alternatives_set_aside(run.portfolio, run.impossible)
+    run.aside = finish_alternatives(possible)
+    if run.impossible or run.aside:
+        run.given = run.portfolio
+        run.portfolio = with_alternatives_set_aside(possible, run.aside)
+
+
 def _waterline(run: _Run) -> None:
     """The waterline plan: the hint's starting point and the plan to beat."""
-    run.baseline, unplaced = greedy_starts(run.portfolio, run.objective)
-    run.baseline_ok = _baseline_complete(run.portfolio, run.objective, unplaced)
-    if run.baseline_ok and broken_rules(run.portfolio, run.baseline):
+    run.waterline, unplaced = greedy_starts(run.portfolio, run.objective)
+    run.waterline_ok = _baseline_complete(run.portfolio, run.objective, unplaced)
+    if run.waterline_ok and broken_rules(run.portfolio, run.waterline):
         # the waterline knows no balance rules: take projects out until they hold
-        repaired = rebalanced(run.portfolio, run.baseline)
-        run.baseline_ok = repaired is not None and run.objective is Objective.VALUE
-        run.baseline = repaired if repaired is not None else run.baseline
-    if run.baseline_ok:
-        run.baseline_value = greedy_objective(run.portfolio, run.baseline, run.objective)
+        repaired = rebalanced(run.portfolio, run.waterline)
+        run.waterline_ok = repaired is not None and run.objective is Objective.VALUE
+        run.waterline = repaired if repaired is not None else run.waterline
+    if run.waterline_ok:
+        run.waterline_value = greedy_objective(run.portfolio, run.waterline, run.objective)
 
 
 def _known_plans(run: _Run, hints: Sequence[Mapping[str, int] | Hint]) -> None:
@@ -183,19 +227,91 @@ def _known_plans(run: _Run, hints: Sequence[Mapping[str, int] | Hint]) -> None:
 
 
 def _search(
-    run: _Run, built: PortfolioModel, progress: ProgressCallback | None
+    run: _Run, built: PortfolioModel, progress: ProgressCallback | None, share: float = 1.0
 ) -> cp_model.CpSolver:
-    """Warm-start the model and search it with the time left; the solver holds the answer."""
+    """Warm-start the model and search it with (a share of) the time left; the solver holds
+    the answer."""
     start = _warm_start(run)
     built.hint(start, run.known_hires if start == run.known else None)
     run.status, solver = _solve_in_stages(
         built,
         run.seed,
         run.workers,
-        max(run.limit - run.elapsed(), 0.01),
+        max(share * (run.limit - run.elapsed()), 0.01),
         _Listener(run.objective, run.began, progress, built.value_units),
     )
     return solver
+
+
+def _probe_full_schedule(
+    run: _Run, built: PortfolioModel, progress: ProgressCallback | None
+) -> cp_model.CpSolver | None:
+    """`finish` when the waterline could not place everything: look for a schedule of every
+    project for a share of the time, then improve it with the rest; None when none was found
+    (none exists, or none in time), and the most valuable set that fits is planned instead."""
+    solver = _search(run, built, progress, share=PROBE_SHARE)
+    if run.status == cp_model.MODEL_INVALID:
+        return solver  # `solve` says why the model was refused
+    if run.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    if run.status == cp_model.FEASIBLE:
+        built.hint(built.plan(solver), built.hired(solver))
+        status, more = _solve_in_stages(
+            built,
+            run.seed,
+            run.workers,
+            max(run.limit - run.elapsed(), 0.01),
+            _Listener(run.objective, run.began, progress, built.value_units),
+        )
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            run.status, solver = status, more
+    return solver
+
+
+def _finish_what_fits(run: _Run, progress: ProgressCallback | None) -> Result:
+    """`finish` when the waterline cannot place every project inside the horizon: schedule
+    the most valuable set that fits, then make that set finish as early as it can.
+
+    When everything fits after all, the most valuable set is everything, and this is the
+    plain `finish` schedule; otherwise the projects left out get their reasons as usual. The
+    value model keeps one project of each set of alternatives by itself (the one worth most
+    with the rest), so nothing is set aside beforehand.
+    """
+    run.portfolio, run.given = run.given or run.portfolio, None
+    run.aside, run.impossible = {}, {}
+    run.objective = Objective.VALUE
+    _waterline(run)
+    built = PortfolioModel(run.portfolio, Objective.VALUE, run.options, run.steady)
+    solver = _search(run, built, progress, share=1.0 - TIE_BREAK_SHARE)
+    if run.status == cp_model.INFEASIBLE:
+        return _infeasible(run)
+    if run.status == cp_model.MODEL_INVALID:
+        return _model_refused(run, built.model.validate())
+    _take_plan(run, built, solver)
+    if not run.found:
+        run.objective = Objective.FINISH
+        return _no_solution(run)
+    value = _value_units(run, run.starts)
+    run.objective = Objective.FINISH
+    run.raw_bound, run.proven, run.waterline_value = None, False, None
+    remaining = run.limit - run.elapsed()
+    if remaining >= 0.05:
+        built.finish_after_value(value)
+        built.hint(run.starts, run.hires)
+        second = _solver(run.seed, run.workers, remaining)
+        status = _run(second, built)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            shorter = built.plan(second)
+            if _value_units(run, shorter) >= value and (
+                greedy_objective(run.portfolio, shorter, Objective.FINISH)
+                <= greedy_objective(run.portfolio, run.starts, Objective.FINISH)
+            ):
+                run.starts, run.hires = shorter, built.hired(second)
+                run.managers = built.variables.managers(second)
+                run.proven = status == cp_model.OPTIMAL
+    left = [p.id for p in run.portfolio.projects if not p.out_of_play and p.id not in run.starts]
+    run.overflow = tuple(left)
+    return _planned(run)
 
 
 def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> None:
@@ -208,34 +324,20 @@ def _take_plan(run: _Run, built: PortfolioModel, solver: cp_model.CpSolver) -> N
     if found or run.status == cp_model.UNKNOWN:
         raw = solver.best_objective_bound
         run.raw_bound = built.value_units(raw) if run.objective is Objective.VALUE else raw
-    if (
-        found
-        and run.baseline_ok
-        and _better(
-            run.objective,
-            run.baseline_value,
-            greedy_objective(run.portfolio, run.starts, run.objective),
-        )
-    ):
-        run.starts, run.proven = dict(run.baseline), False  # never worse than the waterline
+    if found and run.waterline_ok and _improves(run, run.waterline, run.starts):
+        run.starts, run.proven = dict(run.waterline), False  # never worse than the waterline
         run.hires, run.managers = {}, {}
-    if not found and run.baseline_ok:
-        run.starts, found, run.hires, run.managers = dict(run.baseline), True, {}, {}
-    if run.known is not None and (
-        not found
-        or _better(
-            run.objective,
-            run.known_value,
-            greedy_objective(run.portfolio, run.starts, run.objective),
-        )
-    ):
+    if not found and run.waterline_ok:
+        run.starts, found, run.hires, run.managers = dict(run.waterline), True, {}, {}
+    if run.known is not None and (not found or _improves(run, run.known, run.starts)):
         run.starts, run.proven, found = dict(run.known), False, True  # never worse than a hint
         run.hires, run.managers = dict(run.known_hires), {}
     run.found = found
 
 
 def _tie_break(run: _Run, built: PortfolioModel) -> None:
-    """A second solve on the same model: keep the objective, move projects earlier.
+    """A second solve on the same model: keep the objective, move projects earlier (those of
+    the baseline stay where they are).
 
     The model is reused, not rebuilt: `tie_break` replaces its objective and `hint` its
     hints, which gives the very model a fresh build would (the tests compare the two).
@@ -243,18 +345,14 @@ def _tie_break(run: _Run, built: PortfolioModel) -> None:
     remaining = min(run.limit - run.elapsed(), TIE_BREAK_SHARE * run.limit)
     if remaining < 0.05:
         return
-    best = _objective_units(run.portfolio, run.objective, run.starts)
+    best = _objective_units(run, run.starts)
     built.tie_break(best, hire_cost(run.portfolio, run.hires))
     built.hint(run.starts, run.hires)
     second = _solver(run.seed, run.workers, remaining)
     if _run(second, built) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
     better = built.plan(second)
-    if _objective_units(run.portfolio, run.objective, better) == best or _better(
-        run.objective,
-        greedy_objective(run.portfolio, run.starts, run.objective),
-        greedy_objective(run.portfolio, better, run.objective),
-    ):
+    if _objective_units(run, better) == best or _improves(run, better, run.starts):
         run.starts, run.hires = better, built.hired(second)
         run.managers = built.variables.managers(second)
 
@@ -296,7 +394,7 @@ def _infeasible(run: _Run) -> Result:
         problems=run.problems,
         objective_name=run.objective.value,
         wall_time=run.elapsed(),
-        baseline_objective=run.baseline_value,
+        baseline_objective=run.waterline_value,
     )
 
 
@@ -312,11 +410,68 @@ def _no_solution(run: _Run) -> Result:
 
 def _planned(run: _Run) -> Result:
     """The plan with its value, proven bound, reasons and utilisation."""
-    portfolio, starts = run.portfolio, run.starts
-    value = greedy_objective(portfolio, starts, run.objective)
-    bound = _bound(portfolio, run.objective, run.raw_bound, value, run.proven)
+    starts = run.starts
+    value = greedy_objective(run.portfolio, starts, run.objective)
+    scheduled = run.portfolio
+    if run.overflow:  # the bound is over the projects scheduled, not over all in play
+        scheduled = dataclasses.replace(
+            run.portfolio, projects=tuple(p for p in run.portfolio.projects if p.id in starts)
+        )
+    # `value` with a baseline maximises the score less the stability penalty: its bound is
+    # shown on the score's scale, with the plan's own penalty added back
+    offset = 0.0
+    if run.objective is Objective.VALUE:
+        offset = penalty_of(run.portfolio, run.steady, starts) / SCORE_UNITS
+    bound = _bound(scheduled, run.objective, run.raw_bound, value, run.proven, offset)
+    portfolio = run.given or run.portfolio
     managers = _staffing(run)
-    reasons = deferral_reasons(portfolio, starts, run.hires, managers)
+    approved = {
+        pid: (
+            "the rules leave no choice"
+            if run.proven
+            else "no plan found in the time allowed keeps it"
+        )
+        for pid in kept_approved(portfolio, run.baseline)
+        if pid not in starts
+    }
+    reasons = explain_plan(
+        portfolio,
+        starts,
+        set_aside=run.aside,
+        approved=approved,
+        hires=run.hires,
+        managers=managers,
+    )
+    if run.objective is Objective.VALUE:
+        reasons = add_counterfactuals(
+            portfolio,
+            starts,
+            reasons,
+            budget=reasons_budget(portfolio, run.limit),
+            seed=run.seed,
+            hires=run.hires,
+            managers=managers,
+        )
+    notes: list[str] = []
+    if run.aside or run.impossible:
+        left = [f"{len(run.aside)} alternative(s) (and what needs them)"] if run.aside else []
+        if run.impossible:
+            left.append(f"{len(run.impossible)} project(s) no plan can hold")
+        notes.append(
+            f"The finish objective scheduled every project in play except {' and '.join(left)}: "
+            "see their reasons on Portfolio."
+        )
+    if run.overflow:
+        notes.append(
+            f"Not every project fits inside the {portfolio.settings.horizon}-month horizon: the "
+            "finish objective scheduled the most valuable set that fits, finishing as early as "
+            f"that set allows; {len(run.overflow)} project(s) left out, each with its reason."
+        )
+    notes += [
+        f"{label(portfolio, p.id)}: {reasons[p.id].text}"
+        for p in portfolio.projects
+        if p.stoppable and p.id not in starts and p.id in reasons
+    ]
     return Result(
         SolveStatus.OPTIMAL if run.proven else SolveStatus.FEASIBLE,
         objective=value,
@@ -327,15 +482,15 @@ def _planned(run: _Run) -> Result:
         projects=outcomes(portfolio, starts, reasons, managers),
         utilisation=utilisation(portfolio, starts, hired_fte_units(portfolio, run.hires)),
         problems=run.problems,
-        baseline_objective=run.baseline_value,
+        baseline_objective=run.waterline_value,
         objective_name=run.objective.value,
         hiring=hire_runs(portfolio, run.hires),
         shortfall=deferred_shortfall(portfolio, starts, run.hires),
-        notes=tuple(
-            f"{label(portfolio, p.id)}: {reasons[p.id]}"
-            for p in portfolio.projects
-            if p.stoppable and p.id not in starts and p.id in reasons
-        ),
+        notes=tuple(notes),
+        everyone_fits=not run.overflow,
+        changes=plan_changes(portfolio, run.baseline, starts),
+        baseline_size=len(run.baseline.starts) if run.baseline else None,
+        stability_points=stability_weight(portfolio) if run.baseline else 0.0,
     )
 
 
@@ -384,44 +539,107 @@ def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> l
 
 
 def _warm_start(run: _Run) -> dict[str, int]:
-    """`value`: the best of the waterline, the density-ranked greedy plan and (if asked) the
-    LP one; `finish`: the shortest of several justified serial schedules."""
-    portfolio, objective, baseline = run.portfolio, run.objective, run.baseline
+    """`value`: the best of the waterline, the density-ranked greedy plan, the baseline kept
+    where it still fits and (if asked) the LP one; `finish`: the shortest of several
+    justified serial schedules."""
+    portfolio, objective, waterline = run.portfolio, run.objective, run.waterline
     if objective is not Objective.VALUE:
-        if not run.baseline_ok:
-            return baseline
+        if not run.waterline_ok:
+            return waterline
         deadline = time.perf_counter() + JUSTIFY_SHARE * run.limit
-        shortest = shortest_schedule(portfolio, baseline, deadline=deadline, seed=run.seed)
+        shortest = shortest_schedule(portfolio, waterline, deadline=deadline, seed=run.seed)
         if portfolio.assigns_managers and assign_managers(portfolio, shortest) is None:
-            return baseline  # justification moves projects without asking the managers
+            return waterline  # justification moves projects without asking the managers
         return shortest
     dense, unplaced = greedy_starts(portfolio, objective, by_density=True)
-    plans: list[dict[str, int] | None] = [baseline if run.baseline_ok else None, run.known]
+    plans: list[dict[str, int] | None] = [waterline if run.waterline_ok else None, run.known]
     if _baseline_complete(portfolio, objective, unplaced) and not broken_rules(portfolio, dense):
         plans.append(dense)
+    if run.steady:
+        plans.append(_steady_plan(run))
     if run.options.lp_warm_start:
         plans.append(lp_guided_starts(portfolio, LP_SHARE * run.limit))
-    if all(plan is None for plan in plans):
-        return baseline
-    return better_of(portfolio, *plans)
+    found = [plan for plan in plans if plan is not None]
+    if not found:
+        return waterline
+    return max(found, key=lambda plan: _value_units(run, plan))
 
 
-def _objective_units(portfolio: Portfolio, objective: Objective, starts: dict[str, int]) -> int:
+def _steady_plan(run: _Run) -> dict[str, int] | None:
+    """The waterline with the baseline's projects first, each at its baseline start if it
+    still fits there: a warm start that changes little."""
+    assert run.steady is not None
+    kept = run.steady.starts
+    depth = _link_depths(run.portfolio)
+    # the baseline first, predecessors before what needs them, each at its old start
+    order = sorted(
+        priority_order(run.portfolio),
+        key=lambda p: (p.id not in kept, depth[p.id], p.fixed_start is None, not p.must_run),
+    )
+    preferred = {pid: [start] for pid, start in kept.items()}
+    plan, unplaced = greedy_starts(run.portfolio, Objective.VALUE, order=order, preferred=preferred)
+    if not _baseline_complete(run.portfolio, Objective.VALUE, unplaced):
+        return None
+    return None if broken_rules(run.portfolio, plan) else plan
+
+
+def _link_depths(portfolio: Portfolio) -> dict[str, int]:
+    """How many FS / Requires predecessors each project has in a row (0: none)."""
+    depth = dict.fromkeys((p.id for p in portfolio.projects), 0)
+    needs = [
+        (d.predecessor, d.successor)
+        for d in portfolio.dependencies
+        if d.type in (DependencyType.FS, DependencyType.REQUIRES)
+        and d.predecessor in depth
+        and d.successor in depth
+    ]
+    for _ in range(len(depth)):  # longest chains settle within as many rounds (no cycles)
+        changed = False
+        for before, after in needs:
+            if depth[after] <= depth[before]:
+                depth[after] = depth[before] + 1
+                changed = True
+        if not changed:
+            break
+    return depth
+
+
+def _value_units(run: _Run, starts: dict[str, int]) -> int:
+    """The plan's total score less what changing the baseline costs, in score units: the
+    `value` model's objective (engine.stability)."""
+    total = round(greedy_objective(run.portfolio, starts, Objective.VALUE) * SCORE_UNITS)
+    return total - penalty_of(run.portfolio, run.steady, starts)
+
+
+def _objective_units(run: _Run, starts: dict[str, int]) -> int:
     """The plan's objective in the model's integer units."""
-    value = greedy_objective(portfolio, starts, objective)
-    return round(value * SCORE_UNITS) if objective is Objective.VALUE else round(value)
+    if run.objective is Objective.VALUE:
+        return _value_units(run, starts)
+    return round(greedy_objective(run.portfolio, starts, run.objective))
+
+
+def _improves(run: _Run, candidate: dict[str, int], incumbent: dict[str, int]) -> bool:
+    """Whether the plan `candidate` is strictly better than `incumbent` by the objective."""
+    a, b = _objective_units(run, candidate), _objective_units(run, incumbent)
+    return a > b if run.objective is Objective.VALUE else a < b
 
 
 def _bound(
-    portfolio: Portfolio, objective: Objective, raw: float | None, value: float, proven: bool
+    portfolio: Portfolio,
+    objective: Objective,
+    raw: float | None,
+    value: float,
+    proven: bool,
+    offset: float = 0.0,
 ) -> float | None:
     """The proven bound; a solver bound on the wrong side of the plan is not one (the solver
-    stopped before proving anything), so fall back to the trivial bound."""
+    stopped before proving anything), so fall back to the trivial bound. `offset` is added to
+    the solver's bound (the plan's stability penalty)."""
     if proven:
         return value
     if objective is Objective.VALUE:
-        if raw is not None and raw / SCORE_UNITS >= value - EPS:
-            return raw / SCORE_UNITS
+        if raw is not None and raw / SCORE_UNITS + offset >= value - EPS:
+            return raw / SCORE_UNITS + offset
         return sum(
             max(score, 0.0)
             for pid, score in scores(portfolio).items()
@@ -436,15 +654,6 @@ def _bound(
         if not p.out_of_play and (starts := allowed_starts(portfolio, p))
     ]
     return float(max(earliest_ends, default=0))
-
-
-def _better(objective: Objective, candidate: float | None, incumbent: float) -> bool:
-    """Whether `candidate` is strictly better than `incumbent`."""
-    if candidate is None:
-        return False
-    return (
-        candidate > incumbent + EPS if objective is Objective.VALUE else candidate < incumbent - EPS
-    )
 
 
 def _baseline_complete(portfolio: Portfolio, objective: Objective, unplaced: list[str]) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from engine.feasibility import demand_profile
 from engine.model import Force, Portfolio, Project, ProjectStatus
 from engine.months import month_text
+from engine.reasons import Reason
 from engine.result import ProjectOutcome, UtilisationCell
 from engine.scoring import weighted_score
 from engine.units import EPS, FTE_UNITS, SCORE_UNITS
@@ -137,10 +138,11 @@ def selection_reason(project: Project, plan_start: int) -> str:
 def outcomes(
     portfolio: Portfolio,
     starts: Mapping[str, int],
-    reasons: Mapping[str, str],
+    reasons: Mapping[str, str | Reason],
     managers: Mapping[str, str] | None = None,
 ) -> tuple[ProjectOutcome, ...]:
-    """One outcome per project in input order: start and end for the selected, a reason for all.
+    """One outcome per project in input order: start and end for the selected, a reason for all
+    (a record, `engine.reasons.Reason`, or just words).
 
     The manager is the assigned one (`managers`, under Assign) for a selected project, else
     the one Intake names (Check).
@@ -151,11 +153,14 @@ def outcomes(
     for project in portfolio.projects:
         start = starts.get(project.id)
         selected = start is not None
-        reason = (
-            selection_reason(project, portfolio.settings.plan_start)
-            if selected
-            else reasons.get(project.id, "")
-        )
+        given = reasons.get(project.id)
+        why = given if isinstance(given, Reason) else None
+        if why is not None:
+            reason = why.text
+        elif selected:
+            reason = selection_reason(project, portfolio.settings.plan_start)
+        else:
+            reason = given if isinstance(given, str) else ""
         outcome = ProjectOutcome(
             project.id,
             selected,
@@ -165,6 +170,7 @@ def outcomes(
             rank_by_id[project.id],
             reason,
             _manager(portfolio, project, selected, managers),
+            why=why,
         )
         result.append(
             replace(outcome, decision=decision(project, outcome, portfolio.settings.plan_start))

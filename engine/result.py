@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from engine.changes import Change
+from engine.reasons import Reason
 from engine.validation import Problem
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ class ProjectOutcome:
     reason: str = ""  # why it is in (forced, fixed) or, for a deferral, why it is out
     manager: str | None = None  # its project manager: assigned (Assign) or named on Intake
     decision: str = ""  # Selected, Deferred, Stopped or Not in play, as the sheets say
+    why: Reason | None = None  # the reason as a record (`engine.reasons`); `reason` is its text
 
     @property
     def finish(self) -> int | None:
@@ -130,6 +133,11 @@ class Result:
     def hiring_cost(self) -> float:
         """What the plan's hires cost over the horizon."""
         return sum(h.cost for h in self.hiring)
+
+    everyone_fits: bool = True  # `finish`: False when some projects were left out to fit
+    changes: tuple[Change, ...] = ()  # what changed since the baseline, and why
+    baseline_size: int | None = None  # projects in the baseline plan; None: no baseline
+    stability_points: float = 0.0  # points the objective gave up per change of the baseline
 
     @property
     def selected(self) -> tuple[ProjectOutcome, ...]:

@@ -21,12 +21,21 @@ from engine.limits import (
     MAX_MONTHS,
     MAX_SCORE,
     MAX_SEED,
+    MAX_STABILITY_POINTS,
     MAX_TIME_LIMIT,
     MAX_TOTAL_COST,
     MAX_WEIGHT,
     amount_text,
 )
-from engine.model import Criterion, DependencyType, Force, Portfolio, Project, ProjectStatus
+from engine.model import (
+    Criterion,
+    DependencyType,
+    Force,
+    Portfolio,
+    Project,
+    ProjectStatus,
+    parse_stability,
+)
 from engine.months import month_range_text, month_runs_text, month_text, year_of
 from engine.wording import gate_words, label, must_run_words, out_of_play_words, project_label
 
@@ -108,6 +117,31 @@ def _numbers(p: Portfolio) -> Iterator[Problem]:
         MAX_SEED,
         whole=True,
     )
+    try:
+        points = parse_stability(s.stability)
+    except ValueError as error:
+        yield Problem("settings", "stability", "stability", str(error))
+    else:
+        if isinstance(points, float):
+            yield from _in_range(
+                "settings",
+                "stability",
+                "stability",
+                "Stability (points per change)",
+                points,
+                0,
+                MAX_STABILITY_POINTS,
+            )
+    if s.explain_time is not None:
+        yield from _in_range(
+            "settings",
+            "explain_time",
+            "explain_time",
+            "Reasons time (s) (blank: a tenth of the time limit)",
+            s.explain_time,
+            0,
+            MAX_TIME_LIMIT,
+        )
     for i, c in enumerate(p.criteria):
         yield from _in_range(
             "criterion", i, "weight", f'"{c.name}": weight', c.weight, 0, MAX_WEIGHT

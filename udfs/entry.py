@@ -36,6 +36,7 @@ from engine.model import Force, Portfolio, Project
 from engine.months import month_range_text, month_text, parse_month
 from engine.plan import SELECTED
 from engine.result import Result
+from engine.stability import Baseline
 from engine.validation import Severity
 from engine.wording import out_of_play_words
 from workbook import service
@@ -159,7 +160,7 @@ def reoptimise(
             ExcelTransport(book),
             service.Overrides(time_limit=time_limit, seed=seed),
             on_stage=stage,
-            solver=lambda portfolio, _progress: _solve(status, portfolio),
+            solver=lambda portfolio, _progress, baseline: _solve(status, portfolio, baseline),
             messages_on_failure=True,
             run_at=run_at,
         )
@@ -185,7 +186,7 @@ def main(book=None) -> Report:
     return reoptimise(book)
 
 
-def _solve(status: _StatusBar, portfolio: Portfolio) -> Result:
+def _solve(status: _StatusBar, portfolio: Portfolio, baseline: Baseline | None = None) -> Result:
     """Solve in a worker thread while this thread, which owns Excel, updates the status bar."""
     from engine.optimiser import solve  # CP-SAT takes a second to import: only when needed
 
@@ -194,7 +195,7 @@ def _solve(status: _StatusBar, portfolio: Portfolio) -> Result:
 
     def run() -> None:
         try:
-            outcome["result"] = solve(portfolio, progress=latest.append)
+            outcome["result"] = solve(portfolio, progress=latest.append, baseline=baseline)
         except BaseException as error:  # handed back to the calling thread
             outcome["error"] = error
 
@@ -509,7 +510,7 @@ def save_scenario(
             name,
             note,
             service.Overrides(time_limit=time_limit),
-            solver=lambda portfolio, _progress: _solve(status, portfolio),
+            solver=lambda portfolio, _progress, baseline: _solve(status, portfolio, baseline),
             run_at=run_at,
         )
     except Exception as error:

@@ -3,7 +3,8 @@
     pmo new PATH [--empty]           a new workbook (the sample portfolio, or empty)
     pmo validate BOOK                list every input problem with its sheet and cell
     pmo optimise BOOK [--out OUT] [--objective value|finish] [--time-limit S]
-                      [--seed N] [--json RESULT.json] [--csv DIR] [--no-backup]
+                      [--seed N] [--stability LEVEL] [--json RESULT.json] [--csv DIR]
+                      [--no-backup]
     pmo status BOOK [--json STATUS.json] [--refresh]
                                      delivery figures: earned value, RAG, risks, gates
     pmo frontier BOOK [--budgets 0.6,0.8,1,1.2,1.4 | --points N] [--time-limit S]
@@ -109,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--objective", choices=[o.value for o in Objective])
     run.add_argument("--time-limit", type=_seconds, metavar="S")
     run.add_argument("--seed", type=_seed)
+    run.add_argument(
+        "--stability",
+        metavar="LEVEL",
+        help="how steady to keep the plan last written: Off, Low, Normal, High or points "
+        "per change (default: the workbook's Settings)",
+    )
     run.add_argument("--json", type=Path, metavar="RESULT.json")
     run.add_argument(
         "--csv", type=Path, metavar="DIR", help="also write the inputs and the plan as CSV files"
@@ -586,13 +593,16 @@ def _optimise(console: Console, args) -> int:
         check_target(args.json)
     if args.csv is not None:
         check_folder_target(args.csv)
-    overrides = service.Overrides(args.objective, args.time_limit, args.seed)
+    overrides = service.Overrides(
+        args.objective, args.time_limit, args.seed, stability=args.stability
+    )
     try:
         report = service.optimise(
             service.FileTransport(args.book, args.out, backup=not args.no_backup),
             overrides,
             progress=lambda info: display[-1](info),
             on_stage=stage,
+            messages_on_failure=True,
         )
     except SavedThenInterrupted as stop:
         raise _Interrupted(
@@ -648,26 +658,28 @@ def _write_json(report: service.Report, path: Path) -> None:
 
 def _optimise_report(console: Console, args, report: service.Report) -> int:
     result = report.result
-    if result is None:  # input errors found while reading
-        _print_messages(console, report.messages)
-        return _input_errors(console, args.book, report)
-    if report.outcome is not Outcome.INPUT_ERRORS:
-        _print_messages(console, report.messages)
-    _summary(console, report.portfolio, result)
-    if report.outcome is Outcome.INPUT_ERRORS:  # found by the engine's own checks
-        _print_messages(console, report.messages)
-    elif report.outcome is Outcome.NO_PLAN:
-        console.print(Text(f"No plan: {result.status.value}.", style="red"))
-        for conflict in result.conflicts:
-            console.print(Text(f"  - {conflict}"))
-        for note in result.notes:
-            console.print(Text(f"  {note}"))
-        console.print(Text(f"{args.book.name} was not changed.", style="red"))
-    if report.outcome is not Outcome.DONE:
-        return EXIT_CODES[report.outcome]
+    if result is not None and report.outcome is not Outcome.INPUT_ERRORS:
+        _summary(console, report.portfolio, result)
+    _print_messages(console, report.messages)  # the Messages sheet's words, in its order
     written = report.written
+    kept = ""
+    if written is not None and written.backup:
+        kept = f" (previous version kept as {written.backup.name})"
+    if report.outcome is Outcome.INPUT_ERRORS:
+        _input_errors(console, args.book, report)
+    elif report.outcome is Outcome.NO_PLAN:
+        console.print(Text(f"No plan: {result.status.value if result else 'none'}.", style="red"))
+    if report.outcome is not Outcome.DONE:
+        if written is not None:
+            console.print(
+                Text(
+                    f"Wrote Messages and the Run log into {written.path}{kept}; the plan "
+                    "sheets and every input cell were left as they were.",
+                    style="red",
+                )
+            )
+        return EXIT_CODES[report.outcome]
     assert written is not None  # a plan was found: the file transport wrote it
-    kept = f" (previous version kept as {written.backup.name})" if written.backup else ""
     console.print(Text(f"Wrote the results into {written.path}{kept}.", style="green"))
     return EXIT_CODES[report.outcome]
 

@@ -50,6 +50,7 @@ from engine.model import Portfolio
 from engine.months import month_text
 from engine.plan import ranks, utilisation
 from engine.result import ProjectOutcome, Result
+from engine.stability import Baseline
 from engine.validation import Severity, errors, validate
 from workbook import service
 from workbook.book import schema
@@ -262,10 +263,11 @@ def _fill(
         evaluations=tuple(e for b in report.books for e in b.read.evaluations),
     )
 
-    def solve(portfolio: Portfolio, listener: Callable | None) -> Result:
+    def solve(portfolio: Portfolio, listener: Callable | None, baseline: Baseline | None) -> Result:
         from engine.optimiser import solve as engine_solve  # CP-SAT loads slowly
 
-        result = engine_solve(portfolio, progress=listener)
+        # a freshly built enterprise book has no plan yet: `baseline` is None
+        result = engine_solve(portfolio, progress=listener, baseline=baseline)
         if not result.status.has_plan:
             return result
         starts = {o.project_id: o.start for o in result.selected if o.start is not None}

@@ -22,8 +22,9 @@ from engine.delivery.dashboard import Dashboard, commitments, dashboard
 from engine.errors import FileError
 from engine.frontier import Executor, FrontierPoint
 from engine.lessons import read_first
-from engine.model import Objective, Portfolio
+from engine.model import Objective, Portfolio, parse_stability
 from engine.result import Result, SolveStatus
+from engine.stability import Baseline
 from engine.validation import Severity, manager_load
 from workbook.book import schema
 from workbook.book.grids import (
@@ -31,6 +32,8 @@ from workbook.book.grids import (
     frontier_grid,
     messages_grid,
     result_grids,
+    run_log_grid,
+    run_messages,
     settings_text,
 )
 from workbook.book.messages import Message
@@ -107,6 +110,7 @@ class Overrides:
     time_limit: float | None = None
     seed: int | None = None
     workers: int | None = None
+    stability: str | None = None
 
     def apply(self, portfolio: Portfolio) -> Portfolio:
         """The portfolio with these settings in place of its own."""
@@ -121,6 +125,12 @@ class Overrides:
             changes["random_seed"] = int(self.seed)
         if self.workers is not None:
             changes["workers"] = int(self.workers)
+        if self.stability is not None:
+            try:
+                parse_stability(self.stability)
+            except ValueError as error:
+                raise FileError(f"--stability: {error}") from None
+            changes["stability"] = str(self.stability)
         if not changes:
             return portfolio
         settings = dataclasses.replace(portfolio.settings, **changes)  # type: ignore[arg-type]
@@ -149,13 +159,15 @@ class Report:
 
 
 StageCallback = Callable[[str, float | None], None]
-Solver = Callable[[Portfolio, Callable | None], Result]
+Solver = Callable[[Portfolio, Callable | None, Baseline | None], Result]
 
 
-def _engine_solve(portfolio: Portfolio, progress: Callable | None) -> Result:
+def _engine_solve(
+    portfolio: Portfolio, progress: Callable | None, baseline: Baseline | None = None
+) -> Result:
     from engine.optimiser import solve  # CP-SAT takes a second to import: only when needed
 
-    return solve(portfolio, progress=progress)
+    return solve(portfolio, progress=progress, baseline=baseline)
 
 
 def advice(
@@ -220,9 +232,11 @@ def optimise(
 
     `on_stage(name, limit)` is called as "read", "solve" (with the time limit in seconds) and
     "write" begin; `on_result` as soon as the solve ends (the CLI writes its JSON then).
-    Input errors and "no plan" are outcomes: nothing is written, except the Messages sheet
-    when `messages_on_failure` (as the Excel buttons do). Raises `FileError` when the
-    workbook cannot be read or written.
+    Input errors and "no plan" are outcomes: with `messages_on_failure` (the `pmo` command and
+    the Excel buttons) the Messages sheet says why and the Run log gets its row; the plan
+    sheets and every input cell stay as they were. Without it (`pmo batch`) nothing is
+    written. `Report.messages` are the Messages sheet's lines, summary first, for callers to
+    show in the same words. Raises `FileError` when the workbook cannot be read or written.
     """
     stage = on_stage or (lambda _name, _limit: None)
     began = time.perf_counter()
@@ -232,7 +246,7 @@ def optimise(
     report = Report(Outcome.DONE, messages, read.portfolio, read=read)
     if report.errors:
         report.read_s = time.perf_counter() - began
-        return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure)
+        return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure, run_at)
     transport.check_writable()  # fail before a long solve, not after it
     messages = report.messages = messages + read.notes()  # and what the gates did
     portfolio = report.portfolio = overrides.apply(read.portfolio)
@@ -240,13 +254,14 @@ def optimise(
 
     began = time.perf_counter()
     stage("solve", portfolio.settings.time_limit)
-    result = report.result = solver(portfolio, progress)
+    result = report.result = solver(portfolio, progress, read.baseline)
     report.solve_s = time.perf_counter() - began
     if on_result is not None:
         on_result(portfolio, result)
     if result.status is SolveStatus.INVALID_INPUT:
         report.messages = read.messages(result.problems)
-        return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure)
+        return _failed(transport, report, Outcome.INPUT_ERRORS, messages_on_failure, run_at)
+    report.messages = run_messages(portfolio, result) + messages
     if not result.status.has_plan:
         report.outcome = Outcome.NO_PLAN
         if not messages_on_failure:
@@ -254,15 +269,16 @@ def optimise(
 
     began = time.perf_counter()
     stage("write", None)
-    report.messages = messages = [*messages, *advice(read, portfolio, result)]
+    report.messages = [*report.messages, *advice(read, portfolio, result)]
     # Without a plan these are Messages (the conflicts) and the Run log: the last plan stays.
     report.grids = result_grids(
         portfolio,
         result,
-        messages,
+        report.messages,
         read.details,
         run_at=run_at,
         settings=settings_text(portfolio, result),
+        locations=read.locations,
     )
     if result.status.has_plan:  # the views follow the new plan
         starts = {o.project_id: o.start for o in result.selected if o.start is not None}
@@ -272,10 +288,26 @@ def optimise(
     return report
 
 
-def _failed(transport: Transport, report: Report, outcome: Outcome, write_messages: bool) -> Report:
+def _failed(
+    transport: Transport,
+    report: Report,
+    outcome: Outcome,
+    write: bool,
+    run_at: datetime | None,
+) -> Report:
+    """Input errors: the problems on Messages and a row in the Run log (when `write`); no
+    input cell and no earlier plan is touched."""
     report.outcome = outcome
-    if write_messages:
-        report.grids = [messages_grid(report.messages)]
+    portfolio = report.portfolio
+    result = report.result or Result(
+        SolveStatus.INVALID_INPUT, objective_name=portfolio.settings.objective.value
+    )
+    report.messages = run_messages(portfolio, result) + report.messages
+    if write:
+        report.grids = [
+            messages_grid(report.messages),
+            run_log_grid(portfolio, result, run_at=run_at),
+        ]
         report.written = transport.write(report.grids)
     return report
 
@@ -473,7 +505,7 @@ def save_scenario(
         return report
     transport.check_writable()
     portfolio = overrides.apply(read.portfolio)
-    result = report.result = solver(portfolio, None)
+    result = report.result = solver(portfolio, None, read.baseline)
     if not result.status.has_plan:
         report.outcome = (
             Outcome.NO_PLAN

@@ -27,7 +27,7 @@ from tests.udfs.remote import (
 )
 from workbook import service
 from workbook.book import schema
-from workbook.book.grids import result_grids, settings_text
+from workbook.book.grids import result_grids, run_messages, settings_text
 from workbook.excel import transport as live
 from workbook.files.reader import read_workbook
 from workbook.files.writer import write_grids
@@ -96,7 +96,7 @@ def test_reoptimise_writes_the_same_cells_as_the_file_writer(run, tmp_path):
     expected = result_grids(
         read.portfolio,
         report.result,
-        [*read.messages(), *read.notes(), *advice],
+        [*run_messages(read.portfolio, report.result), *read.messages(), *read.notes(), *advice],
         read.details,
         run_at=RUN_AT,
         settings=settings_text(read.portfolio, report.result),
@@ -228,15 +228,53 @@ def test_check_inputs_runs_the_project_manager_check_in_excel():
     assert "Priya Raman" in sheet_cells(after, "Messages")[(4, 4)]
 
 
-def test_reoptimise_with_input_errors_writes_only_messages(tmp_path):
+def test_reoptimise_with_input_errors_writes_messages_and_the_run_log(tmp_path):
     path = _sample_with(tmp_path, "Settings", "B4", "next spring")
     payload = payload_from_file(path)
     book = open_book(payload)
     report = entry.reoptimise(book, time_limit=1.0)
     assert not report.ok and report.result is None
-    assert {a["sheet_position"] for a in book.json()["actions"]} == {_index(payload, "Messages")}
+    touched = {a["sheet_position"] for a in book.json()["actions"]}
+    assert touched == {_index(payload, "Messages"), _index(payload, "Run log")}
     after, _ = replay(payload, book.json()["actions"])
-    assert sheet_cells(after, "Messages")[(4, 3)] == "B4"
+    messages = sheet_cells(after, "Messages")
+    assert messages[(4, 3)] == "B4"
+    assert sheet_cells(after, "Run log")[(4, 2)] == "invalid input"
+
+
+def test_reoptimise_without_a_plan_writes_the_same_words_as_the_command(tmp_path, capsys):
+    # three big projects made mandatory cannot all run: no plan, the conflict on Messages
+    book_path = tmp_path / "infeasible.xlsm"
+    book = openpyxl.load_workbook(SAMPLE, keep_vba=True)
+    for row in (14, 16, 33):  # P-111, P-113, P-130
+        book["Intake"][f"D{row}"] = "Yes"
+    book.save(book_path)
+    payload = payload_from_file(book_path)
+    remote = open_book(payload)
+    report = entry.reoptimise(remote, time_limit=2.0, seed=0)
+    assert not report.ok and report.result.status is SolveStatus.INFEASIBLE
+    touched = {a["sheet_position"] for a in remote.json()["actions"]}
+    assert touched == {_index(payload, "Messages"), _index(payload, "Run log")}
+    after, _ = replay(payload, remote.json()["actions"])
+    cells = sheet_cells(after, "Messages")
+    lines = [f"{cells[(r, 1)]}: {cells[(r, 4)]}" for r in range(4, after_rows(cells) + 1)]
+    assert 'Error: Conflict: P-130 "E-commerce replatform" is mandatory' in lines
+    from workbook.cli import main
+
+    grid = next(g for g in report.grids if g.sheet == schema.MESSAGES.name)
+    assert lines == [f"{row[0]}: {row[3]}" for row in grid.rows]
+    assert main(["optimise", str(book_path), "--time-limit", "2", "--seed", "0"]) == 2
+    out = capsys.readouterr().out.splitlines()
+    printed = [line for line in out if line.startswith(("Error: ", "Warning: ", "Info: "))]
+    # the same words; which rules the diagnosis keeps in its time may differ from run to run
+    assert [x for x in lines if "Conflict:" not in x] == [
+        x for x in printed if "Conflict:" not in x
+    ]
+    assert 'Error: Conflict: P-130 "E-commerce replatform" is mandatory' in printed
+
+
+def after_rows(cells):
+    return max(r for r, _ in cells)
 
 
 def test_a_failure_writes_only_the_messages_sheet(monkeypatch):
@@ -521,3 +559,26 @@ def test_explain_says_when_a_gate_stopped_a_project(run):
         "P-126 Treasury management system: not in play (stopped at gate G2 on 2027-03-14); "
         "record a new decision on Gates to let the optimiser consider it."
     )
+
+
+def test_the_baseline_is_read_alike_from_excel_and_from_the_file(run, tmp_path):
+    # after a run, the plan on Portfolio (and the capacity on Utilisation) is the baseline,
+    # read by the same reader whichever way the workbook is held
+    _, report, after, _, _ = run
+    _, live_read = live.read_book(open_book(after))
+    copy = tmp_path / SAMPLE.name
+    shutil.copy2(SAMPLE, copy)
+    write_grids(copy, report.grids, backup=False)
+    file_read = read_workbook(copy)
+    assert live_read.baseline == file_read.baseline
+    baseline = file_read.baseline
+    assert dict(baseline.starts) == {o.project_id: o.start for o in report.result.selected}
+    assert len(baseline.listed) == len(report.result.projects)
+    assert baseline.capacity[("Project manager", file_read.portfolio.settings.plan_start)] == 5.5
+    # the next re-optimise compares with it: a Changes grid, and the summary says how many
+    again = entry.reoptimise(open_book(after), time_limit=1.0, seed=0)
+    changes = next(g for g in again.grids if g.sheet == schema.CHANGES.name)
+    summary = next(g for g in again.grids if g.sheet == schema.MESSAGES.name).rows[0][3]
+    assert again.result.baseline_size == len(baseline.starts)
+    assert (len(again.result.changes) == 0) == summary.count("no change since the last plan")
+    assert len(changes.rows) == max(len(again.result.changes), 1)

@@ -12,8 +12,9 @@ import openpyxl
 import pytest
 from rich.console import Console
 
-from tests.workbook._books import copy_book, sha
+from tests.workbook._books import copy_book, edit, sha
 from workbook import cli
+from workbook.book import schema
 from workbook.cli import main
 
 
@@ -95,20 +96,86 @@ def test_optimise_into_a_copy_with_json(tmp_path, capsys):
     assert "Wrote the results into" in capsys.readouterr().out
 
 
-def test_infeasible_exits_2_with_reasons_and_json(tmp_path, capsys):
-    # "finish" schedules every project in play, but the sample has an Excludes pair.
-    book = copy_book(tmp_path)
-    before = sha(book)
+def _infeasible_book(folder):
+    # three big application projects made mandatory cannot all run with the others
+    book = copy_book(folder)
+    return edit(book, {("Intake", f"D{row}"): "Yes" for row in (14, 16, 33)})  # P-111/113/130
+
+
+def _sheet_values(path, names):
+    book = openpyxl.load_workbook(path)
+    return {
+        name: {k: c.value for k, c in book[name]._cells.items() if c.value is not None}
+        for name in names
+    }
+
+
+def _messages(path):
+    ws = openpyxl.load_workbook(path)["Messages"]
+    rows = ws.iter_rows(min_row=4, values_only=True)
+    return [
+        (sev, f"{sheet}!{cell}: {text}" if sheet and cell else text)
+        for sev, sheet, cell, text in rows
+        if sev
+    ]
+
+
+INPUTS = [s.name for s in schema.INPUT_SHEETS]
+
+
+def test_infeasible_exits_2_and_writes_messages_and_the_run_log(tmp_path, capsys):
+    book = _infeasible_book(tmp_path)
+    out_book = tmp_path / "Out.xlsm"
     result = tmp_path / "result.json"
     code = main(
-        ["optimise", str(book), "--objective", "finish", "--time-limit", "2", "--json", str(result)]
+        ["optimise", str(book), "--out", str(out_book), "--time-limit", "2", "--json", str(result)]
     )
     assert code == 2
     out = capsys.readouterr().out.splitlines()
     assert "No plan: infeasible." in out
-    assert any(line.startswith('  - P-117 "') and "exclude each other" in line for line in out)
+    assert 'Error: Conflict: P-130 "E-commerce replatform" is mandatory' in out
     assert json.loads(result.read_text())["status"] == "infeasible"
-    assert sha(book) == before
+    # the same words on the Messages sheet of --out, a Run log row; inputs and plan untouched
+    written = _messages(out_book)
+    assert ("Error", 'Conflict: P-130 "E-commerce replatform" is mandatory') in written
+    assert [f"{sev}: {text}" for sev, text in written] == [
+        line for line in out if line.startswith(("Error: ", "Warning: ", "Info: "))
+    ]
+    log = openpyxl.load_workbook(out_book)["Run log"]
+    assert log["B4"].value == "infeasible"
+    names = [*INPUTS, "Portfolio", "Schedule"]
+    assert _sheet_values(out_book, names) == _sheet_values(book, names)
+
+
+def test_input_errors_exit_1_and_write_messages_and_the_run_log(tmp_path, capsys):
+    book = edit(copy_book(tmp_path), {("Intake", "I5"): "three"})  # a duration that is text
+    before = _sheet_values(book, INPUTS)
+    assert main(["optimise", str(book), "--time-limit", "2"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    line = 'Error: Intake!I5: "Duration (months)" must be a whole number of months; found "three"'
+    assert line in out
+    written = _messages(book)
+    assert [f"{sev}: {text}" for sev, text in written] == [
+        line for line in out if line.startswith(("Error: ", "Warning: ", "Info: "))
+    ]
+    assert openpyxl.load_workbook(book)["Run log"]["B4"].value == "invalid input"
+    assert _sheet_values(book, INPUTS) == before
+
+
+def test_finish_on_the_sample_returns_a_plan(tmp_path, capsys):
+    # alternatives keep one member; what does not fit the horizon is left out with its reason
+    book = copy_book(tmp_path)
+    result = tmp_path / "result.json"
+    code = main(
+        ["optimise", str(book), "--objective", "finish", "--time-limit", "3", "--json", str(result)]
+    )
+    assert code == 0
+    data = json.loads(result.read_text())
+    assert data["status"] in ("optimal", "feasible")
+    chosen = {p["id"] for p in data["projects"] if p["selected"]}
+    assert not {"P-111", "P-112"} <= chosen and not {"P-117", "P-118"} <= chosen
+    assert all(p["selected"] or p["why"]["text"] for p in data["projects"])
+    assert "Not every project fits inside the 24-month horizon" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
@@ -175,3 +242,55 @@ def test_a_bug_is_a_message_with_its_details_kept(tmp_path, capsys, monkeypatch)
     )
     assert found, err
     assert "ValueError: boom" in Path(found.group(1)).read_text(encoding="utf-8")
+
+
+def test_re_optimising_keeps_the_plan_and_lists_what_changed(tmp_path, capsys):
+    # first run: no baseline; the plan written is the next run's baseline
+    book = copy_book(tmp_path)
+    first_json, again_json, off_json = (tmp_path / f"{n}.json" for n in ("a", "b", "c"))
+    assert main(["optimise", str(book), "--time-limit", "3", "--json", str(first_json)]) == 0
+    assert "no earlier plan to compare with" in capsys.readouterr().out
+    first = json.loads(first_json.read_text())
+    assert first["baseline"] is None and first["changes"] == []
+    portfolio_before = _decisions(book)
+    # nothing changed in the inputs: the plan changes only where that pays at Normal
+    assert main(["optimise", str(book), "--time-limit", "3", "--json", str(again_json)]) == 0
+    out = capsys.readouterr().out
+    again = json.loads(again_json.read_text())
+    points = again["baseline"]["points_per_change"]
+    assert again["baseline"]["projects"] == sum(p["selected"] for p in first["projects"])
+    if again["changes"]:
+        gain = again["objective"] - first["objective"]
+        assert gain > points * len(again["changes"]) - 1e-6
+    else:
+        assert "no change since the last plan (Stability: " in out
+        assert _decisions(book) == portfolio_before
+        changes = openpyxl.load_workbook(book)["Changes"]
+        assert [c.value for c in changes[4]][5].startswith("no change since the last plan")
+    # one more Project manager in 2028-02 (Capacity!O4) and Stability off: a fresh plan;
+    # every change on the Changes sheet, with its cause and (when it uses it) that cell
+    edit(book, {("Capacity", "O4"): 6.0})
+    args = ["optimise", str(book), "--time-limit", "3", "--stability", "Off"]
+    assert main([*args, "--json", str(off_json)]) == 0
+    changed = json.loads(off_json.read_text())["changes"]
+    sheet = openpyxl.load_workbook(book)["Changes"]
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True) if r[0]]
+    assert [(r[0], r[1]) for r in rows] == [(c["change"], c["id"]) for c in changed]
+    for row in rows:
+        assert row[5].startswith(
+            ("capacity of Project manager in 2028-02 5.5 -> 6 FTE", "knock-on of capacity")
+        )
+        assert row[6] == ("Capacity!O4" if row[5].startswith("capacity") else None)
+    assert f"{len(rows)} change(s) since the last plan" in capsys.readouterr().out or not rows
+
+
+def _decisions(book):
+    """Portfolio without its Reason column (whose solved parts depend on the time they got)."""
+    cells = _sheet_values(book, ["Portfolio"])["Portfolio"]
+    return {key: value for key, value in cells.items() if key[1] != 11}
+
+
+def test_a_bad_stability_override_is_a_usage_error(tmp_path, capsys):
+    book = copy_book(tmp_path)
+    assert main(["optimise", str(book), "--stability", "steady"]) == 3
+    assert "--stability: Stability must be Off, Low, Normal, High" in capsys.readouterr().err

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from tests.workbook._books import copy_book, edit, rewrite_part, sha, sheet_part
+from workbook.book import schema
 from workbook.cli import main
 from workbook.files.macros.ribbon import ensure_ribbon_relationship
 
@@ -132,8 +133,8 @@ CASES = [
         "Messages, Run log, Status, Latest status, RAID, Gates, Health, Benefits, Reviews, "
         "Dashboard, Lessons, People, PM evaluation, Enterprise, Enterprise load, Frontier, "
         "Hiring, Hiring plan, Shortfall, Balance, Balance view, Scenarios, Compare, "
-        "PMO scenarios, Pairwise, Scorecard, xlwings.conf); add it back, copying it from a new "
-        "template (pmo new)",
+        "PMO scenarios, Pairwise, Scorecard, Changes, xlwings.conf); add it back, copying it "
+        "from a new template (pmo new)",
     ),
     (
         "renamed header",
@@ -457,11 +458,23 @@ def test_malformed_workbook(tmp_path, capsys, mutate, command, code, expected):
     captured = capsys.readouterr()
     lines = (captured.out + captured.err).splitlines()
     assert expected.format(book=book) in lines, "\n".join(lines)
-    if code == 0 and command == "optimise":
+    if command == "optimise" and code in (1, 2):
+        # an input error or no plan: Messages and the Run log say so, inputs stay as they were
+        assert _inputs(book) == _inputs(tmp_path / "Book.bak.xlsm")
+        assert "Wrote Messages and the Run log into" in captured.out
+    elif code == 0 and command == "optimise":
         assert sha(tmp_path / "Book.bak.xlsm") == before
     else:
         assert sha(book) == before
         assert not (tmp_path / "Book.bak.xlsm").exists()
+
+
+def _inputs(path):
+    book = openpyxl.load_workbook(path)
+    names = [s.name for s in schema.INPUT_SHEETS if s.name in book.sheetnames]
+    return {
+        n: {k: c.value for k, c in book[n]._cells.items() if c.value is not None} for n in names
+    }
 
 
 def test_catalogue_is_large_enough():

@@ -65,6 +65,8 @@ def test_input_contract_headers_are_exact():
         "Project managers",
         "Department",
         "Weights from",
+        "Stability",
+        "Reasons time (s)",
     ]
     assert schema.column_choices("Type") == ("FS", "Requires", "Excludes", "With")
     # the centre of excellence (issue 16): column names other tools rely on
@@ -215,6 +217,7 @@ def test_sheets_in_order_with_roles():
         "Pairwise",
         "Scorecard",
         "xlwings.conf",
+        "Changes",
     ]
     assert {s.name for s in schema.OUTPUT_SHEETS} == {
         "Portfolio",
@@ -234,6 +237,7 @@ def test_sheets_in_order_with_roles():
         "Compare",
         "PMO scenarios",
         "Scorecard",
+        "Changes",
     }
 
 

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.balance import shares
+from engine.changes import ChangeKind
 from engine.feasibility import demand_profile
 from engine.frontier import FrontierPoint
 from engine.groups import dominant_perspective, perspective_scores
 from engine.model import Perspective, Portfolio
 from engine.months import month_text
 from engine.plan import DEFERRED, SELECTED, decision
-from engine.result import ProjectOutcome, Result
+from engine.reasons import reason_json
+from engine.result import ProjectOutcome, Result, SolveStatus
 from engine.units import FTE_UNITS
 from engine.validation import Severity
 from workbook.book import schema
@@ -261,8 +264,97 @@ def scorecard_grid(portfolio: Portfolio, result: Result) -> Grid:
     return Grid(schema.SCORECARD.name, [c.header for c in schema.SCORECARD.columns], rows)
 
 
+def run_messages(portfolio: Portfolio, result: Result) -> list[Message]:
+    """What a run says besides the input messages, in the words of both the Messages sheet and
+    the console: a plan's summary, or why there is none and the rules in conflict; then the
+    run's notes."""
+    if result.status.has_plan:
+        lines = [Message(None, None, summary_text(portfolio, result), Severity.INFO)]
+    elif result.status is SolveStatus.INVALID_INPUT:
+        lines = []  # the input errors say it all
+    elif result.status is SolveStatus.INFEASIBLE:
+        lines = [
+            Message(
+                None,
+                None,
+                "No plan: the rules cannot all hold. These conflict; relax one of them "
+                "(the plan on Portfolio is the last one that was found).",
+            )
+        ]
+        lines += [Message(None, None, f"Conflict: {text}") for text in result.conflicts]
+    else:
+        lines = [Message(None, None, f"No plan: {result.status.value}.")]
+    lines += [Message(None, None, text, Severity.INFO) for text in result.notes]
+    return lines
+
+
+def summary_text(portfolio: Portfolio, result: Result) -> str:
+    """`Plan: optimal; objective 139.9 (value); gap 0.0%; 30 of 43 projects in play selected;
+    2 changes since the last plan (1 in, 1 moved): see Changes`."""
+    in_play = sum(1 for p in portfolio.projects if not p.out_of_play)
+    parts = [f"Plan: {result.status.value}"]
+    if result.objective is not None:
+        parts.append(f"objective {result.objective:g} ({result.objective_name})")
+    if result.gap is not None:
+        parts.append(f"gap {result.gap:.1%}")
+    parts.append(f"{len(result.selected)} of {in_play} projects in play selected")
+    parts.append(changes_text(result))
+    return "; ".join(parts)
+
+
+def changes_text(result: Result) -> str:
+    """How the plan changed since the baseline, in a few words."""
+    if result.baseline_size is None:
+        return "no earlier plan to compare with (this one is the next run's baseline)"
+    steady = ""
+    if result.stability_points > 0:
+        steady = f" (Stability: {result.stability_points:.2g} points per change)"
+    if not result.changes:
+        return f"no change since the last plan{steady}"
+    counts = Counter(c.kind for c in result.changes)
+    kinds = ", ".join(f"{counts[k]} {k.value.lower()}" for k in ChangeKind if counts[k])
+    return f"{len(result.changes)} change(s) since the last plan ({kinds}){steady}: see Changes"
+
+
+def changes_grid(
+    portfolio: Portfolio,
+    result: Result,
+    locations: Mapping[tuple[str, object, object], str] | None = None,
+) -> Grid:
+    """Changes: projects in, out or moved since the baseline, with the input change behind
+    each and the cell it is in."""
+    locations = locations or {}
+    names = {p.id: p.name for p in portfolio.projects}
+    rows: list[list[CellValue]] = []
+    for change in result.changes:
+        where = [w for c in change.causes if (w := _where(locations, c.key))]
+        rows.append(
+            [
+                change.kind.value,
+                change.project_id,
+                names.get(change.project_id, ""),
+                _month(change.before),
+                _month(change.after),
+                "; ".join(c.text for c in change.causes),
+                ", ".join(dict.fromkeys(where)) or None,
+            ]
+        )
+    if not rows:
+        rows.append([None, None, None, None, None, changes_text(result), None])
+    return Grid(schema.CHANGES.name, [c.header for c in schema.CHANGES.columns], rows)
+
+
+def _where(locations: Mapping[tuple[str, object, object], str], key) -> str | None:
+    if key is None:
+        return None
+    entity, index, field_name = key
+    return locations.get((entity, index, field_name)) or locations.get((entity, index, None))
+
+
 def messages_grid(messages: Iterable[Message], result: Result | None = None) -> Grid:
-    """Messages: input problems and warnings, the conflicts and notes of the run."""
+    """Messages: what the run says first (`run_messages`), then input problems and warnings,
+    each located; with `result`, its conflicts and notes after them (for callers that do not
+    pass `run_messages`)."""
     rows: list[list[CellValue]] = []
     for message in messages:
         rows.append([str(message.severity), message.sheet, message.cell, message.message])
@@ -316,9 +408,11 @@ def result_grids(
     *,
     run_at: datetime | None = None,
     settings: str | None = None,
+    locations: Mapping[tuple[str, object, object], str] | None = None,
 ) -> list[Grid]:
-    """Every output sheet for a finished run."""
-    grids = [messages_grid(messages, result)]
+    """Every output sheet for a finished run; `messages` are all the Messages sheet lists
+    (`run_messages` first, then the input's); `locations` name the cells of input changes."""
+    grids = [messages_grid(messages)]
     if result.status.has_plan:
         grids = [
             portfolio_grid(portfolio, result, details),
@@ -329,6 +423,7 @@ def result_grids(
             shortfall_grid(portfolio, result),
             balance_grid(portfolio, result),
             scorecard_grid(portfolio, result),
+            changes_grid(portfolio, result, locations),
         ]
     return [*grids, run_log_grid(portfolio, result, run_at=run_at, settings=settings)]
 
@@ -370,6 +465,7 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
                 "score": round(outcome.score, 6) if outcome else None,
                 "reason": outcome.reason if outcome else "",
                 "manager": outcome.manager if outcome else project.manager,
+                "why": reason_json(outcome.why) if outcome and outcome.why else None,
             }
         )
     return {
@@ -378,6 +474,20 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
         "bound": _number(result.bound),
         "gap": _number(result.gap),
         "wall_time_s": round(result.wall_time, 3),
+        "notes": list(result.notes),
+        "baseline": None
+        if result.baseline_size is None
+        else {"projects": result.baseline_size, "points_per_change": result.stability_points},
+        "changes": [
+            {
+                "id": c.project_id,
+                "change": c.kind.value,
+                "was": _month(c.before),
+                "now": _month(c.after),
+                "causes": [c2.text for c2 in c.causes],
+            }
+            for c in result.changes
+        ],
         "projects": projects,
         "utilisation": [
             {

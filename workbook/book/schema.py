@@ -25,6 +25,7 @@ from engine.model import (
     Perspective,
     ProjectStatus,
 )
+from engine.reasons import KIND_HELP, ReasonKind
 
 
 class Role(StrEnum):
@@ -157,6 +158,7 @@ LESSON_CATEGORIES = (
     "Governance",
 )
 LESSON_STATUSES = ("Open", "Actioned", "Closed")
+STABILITY_LEVELS = ("Off", "Low", "Normal", "High")
 
 SETTINGS = (
     Setting(
@@ -181,7 +183,9 @@ SETTINGS = (
         ColType.CHOICE,
         "value",
         "value: pick the most valuable set of projects. finish: schedule every project in "
-        "play and finish as early as possible.",
+        "play and finish as early as possible; of alternatives (exclusive group, Excludes) "
+        "the one that must run, else the higher-scored, is kept; if the horizon cannot hold "
+        "them all, the most valuable set that fits.",
         allowed=OBJECTIVES,
     ),
     Setting(
@@ -261,6 +265,26 @@ SETTINGS = (
         "Criteria: the Weight column of the Criteria sheet. Pairwise: the weights of the "
         "Pairwise sheet's judgements (AHP).",
         allowed=("Criteria", "Pairwise"),
+    ),
+    Setting(
+        "Stability",
+        "stability",
+        ColType.TEXT,
+        "Normal",
+        "How steady re-planning keeps the plan last written on Portfolio (the baseline): every "
+        "baseline project moved or dropped costs points. Off: plan afresh. Low, Normal, High: "
+        "1/20, 1/6 or 1/2 of an average project's score per change. Or type the points per "
+        "change. Approved projects of the baseline stay unless the rules leave no choice.",
+        allowed=STABILITY_LEVELS,
+    ),
+    Setting(
+        "Reasons time (s)",
+        "explain_time",
+        ColType.FLOAT,
+        None,
+        "Seconds for solved reasons after the plan: for each deferred project, what it would "
+        "displace and the least extra capacity that lets it in. Blank: a tenth of the time "
+        "limit; 0: none.",
     ),
 )
 
@@ -1632,6 +1656,46 @@ DASHBOARD = Sheet(
 )
 
 
+CHANGES = Sheet(
+    "Changes",
+    Role.OUTPUT,
+    "What changed since the plan last written (the baseline): projects in, out, or moved, "
+    "each with the input change behind it where one can be named.",
+    table="tblChanges",
+    columns=(
+        Column(
+            "Change",
+            None,
+            ColType.TEXT,
+            width=9,
+            computed=True,
+            help="In (now selected), Out (no longer selected) or Moved (a new start).",
+        ),
+        Column("ID", None, ColType.ID, width=9, computed=True),
+        Column("Name", None, ColType.TEXT, width=30, computed=True),
+        Column("Was", None, ColType.MONTH, width=9, computed=True, help="Baseline start."),
+        Column("Now", None, ColType.MONTH, width=9, computed=True, help="New start."),
+        Column(
+            "Cause",
+            None,
+            ColType.TEXT,
+            width=80,
+            computed=True,
+            help="The input change behind it: a capacity cell, a score, a window, a new "
+            "project; or the change elsewhere it follows from.",
+        ),
+        Column(
+            "Where",
+            None,
+            ColType.TEXT,
+            width=16,
+            computed=True,
+            help="The cell(s) of that input.",
+        ),
+    ),
+)
+
+
 XLWINGS_CONF = Sheet(
     "xlwings.conf",
     Role.CONFIG,
@@ -2453,6 +2517,7 @@ SHEETS: tuple[Sheet, ...] = (
     SCENARIO_STORE,
     PAIRWISE,
     SCORECARD,
+    CHANGES,
     XLWINGS_CONF,
 )
 
@@ -2623,11 +2688,14 @@ def render_markdown() -> str:
             lines += ["", "| Setting | Type | Default | Help |", "|---|---|---|---|"]
             for entry in SETTINGS:
                 default = "required" if entry.required else entry.default
+                if default is None:
+                    default = "blank"
                 lines.append(
                     f"| {entry.name} | {entry.type.value} | {default} | {_cell_text(entry.help)} |"
                 )
         lines += _picture(item)
     lines += DELIVERY_NOTES
+    lines += _reasons_section() + _baseline_section()
     lines += ["", "## Buttons", "", "| Macro | Caption | What it does |", "|---|---|---|"]
     lines += [f"| {name} | {caption} | {what} |" for name, caption, what in MACROS]
     lines += ["", "## Defined names", "", "| Name | Refers to |", "|---|---|"]
@@ -2692,6 +2760,54 @@ DELIVERY_NOTES = [
     "Problems in a gate review's ID, gate, date or decision are errors, since the plan obeys "
     "them.",
 ]
+
+
+def _reasons_section() -> list[str]:
+    lines = [
+        "",
+        "## Reasons",
+        "",
+        "Every project gets a reason on Portfolio (column Reason) and in `pmo optimise --json` "
+        "(`projects[].reason`, the sentence, and `projects[].why`, the record: kind, the rule "
+        "that binds, the projects it blames, the group it goes in with, roles, months and FTE "
+        "short with the binding ones first, money short per year, the timing chain). A deferred "
+        "project is explained with its group: what it can only go in together with (the "
+        "predecessors it needs through FS and Requires, its With partners); what blocks the "
+        "group blocks each member, so partners never blame each other. A reason blames only "
+        "projects in the plan or projects no plan can hold, so no two reasons point at each "
+        "other. Every reason is checked against the rules by `engine.checker.check_reasons`, "
+        "written without the optimiser's code.",
+        "",
+        "When Settings leave time for it (Reasons time), deferred projects, highest score first, "
+        "also get two solved counterfactuals: the best plan found with the project forced in "
+        "(who would leave or move, and the total score), and the least extra FTE per role and "
+        "month (or money per year) that lets it in with nobody dropped or moved. When the time "
+        'runs out first the reason says "not computed in the time allowed".',
+        "",
+        "| Kind | What it says |",
+        "|---|---|",
+    ]
+    lines += [f"| {kind.value} | {_cell_text(KIND_HELP[kind])} |" for kind in ReasonKind]
+    return lines
+
+
+def _baseline_section() -> list[str]:
+    return [
+        "",
+        "## Baseline and stability",
+        "",
+        "The plan last written to Portfolio is the baseline of the next run (with the capacity "
+        "it was made with, from Utilisation): no separate accept step, so re-optimising after "
+        "an edit compares with what the sheets show. Setting Stability (Off, Low, Normal, High, "
+        "or points per change) makes the objective give up that many points for every baseline "
+        "project moved or dropped, so a small edit changes the plan only where the gain is "
+        "worth it; Off plans afresh. Approved projects of the baseline are kept unless the "
+        "rules leave no choice, and then their reason says so. The Changes sheet lists each "
+        "project in, out or moved since the baseline, with the input change behind it where "
+        "one can be named (a capacity cell, a score, a duration, a cost, a window, a new "
+        "project) and the cell it is in; a change with no input of its own is a knock-on of "
+        "the others. Save a copy of the workbook (or Save scenario) to keep an older plan.",
+    ]
 
 
 def _cell_text(text: str) -> str:

@@ -66,6 +66,7 @@ from engine.model import (
 )
 from engine.months import month_range_text, month_runs_text, month_text, parse_month
 from engine.scoring import ahp
+from engine.stability import Baseline
 from engine.validation import Problem, Severity, gate_notes, validate
 from workbook.book import schema
 from workbook.book.messages import Message
@@ -106,6 +107,7 @@ class ReadResult:
     lessons: tuple[Lesson, ...] = ()  # the Lessons sheet
     evaluations: tuple[Evaluation, ...] = ()  # the PM evaluation sheet
     department: str | None = None  # Settings "Department"
+    baseline: Baseline | None = None  # the plan last written (Portfolio and Utilisation)
 
     @property
     def errors(self) -> list[Message]:
@@ -796,6 +798,7 @@ class _Reader:
         managers = self.read_people()
         lessons = self.read_lessons()
         evaluations = self.read_evaluations(managers, projects)
+        baseline = self.read_baseline()
         portfolio = Portfolio(
             settings=settings,
             projects=projects,
@@ -825,6 +828,7 @@ class _Reader:
             lessons=lessons,
             evaluations=evaluations,
             department=self.department,
+            baseline=baseline,
         )
 
     def input_cells(self) -> dict[str, SheetInputs]:
@@ -945,6 +949,8 @@ class _Reader:
             project_managers=ManagerMode(
                 _text(values["project_managers"]) or ManagerMode.CHECK.value
             ),
+            stability=_text(values["stability"]) or fallback.stability,
+            explain_time=_real(values["explain_time"]),
         )
 
     def read_criteria(self) -> tuple[Criterion, ...]:
@@ -1230,6 +1236,10 @@ class _Reader:
                 )
             )
         return tuple(found)
+
+    def read_baseline(self) -> Baseline | None:
+        """The plan last written (engine.stability), or None before the first run."""
+        return _BaselineReader(self).read()
 
     def read_budget(self) -> dict[int, float]:
         item = schema.BUDGET
@@ -1818,6 +1828,121 @@ def _cell_value(sheet: str, key: tuple[int, int], cell) -> object:
     if cell.data_type == "e":
         return _ExcelError(str(cell.value))
     return _Formula(sheet, *key) if _is_formula(cell) else cell.value
+
+
+class _BaselineReader:
+    """The plan last written, read back from the Portfolio and Utilisation sheets.
+
+    These are output sheets: a missing or empty one means no baseline (the first run), and a
+    row that cannot be read is left out with a warning, never an error.
+    """
+
+    def __init__(self, reader: _Reader) -> None:
+        self.reader = reader
+
+    def read(self) -> Baseline | None:
+        reader = self.reader
+        name = reader._sheets.get(_normal(schema.PORTFOLIO.name))
+        if name is None:
+            return None
+        ws = reader.book[name]
+        table = self._table(ws, schema.PORTFOLIO, ("ID", "Decision", "Start"))
+        if table is None:
+            return None
+        starts: dict[str, int] = {}
+        listed: set[str] = set()
+        scores: dict[str, float] = {}
+        durations: dict[str, int] = {}
+        costs: dict[str, float] = {}
+        columns = list(schema.PORTFOLIO.columns)
+        for r, raw in reader.rows(table, columns, ws):
+            values = {h: reader.plain(v) for h, v in raw.items()}
+            pid = values.get("ID")
+            if _is_blank(pid):
+                continue
+            pid = str(convert(schema.PORTFOLIO.column("ID"), pid))
+            listed.add(pid)
+            number = _quiet(schema.PORTFOLIO.column("Score"), values.get("Score"))
+            if isinstance(number, float):
+                scores[pid] = number
+            duration = _quiet(
+                schema.INTAKE.column("Duration (months)"), values.get("Duration (months)")
+            )
+            if isinstance(duration, int):
+                durations[pid] = duration
+            cost = _quiet(schema.PORTFOLIO.column("Cost"), values.get("Cost"))
+            if isinstance(cost, float):
+                costs[pid] = cost
+            if str(values.get("Decision") or "").strip() != "Selected":
+                continue
+            start = _quiet(Column("Start", None, ColType.MONTH), values.get("Start"))
+            if not isinstance(start, int):
+                reader.error(
+                    table.sheet,
+                    table.cell("Start", r),
+                    f'the start of "{pid}" in the last plan is not a month; it is left out of '
+                    "the baseline (the next run compares with the rest)",
+                    severity=Severity.WARNING,
+                )
+                continue
+            starts[pid] = start
+        if not listed:
+            return None
+        return Baseline(starts, frozenset(listed), scores, durations, costs, self._capacity())
+
+    def _table(self, ws, item: Sheet, headers: tuple[str, ...]):
+        """The output table by its Excel Table name or its header row; silent when absent."""
+        reader = self.reader
+        before = len(reader.problems)
+        table = reader.find_table(item, ws, extra_required=headers)
+        del reader.problems[before:]  # an output sheet without its table: no baseline
+        return table
+
+    def _capacity(self) -> dict[tuple[str, int], float]:
+        """(role, month) -> the capacity the last plan was made with (Utilisation's rows)."""
+        reader = self.reader
+        name = reader._sheets.get(_normal(schema.UTILISATION.name))
+        if name is None:
+            return {}
+        ws = reader.book[name]
+        grid = reader.grid(ws)
+        header = None
+        for (r, c), value in sorted(grid.items()):
+            if c == 2 and _normal(value) == _normal("Measure") and r <= HEADER_SCAN_ROWS:
+                header = r
+                break
+        if header is None:
+            return {}
+        months: dict[int, int] = {}
+        for (r, c), value in grid.items():
+            if r == header and c > 2:
+                month = _quiet(Column("", None, ColType.MONTH), reader.plain(value))
+                if isinstance(month, int):
+                    months[c] = month
+        capacity: dict[tuple[str, int], float] = {}
+        for (r, c), value in grid.items():
+            if r <= header or c != 2 or _normal(value) != _normal("Capacity (FTE)"):
+                continue
+            role = grid.get((r, 1))
+            if _is_blank(role):
+                continue
+            for column, month in months.items():
+                amount = _quiet(
+                    Column("", None, ColType.FLOAT), reader.plain(grid.get((r, column)))
+                )
+                if isinstance(amount, float):
+                    capacity[str(role).strip(), month] = amount
+        return capacity
+
+
+def _quiet(column: Column, value: object) -> CellValue:
+    """`convert`, or None for a blank or unreadable cell (output sheets never stop a run)."""
+    if _is_blank(value):
+        return None
+    try:
+        return convert(column, value)
+    except _Bad:
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -268,6 +268,7 @@ def _write(path: Path, content: _Content) -> None:
         "PMO scenarios": lambda ws: _scenario_store(ws, fmt),
         "Pairwise": lambda ws: _pairwise(ws, fmt, criteria),
         "Scorecard": lambda ws: _output_table(ws, fmt, schema.SCORECARD),
+        "Changes": lambda ws: _changes(ws, fmt),
     }
     for item in schema.SHEETS:
         worksheet = book.add_worksheet(item.name)
@@ -517,7 +518,8 @@ STEPS = (
     (
         "Re-optimise",
         "Press the button (or run `pmo optimise`): Portfolio, Schedule, "
-        "Utilisation, Messages and Run log are rewritten; inputs are never touched.",
+        "Utilisation, Messages, Run log and Changes are rewritten; inputs are never touched. "
+        "The plan on Portfolio is the next run's baseline, kept steady (Settings: Stability).",
     ),
     ("Status", "Every month: % complete and actual cost of each running project."),
     ("RAID", "Keep risks, issues, actions and decisions; score the risks 1-5."),
@@ -615,6 +617,8 @@ def _settings(
         "project_managers": s.project_managers.value,
         "department": department,
         "weights_from": schema.setting("Weights from").default,
+        "stability": s.stability,
+        "explain_time": s.explain_time,
     }
     rows = [[entry.name, values[entry.field], entry.help] for entry in schema.SETTINGS]
     _table(ws, fmt, item, list(item.columns), rows)
@@ -643,6 +647,23 @@ def _settings(
                 "input_message": entry.help[:255],
             },
         )
+    # Stability: a level from the list, or a number typed in (so only an information alert)
+    stability_row = HEADER_ROW + 1 + fields.index("stability")
+    ws.data_validation(
+        stability_row,
+        1,
+        stability_row,
+        1,
+        {
+            "validate": "list",
+            "source": list(schema.STABILITY_LEVELS),
+            "error_type": "information",
+            "error_title": "Stability",
+            "error_message": "Off, Low, Normal, High, or the points per change as a number.",
+            "input_title": "Stability",
+            "input_message": schema.setting("Stability").help[:255],
+        },
+    )
 
 
 def _criteria(ws, fmt: _Formats, portfolio: Portfolio) -> None:
@@ -1203,6 +1224,33 @@ def _evaluations(ws, fmt: _Formats, evaluations: tuple[Evaluation, ...]) -> None
         for e in evaluations
     ]
     _table(ws, fmt, item, list(item.columns), rows, wrap_from=WRAP_WIDTH)
+
+
+def _changes(ws, fmt: _Formats) -> None:
+    item = schema.CHANGES
+    _output_table(ws, fmt, item)
+    ws.write_string(
+        HEADER_ROW + 1,
+        5,
+        "No run yet: the first plan written is the baseline the next run keeps steady.",
+        fmt.cell(None, computed=True),
+    )
+    for text, colour, font in (
+        ("In", "#C6EFCE", "#006100"),
+        ("Out", "#FFC7CE", "#9C0006"),
+        ("Moved", "#FFEB9C", "#9C5700"),
+    ):
+        ws.conditional_format(
+            HEADER_ROW + 1,
+            0,
+            HEADER_ROW + OUTPUT_GRID_ROWS,
+            len(item.columns) - 1,
+            {
+                "type": "formula",
+                "criteria": f'=$A{HEADER_ROW + 2}="{text}"',
+                "format": fmt.fill(colour, font),
+            },
+        )
 
 
 def _xlwings_conf(ws, fmt: _Formats) -> None:
