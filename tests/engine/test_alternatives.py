@@ -57,8 +57,8 @@ def test_the_higher_score_is_kept_and_the_reason_says_so():
     a = result.outcome("A")
     assert a.why.kind is ReasonKind.ALTERNATIVE and a.why.projects == ("B",)
     assert a.reason == (
-        'At most one project of exclusive group "G" (A, B): the finish objective schedules one '
-        'alternative, B "Beta", the higher-scored (6 against 4)'
+        'At most one project of exclusive group "G" (A "Alpha", B "Beta"): the finish objective '
+        'schedules one alternative, B "Beta", the higher-scored (6 against 4)'
     )
     # C loses twice: its own Excludes partner D scores more, and it needs A, set aside
     assert result.outcome("C").why.kind in (ReasonKind.NEEDS, ReasonKind.ALTERNATIVE)
@@ -136,6 +136,7 @@ def test_finish_sets_aside_the_alternatives_of_a_sample_with_room_for_everything
         budget={year: 3 * amount for year, amount in sample.budget.items()}
         | {2029: 3e7, 2030: 3e7},
         settings=replace(sample.settings, horizon=48),
+        balance=(),  # the sample's balance rules cap shares no plan of everything can keep
     )
     assert greedy(portfolio, objective=Objective.FINISH).status is SolveStatus.FEASIBLE
     result = solve(portfolio, objective=Objective.FINISH, time_limit=10)

@@ -14,6 +14,7 @@ import engine.explain as explain
 from engine.checker import check_reason, check_reasons, reason_cycles
 from engine.explain import explain_plan
 from engine.feasibility import Ledger, allowed_starts
+from engine.hiring import units_from_runs
 from engine.insertion import least_extra
 from engine.model import (
     Criterion,
@@ -185,14 +186,15 @@ def test_links_name_what_blocks_and_never_point_back():
             Project("C", "Gamma", duration=1, scores={"v": 3}),
             Project("D", "Delta", duration=1, scores={"v": 6}, exclusive_group="G"),
             Project("E", "Echo", duration=1, scores={"v": 2}, exclusive_group="G"),
-            Project("F", "Fox", duration=1, scores={"v": 2}),
-            Project("H", "Hotel", duration=1, scores={"v": 2}),
+            # F and H go together but share an exclusive group: they can never both be in
+            # (a With and an Excludes link on one pair is an input error since issue 14)
+            Project("F", "Fox", duration=1, scores={"v": 2}, exclusive_group="X"),
+            Project("H", "Hotel", duration=1, scores={"v": 2}, exclusive_group="X"),
         ],
         dependencies=[
             Dependency("A", "B", DependencyType.REQUIRES),  # B needs A, forced out
             Dependency("B", "C", DependencyType.FS),  # C needs B (and so A)
             Dependency("F", "H", DependencyType.WITH),
-            Dependency("F", "H", DependencyType.EXCLUDES),  # can never both be in
         ],
     )
     result = _solved(portfolio)
@@ -220,7 +222,8 @@ def test_every_project_of_the_sample_has_a_checked_record_in_the_json():
     assert check_reasons(portfolio, result) == []
     # the plan found in 5 s may hold the With pair; without it, it is a plan all the same
     starts = {o.project_id: o.start for o in result.selected if o.project_id not in PAIR}
-    projects = outcomes(portfolio, starts, explain_plan(portfolio, starts))
+    hires = units_from_runs(portfolio, result.hiring)  # the sample may hire (Hiring sheet)
+    projects = outcomes(portfolio, starts, explain_plan(portfolio, starts, hires=hires))
     result = replace(result, projects=projects, objective=None)
     assert check_reasons(portfolio, result) == []
     data = result_json(portfolio, result)
@@ -310,9 +313,10 @@ def test_a_group_past_the_limit_still_gets_a_checked_reason(monkeypatch, limit):
     assert check_reasons(portfolio, result) == []
     # whatever the plan, without the With pair P-130 + P-131 it is still a plan: explain that
     starts = {o.project_id: o.start for o in result.selected if o.project_id not in PAIR}
-    reasons = explain_plan(portfolio, starts)
+    hires = units_from_runs(portfolio, result.hiring)  # the sample may hire (Hiring sheet)
+    reasons = explain_plan(portfolio, starts, hires=hires)
     for pid in PAIR:
-        assert check_reason(portfolio, starts, pid, reasons[pid]) == []
+        assert check_reason(portfolio, starts, pid, reasons[pid], hiring=result.hiring) == []
         assert reasons[pid].group == PAIR and reasons[pid].kind in (
             ReasonKind.CAPACITY,
             ReasonKind.NOT_CHOSEN,
