@@ -1118,9 +1118,12 @@ def _check_not_chosen(w: _World, pid: str, r: Reason) -> list[str]:
 
 def _check_balance_claims(w: _World, pid: str, r: Reason) -> list[str]:
     """The balance rules said to break are exactly those adding the group to the plan
-    breaks and the plan alone does not, at the shares stated."""
-    if not r.balance and r.kind is not ReasonKind.BALANCE:
-        return []
+    breaks and the plan alone does not, at the shares stated (a reason that finds room, or
+    lacks only room or a manager, names every such rule)."""
+    if r.kind not in _ROOM_KINDS:
+        return [] if not r.balance else ["balance rules named by a reason of another kind"]
+    if not w.portfolio.balance:
+        return [] if not r.balance else ["balance rules named, but the portfolio has none"]
     plan = list(w.starts)
     before = {i for i, _s, low, high in _balance_shares(w.portfolio, plan) if low or high}
     with_it = plan + [m for m in sorted(w.group(pid)) if m not in w.starts]
@@ -1137,6 +1140,11 @@ def _check_balance_claims(w: _World, pid: str, r: Reason) -> list[str]:
     if r.kind is ReasonKind.BALANCE and not r.balance:
         broken.append("a balance reason without a rule")
     return broken
+
+
+_ROOM_KINDS = frozenset(
+    {ReasonKind.CAPACITY, ReasonKind.NOT_CHOSEN, ReasonKind.NO_MANAGER, ReasonKind.BALANCE}
+)
 
 
 def _check_fits_but_balance(w: _World, pid: str, r: Reason) -> list[str]:
