@@ -234,6 +234,9 @@ def _solve(
     built = PortfolioModel(portfolio, Objective.VALUE, baseline=Baseline(dict(starts)))
     built.hint(dict(hint) if hint is not None else {p: s for p, s in starts.items()})
     solver = cp_model.CpSolver()
+    # CP-SAT's own SIGINT handling would leave Ctrl-C killing the process afterwards
+    # (engine.optimiser._run): the interrupt is Python's, raised when this small solve ends
+    solver.parameters.catch_sigint_signal = False
     solver.parameters.max_time_in_seconds = max(min(seconds, clock.left()), 0.01)
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed

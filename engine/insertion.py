@@ -149,6 +149,9 @@ def _hint(model: cp_model.CpModel, solver: cp_model.CpSolver, chosen) -> None:
 
 def _solver(seconds: float, seed: int) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
+    # CP-SAT's own SIGINT handling would leave Ctrl-C killing the process afterwards
+    # (engine.optimiser._run): the interrupt is Python's, raised when this small solve ends
+    solver.parameters.catch_sigint_signal = False
     solver.parameters.max_time_in_seconds = max(seconds, 0.01)
     solver.parameters.num_workers = 1  # the same answer every run
     solver.parameters.random_seed = seed

@@ -190,6 +190,9 @@ def assign_managers(
             model.add(sum(literals) <= limits[name])
     model.maximize(sum(points))
     solver = cp_model.CpSolver()
+    # CP-SAT's own SIGINT handling would leave Ctrl-C killing the process afterwards
+    # (engine.optimiser._run): the interrupt is Python's, raised when this small solve ends
+    solver.parameters.catch_sigint_signal = False
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = time_limit
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -17,7 +17,7 @@ import dataclasses
 import difflib
 import math
 import os
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -1932,7 +1932,36 @@ class _BaselineReader:
                 )
                 if isinstance(amount, float):
                     capacity[str(role).strip(), month] = amount
+        # Utilisation shows capacity with the plan's hires: the baseline's own is without them
+        for (role, month), fte in self._hired().items():
+            if (role, month) in capacity:
+                capacity[role, month] = round(capacity[role, month] - fte, 6)
         return capacity
+
+    def _hired(self) -> dict[tuple[str, int], float]:
+        """(role, month) -> FTE the last plan's hires added (its Hiring plan rows)."""
+        reader = self.reader
+        name = reader._sheets.get(_normal(schema.HIRING_PLAN.name))
+        if name is None:
+            return {}
+        ws = reader.book[name]
+        table = self._table(ws, schema.HIRING_PLAN, ("Role", "From", "To", "FTE"))
+        if table is None:
+            return {}
+        hired: dict[tuple[str, int], float] = defaultdict(float)
+        month_column = Column("", None, ColType.MONTH)
+        for _r, raw in reader.rows(table, list(schema.HIRING_PLAN.columns), ws):
+            values = {h: reader.plain(v) for h, v in raw.items()}
+            first = _quiet(month_column, values.get("From"))
+            last = _quiet(month_column, values.get("To"))
+            fte = _quiet(Column("", None, ColType.FLOAT), values.get("FTE"))
+            role = values.get("Role")
+            if _is_blank(role) or not isinstance(first, int) or not isinstance(last, int):
+                continue
+            if isinstance(fte, float):
+                for month in range(first, last + 1):
+                    hired[str(role).strip(), month] += fte
+        return hired
 
 
 def _quiet(column: Column, value: object) -> CellValue:
