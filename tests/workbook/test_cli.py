@@ -16,6 +16,7 @@ from tests.workbook._books import copy_book, edit, sha
 from workbook import cli
 from workbook.book import schema
 from workbook.cli import main
+from workbook.files.reader import read_workbook
 
 
 def test_new_writes_a_workbook_that_validates(tmp_path, capsys):
@@ -297,3 +298,19 @@ def test_a_bad_stability_override_is_a_usage_error(tmp_path, capsys):
     book = copy_book(tmp_path)
     assert main(["optimise", str(book), "--stability", "steady"]) == 3
     assert "--stability: Stability must be Off, Low, Normal, High" in capsys.readouterr().err
+
+
+def test_the_baseline_capacity_is_the_input_capacity_without_the_plans_hires(tmp_path):
+    # Utilisation shows capacity with the plan's hires (the sample hires Overtime): read back
+    # as the baseline it is the Capacity sheet's own, so an unchanged book names no capacity
+    # change on the Changes sheet
+    book = copy_book(tmp_path)
+    assert main(["optimise", str(book), "--time-limit", "3"]) == 0
+    read = read_workbook(book)
+    assert read.baseline is not None
+    plan_start = read.portfolio.settings.plan_start
+    assert read.baseline.capacity == {
+        (role, plan_start + t): value
+        for role, values in read.portfolio.capacity.items()
+        for t, value in enumerate(values)
+    }
