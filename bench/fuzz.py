@@ -39,21 +39,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from workbook.book import schema
+
 CPU_LIMIT_S = 10  # processor seconds per run (all its threads): the promise, on any machine
 WALL_LIMIT_S = 60.0  # a run still going after this long, on however busy a machine, hangs
 MEMORY_LIMIT = 1 << 30  # bytes of address space per run
 TIME_LIMIT = "0.5"  # solver seconds for optimise (small books are proven long before)
 EXIT_CODES = {0, 1, 2, 3}
-INPUT_SHEETS = (
-    "Settings",
-    "Criteria",
-    "Intake",
-    "Scoring",
-    "Demand",
-    "Capacity",
-    "Dependencies",
-    "Budget",
-)
+# Every sheet a user types into (the schema's list, so a new sheet is fuzzed too)
+INPUT_SHEETS = tuple(s.name for s in schema.INPUT_SHEETS if s is not schema.START)
 TEMP_PREFIX = ".pmo-"
 
 
@@ -235,7 +229,7 @@ def mutate_cells(rng: random.Random, base: Base, parts: Members) -> str:
 
 def mutate_rows(rng: random.Random, base: Base, parts: Members) -> str:
     """A whole row removed, doubled (two rows with one number) or renumbered."""
-    sheet = rng.choice(INPUT_SHEETS)
+    sheet = rng.choice([s for s in INPUT_SHEETS if s in base.sheet_parts])
     part = base.sheet_parts[sheet]
     rows = list(re.finditer(rb'<row r="(\d+)".*?</row>', parts[part], re.DOTALL))
     if not rows:

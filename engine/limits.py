@@ -17,6 +17,7 @@ MAX_MONEY = 1e13  # one project's cost, or one year's budget
 MAX_TOTAL_COST = 1e14
 MAX_SCORE = 1e6  # a score, or a criterion's Min or Max, either side of 0
 MAX_WEIGHT = 1e6  # a criterion's weight
+MAX_UNITS = 10_000  # hiring units of one option, or a manager's concurrent projects
 MAX_SEED = 2**31 - 1  # CP-SAT's random seed is a 32-bit integer
 MAX_TIME_LIMIT = 86_400.0  # seconds: one day (also Settings "Reasons time (s)")
 # Settings "Stability" as points per change: more than any score can be is no steadier, and

@@ -24,6 +24,7 @@ from engine.limits import (
     MAX_STABILITY_POINTS,
     MAX_TIME_LIMIT,
     MAX_TOTAL_COST,
+    MAX_UNITS,
     MAX_WEIGHT,
     amount_text,
 )
@@ -170,6 +171,8 @@ def _numbers(p: Portfolio) -> Iterator[Problem]:
         yield from cost
         if not cost:
             total_cost += project.cost
+    yield from _hiring_numbers(p)
+    total_cost += _hiring_spend(p)
     if total_cost > MAX_TOTAL_COST:
         yield Problem(
             "project",
@@ -177,7 +180,7 @@ def _numbers(p: Portfolio) -> Iterator[Problem]:
             "cost",
             f"the projects' costs add up to {amount_text(total_cost)}; the optimiser counts "
             f"money to the cent and takes at most {amount_text(MAX_TOTAL_COST)} in all: "
-            "enter Cost and Budget in thousands (or millions)",
+            "enter Cost, Budget and hiring costs in thousands (or millions)",
         )
     for role, values in p.capacity.items():
         for offset, value in enumerate(values):
@@ -200,6 +203,57 @@ def _numbers(p: Portfolio) -> Iterator[Problem]:
         )
     for year, amount in p.budget.items():
         yield from _in_range("budget", year, "budget", f"budget for {year}", amount, 0, MAX_MONEY)
+
+
+def _hiring_numbers(p: Portfolio) -> Iterator[Problem]:
+    """Upper bounds of the hiring options' and managers' numbers (`_hiring` and `_managers`
+    say what is too small)."""
+    for i, option in enumerate(p.hiring):
+        name = f'hiring option "{option.option}" of {option.role}: '
+        yield from _at_most("hiring", i, "fte", f"{name}FTE per unit", option.fte, MAX_FTE)
+        yield from _at_most(
+            "hiring", i, "monthly_cost", f"{name}cost per month", option.monthly_cost, MAX_MONEY
+        )
+        yield from _at_most(
+            "hiring", i, "max_units", f"{name}Max units", option.max_units, MAX_UNITS
+        )
+        yield from _at_most(
+            "hiring", i, "min_months", f"{name}Minimum months", option.min_months, MAX_MONTHS
+        )
+    for i, manager in enumerate(p.managers):
+        yield from _at_most(
+            "manager",
+            i,
+            "max_projects",
+            f'"{manager.name}": Max concurrent projects',
+            manager.max_projects,
+            MAX_UNITS,
+        )
+
+
+def _hiring_spend(p: Portfolio) -> float:
+    """The most the hiring options could cost over the horizon (every unit, every month)."""
+    months = p.settings.horizon if _horizon_in_range(p) else 0
+    return sum(
+        option.monthly_cost * option.max_units * months
+        for option in p.hiring
+        if _finite(option.monthly_cost)
+        and _finite(option.max_units)
+        and 0 <= option.monthly_cost <= MAX_MONEY
+        and 0 <= option.max_units <= MAX_UNITS
+    )
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _at_most(
+    entity: str, index: int, field: str, what: str, value: object, high: float
+) -> Iterator[Problem]:
+    """Only the upper bound: a finite number above `high` (other checks judge the rest)."""
+    if _finite(value) and value > high:  # type: ignore[operator]
+        yield from _in_range(entity, index, field, what, value, -math.inf, high)
 
 
 def _in_range(

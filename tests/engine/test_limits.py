@@ -19,9 +19,19 @@ from engine.limits import (
     MAX_SCORE,
     MAX_SEED,
     MAX_TOTAL_COST,
+    MAX_UNITS,
     MAX_WEIGHT,
 )
-from engine.model import Criterion, Demand, Dependency, Portfolio, Project, Settings
+from engine.model import (
+    Criterion,
+    Demand,
+    Dependency,
+    HiringOption,
+    Manager,
+    Portfolio,
+    Project,
+    Settings,
+)
 from engine.months import month
 from engine.optimiser import solve
 from engine.result import SolveStatus
@@ -107,6 +117,36 @@ OUT_OF_RANGE = [
         ("criterion", 0, "max"),
         "at most 1,000,000",
     ),
+    (
+        "hiring FTE 1e16",
+        {"hiring": [HiringOption("Dev", "Contract", fte=1e16)]},
+        ("hiring", 0, "fte"),
+        "at most 100,000",
+    ),
+    (
+        "hiring cost 1e17 a month",
+        {"hiring": [HiringOption("Dev", "Contract", monthly_cost=1e17)]},
+        ("hiring", 0, "monthly_cost"),
+        "at most 10,000,000,000,000",
+    ),
+    (
+        "hiring units 1e9",
+        {"hiring": [HiringOption("Dev", "Contract", max_units=10**9)]},
+        ("hiring", 0, "max_units"),
+        "at most 10,000",
+    ),
+    (
+        "hiring minimum months 1e9",
+        {"hiring": [HiringOption("Dev", "Contract", min_months=10**9)]},
+        ("hiring", 0, "min_months"),
+        "at most 10,000",
+    ),
+    (
+        "manager 1e12 projects at once",
+        {"managers": [Manager("Ann", max_projects=10**12)]},
+        ("manager", 0, "max_projects"),
+        "at most 10,000",
+    ),
 ]
 
 
@@ -128,7 +168,18 @@ def test_costs_adding_up_past_the_total_limit_are_refused():
     projects = [Project(f"P{i}", duration=1, cost=each, scores={"v": 5}) for i in range(count)]
     found = errors(validate(_portfolio(projects=projects, demands=[])))
     assert [p.field for p in found] == ["cost"]
-    assert "enter Cost and Budget in thousands" in found[0].message
+    assert "enter Cost, Budget and hiring costs in thousands" in found[0].message
+
+
+def test_hiring_that_could_spend_past_the_total_limit_is_refused():
+    # each number in range, but every unit of every month adds up past what CP-SAT can sum
+    option = HiringOption("Dev", "Contract", monthly_cost=MAX_MONEY, max_units=MAX_UNITS)
+    found = errors(validate(_portfolio(hiring=[option])))
+    assert [p.field for p in found] == ["cost"]
+    assert "hiring costs in thousands" in found[0].message
+    assert solve(_portfolio(hiring=[option]), time_limit=1, workers=1).status is (
+        SolveStatus.INVALID_INPUT
+    )
 
 
 def test_a_broken_scale_is_reported_once_not_once_per_project():

@@ -119,7 +119,7 @@ def _no_table(name):
 
 ZIP_BOMB = {"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": bytes(5_000_000)}
 R = "Error: "
-OK = "Book.xlsm: no input errors (0 warning(s)); 45 projects, 9 roles, 24 months."
+OK = "Book.xlsm: no input errors (1 warning(s), 12 note(s)); 45 projects, 9 roles, 24 months."
 
 # (case, mutation, command, exit code, exact line expected in the output)
 CASES = [

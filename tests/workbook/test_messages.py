@@ -65,8 +65,9 @@ def test_a_broken_intake_header_is_the_root_and_its_consequences_one_line(tmp_pa
     messages = read_workbook(book).messages()
     assert [str(m) for m in messages] == [
         'Intake!A3: no column "ID"; rename "Project ID" back to "ID"',
-        "45 rows on Scoring, 241 on Demand and 9 on Dependencies name projects from Intake, "
-        "which could not be read; they are checked once the problem above is fixed",
+        "45 rows on Scoring, 241 on Demand, 9 on Dependencies, 3 on Balance, 14 on Gates, "
+        "18 on Status, 13 on RAID, 5 on Health, 8 on Benefits and 1 on Reviews name projects "
+        "from Intake, which could not be read; they are checked once the problem above is fixed",
     ]
     assert [m.severity for m in messages] == [Severity.ERROR, Severity.INFO]
 

@@ -99,6 +99,9 @@ class ReadResult:
     delivery: Delivery = field(default_factory=Delivery)  # status, RAID, health, benefits
     plan: dict[str, int] = field(default_factory=dict)  # the last plan on Portfolio: ID -> start
     sheet_names: tuple[str, ...] = ()  # the workbook's sheets, as it spells them
+    unreadable: frozenset[str] = frozenset()  # sheets whose table could not be read
+    folded: Counter[str] = field(default_factory=Counter)  # rows waiting on those, by sheet
+    folded_note: Message | None = None  # the one line that says so
 
     def has_sheet(self, name: str) -> bool:
         """Whether the workbook has this sheet (names compare as Excel compares them)."""
@@ -144,13 +147,46 @@ class ReadResult:
         if problems is None:
             problems = validate(self.portfolio)
         delivery = validate_delivery(self.portfolio, self.delivery, self.plan)
+        folded = Counter(self.folded)
         for problem in [*problems, *delivery]:
             key = (problem.entity, problem.index, problem.field)
             if key in self.covered or (problem.entity, problem.index, "*") in self.covered:
                 continue
             sheet_name, cell = self.locate(problem)
+            if "Intake" in self.unreadable and (
+                problem.field in _NAMES_A_PROJECT
+                or (problem.entity == "balance" and problem.field == "value")
+            ):
+                folded[sheet_name or problem.entity] += 1
+                continue
             found.append(Message(sheet_name, cell, problem.message, problem.severity))
+        if folded != self.folded:
+            note = folded_message(folded, self.unreadable)
+            at = next((i for i, m in enumerate(found) if m is self.folded_note), len(found))
+            found[at : at + (self.folded_note is not None)] = [note] if note else []
         return found
+
+
+def folded_message(folded: Counter[str], unreadable: Iterable[str]) -> Message | None:
+    """One line for every row that waits on an unreadable Intake or Capacity sheet."""
+    counts = [f"{n} on {sheet}" for sheet, n in folded.items() if n]
+    if not counts:
+        return None
+    counts[0] = counts[0].replace(" on ", " rows on ", 1)
+    sources = [s for s in ("Intake", "Capacity") if s in unreadable]
+    what = " or ".join({"Intake": "projects", "Capacity": "roles"}[s] for s in sources)
+    return Message(
+        None,
+        None,
+        f"{_and(counts)} name {what} from {' and '.join(sources)}, which could not "
+        "be read; they are checked once the problem above is fixed",
+        Severity.INFO,
+    )
+
+
+# Problems that only say a row names a project Intake would have had: consequences of an
+# unreadable Intake, folded into the one line above.
+_NAMES_A_PROJECT = {"project_id", "predecessor", "successor"}
 
 
 _ENTITY_SHEETS = {
@@ -491,6 +527,7 @@ class _Reader:
         self.department: str | None = None
         self.unreadable: set[str] = set()  # sheets whose table could not be read
         self.folded: Counter[str] = Counter()  # rows per sheet that depend on an unreadable one
+        self.folded_note: Message | None = None
 
     # plumbing
 
@@ -825,6 +862,9 @@ class _Reader:
             delivery=delivery,
             plan=self.read_plan(),
             sheet_names=tuple(self.book.sheetnames),
+            unreadable=frozenset(self.unreadable),
+            folded=self.folded,
+            folded_note=self.folded_note,
             lessons=lessons,
             evaluations=evaluations,
             department=self.department,
@@ -873,18 +913,9 @@ class _Reader:
             for i, _demand in enumerate(portfolio.demands):
                 self.covered.add(("demand", i, "role"))
             self.folded["Demand"] = max(self.folded["Demand"], len(portfolio.demands))
-        counts = [f"{n} on {sheet}" for sheet, n in self.folded.items() if n]
-        if counts:
-            counts[0] = counts[0].replace(" on ", " rows on ", 1)
-            sources = [s for s in ("Intake", "Capacity") if s in self.unreadable]
-            what = " or ".join({"Intake": "projects", "Capacity": "roles"}[s] for s in sources)
-            self.error(
-                None,
-                None,
-                f"{_and(counts)} name {what} from {' and '.join(sources)}, which could not "
-                "be read; they are checked once the problem above is fixed",
-                severity=Severity.INFO,
-            )
+        self.folded_note = folded_message(self.folded, self.unreadable)
+        if self.folded_note is not None:
+            self.problems.append(self.folded_note)
 
     def read_settings(self) -> Settings:
         item = schema.SETTINGS_SHEET

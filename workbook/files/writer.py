@@ -11,7 +11,9 @@ the original byte-identical.
 from __future__ import annotations
 
 import functools
+import gc
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,16 +139,34 @@ def _save_whole(book, path: Path, source: Path) -> None:
     """Save, and put back the ribbon's relationship. openpyxl copies parts of the original
     package as they are (the VBA project, the root relationships), and a damaged one makes
     it fail in ways of its own: that is a file error, not a crash."""
+    failure: Exception
     try:
         _save(book, path)
         _keep_ribbon(path)
-    except (FileError, OSError):
-        raise
+        return
+    except (FileError, OSError) as error:
+        failure = error
     except Exception as error:
-        raise FileError(
+        failure = FileError(
             f"{source.name}: its package could not be saved again ({type(error).__name__}: "
             f"{error}); nothing was written. Open it in Excel and save it, then run again"
-        ) from error
+        )
+    _let_go_of_the_writers(failure)
+    raise failure
+
+
+def _let_go_of_the_writers(failure: BaseException) -> None:
+    """A save that fails half-way leaves openpyxl's sheet writers suspended in the failure's
+    traceback; closed later, they fail again (a full disk, a file-size limit) and Python
+    prints that as a traceback after our message. Close them here, quietly."""
+    failure.__traceback__ = None
+    failure.__context__ = None
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _save(book, path: Path) -> None:
