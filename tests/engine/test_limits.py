@@ -18,6 +18,8 @@ from engine.limits import (
     MAX_MONEY,
     MAX_SCORE,
     MAX_SEED,
+    MAX_STABILITY_POINTS,
+    MAX_TIME_LIMIT,
     MAX_TOTAL_COST,
     MAX_UNITS,
     MAX_WEIGHT,
@@ -237,3 +239,32 @@ def test_an_infeasible_portfolio_at_the_limits_is_diagnosed_in_words():
     result = solve(portfolio, workers=1, time_limit=5)
     assert result.status is SolveStatus.INFEASIBLE
     assert result.conflicts
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("stability", 1e300, "Stability (points per change) must be at most"),
+        ("stability", float("inf"), "Stability points per change must be 0 or more"),
+        ("stability", "steady", "Stability must be Off, Low, Normal, High"),
+        ("explain_time", 1e9, "Reasons time (s) (blank: a tenth of the time limit) must be at"),
+        ("explain_time", -1.0, "must be 0 or more"),
+        ("explain_time", "soon", "must be a number"),
+    ],
+)
+def test_the_stability_settings_have_ranges(field, value, words):
+    # issue 11's numeric settings, against engine.limits like every other number
+    problems = errors(validate(_portfolio(settings=replace(Settings(START, 12), **{field: value}))))
+    assert [p.field for p in problems] == [field]
+    assert words in problems[0].message
+
+
+def test_the_stability_settings_at_their_edge_still_plan():
+    settings = replace(
+        Settings(START, 12, time_limit=2), stability=MAX_STABILITY_POINTS, explain_time=0.0
+    )
+    portfolio = _portfolio(settings=settings)
+    assert errors(validate(portfolio)) == []
+    assert solve(portfolio).status.has_plan
+    at_most = replace(settings, explain_time=MAX_TIME_LIMIT)
+    assert errors(validate(_portfolio(settings=at_most))) == []
