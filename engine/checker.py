@@ -657,6 +657,7 @@ class _World:
         self.set_aside = set_aside
         self.gated = _gated_out(portfolio)
         self.managers = dict(managers or {})
+        self.released: set[str] = set()  # planned projects whose manager is counted free
         self.projects: dict[str, Project] = {}
         for p in portfolio.projects:
             self.projects.setdefault(p.id, p)
@@ -686,7 +687,7 @@ class _World:
         """Projects each manager runs per horizon month, as the plan assigns them."""
         load: dict[tuple[str, int], int] = defaultdict(int)
         for pid, name in self.managers.items():
-            if pid in self.starts:
+            if pid in self.starts and pid not in self.released:
                 for month in self.busy(pid, self.starts[pid]):
                     load[name, month] += 1
         return load
@@ -1045,11 +1046,13 @@ def _check_blocked(w: _World, t: Timing) -> list[str]:
     if w.starts.get(x) != last.planned:
         return [f"{x} does not start {last.planned} in the plan"]
     w.take(x, last.planned, -1)
+    w.released.add(x)
     try:
         combos = [{x: s} for s in w.window(x) if last.earliest <= s < last.planned]
         return _check_resources(w, blocked, combos)
     finally:
         w.take(x, last.planned, 1)
+        w.released.discard(x)
 
 
 def _check_capacity(w: _World, pid: str, r: Reason) -> list[str]:

@@ -605,7 +605,7 @@ class _Explainer:
         candidates = [s for s in self._window(pid) if first <= s < planned]
         combos: list[Combination] = [((pid, s),) for s in candidates]
         shorts = [_short(trial, self.portfolio, ((project, s),)) for s in candidates]
-        return self._summarise(combos, shorts, first, planned - 1, ())
+        return self._summarise(combos, shorts, first, planned - 1, (), trial)
 
     # ------------------------------------------------------------------ capacity and budget
     def _capacity(self, group: _Group) -> Reason:
@@ -659,6 +659,7 @@ class _Explainer:
         first: int,
         last: int,
         group: tuple[str, ...],
+        ledger: Ledger | None = None,
     ) -> Reason:
         """NOT_CHOSEN at the first combination that fits (with a manager free, under Assign);
         else CAPACITY over the combinations short of room, binding first, and the ones that
@@ -667,7 +668,7 @@ class _Explainer:
         for combo, (fte, money) in zip(combos, shorts, strict=True):
             if not fte and not money:
                 # re-matching the plan's managers is a small solve: tried once only
-                if self._staffed(combo) or (not unstaffed and self.rematch(combo)):
+                if self._staffed(combo, ledger) or (not unstaffed and self.rematch(combo)):
                     return Reason(
                         ReasonKind.NOT_CHOSEN, group=group, first=first, last=last, at=combo
                     )
@@ -687,9 +688,11 @@ class _Explainer:
         reason = self._short_reason(combos, shorts, first, last, group)
         return dataclasses.replace(reason, unstaffed=tuple(unstaffed))
 
-    def _staffed(self, combo: Combination) -> bool:
-        """Whether each member finds a manager free at its start (always, unless Assign)."""
-        trial = self.ledger.copy() if len(combo) > 1 else self.ledger
+    def _staffed(self, combo: Combination, ledger: Ledger | None = None) -> bool:
+        """Whether each member finds a manager free at its start (always, unless Assign), in
+        what `ledger` (by default the plan's) leaves."""
+        ledger = ledger or self.ledger
+        trial = ledger.copy() if len(combo) > 1 else ledger
         for pid, start in combo:
             project = self.by_id[pid]
             if not trial.manager_free(project, start):
