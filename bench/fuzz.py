@@ -526,9 +526,29 @@ def _verdict(case: Case, code: int | None, text: str, book: Path, before: str, f
             read_workbook(book)
         except Exception as error:  # the new book must read back
             return f"in place: the written book does not read back ({error})"
+    elif in_place and code in (1, 2) and now != before:
+        # input errors or no plan: Messages and the Run log say so in the book (issue 11);
+        # the previous file is the backup and no input cell moved
+        backup = folder / f"{book.stem}.bak{book.suffix}"
+        if not backup.exists() or hashlib.sha256(backup.read_bytes()).hexdigest() != before:
+            return "no plan in place: the backup is not the input"
+        if _input_cells(book) != _input_cells(backup):
+            return "no plan in place: an input cell was changed"
     elif now != before:
         return "the input was changed"
     return ""
+
+
+def _input_cells(path: Path) -> dict[str, dict[str, object]]:
+    """Every non-empty cell of the input sheets, by sheet and coordinate."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    names = [s.name for s in schema.INPUT_SHEETS if s.name in book.sheetnames]
+    return {
+        name: {c.coordinate: c.value for c in book[name]._cells.values() if c.value is not None}
+        for name in names
+    }
 
 
 def _last(text: str) -> str:

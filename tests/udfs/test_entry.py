@@ -7,6 +7,7 @@ cells the file writer writes for the same grids, sheet by sheet, value by value.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from datetime import datetime
 
@@ -257,12 +258,17 @@ def test_reoptimise_without_a_plan_writes_the_same_words_as_the_command(tmp_path
     assert touched == {_index(payload, "Messages"), _index(payload, "Run log")}
     after, _ = replay(payload, remote.json()["actions"])
     cells = sheet_cells(after, "Messages")
-    lines = [f"{cells[(r, 1)]}: {cells[(r, 4)]}" for r in range(4, after_rows(cells) + 1)]
-    assert 'Error: Conflict: P-130 "E-commerce replatform" is mandatory' in lines
+    lines = [
+        _as_printed(*(cells.get((r, c)) for c in (1, 2, 3, 4)))
+        for r in range(4, after_rows(cells) + 1)
+    ]
+    # the conflict names one of the three made mandatory (the sample's balance rules may
+    # join it; which one the diagnosis keeps in its time may differ)
+    assert any(_mandatory_conflict(line) for line in lines)
     from workbook.cli import main
 
     grid = next(g for g in report.grids if g.sheet == schema.MESSAGES.name)
-    assert lines == [f"{row[0]}: {row[3]}" for row in grid.rows]
+    assert lines == [_as_printed(*row) for row in grid.rows]
     assert main(["optimise", str(book_path), "--time-limit", "2", "--seed", "0"]) == 2
     out = capsys.readouterr().out.splitlines()
     printed = [line for line in out if line.startswith(("Error: ", "Warning: ", "Info: "))]
@@ -270,7 +276,17 @@ def test_reoptimise_without_a_plan_writes_the_same_words_as_the_command(tmp_path
     assert [x for x in lines if "Conflict:" not in x] == [
         x for x in printed if "Conflict:" not in x
     ]
-    assert 'Error: Conflict: P-130 "E-commerce replatform" is mandatory' in printed
+    assert any(_mandatory_conflict(line) for line in printed)
+
+
+def _as_printed(severity, sheet, cell, text) -> str:
+    """A Messages row as the console prints it (located at its cell when it has one)."""
+    where = f"{sheet}!{cell}: " if sheet and cell else ""
+    return f"{severity}: {where}{text}"
+
+
+def _mandatory_conflict(line: str) -> bool:
+    return re.match(r'Error: Conflict: P-1(11|13|30) "[^"]+" is mandatory$', line) is not None
 
 
 def after_rows(cells):
