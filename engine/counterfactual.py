@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from ortools.sat.python import cp_model
 
 from engine.cpsat_model import PortfolioModel
+from engine.determinism import limit_by_work, work_seconds
 from engine.explain import insertion_inputs, plan_ledger
 from engine.greedy import greedy_objective, greedy_starts
 from engine.hiring import Units, hire_runs
@@ -85,10 +86,12 @@ def add_counterfactuals(
     seed: int = 0,
     hires: Units | None = None,
     managers: Mapping[str, str] | None = None,
+    reproducible: bool = False,
 ) -> dict[str, Reason]:
     """The reasons with their counterfactuals, solved within `budget` seconds (the plan's
-    hires counted, and its managers under Assign)."""
-    clock = _Budget(budget)
+    hires counted, and its managers under Assign); `reproducible`: seconds counted as work
+    done (engine.determinism), so the same reasons come on any machine and load."""
+    clock = _Budget(budget, reproducible)
     score = scores(portfolio)
     out = dict(reasons)
     deferred = sorted(
@@ -129,13 +132,30 @@ def _displaceable(reason: Reason) -> bool:
 
 
 class _Budget:
-    """Seconds left until the deadline."""
+    """Seconds left until the deadline; reproducible: seconds of work left (deterministic
+    time, engine.determinism), the same on any machine."""
 
-    def __init__(self, seconds: float) -> None:
-        self.deadline = time.perf_counter() + max(seconds, 0.0)
+    def __init__(self, seconds: float, reproducible: bool = False) -> None:
+        self.seconds = max(seconds, 0.0)
+        self.deadline = time.perf_counter() + self.seconds
+        self.reproducible = reproducible
+        self.spent = 0.0
 
     def left(self) -> float:
+        if self.reproducible:
+            return max(self.seconds - self.spent, 0.0)
         return max(self.deadline - time.perf_counter(), 0.0)
+
+    def limit(self, solver: cp_model.CpSolver, seconds: float) -> None:
+        """Stop the solver after `seconds`, on the clock or by work done."""
+        if self.reproducible:
+            limit_by_work(solver, seconds)
+        else:
+            solver.parameters.max_time_in_seconds = seconds
+
+    def spend(self, seconds_of_work: float) -> None:
+        """Count work done against the budget (reproducible; the clock counts by itself)."""
+        self.spent += seconds_of_work
 
 
 def _with_extra(portfolio, starts, ledger, reason: Reason, pid: str, clock: _Budget, seed: int):
@@ -145,8 +165,15 @@ def _with_extra(portfolio, starts, ledger, reason: Reason, pid: str, clock: _Bud
     members = reason.group or (pid,)
     candidates, links = insertion_inputs(portfolio, starts, members)
     found = least_extra(
-        portfolio, ledger, candidates, links, time_limit=min(remaining, EXTRA_SECONDS), seed=seed
+        portfolio,
+        ledger,
+        candidates,
+        links,
+        time_limit=min(remaining, EXTRA_SECONDS),
+        seed=seed,
+        by_work=clock.reproducible,
     )
+    clock.spend(found.work)
     if not (found.found and found.proven):
         return dataclasses.replace(reason, extra_note=NOT_COMPUTED)
     extra = Extra(
@@ -237,10 +264,11 @@ def _solve(
     # CP-SAT's own SIGINT handling would leave Ctrl-C killing the process afterwards
     # (engine.optimiser._run): the interrupt is Python's, raised when this small solve ends
     solver.parameters.catch_sigint_signal = False
-    solver.parameters.max_time_in_seconds = max(min(seconds, clock.left()), 0.01)
+    clock.limit(solver, max(min(seconds, clock.left()), 0.01))
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     status = solver.solve(built.model)
+    clock.spend(work_seconds(solver))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return status
     return built.plan(solver), status, built.hired(solver), built.variables.managers(solver)

@@ -754,8 +754,14 @@ class _Explainer:
     def _capacity_by_model(self, group: _Group) -> Reason:
         """Too many combinations to try one by one: ask small models, resource by resource."""
         candidates, links = self._insertion_inputs(group)
+        by_work = self.portfolio.settings.reproducible  # the same reason on any machine
         whole = least_extra(
-            self.portfolio, self.ledger, candidates, links, time_limit=INSERTION_SECONDS
+            self.portfolio,
+            self.ledger,
+            candidates,
+            links,
+            time_limit=INSERTION_SECONDS,
+            by_work=by_work,
         )
         project = group.members[0]
         first, last = candidates[project][0], candidates[project][-1]
@@ -775,6 +781,7 @@ class _Explainer:
                     roles={role},
                     years=set(),
                     time_limit=INSERTION_SECONDS,
+                    by_work=by_work,
                 )
             ).proven
             and alone.fte
@@ -791,6 +798,7 @@ class _Explainer:
                     roles=set(),
                     years={year},
                     time_limit=INSERTION_SECONDS,
+                    by_work=by_work,
                 )
             ).proven
             and alone.money

@@ -1,8 +1,10 @@
 """The waterline: what a PMO does by hand, and the baseline every benchmark compares against.
 
 Rank by weighted score (work in flight and mandatory projects first), put each project at its
-earliest start that fits the capacity and budget left, skip what does not fit. With the
-`finish` objective every project must be placed, in dependency order (a serial schedule).
+earliest start that fits the capacity and budget left, skip what does not fit. A project that
+must run brings in what it needs first: its Requires and FS predecessors (and theirs, and those
+of its With partners), each at its earliest fit, all or nothing. With the `finish` objective
+every project must be placed, in dependency order (a serial schedule).
 """
 
 from __future__ import annotations
@@ -105,10 +107,17 @@ def greedy_starts(
         )
     starts: dict[str, int] = {}
     skipped: list[str] = []
+    rank = {p.id: i for i, p in enumerate(order)}
     for project in order:
         if project.id in starts:
             continue
-        if project.out_of_play or not _place(portfolio, ledger, links, project, starts):
+        if project.out_of_play:
+            placed = False
+        elif project.must_run:
+            placed = _place_with_needs(portfolio, ledger, links, project, starts, rank)
+        else:
+            placed = _place(portfolio, ledger, links, project, starts)
+        if not placed:
             skipped.append(project.id)
     return starts, [pid for pid in skipped if pid not in starts]
 
@@ -223,7 +232,7 @@ def _shift_all(portfolio, ledger, links, followers, starts, backward, deadline) 
 def _place(portfolio, ledger, links, project, starts) -> bool:
     """Place the project (and any `With` partners) at their earliest fitting starts."""
     group = links.together(project.id)
-    members = [portfolio.project(pid) for pid in sorted(group, key=lambda g: g != project.id)]
+    members = [portfolio.project(pid) for pid in links.within(group, first=project.id)]
     if any(m.out_of_play or m.id in starts for m in members if m.id != project.id):
         return False
     trial = ledger.copy()  # a dry run: With-partners go in together or not at all
@@ -236,6 +245,35 @@ def _place(portfolio, ledger, links, project, starts) -> bool:
         placed[member.id] = start
     for member in members:
         ledger.commit(member, placed[member.id])
+    starts.update(placed)
+    return True
+
+
+def _place_with_needs(portfolio, ledger, links, project, starts, rank) -> bool:
+    """Place a project that must run, after what it needs that is not placed yet: its
+    Requires / FS predecessors, theirs, and those of every With partner, each (with its own
+    With partners) at its earliest fit, predecessors first, the higher-ranked first among
+    those ready. All or nothing: tried on a copy of the ledger, kept only if the project
+    itself fits at the end."""
+    pending = links.needed_before(project.id, starts)
+    if not pending:
+        return _place(portfolio, ledger, links, project, starts)
+    if any(portfolio.project(pid).out_of_play for pid in pending):
+        return False
+    trial, placed = ledger.copy(), dict(starts)
+    while pending:
+        ready = [pid for pid in pending if links.needs_placed(pid, placed)]
+        if not ready:
+            return False  # a cycle of links: no plan holds them
+        pid = min(ready, key=lambda p: (rank.get(p, len(rank)), p))
+        if not _place(portfolio, trial, links, portfolio.project(pid), placed):
+            return False
+        pending -= placed.keys()
+        pending.discard(pid)
+    if not _place(portfolio, trial, links, project, placed):
+        return False
+    for pid in placed.keys() - starts.keys():
+        ledger.commit(portfolio.project(pid), placed[pid])
     starts.update(placed)
     return True
 
@@ -280,6 +318,44 @@ class _Links:
                     seen.add(other)
                     todo.append(other)
         return seen
+
+    def needed_before(self, project_id: str, starts: dict[str, int]) -> set[str]:
+        """What the project needs placed before it and is not placed yet: the Requires /
+        FS predecessors of it and its With partners, transitively (with theirs)."""
+        found: set[str] = set()
+        todo = [project_id]
+        while todo:
+            for member in self.together(todo.pop()):
+                for pred, _, _ in self.needs[member]:
+                    if pred not in starts and pred not in found:
+                        found.add(pred)
+                        todo.append(pred)
+        return found - self.together(project_id)
+
+    def needs_placed(self, project_id: str, starts: dict[str, int]) -> bool:
+        """Whether every predecessor of the project's With group, outside the group, is placed."""
+        group = self.together(project_id)
+        return all(
+            pred in starts or pred in group for member in group for pred, _, _ in self.needs[member]
+        )
+
+    def within(self, group: set[str], *, first: str) -> list[str]:
+        """A With group in placing order: `first` (then the others by ID) as soon as what
+        they need inside the group is placed; a cycle inside the group keeps the rest."""
+        pending = sorted(group, key=lambda g: (g != first, g))
+        ordered: list[str] = []
+        while pending:
+            ready = next(
+                (
+                    pid
+                    for pid in pending
+                    if all(pred in ordered or pred not in group for pred, _, _ in self.needs[pid])
+                ),
+                pending[0],
+            )
+            ordered.append(ready)
+            pending.remove(ready)
+        return ordered
 
     def allowed(self, project_id: str, starts: dict[str, int]) -> bool:
         """Predecessors placed, nothing excluding it placed, its exclusive group still free."""

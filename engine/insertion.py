@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from engine.determinism import limit_by_work, work_seconds
 from engine.feasibility import Ledger, year_costs
 from engine.model import Portfolio
 
@@ -33,6 +34,7 @@ class Insertion:
     starts: dict[str, int] = field(default_factory=dict)
     fte: dict[tuple[str, int], int] = field(default_factory=dict)  # (role, month) -> FTE units
     money: dict[int, int] = field(default_factory=dict)  # year -> cents
+    work: float = 0.0  # by work: the seconds of the limit the solves used (engine.determinism)
 
     @property
     def fits(self) -> bool:
@@ -50,11 +52,14 @@ def least_extra(
     years: set[int] | None = None,
     time_limit: float = 5.0,
     seed: int = 0,
+    by_work: bool = False,
 ) -> Insertion:
     """The least extra capacity and budget that lets the group in at once.
 
     `ledger` holds what the plan leaves; `candidates` each member's allowed starts (calendar
-    months). `roles` / `years`: only these resources count (None: all of them).
+    months). `roles` / `years`: only these resources count (None: all of them). `by_work`:
+    `time_limit` counts work done, not the clock (engine.determinism); the result's `work`
+    says how much of it the solves used.
     """
     if time_limit <= 0 or any(not starts for starts in candidates.values()):
         return Insertion(proven=False, found=False)
@@ -109,6 +114,7 @@ def least_extra(
     # FTE first, then money, then early starts: three solves of one growing model
     proven = True
     solver = None
+    work = 0.0
     objectives = [
         sum(fte_extra.values()),
         sum(money_extra.values()),
@@ -116,10 +122,11 @@ def least_extra(
     ]
     for index, objective in enumerate(objectives):
         model.minimize(objective)
-        solver = _solver(time_limit / len(objectives), seed)
+        solver = _solver(time_limit / len(objectives), seed, by_work)
         status = solver.solve(model)
+        work += work_seconds(solver) if by_work else 0.0
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return Insertion(proven=False, found=False)
+            return Insertion(proven=False, found=False, work=work)
         if status != cp_model.OPTIMAL:
             proven = False
             if index < 2:
@@ -133,6 +140,7 @@ def least_extra(
         starts={pid: _value_start(solver, literals) for pid, literals in chosen.items()},
         fte={key: v for key, var in fte_extra.items() if (v := solver.value(var)) > 0},
         money={year: v for year, var in money_extra.items() if (v := solver.value(var)) > 0},
+        work=work,
     )
 
 
@@ -147,12 +155,14 @@ def _hint(model: cp_model.CpModel, solver: cp_model.CpSolver, chosen) -> None:
             model.add_hint(y, solver.boolean_value(y))
 
 
-def _solver(seconds: float, seed: int) -> cp_model.CpSolver:
+def _solver(seconds: float, seed: int, by_work: bool = False) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     # CP-SAT's own SIGINT handling would leave Ctrl-C killing the process afterwards
     # (engine.optimiser._run): the interrupt is Python's, raised when this small solve ends
     solver.parameters.catch_sigint_signal = False
     solver.parameters.max_time_in_seconds = max(seconds, 0.01)
+    if by_work:
+        limit_by_work(solver, max(seconds, 0.01))
     solver.parameters.num_workers = 1  # the same answer every run
     solver.parameters.random_seed = seed
     return solver

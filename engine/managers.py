@@ -157,13 +157,18 @@ class ManagerPool:
 
 
 def assign_managers(
-    portfolio: Portfolio, starts: Mapping[str, int], *, time_limit: float = ASSIGN_SECONDS
+    portfolio: Portfolio,
+    starts: Mapping[str, int],
+    *,
+    time_limit: float = ASSIGN_SECONDS,
+    work: float | None = None,
 ) -> dict[str, str] | None:
     """The preference-best staffing of a fixed plan ({project ID: manager}); None if none fits.
 
     Each planned project gets one eligible manager; no manager runs more projects in a month
     than allowed; the total preference points are maximised (one worker: the same answer
-    every run).
+    every run that is not stopped by the clock). `work`: also a limit in CP-SAT's
+    deterministic time, which stops it at the same point on any machine.
     """
     from ortools.sat.python import cp_model  # CP-SAT loads slowly: only when a plan is staffed
 
@@ -195,6 +200,8 @@ def assign_managers(
     solver.parameters.catch_sigint_signal = False
     solver.parameters.num_workers = 1
     solver.parameters.max_time_in_seconds = time_limit
+    if work is not None:
+        solver.parameters.max_deterministic_time = work
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return {

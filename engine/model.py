@@ -299,6 +299,8 @@ class Settings:
     stability: str = "Normal"  # Off, Low, Normal, High, or points per change (engine.stability)
     explain_time: float | None = None  # seconds for solved counterfactuals; None: a tenth of
     # the time limit (engine.counterfactual)
+    reproducible: bool = False  # the same plan for the same workbook and seed on any machine
+    # and load: limits by work done, not by the clock (engine.optimiser)
 
 
 @dataclass(frozen=True)

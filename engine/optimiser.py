@@ -5,6 +5,11 @@ time is left, at most a quarter of the limit) a tie-break on the same model that
 objective and moves projects as early as possible. When the rules cannot all hold, a
 diagnosis model with assumption literals names a small set of rules in conflict.
 
+Under Settings "Reproducible" = Yes every step is bounded by work done, not by the clock:
+CP-SAT gets a deterministic time limit (`engine.determinism`) with interleaved search, each
+later step what the earlier ones left by the same count, and the plan depends only on the
+workbook and the seed.
+
 Under Settings "Project managers" = Assign, the managers' limits are rules of the model, and
 the chosen plan is then staffed by preference (`engine.managers.assign_managers`): grade and
 skills decide who runs what, never which projects run or when.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +31,14 @@ from engine.alternatives import finish_alternatives, with_alternatives_set_aside
 from engine.balance import broken_rules, rebalanced
 from engine.counterfactual import add_counterfactuals, reasons_budget
 from engine.cpsat_model import ModelOptions, PortfolioModel
+from engine.determinism import (
+    DETERMINISTIC_PER_SECOND,
+    WALL_FLOOR,
+    WALL_SAFETY,
+    limit_by_work,
+    stopped_by_clock,
+    work_seconds,
+)
 from engine.explain import deferred_shortfall, explain_plan, impossible_projects
 from engine.feasibility import allowed_starts
 from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
@@ -132,6 +146,9 @@ class _Run:
     workers: int
     began: float  # perf_counter time
     problems: tuple[Problem, ...]
+    reproducible: bool = False  # Settings "Reproducible": limits by work done, not the clock
+    spent: float = 0.0  # reproducible: the limit's seconds used so far, by work done
+    clock_stopped: bool = False  # reproducible: a search hit the clock's safety stop
     waterline: dict[str, int] = field(default_factory=dict)  # the waterline plan
     waterline_ok: bool = False  # the waterline placed every project it had to
     waterline_value: float | None = None
@@ -174,11 +191,35 @@ class _Run:
             workers if workers is not None else settings.workers,
             began,
             tuple(validate(portfolio)),
+            reproducible=settings.reproducible,
         )
 
     def elapsed(self) -> float:
         """Seconds since the solve began."""
         return time.perf_counter() - self.began
+
+    def left(self) -> float:
+        """Seconds of the limit left: on the clock, or (reproducible) by work done."""
+        return self.limit - (self.spent if self.reproducible else self.elapsed())
+
+    def solver(
+        self, seconds: float, *, heavy_precedences: bool = False, seed: int | None = None
+    ) -> cp_model.CpSolver:
+        """A CP-SAT solver for `seconds` of this run (by work done when reproducible)."""
+        return _solver(
+            self.seed if seed is None else seed,
+            self.workers,
+            seconds,
+            heavy_precedences=heavy_precedences,
+            reproducible=self.reproducible,
+        )
+
+    def spend(self, solver: cp_model.CpSolver) -> None:
+        """Count a finished search's work against the limit (reproducible runs)."""
+        if not self.reproducible:
+            return
+        self.spent += work_seconds(solver)
+        self.clock_stopped = self.clock_stopped or stopped_by_clock(solver)
 
 
 def _set_alternatives_aside(run: _Run) -> None:
@@ -217,7 +258,7 @@ def _known_plans(run: _Run, hints: Sequence[Mapping[str, int] | Hint]) -> None:
         if broken_rules(run.portfolio, plan):
             continue  # not a plan of this portfolio after all
         if run.portfolio.assigns_managers and (
-            assign_managers(run.portfolio, plan, time_limit=_assign_seconds(run)) is None
+            assign_managers(run.portfolio, plan, **_assign_limit(run)) is None
         ):
             continue  # its projects cannot all have a manager here
         value = greedy_objective(run.portfolio, plan, run.objective)
@@ -234,10 +275,9 @@ def _search(
     start = _warm_start(run)
     built.hint(start, run.known_hires if start == run.known else None)
     run.status, solver = _solve_in_stages(
+        run,
         built,
-        run.seed,
-        run.workers,
-        max(share * (run.limit - run.elapsed()), 0.01),
+        max(share * run.left(), 0.01),
         _Listener(run.objective, run.began, progress, built.value_units),
     )
     return solver
@@ -257,10 +297,9 @@ def _probe_full_schedule(
     if run.status == cp_model.FEASIBLE:
         built.hint(built.plan(solver), built.hired(solver))
         status, more = _solve_in_stages(
+            run,
             built,
-            run.seed,
-            run.workers,
-            max(run.limit - run.elapsed(), 0.01),
+            max(run.left(), 0.01),
             _Listener(run.objective, run.began, progress, built.value_units),
         )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -294,12 +333,13 @@ def _finish_what_fits(run: _Run, progress: ProgressCallback | None) -> Result:
     value = _value_units(run, run.starts)
     run.objective = Objective.FINISH
     run.raw_bound, run.proven, run.waterline_value = None, False, None
-    remaining = run.limit - run.elapsed()
+    remaining = run.left()
     if remaining >= 0.05:
         built.finish_after_value(value)
         built.hint(run.starts, run.hires)
-        second = _solver(run.seed, run.workers, remaining)
+        second = run.solver(remaining)
         status = _run(second, built)
+        run.spend(second)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             shorter = built.plan(second)
             if _value_units(run, shorter) >= value and (
@@ -342,14 +382,16 @@ def _tie_break(run: _Run, built: PortfolioModel) -> None:
     The model is reused, not rebuilt: `tie_break` replaces its objective and `hint` its
     hints, which gives the very model a fresh build would (the tests compare the two).
     """
-    remaining = min(run.limit - run.elapsed(), TIE_BREAK_SHARE * run.limit)
+    remaining = min(run.left(), TIE_BREAK_SHARE * run.limit)
     if remaining < 0.05:
         return
     best = _objective_units(run, run.starts)
     built.tie_break(best, hire_cost(run.portfolio, run.hires))
     built.hint(run.starts, run.hires)
-    second = _solver(run.seed, run.workers, remaining)
-    if _run(second, built) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    second = run.solver(remaining)
+    status = _run(second, built)
+    run.spend(second)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
     better = built.plan(second)
     if _objective_units(run, better) == best or _improves(run, better, run.starts):
@@ -451,8 +493,15 @@ def _planned(run: _Run) -> Result:
             seed=run.seed,
             hires=run.hires,
             managers=managers,
+            reproducible=run.reproducible,
         )
     notes: list[str] = []
+    if run.clock_stopped:
+        notes.append(
+            "Reproducible: a search ran into its safety stop on the clock (a very slow or busy "
+            "machine), so this plan may not repeat exactly; raise the time limit or run again "
+            "on a less busy machine."
+        )
     if run.aside or run.impossible:
         left = [f"{len(run.aside)} alternative(s) (and what needs them)"] if run.aside else []
         if run.impossible:
@@ -506,14 +555,19 @@ def _staffing(run: _Run) -> dict[str, str] | None:
     finish in time, which a plan the model accepted always allows); None under Check."""
     if not run.portfolio.assigns_managers:
         return None
-    return assign_managers(run.portfolio, run.starts, time_limit=_assign_seconds(run)) or (
-        run.managers
-    )
+    return assign_managers(run.portfolio, run.starts, **_assign_limit(run)) or (run.managers)
 
 
-def _assign_seconds(run: _Run) -> float:
-    """Seconds for matching managers to one fixed plan."""
-    return min(ASSIGN_SHARE * run.limit, ASSIGN_SECONDS)
+def _assign_limit(run: _Run) -> dict[str, float]:
+    """The limit for matching managers to one fixed plan: seconds on the clock, or
+    (reproducible) as much work, in CP-SAT's deterministic time."""
+    seconds = min(ASSIGN_SHARE * run.limit, ASSIGN_SECONDS)
+    if run.reproducible:
+        return {
+            "time_limit": max(WALL_SAFETY * seconds, WALL_FLOOR),
+            "work": seconds * DETERMINISTIC_PER_SECOND,
+        }
+    return {"time_limit": seconds}
 
 
 def diagnose(portfolio: Portfolio, objective: Objective, time_limit: float) -> list[str]:
@@ -546,7 +600,8 @@ def _warm_start(run: _Run) -> dict[str, int]:
     if objective is not Objective.VALUE:
         if not run.waterline_ok:
             return waterline
-        deadline = time.perf_counter() + JUSTIFY_SHARE * run.limit
+        # reproducible: no clock, the restarts end by `patience` alone
+        deadline = math.inf if run.reproducible else time.perf_counter() + JUSTIFY_SHARE * run.limit
         shortest = shortest_schedule(portfolio, waterline, deadline=deadline, seed=run.seed)
         if portfolio.assigns_managers and assign_managers(portfolio, shortest) is None:
             return waterline  # justification moves projects without asking the managers
@@ -666,7 +721,7 @@ def _baseline_complete(portfolio: Portfolio, objective: Objective, unplaced: lis
 
 
 def _solve_in_stages(
-    built: PortfolioModel, seed: int, workers: int, seconds: float, listener: _Listener
+    run: _Run, built: PortfolioModel, seconds: float, listener: _Listener
 ) -> tuple[cp_model.CpSolverStatus, cp_model.CpSolver]:
     """Solve; a small `finish` schedule not settled in its first second goes on with
     heavier precedence reasoning, from the best plan so far.
@@ -679,14 +734,16 @@ def _solve_in_stages(
         and len(built.projects) <= SMALL_SCHEDULE
         and seconds > 2 * QUICK_SECONDS
     )
-    solver = _solver(seed, workers, QUICK_SECONDS if staged else seconds)
+    solver = run.solver(QUICK_SECONDS if staged else seconds)
     status = _run(solver, built, listener)
+    run.spend(solver)
     if not staged or status in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
         return status, solver
     if status == cp_model.FEASIBLE:
         built.hint(built.plan(solver), built.hired(solver))
-    heavy = _solver(seed, workers, seconds - QUICK_SECONDS, heavy_precedences=True)
+    heavy = run.solver(seconds - QUICK_SECONDS, heavy_precedences=True)
     heavy_status = _run(heavy, built, listener)
+    run.spend(heavy)
     if heavy_status == cp_model.UNKNOWN and status == cp_model.FEASIBLE:
         return status, solver  # the second stage found nothing: keep the first stage's plan
     return heavy_status, heavy
@@ -731,13 +788,22 @@ def _run(
 
 
 def _solver(
-    seed: int, workers: int, seconds: float, *, heavy_precedences: bool = False
+    seed: int,
+    workers: int,
+    seconds: float,
+    *,
+    heavy_precedences: bool = False,
+    reproducible: bool = False,
 ) -> cp_model.CpSolver:
+    """A CP-SAT solver; `reproducible`: stopped by work done (deterministic time) with the
+    workers' searches interleaved, so the answer depends on the model and seed alone."""
     solver = cp_model.CpSolver()
     solver.parameters.catch_sigint_signal = False  # Ctrl-C is the caller's (see `_run`)
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = max(1, workers)
     solver.parameters.random_seed = seed
+    if reproducible:
+        limit_by_work(solver, seconds)
     if heavy_precedences:
         solver.parameters.use_hard_precedences_in_cumulative = True
         solver.parameters.exploit_all_precedences = True

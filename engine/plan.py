@@ -38,7 +38,8 @@ def ranks(score_by_id: Mapping[str, float]) -> dict[str, int]:
 
 
 def priority_order(portfolio: Portfolio, *, by_density: bool = False) -> list[Project]:
-    """Waterline order: fixed starts, then other must-run projects, then by score, then ID.
+    """Waterline order: must-run projects (fixed starts first), then the other fixed starts,
+    then by score, then ID.
 
     `by_density` ranks by score per unit of scarce capacity instead (score / sqrt(weight),
     weight = FTE-months per role, weighted by how over-demanded the role is): a better start
@@ -51,7 +52,7 @@ def priority_order(portfolio: Portfolio, *, by_density: bool = False) -> list[Pr
         key = {pid: s / max(weight[pid], EPS) ** 0.5 for pid, s in score_by_id.items()}
     return sorted(
         portfolio.projects,
-        key=lambda p: (p.fixed_start is None, not p.must_run, -key[p.id], p.id),
+        key=lambda p: (not p.must_run, p.fixed_start is None, -key[p.id], p.id),
     )
 
 

@@ -3,8 +3,8 @@
     pmo new PATH [--empty]           a new workbook (the sample portfolio, or empty)
     pmo validate BOOK                list every input problem with its sheet and cell
     pmo optimise BOOK [--out OUT] [--objective value|finish] [--time-limit S]
-                      [--seed N] [--stability LEVEL] [--json RESULT.json] [--csv DIR]
-                      [--no-backup]
+                      [--seed N] [--reproducible] [--stability LEVEL] [--json RESULT.json]
+                      [--csv DIR] [--no-backup]
     pmo status BOOK [--json STATUS.json] [--refresh]
                                      delivery figures: earned value, RAG, risks, gates
     pmo frontier BOOK [--budgets 0.6,0.8,1,1.2,1.4 | --points N] [--time-limit S]
@@ -110,6 +110,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--objective", choices=[o.value for o in Objective])
     run.add_argument("--time-limit", type=_seconds, metavar="S")
     run.add_argument("--seed", type=_seed)
+    run.add_argument(
+        "--reproducible",
+        action="store_true",
+        default=None,
+        help="the same plan for the same workbook and seed on any machine and load: limits "
+        'count the solver\'s work done, not the clock (Settings "Reproducible" = Yes)',
+    )
     run.add_argument(
         "--stability",
         metavar="LEVEL",
@@ -594,7 +601,11 @@ def _optimise(console: Console, args) -> int:
     if args.csv is not None:
         check_folder_target(args.csv)
     overrides = service.Overrides(
-        args.objective, args.time_limit, args.seed, stability=args.stability
+        args.objective,
+        args.time_limit,
+        args.seed,
+        stability=args.stability,
+        reproducible=args.reproducible,
     )
     try:
         report = service.optimise(

@@ -111,6 +111,7 @@ class Overrides:
     seed: int | None = None
     workers: int | None = None
     stability: str | None = None
+    reproducible: bool | None = None  # Settings "Reproducible"; None: the workbook's
 
     def apply(self, portfolio: Portfolio) -> Portfolio:
         """The portfolio with these settings in place of its own."""
@@ -131,6 +132,8 @@ class Overrides:
             except ValueError as error:
                 raise FileError(f"--stability: {error}") from None
             changes["stability"] = str(self.stability)
+        if self.reproducible is not None:
+            changes["reproducible"] = bool(self.reproducible)
         if not changes:
             return portfolio
         settings = dataclasses.replace(portfolio.settings, **changes)  # type: ignore[arg-type]

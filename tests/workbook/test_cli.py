@@ -314,3 +314,36 @@ def test_the_baseline_capacity_is_the_input_capacity_without_the_plans_hires(tmp
         for role, values in read.portfolio.capacity.items()
         for t, value in enumerate(values)
     }
+
+
+def _settings_row(book, name):
+    ws = openpyxl.load_workbook(book)["Settings"]
+    return next(c.row for c in ws["A"] if c.value == name)
+
+
+def test_reproducible_from_the_settings_or_the_command_line(tmp_path, capsys):
+    book = copy_book(tmp_path)
+    assert read_workbook(book).portfolio.settings.reproducible is False  # the default: No
+    row = _settings_row(book, "Reproducible")
+    edit(book, {("Settings", f"B{row}"): "yes"})
+    assert read_workbook(book).portfolio.settings.reproducible is True
+    edit(book, {("Settings", f"B{row}"): "No"})
+    plans = []
+    for name in ("A", "B"):
+        out, result = tmp_path / f"{name}.xlsm", tmp_path / f"{name}.json"
+        args = ["optimise", str(book), "--out", str(out), "--time-limit", "1", "--reproducible"]
+        assert main([*args, "--json", str(result)]) == 0
+        data = json.loads(result.read_text())
+        plans.append({p["id"]: p["start"] for p in data["projects"] if p["selected"]})
+        log = openpyxl.load_workbook(out)["Run log"]
+        assert "reproducible" in log["I4"].value
+    assert plans[0] == plans[1]
+    capsys.readouterr()
+
+
+def test_a_bad_reproducible_setting_names_its_cell(tmp_path, capsys):
+    book = copy_book(tmp_path)
+    row = _settings_row(book, "Reproducible")
+    edit(book, {("Settings", f"B{row}"): "Sometimes"})
+    assert main(["validate", str(book)]) == 1
+    assert f"Settings!B{row}" in capsys.readouterr().out

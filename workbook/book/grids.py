@@ -373,6 +373,7 @@ def settings_text(portfolio: Portfolio, result: Result | None = None) -> str:
     return (
         f"objective={objective}; plan {month_text(s.plan_start)} for {s.horizon} months; "
         f"time limit {s.time_limit:g} s; seed {s.random_seed}"
+        + ("; reproducible (limits count work done)" if s.reproducible else "")
     )
 
 

@@ -201,7 +201,12 @@ SETTINGS = (
         "random_seed",
         ColType.INT,
         0,
-        "Seed of the search; the same seed gives the same plan.",
+        "Seed of the search. Reproducible = No: the searches stop on the clock, so a run "
+        "the time limit cuts short may give another plan with the same seed (on a slower or "
+        "busier machine, or on the same one); only a run that ends proven optimal before "
+        "the limit repeats its value. Reproducible = Yes: the same workbook and seed give the "
+        "same plan on any machine and load (same version of this tool), unless a search hits "
+        "its safety stop at ten times its time, which Messages then says.",
     ),
     Setting(
         "Status date",
@@ -285,6 +290,18 @@ SETTINGS = (
         "Seconds for solved reasons after the plan: for each deferred project, what it would "
         "displace and the least extra capacity that lets it in. Blank: a tenth of the time "
         "limit; 0: none.",
+    ),
+    Setting(
+        "Reproducible",
+        "reproducible",
+        ColType.YESNO,
+        "No",
+        "Yes: the same workbook and seed give the same plan and the same solved reasons on "
+        "any machine and load: the time limit and Reasons time count the solver's work done "
+        "(CP-SAT's deterministic time, half a unit per second) instead of the clock, so a "
+        "run may end before or after its limit, and it finds somewhat less value in the "
+        "same limit (docs/benchmarks.md). No: the searches stop on the clock.",
+        allowed=YES_NO,
     ),
 )
 

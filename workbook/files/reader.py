@@ -982,6 +982,7 @@ class _Reader:
             ),
             stability=_text(values["stability"]) or fallback.stability,
             explain_time=_real(values["explain_time"]),
+            reproducible=values["reproducible"] is True,
         )
 
     def read_criteria(self) -> tuple[Criterion, ...]:

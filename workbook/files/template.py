@@ -619,6 +619,7 @@ def _settings(
         "weights_from": schema.setting("Weights from").default,
         "stability": s.stability,
         "explain_time": s.explain_time,
+        "reproducible": "Yes" if s.reproducible else "No",
     }
     rows = [[entry.name, values[entry.field], entry.help] for entry in schema.SETTINGS]
     _table(ws, fmt, item, list(item.columns), rows)
@@ -632,7 +633,7 @@ def _settings(
         ws.write_blank(status_row, 1, None, date_format)
     # Value cells hold mixed types; the choice rows get their own dropdowns.
     for entry in schema.SETTINGS:
-        if entry.type is not ColType.CHOICE:
+        if entry.type not in (ColType.CHOICE, ColType.YESNO):
             continue
         row = HEADER_ROW + 1 + fields.index(entry.field)
         ws.data_validation(
