@@ -17,7 +17,7 @@ import json
 import statistics
 from pathlib import Path
 
-from bench import run_engine, run_published, run_stability, run_timeline
+from bench import run_engine, run_published, run_reproducible, run_stability, run_timeline
 
 RESULTS = Path("bench/results")
 ENGINE_ROWS = RESULTS / "engine.jsonl"
@@ -64,6 +64,15 @@ STEPS: dict[str, list[tuple[object, list[str]]]] = {
             [
                 *("--sizes", "40", "80", "--seeds", "1", "2", "3", "4", "5"),
                 *("--limit", "20", "--out", str(STABILITY_ROWS)),
+            ],
+        )
+    ],
+    "reproducible": [
+        (
+            run_reproducible.main,
+            [
+                *("--sizes", "100", "200", "--seeds", "1", "2", "3"),
+                *("--limit", "10", "--out", str(RESULTS / "reproducible.jsonl")),
             ],
         )
     ],

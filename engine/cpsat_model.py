@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 
 from engine.balance import coefficients
 from engine.cpsat_variables import ProjectVars, Variables
+from engine.determinism import DETERMINISTIC_PER_SECOND, WALL_FLOOR, WALL_SAFETY
 from engine.feasibility import allowed_starts, fte_units, money_units, monthly_cost, year_costs
 from engine.hiring import Units, options_by_role
 from engine.managers import assign_managers, availability_text, available, occupied
@@ -697,7 +698,20 @@ class PortfolioModel:
         """Hint every variable from a plan ({project ID: calendar start month}) and its hires;
         under Assign, with its managers (by default, the plan's preference-best staffing)."""
         if managers is None and self.variables.picks:
-            managers = assign_managers(self.portfolio, starts, time_limit=HINT_SECONDS) or {}
+            # reproducible: stopped by work done, so the hint is the same on any machine
+            work = HINT_SECONDS * DETERMINISTIC_PER_SECOND
+            by_work = self.portfolio.settings.reproducible
+            managers = (
+                assign_managers(
+                    self.portfolio,
+                    starts,
+                    time_limit=max(WALL_SAFETY * HINT_SECONDS, WALL_FLOOR)
+                    if by_work
+                    else HINT_SECONDS,
+                    work=work if by_work else None,
+                )
+                or {}
+            )
         self.variables.warmstart(starts, hires, managers)
 
     def hired(self, solver: cp_model.CpSolver) -> dict[tuple[int, int], int]:

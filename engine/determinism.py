@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-# CP-SAT's deterministic time units per second of a limit. On the sample a unit takes about
-# a second of two cores, on bench/generate.py's portfolios two to five; and an interleaved
-# search ends only between batches, which can overshoot a small limit severalfold (the
-# sample's first batch is about 3.5 units). A reproducible run may so end before or after
-# its limit, but where it ends never depends on the machine's speed or load.
-DETERMINISTIC_PER_SECOND = 0.5
+# CP-SAT's deterministic time units per second of a limit. An interleaved search's unit took
+# about a second of two cores on the sample and on 100 generated projects, seven on 300
+# (bench/run_reproducible.py); and it ends only between batches, which can overshoot a small
+# limit severalfold (the sample's first batch is about 3.5 units). A reproducible run may so
+# end before or after its limit, but where it ends never depends on the machine's speed or
+# load.
+DETERMINISTIC_PER_SECOND = 1.0
 # A search still running after this many times its seconds on the clock (and at least
 # `WALL_FLOOR` seconds) is stopped all the same: then its answer may not repeat, and the run
 # says so.

@@ -250,28 +250,29 @@ def _place(portfolio, ledger, links, project, starts) -> bool:
 
 
 def _place_with_needs(portfolio, ledger, links, project, starts, rank) -> bool:
-    """Place a project that must run, after what it needs that is not placed yet: its
-    Requires / FS predecessors, theirs, and those of every With partner, each (with its own
-    With partners) at its earliest fit, predecessors first, the higher-ranked first among
-    those ready. All or nothing: tried on a copy of the ledger, kept only if the project
-    itself fits at the end."""
-    pending = links.needed_before(project.id, starts)
-    if not pending:
-        return _place(portfolio, ledger, links, project, starts)
+    """Place a project that must run with everything it needs that is not placed yet: its
+    With partners, Requires / FS predecessors, theirs, and theirs again (`_Links.needed`),
+    one at a time in dependency order, each at its earliest fit, the higher-ranked first
+    among those ready. All or nothing: tried on a copy of the ledger, kept only if every
+    one of them fits."""
+    pending = links.needed(project.id, starts)
+    if pending <= links.together(project.id):
+        return _place(portfolio, ledger, links, project, starts)  # nothing missing before it
     if any(portfolio.project(pid).out_of_play for pid in pending):
         return False
     trial, placed = ledger.copy(), dict(starts)
     while pending:
-        ready = [pid for pid in pending if links.needs_placed(pid, placed)]
+        ready = [pid for pid in pending if all(pred in placed for pred, _, _ in links.needs[pid])]
         if not ready:
             return False  # a cycle of links: no plan holds them
         pid = min(ready, key=lambda p: (rank.get(p, len(rank)), p))
-        if not _place(portfolio, trial, links, portfolio.project(pid), placed):
+        member = portfolio.project(pid)
+        start = _earliest(portfolio, trial, links, member, placed)
+        if start is None:
             return False
-        pending -= placed.keys()
+        trial.commit(member, start)
+        placed[pid] = start
         pending.discard(pid)
-    if not _place(portfolio, trial, links, project, placed):
-        return False
     for pid in placed.keys() - starts.keys():
         ledger.commit(portfolio.project(pid), placed[pid])
     starts.update(placed)
@@ -319,25 +320,17 @@ class _Links:
                     todo.append(other)
         return seen
 
-    def needed_before(self, project_id: str, starts: dict[str, int]) -> set[str]:
-        """What the project needs placed before it and is not placed yet: the Requires /
-        FS predecessors of it and its With partners, transitively (with theirs)."""
+    def needed(self, project_id: str, starts: dict[str, int]) -> set[str]:
+        """What must be placed for the project to be, and is not yet: itself, its With
+        partners, their Requires / FS predecessors, and theirs, transitively."""
         found: set[str] = set()
         todo = [project_id]
         while todo:
             for member in self.together(todo.pop()):
-                for pred, _, _ in self.needs[member]:
-                    if pred not in starts and pred not in found:
-                        found.add(pred)
-                        todo.append(pred)
-        return found - self.together(project_id)
-
-    def needs_placed(self, project_id: str, starts: dict[str, int]) -> bool:
-        """Whether every predecessor of the project's With group, outside the group, is placed."""
-        group = self.together(project_id)
-        return all(
-            pred in starts or pred in group for member in group for pred, _, _ in self.needs[member]
-        )
+                if member not in starts and member not in found:
+                    found.add(member)
+                    todo.extend(pred for pred, _, _ in self.needs[member])
+        return found
 
     def within(self, group: set[str], *, first: str) -> list[str]:
         """A With group in placing order: `first` (then the others by ID) as soon as what

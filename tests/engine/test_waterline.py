@@ -91,6 +91,31 @@ def test_with_partners_and_their_predecessors_come_in_too():
     assert check_plan(portfolio, result) == []
 
 
+def test_a_with_partner_after_a_chain_through_another_project():
+    # M must run With W, and W needs Q, which needs M (FS both): M, then Q, then W
+    projects = tuple(
+        Project(pid, mandatory=pid == "M", duration=1, scores={"Value": 1, "Risk": 1})
+        for pid in ("M", "Q", "W")
+    )
+    portfolio = Portfolio(
+        Settings(PLAN_START, 6, time_limit=10, workers=1),
+        projects,
+        tuple(Demand(p.id, "Developer", 1.0) for p in projects),
+        {"Developer": (1.0,) * 6},
+        (
+            Dependency("M", "W", DependencyType.WITH),
+            Dependency("M", "Q", DependencyType.FS),
+            Dependency("Q", "W", DependencyType.FS),
+        ),
+        CRITERIA,
+    )
+    result = greedy(portfolio)
+    assert result.status is SolveStatus.FEASIBLE
+    starts = {o.project_id: o.start for o in result.selected}
+    assert starts["M"] < starts["Q"] < starts["W"]
+    assert check_plan(portfolio, result) == []
+
+
 def test_no_plan_in_time_falls_back_to_the_mandatory_aware_waterline():
     # Reproducible with almost no time: CP-SAT stops before any plan of its own, the same
     # on every machine, and the plan written is the waterline's, checked like every plan

@@ -67,6 +67,7 @@ def test_input_contract_headers_are_exact():
         "Weights from",
         "Stability",
         "Reasons time (s)",
+        "Reproducible",
     ]
     assert schema.column_choices("Type") == ("FS", "Requires", "Excludes", "With")
     # the centre of excellence (issue 16): column names other tools rely on

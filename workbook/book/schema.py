@@ -298,7 +298,7 @@ SETTINGS = (
         "No",
         "Yes: the same workbook and seed give the same plan and the same solved reasons on "
         "any machine and load: the time limit and Reasons time count the solver's work done "
-        "(CP-SAT's deterministic time, half a unit per second) instead of the clock, so a "
+        "(CP-SAT's deterministic time, a unit per second) instead of the clock, so a "
         "run may end before or after its limit, and it finds somewhat less value in the "
         "same limit (docs/benchmarks.md). No: the searches stop on the clock.",
         allowed=YES_NO,
