@@ -8,8 +8,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from engine.changes import Change
+from engine.problems import Problem
 from engine.reasons import Reason
-from engine.validation import Problem
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
 from engine.gates import GATE_CRITERIA, SCORE_SCALE, GateDecision, GateReview
 from engine.limits import (
@@ -38,26 +36,8 @@ from engine.model import (
     parse_stability,
 )
 from engine.months import month_range_text, month_runs_text, month_text, year_of
+from engine.problems import Problem, Severity
 from engine.wording import gate_words, label, must_run_words, out_of_play_words, project_label
-
-
-class Severity(StrEnum):
-    """Errors stop a run; warnings are written and the run goes on; info only tells."""
-
-    ERROR = "Error"
-    WARNING = "Warning"
-    INFO = "Info"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with the input, and where."""
-
-    entity: str
-    index: int | str | None
-    field: str | None
-    message: str
-    severity: Severity = Severity.ERROR
 
 
 def validate(portfolio: Portfolio) -> list[Problem]:
