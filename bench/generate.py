@@ -1,11 +1,17 @@
 """Random but realistic portfolios for benchmarks and property tests, deterministic per seed.
 
-The shape follows a typical PMO intake: projects of 2-12 months needing 1-4 roles at 0.5-3
-FTE (sometimes only for part of the project), capacity calibrated so that demand exceeds it
-by a chosen factor, five scoring criteria (one "lower is better"), a few mandatory and
-in-flight projects, dependencies, exclusions, exclusive groups, an annual budget and start
-windows. Everything that must run is placed on a witness plan while it is generated, so the
-must-run set always fits together and the portfolio always validates.
+Two regimes. `generate_portfolio` ("big projects"): the shape follows a typical PMO intake:
+projects of 2-12 months needing 1-4 roles at 0.5-3 FTE (sometimes only for part of the
+project), capacity calibrated so that demand exceeds it by a chosen factor, five scoring
+criteria (one "lower is better"), a few mandatory and in-flight projects, dependencies,
+exclusions, exclusive groups, an annual budget and start windows. Everything that must run is
+placed on a witness plan while it is generated, so the must-run set always fits together and
+the portfolio always validates. Capacity is a few FTE per role against projects of up to 3
+FTE, so the time-indexed LP is weak.
+
+`generate_small_projects` ("many small projects"): capacity grows with the portfolio, each
+project needs little of it, every project has a start window, one value criterion: the
+time-indexed LP is tight and a MIP solver's bound is close to the optimum.
 """
 
 from __future__ import annotations
@@ -306,3 +312,83 @@ def _links(
         seen.add((a, b))
         links.append(Dependency(projects[a].id, projects[b].id, DependencyType.EXCLUDES))
     return links
+
+
+VALUE_CRITERION = (Criterion("Value", 1.0, Direction.HIGHER, 1, 100, Perspective.FINANCIAL),)
+SMALL_FTE = (0.2, 0.3, 0.5, 0.5, 0.8, 1.0, 1.0, 1.5, 2.0, 3.0)
+
+
+def generate_small_projects(
+    n_projects: int,
+    seed: int = 0,
+    *,
+    n_roles: int = 12,
+    horizon: int = 36,
+    over_demand: float = 1.6,
+    plan_start: int = month(2030, 1),
+    max_window: int = 13,
+    pair_share: float = 0.10,
+    fs_share: float = 0.10,
+) -> Portfolio:
+    """The many-small-projects regime; the same arguments give the same portfolio.
+
+    Projects of 2-18 months need 0.2-3 FTE (`SMALL_FTE`) of 1-4 of `n_roles` roles for the
+    whole project; each may start in a window of 1 to `max_window` months inside the
+    horizon; one criterion, "Value", 1-100, drawn independently of size. Per-role capacity is
+    the role's demand / `over_demand` spread evenly over the horizon (+-10%), so it grows with
+    the portfolio. About `pair_share` of the projects are in exclusive pairs (alternatives),
+    `fs_share` * n finish-to-start links join random projects (lower index first, so
+    acyclic). No budget, nothing mandatory or in flight.
+    """
+    if n_projects < 1 or n_roles < 1 or horizon < 2 or over_demand <= 0 or max_window < 1:
+        raise ValueError("need n_projects, n_roles, max_window >= 1, horizon >= 2, over_demand > 0")
+    rng = random.Random(seed)
+    roles = _role_names(n_roles)
+    width = len(str(n_projects))
+    drafts = []
+    for i in range(n_projects):
+        pid = f"P{i + 1:0{width}d}"
+        duration = rng.randint(2, min(18, horizon))
+        demands = tuple(
+            Demand(pid, role, rng.choice(SMALL_FTE))
+            for role in rng.sample(roles, rng.randint(1, min(4, n_roles)))
+        )
+        fte_months = sum(d.fte for d in demands) * duration
+        last = plan_start + horizon - duration  # latest start that still finishes
+        earliest = rng.randint(plan_start, last)
+        latest = min(last, earliest + rng.randint(0, max_window - 1))
+        project = Project(
+            id=pid,
+            name=f"Initiative {pid[1:]}",
+            duration=duration,
+            cost=round(fte_months * MONTHLY_RATE, -3),
+            scores={"Value": float(rng.randint(1, 100))},
+            earliest_start=earliest,
+            latest_start=latest,
+        )
+        drafts.append(_Draft(project, demands))
+    capacity = _capacity(rng, drafts, roles, horizon, over_demand)
+    settings = Settings(
+        plan_start=plan_start,
+        horizon=horizon,
+        objective=Objective.VALUE,
+        random_seed=seed % (MAX_SEED + 1),
+    )
+    projects = [d.project for d in drafts]
+    order = list(range(n_projects))
+    rng.shuffle(order)
+    for g in range(round(pair_share * n_projects) // 2):
+        for i in order[2 * g : 2 * g + 2]:
+            projects[i] = replace(projects[i], exclusive_group=f"G{g + 1}")
+    links = []
+    seen: set[tuple[int, int]] = set()
+    for _ in range(round(fs_share * n_projects) if n_projects >= 2 else 0):
+        a, b = sorted(rng.sample(range(n_projects), 2))
+        if (a, b) not in seen:
+            seen.add((a, b))
+            links.append(Dependency(projects[a].id, projects[b].id, DependencyType.FS, 0))
+    demands = [d for draft in drafts for d in draft.demands]
+    return Portfolio(settings, projects, demands, capacity, links, VALUE_CRITERION, {})
+
+
+REGIMES = {"big": generate_portfolio, "small": generate_small_projects}

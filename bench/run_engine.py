@@ -23,6 +23,7 @@ from engine.optimiser import solve
 
 CONFIGS = {
     "default": ModelOptions(),
+    "cp-sat-only": ModelOptions(highs=False),
     "no-cumulative": ModelOptions(cumulative=False),
     "fs-linear": ModelOptions(fs_time_indexed=True),
     "time-indexed": ModelOptions(time_indexed=True),
@@ -45,7 +46,7 @@ def run(size: int, seed: int, limit: float, config: str, workers: int, mip: bool
             raise AssertionError(f"{name} plan breaks rules at size {size} seed {seed}: {broken}")
     row_mip = {}
     if mip:
-        from bench.mip import solve_mip  # highspy is a benchmark-only dependency
+        from engine.mip import solve_mip  # highspy is a benchmark-only dependency
 
         found = solve_mip(portfolio, time_limit=limit, threads=workers, seed=seed)
         broken = check_starts(portfolio, found.plan) if found.plan else []

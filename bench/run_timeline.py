@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from bench.generate import generate_portfolio
-from bench.mip import solve_mip
 from engine.greedy import greedy
+from engine.mip import solve_mip
 from engine.optimiser import solve
 
 

@@ -119,6 +119,7 @@ SUMMARY_COLUMNS: _Columns = {
     "objective": "float64",
     "bound": "float64",
     "gap": "float64",
+    "bound_source": TEXT,
     "wall_time": "float64",
     "strategy": TEXT,
     "baseline_objective": "float64",
@@ -327,13 +328,15 @@ def utilisation_frame(cells: Iterable[UtilisationCell]) -> pd.DataFrame:
 
 
 def summary_frame(result: Result) -> pd.DataFrame:
-    """One row: status, objective, bound, gap, wall time (s), strategy and counts."""
+    """One row: status, objective, bound (and what proves it), gap, wall time (s), strategy and
+    counts."""
     row = (
         _text(result.status),
         result.objective_name,
         result.objective,
         result.bound,
         result.gap,
+        result.bound_source,
         result.wall_time,
         result.strategy,
         result.baseline_objective,

@@ -45,6 +45,7 @@ from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.hiring import hire_runs, hired_fte_units, units_from_runs
 from engine.lp_start import lp_guided_starts
 from engine.managers import ASSIGN_SECONDS, assign_managers
+from engine.mip import holds_every_rule, solve_mip
 from engine.model import DependencyType, Objective, Portfolio
 from engine.plan import outcomes, priority_order, scores, utilisation
 from engine.reasons import Reason
@@ -68,6 +69,9 @@ QUICK_SECONDS = 1.0  # ... after this first stage without it
 JUSTIFY_SHARE = 0.1  # of the time limit, at most, for the `finish` warm start's restarts
 ASSIGN_SHARE = 0.1  # of the time limit, at most, for matching managers to the plan (Assign)
 PROBE_SHARE = 0.3  # `finish` without a full waterline: time to find a schedule of everything
+HIGHS_SHARE = 0.6  # `value`: of the time left, for HiGHS on the time-indexed MIP first
+HIGHS_MIN_SECONDS = 0.5  # ... not worth starting HiGHS for less
+HIGHS_PATIENCE = 0.15  # of the limit: HiGHS gives up if it found nothing better by then
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,7 @@ def solve(
     _set_alternatives_aside(run)
     _waterline(run)
     _known_plans(run, hints)
+    _highs_first(run, progress)
     built = PortfolioModel(run.portfolio, run.objective, run.options, run.steady)
     if run.objective is Objective.FINISH and not run.waterline_ok:
         found = _probe_full_schedule(run, built, progress)
@@ -158,6 +163,8 @@ class _Run:
     found: bool = False
     proven: bool = False
     raw_bound: float | None = None  # the solver's bound, in model units
+    highs_bound: float | None = None  # HiGHS's dual bound on the total score, when valid
+    strategy: str = "cp-sat"  # the solvers that searched
     known: dict[str, int] | None = None  # the best plan given as a hint (keeps every rule)
     known_value: float | None = None
     known_hires: dict[tuple[int, int], int] = field(default_factory=dict)
@@ -265,6 +272,52 @@ def _known_plans(run: _Run, hints: Sequence[Mapping[str, int] | Hint]) -> None:
         if run.known_value is None or value > run.known_value + EPS:
             run.known, run.known_value = plan, value
             run.known_hires = units_from_runs(run.portfolio, given.hires)
+
+
+def _highs_first(run: _Run, progress: ProgressCallback | None) -> None:
+    """`value`: HiGHS on the time-indexed MIP for a share of the time; its plan (checked
+    against every rule) joins the hints CP-SAT starts from, its dual bound is kept if valid.
+
+    Where the LP is tight (many small projects) HiGHS finds good plans and bounds that
+    CP-SAT alone does not; where it is weak, CP-SAT improves on HiGHS's plan or the
+    waterline with the rest of the time (docs/benchmarks.md). Only where the MIP holds
+    every rule of the portfolio (`engine.mip.holds_every_rule`). Not under Settings
+    "Reproducible": HiGHS stops by the clock alone. Not with a baseline to keep steady:
+    the MIP knows no stability penalty.
+    """
+    if (
+        run.objective is not Objective.VALUE
+        or not run.options.highs
+        or run.reproducible
+        or run.steady is not None
+        or not holds_every_rule(run.portfolio)
+    ):
+        return
+    seconds = HIGHS_SHARE * run.left()
+    if seconds < HIGHS_MIN_SECONDS:
+        return
+    floor = run.known_value if run.known_value is not None else run.waterline_value
+
+    def report(value: float, bound: float) -> None:
+        if progress is not None and (floor is None or value > floor + EPS):
+            gap = relative_gap(value, bound) if math.isfinite(bound) else None
+            progress(Progress(value, bound, gap, run.elapsed()))
+
+    found = solve_mip(
+        run.portfolio,
+        time_limit=seconds,
+        threads=run.workers,
+        seed=run.seed,
+        initial=run.known if run.known is not None else run.waterline if run.waterline_ok else None,
+        build_in_limit=True,
+        on_plan=report,
+        patience=HIGHS_PATIENCE * run.limit,
+    )
+    run.strategy = "highs+cp-sat"
+    if found.plan:
+        _known_plans(run, [found.plan])
+    if found.bound is not None:
+        run.highs_bound = found.bound
 
 
 def _search(
@@ -464,7 +517,7 @@ def _planned(run: _Run) -> Result:
     offset = 0.0
     if run.objective is Objective.VALUE:
         offset = penalty_of(run.portfolio, run.steady, starts) / SCORE_UNITS
-    bound = _bound(scheduled, run.objective, run.raw_bound, value, run.proven, offset)
+    bound, source = _bound(scheduled, run, value, offset)
     portfolio = run.given or run.portfolio
     managers = _staffing(run)
     approved = {
@@ -522,12 +575,13 @@ def _planned(run: _Run) -> Result:
         if p.stoppable and p.id not in starts and p.id in reasons
     ]
     return Result(
-        SolveStatus.OPTIMAL if run.proven else SolveStatus.FEASIBLE,
+        SolveStatus.OPTIMAL if run.proven or source == "optimal" else SolveStatus.FEASIBLE,
         objective=value,
         bound=bound,
         gap=relative_gap(value, bound),
+        bound_source=source,
         wall_time=run.elapsed(),
-        strategy="cp-sat",
+        strategy=run.strategy,
         projects=outcomes(portfolio, starts, reasons, managers),
         utilisation=utilisation(portfolio, starts, hired_fte_units(portfolio, run.hires)),
         problems=run.problems,
@@ -680,35 +734,38 @@ def _improves(run: _Run, candidate: dict[str, int], incumbent: dict[str, int]) -
 
 
 def _bound(
-    portfolio: Portfolio,
-    objective: Objective,
-    raw: float | None,
-    value: float,
-    proven: bool,
-    offset: float = 0.0,
-) -> float | None:
-    """The proven bound; a solver bound on the wrong side of the plan is not one (the solver
-    stopped before proving anything), so fall back to the trivial bound. `offset` is added to
-    the solver's bound (the plan's stability penalty)."""
-    if proven:
-        return value
-    if objective is Objective.VALUE:
+    portfolio: Portfolio, run: _Run, value: float, offset: float = 0.0
+) -> tuple[float | None, str | None]:
+    """The best proven bound and what proves it. A solver bound on the wrong side of the plan
+    is not one (the solver stopped before proving anything); without one, the trivial bound.
+    `offset` is added to CP-SAT's bound (the plan's stability penalty)."""
+    if run.proven:
+        return value, "optimal"
+    raw = run.raw_bound
+    if run.objective is Objective.VALUE:
+        found = []
         if raw is not None and raw / SCORE_UNITS + offset >= value - EPS:
-            return raw / SCORE_UNITS + offset
-        return sum(
+            found.append((raw / SCORE_UNITS + offset, "cp-sat"))
+        if run.highs_bound is not None and run.highs_bound >= value - EPS:
+            found.append((run.highs_bound, "highs"))
+        if found:
+            bound, source = min(found)
+            return (value, "optimal") if bound <= value + EPS else (bound, source)
+        trivial = sum(
             max(score, 0.0)
             for pid, score in scores(portfolio).items()
             if not portfolio.project(pid).out_of_play
         )
+        return trivial, "scores"
     if raw is not None and raw <= value + EPS:
-        return float(raw)
+        return float(raw), "cp-sat"
     plan_start = portfolio.settings.plan_start
     earliest_ends = [
         starts[0] + p.duration - plan_start
         for p in portfolio.projects
         if not p.out_of_play and (starts := allowed_starts(portfolio, p))
     ]
-    return float(max(earliest_ends, default=0))
+    return float(max(earliest_ends, default=0)), "earliest finish"
 
 
 def _baseline_complete(portfolio: Portfolio, objective: Objective, unplaced: list[str]) -> bool:

@@ -117,6 +117,7 @@ class Result:
     objective: float | None = None  # total score (value) or last finish month count (finish)
     bound: float | None = None  # best proven bound on the objective
     gap: float | None = None  # |bound - objective| / max(|bound|, |objective|)
+    bound_source: str | None = None  # which proof gives `bound` (BOUND_SOURCES)
     wall_time: float = 0.0
     strategy: str = "cp-sat"
     projects: tuple[ProjectOutcome, ...] = ()
@@ -157,6 +158,16 @@ class Result:
         from engine.frames import result_frames  # pandas loads slowly: only when asked
 
         return result_frames(portfolio, self)
+
+
+# What proves a bound, as the Run log and the summary line say it
+BOUND_SOURCES = {
+    "optimal": "the plan is proven optimal",
+    "cp-sat": "CP-SAT's search",
+    "highs": "HiGHS's MIP (time-indexed)",
+    "scores": "the sum of all scores (no solver bound in time)",
+    "earliest finish": "the earliest finish of every project",
+}
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:

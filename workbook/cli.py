@@ -58,7 +58,7 @@ from engine.evm import Rag
 from engine.limits import MAX_SEED, MAX_TIME_LIMIT
 from engine.model import Objective, Portfolio
 from engine.months import month_text
-from engine.result import Result
+from engine.result import BOUND_SOURCES, Result
 from engine.validation import Severity
 from workbook import service
 from workbook.book.grids import result_json
@@ -760,6 +760,8 @@ def _summary(console: Console, portfolio: Portfolio, result: Result) -> None:
         table.add_row("Bound", f"{result.bound:g}")
     if result.gap is not None:
         table.add_row("Gap", f"{result.gap:.2%}")
+    if result.bound_source and result.bound_source != "optimal":
+        table.add_row("Bound from", BOUND_SOURCES.get(result.bound_source, result.bound_source))
     table.add_row("Time", f"{result.wall_time:.1f} s")
     if result.status.has_plan:
         in_play = [p for p in portfolio.projects if not p.out_of_play]

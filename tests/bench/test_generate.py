@@ -7,7 +7,7 @@ from itertools import permutations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.generate import generate_portfolio
+from bench.generate import generate_portfolio, generate_small_projects
 from engine.feasibility import Ledger, allowed_starts
 from engine.model import DependencyType, Direction, ProjectStatus
 from engine.validation import validate
@@ -93,3 +93,42 @@ def test_shape_of_a_large_portfolio():
     assert not any({d.predecessor, d.successor} & must_run for d in portfolio.dependencies)
     groups = {p.exclusive_group for p in projects if p.exclusive_group}
     assert len(groups) >= 5
+
+
+# --- the many-small-projects regime --------------------------------------------------------
+
+
+def test_small_projects_same_seed_same_portfolio_other_seed_other_portfolio():
+    assert generate_small_projects(80, seed=3) == generate_small_projects(80, seed=3)
+    assert generate_small_projects(80, seed=3) != generate_small_projects(80, seed=4)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n_projects=st.integers(1, 120), seed=st.integers(0, 2**31 - 1))
+def test_small_projects_validate_and_keep_their_documented_shape(n_projects, seed):
+    portfolio = generate_small_projects(n_projects, seed=seed)
+    assert validate(portfolio) == []
+    start, horizon = portfolio.settings.plan_start, portfolio.settings.horizon
+    for project in portfolio.projects:
+        assert 2 <= project.duration <= 18
+        assert start <= project.earliest_start <= project.latest_start
+        assert project.latest_start - project.earliest_start < 13  # a window of 1-13 months
+        assert project.latest_start + project.duration <= start + horizon
+        assert 1 <= project.scores["Value"] <= 100
+        assert not (project.must_run or project.fixed_start)
+    assert all(0.2 <= d.fte <= 3 and d.from_month is None for d in portfolio.demands)
+    assert not portfolio.budget
+    pairs = [p for p in portfolio.projects if p.exclusive_group]
+    assert len(pairs) == 2 * (round(0.10 * n_projects) // 2)
+    assert all(d.type is DependencyType.FS for d in portfolio.dependencies)
+    assert len(portfolio.dependencies) <= round(0.10 * n_projects)
+
+
+def test_small_projects_capacity_grows_with_the_portfolio_at_the_set_over_demand():
+    for n in (100, 400):
+        portfolio = generate_small_projects(n, seed=1, over_demand=1.6)
+        capacity = sum(sum(row) for row in portfolio.capacity.values())
+        assert 1.6 * 0.9 <= _fte_months(portfolio) / capacity <= 1.6 * 1.1
+    small = generate_small_projects(100, seed=1)
+    large = generate_small_projects(400, seed=1)
+    assert sum(map(sum, large.capacity.values())) > 3 * sum(map(sum, small.capacity.values()))

@@ -27,17 +27,20 @@ def test_targets_are_met_only_by_the_measured_figures(tmp_path):
     rows = [
         {
             "config": "default",
-            "size": 200,
+            "regime": regime,
+            "size": size,
             "seed": s,
             "limit": 60,
             "value": v,
-            "greedy": 90,
+            "waterline": 90,
             "gap": g,
             "mip_value": 100,
+            "first_above_waterline": first,
         }
-        for s, v, g in ((1, 101, 0.005), (2, 99, 0.004), (3, 100, 0.02))
+        for regime, size in (("big", 200), ("small", 500))
+        for s, v, g, first in ((1, 101, 0.005, 0.4), (2, 99.9, 0.004, None), (3, 100, 0.02, 0.9))
     ]
-    (tmp_path / "engine.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "regimes.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     _csv(
         tmp_path / "psplib-j60.csv",
         [
@@ -54,9 +57,18 @@ def test_targets_are_met_only_by_the_measured_figures(tmp_path):
     )
     _csv(tmp_path / "mknap-mknap1.csv", [("a", "optimal", 5, 5, 5, 0.0, 0.1)])
     table = report(tmp_path)
-    assert _verdict(table, "value >= HiGHS") == "**no**"  # seed 2: 99 < 100
+    assert _verdict(table, "value >= 0.998 of HiGHS") == "yes"  # worst 0.999
+    assert "worst seed 0.999" in table
     assert _verdict(table, "value >= waterline") == "yes"
-    assert _verdict(table, "gap <= 1% at 200") == "yes"  # median 0.5%
+    assert _verdict(table, "reported gap <= 1% at 200 projects (big") == "yes"  # median 0.5%
+    assert _verdict(table, "reported gap <= 2% at 500 projects (small") == "yes"
+    assert "at 500 projects (big" not in table  # nothing measured, nothing claimed
+    first = "first plan above the waterline within 1 s at 200 projects (big"
+    assert _verdict(table, first) == "yes"  # median 0.9 s
+    rows[1]["value"] = 99  # one seed at 0.99 of HiGHS
+    (tmp_path / "regimes.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = report(tmp_path)
+    assert _verdict(table, "value >= 0.998 of HiGHS") == "**no**"
     assert _verdict(table, "PSPLIB J60") == "**no**"  # mean 5%
     assert "(1 without a plan)" in table and _verdict(table, "MPLIB1") == "**no**"
     assert _verdict(table, "mknap1") == "yes"

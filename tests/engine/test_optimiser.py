@@ -8,11 +8,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from bench.generate import generate_portfolio
-from bench.mip import solve_mip
 from engine.checker import check_plan, check_reasons, check_starts
 from engine.cpsat_model import ModelOptions
 from engine.greedy import greedy
 from engine.lp_start import lp_guided_starts
+from engine.mip import solve_mip
 from engine.model import (
     Criterion,
     Demand,

@@ -22,7 +22,7 @@ from engine.model import Perspective, Portfolio
 from engine.months import month_text
 from engine.plan import DEFERRED, SELECTED, decision
 from engine.reasons import reason_json
-from engine.result import ProjectOutcome, Result, SolveStatus
+from engine.result import BOUND_SOURCES, ProjectOutcome, Result, SolveStatus
 from engine.units import FTE_UNITS
 from engine.validation import Severity
 from workbook.book import schema
@@ -296,10 +296,17 @@ def summary_text(portfolio: Portfolio, result: Result) -> str:
     if result.objective is not None:
         parts.append(f"objective {result.objective:g} ({result.objective_name})")
     if result.gap is not None:
-        parts.append(f"gap {result.gap:.1%}")
+        parts.append(f"gap {result.gap:.1%}{bound_from(result)}")
     parts.append(f"{len(result.selected)} of {in_play} projects in play selected")
     parts.append(changes_text(result))
     return "; ".join(parts)
+
+
+def bound_from(result: Result) -> str:
+    """` (bound from HiGHS's MIP (time-indexed))`: what proves the bound, when a solver does."""
+    if result.bound_source in (None, "optimal"):
+        return ""
+    return f" (bound from {BOUND_SOURCES.get(result.bound_source, result.bound_source)})"
 
 
 def changes_text(result: Result) -> str:
@@ -374,7 +381,15 @@ def settings_text(portfolio: Portfolio, result: Result | None = None) -> str:
         f"objective={objective}; plan {month_text(s.plan_start)} for {s.horizon} months; "
         f"time limit {s.time_limit:g} s; seed {s.random_seed}"
         + ("; reproducible (limits count work done)" if s.reproducible else "")
+        + (f"; bound from {BOUND_SOURCES[source]}" if (source := _source(result)) else "")
     )
+
+
+def _source(result: Result | None) -> str | None:
+    """The Run log's word on what proves the bound (nothing when proven optimal)."""
+    if result is None or result.bound_source in (None, "optimal"):
+        return None
+    return result.bound_source if result.bound_source in BOUND_SOURCES else None
 
 
 def run_log_grid(
@@ -474,6 +489,7 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
         "objective": _number(result.objective),
         "bound": _number(result.bound),
         "gap": _number(result.gap),
+        "bound_source": result.bound_source,
         "wall_time_s": round(result.wall_time, 3),
         "notes": list(result.notes),
         "baseline": None

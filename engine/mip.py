@@ -1,4 +1,8 @@
-"""The selection-and-scheduling problem as a time-indexed MIP, solved with HiGHS: a baseline.
+"""The selection-and-scheduling problem as a time-indexed MIP, solved with HiGHS.
+
+The optimiser runs it first on portfolios where its LP is worth having (`engine.optimiser`:
+CP-SAT then starts from HiGHS's plan, and HiGHS's dual bound is kept when it is the better
+one); the benchmarks run it alone as the baseline to beat.
 
 Binary y[p, s] means "project p starts in month s", one per start the engine allows
 (`engine.feasibility.allowed_starts`); x_p = sum_s y[p, s] says whether p is selected. Demand
@@ -9,8 +13,13 @@ weighted score (`engine.scoring.weighted_score`), whatever the portfolio's objec
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -64,12 +73,22 @@ def solve_mip(
     gap: float = 1e-6,
     seed: int = 0,
     log: bool = False,
+    initial: Mapping[str, int] | None = None,
+    build_in_limit: bool = False,
+    on_plan: Callable[[float, float], None] | None = None,
+    patience: float | None = None,
 ) -> MipResult:
     """Maximise the total weighted score of a feasible selection and schedule with HiGHS.
 
     Holds capacity per role-month, budget per year, must-run and forced-out projects,
     windows and fixed starts (through the allowed starts), exclusive groups and FS /
-    Requires / Excludes / With links. `time_limit` defaults to the portfolio's setting.
+    Requires / Excludes / With links. `time_limit` defaults to the portfolio's setting; it
+    holds for HiGHS's search, or (`build_in_limit`) for building the model and the search.
+    `initial`: a plan ({project ID: start month}) HiGHS begins from, if it keeps the MIP's rules.
+    `on_plan(value, bound)` is called (from HiGHS's thread) for every better plan it finds.
+    `patience`: seconds after which HiGHS gives up if it has found nothing better than
+    `initial` (where the LP is weak it rarely does, and the time is better spent elsewhere).
+    Ctrl-C stops HiGHS and raises KeyboardInterrupt.
     """
     began = time.perf_counter()
     projects = [p for p in portfolio.projects if not p.out_of_play]
@@ -89,13 +108,92 @@ def solve_mip(
     _budget(model, portfolio, projects)
     _groups(model, projects)
     _links(model, portfolio)
-    highs = _highs(model, time_limit or portfolio.settings.time_limit, threads, gap, seed, log)
+    limit = time_limit or portfolio.settings.time_limit
+    if build_in_limit:
+        limit = max(limit - (time.perf_counter() - began), 0.01)
+    highs = _highs(model, limit, threads, gap, seed, log)
+    floor = -np.inf
+    if initial and model.costs:
+        _set_start(highs, model, initial)
+        floor = sum(scores[pid] for pid in initial if pid in scores)
     if model.costs:
-        highs.run()
+        give_up = None if patience is None else began + patience
+        _run(highs, on_plan, floor, give_up)
     status, plan = _read(highs, model)
     value = sum(scores[pid] for pid in plan) if status.has_plan else None
     bound = _bound(highs, status, value)
     return MipResult(value, bound, status, time.perf_counter() - began, plan)
+
+
+def _run(
+    highs: highspy.Highs,
+    on_plan: Callable[[float, float], None] | None,
+    floor: float,
+    give_up: float | None,
+) -> None:
+    """HiGHS's search in a thread of its own, so that Ctrl-C stops it within moments (then
+    KeyboardInterrupt is raised here); it also stops at `give_up` (perf_counter time) if no
+    plan above `floor` came by then. highspy's own threaded solve shares one lock among all
+    its instances, so it is not used."""
+    stop = threading.Event()
+    done = threading.Event()
+    better = threading.Event()
+
+    def interrupt(event: object) -> None:
+        stalled = give_up is not None and not better.is_set() and time.perf_counter() > give_up
+        if stop.is_set() or stalled:
+            event.interrupt()  # type: ignore[attr-defined]
+
+    def improved(event: object) -> None:
+        out = event.data_out  # type: ignore[attr-defined]
+        value = float(out.objective_function_value)
+        if value > floor + 1e-9:
+            better.set()
+        if on_plan is not None:
+            with contextlib.suppress(Exception):  # a report must never break the search
+                on_plan(value, float(out.mip_dual_bound))
+
+    def search() -> None:
+        try:
+            highs.run()
+        finally:
+            done.set()
+
+    highs.cbMipInterrupt.subscribe(interrupt)
+    highs.cbSimplexInterrupt.subscribe(interrupt)
+    highs.cbMipImprovingSolution.subscribe(improved)
+    threading.Thread(target=search, name="highs", daemon=True).start()
+    try:
+        while not done.wait(0.1):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+        while True:
+            with contextlib.suppress(KeyboardInterrupt):
+                if done.wait(0.1):
+                    break
+        raise
+
+
+def _set_start(highs: highspy.Highs, model: _Model, start: Mapping[str, int]) -> None:
+    """Give HiGHS the plan `start` as its first incumbent (HiGHS checks it and drops it if
+    it breaks a row)."""
+    values = np.zeros(len(model.costs))
+    for pid, month in start.items():
+        for s, col in model.starts.get(pid, ()):
+            if s == month:
+                values[col] = 1.0
+    solution = highspy.HighsSolution()
+    solution.col_value = list(values)
+    solution.value_valid = True
+    highs.setSolution(solution)
+
+
+def holds_every_rule(portfolio: Portfolio) -> bool:
+    """Whether the MIP has every rule of `portfolio`, so that its plans keep them all and its
+    dual bound bounds every plan: no balance rules and no managers (it has neither), no
+    hiring options (hires add capacity it does not see)."""
+    return not (portfolio.hiring or portfolio.balance or portfolio.managers)
 
 
 def _selection(model: _Model, projects: list[Project]) -> None:
@@ -181,7 +279,7 @@ def _combine(first: dict[int, float], second: dict[int, float], factor: float) -
 def _highs(
     model: _Model, time_limit: float, threads: int, gap: float, seed: int, log: bool
 ) -> highspy.Highs:
-    highs = highspy.Highs()
+    highs = _new_highs()
     highs.setOptionValue("output_flag", log)
     highs.setOptionValue("time_limit", float(time_limit))
     highs.setOptionValue("threads", int(threads))
@@ -241,3 +339,26 @@ def _bound(highs: highspy.Highs, status: SolveStatus, value: float | None) -> fl
         return None
     bound = highs.getInfo().mip_dual_bound
     return float(bound) if np.isfinite(bound) else None
+
+
+_quiet_once: list[bool] = []
+
+
+def _new_highs() -> highspy.Highs:
+    """A HiGHS instance; the first of a process prints a banner on standard output, which
+    would land in `pmo`'s JSON or table, so that one is made with the output sent away."""
+    if _quiet_once:
+        return highspy.Highs()
+    _quiet_once.append(True)
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no real standard output (e.g. in Excel)
+        return highspy.Highs()
+    with contextlib.ExitStack() as stack:
+        sink = os.open(os.devnull, os.O_WRONLY)
+        stack.callback(os.close, saved)
+        stack.callback(os.dup2, saved, 1)
+        stack.callback(os.close, sink)
+        os.dup2(sink, 1)
+        return highspy.Highs()

@@ -17,7 +17,7 @@ from bench.instances import (
     rcpsp_upper_bound,
     read_mknap,
 )
-from bench.mip import solve_mip
+from engine.mip import solve_mip
 from engine.model import Demand, DependencyType
 from engine.months import year_of
 from engine.result import SolveStatus
