@@ -8,7 +8,8 @@ Binary y[p, s] means "project p starts in month s", one per start the engine all
 (`engine.feasibility.allowed_starts`); x_p = sum_s y[p, s] says whether p is selected. Demand
 profiles, costs per year and FTE / money units come from `engine.feasibility`, so a plan
 that fits here fits the engine's ledger to the unit. The objective is always the total
-weighted score (`engine.scoring.weighted_score`), whatever the portfolio's objective setting.
+score the optimiser maximises (`engine.plan.scores`: the weighted score in 0.001s, or a
+stoppable project's Remaining value), whatever the portfolio's objective setting.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from engine.feasibility import (
     year_costs,
 )
 from engine.model import DependencyType, Portfolio, Project
+from engine.plan import scores as value_of
 from engine.result import SolveStatus
-from engine.scoring import weighted_score
 
 
 class MipResult(NamedTuple):
@@ -93,7 +94,7 @@ def solve_mip(
     began = time.perf_counter()
     projects = [p for p in portfolio.projects if not p.out_of_play]
     model = _Model()
-    scores = {p.id: weighted_score(p.scores, portfolio.criteria) for p in projects}
+    scores = value_of(portfolio)
     for project in projects:
         cols = []
         for start in allowed_starts(portfolio, project):

@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from bench.generate import generate_small_projects
 from engine.checker import check_plan
 from engine.cpsat_model import ModelOptions
-from engine.greedy import greedy
+from engine.greedy import greedy, greedy_objective
 from engine.mip import holds_every_rule, solve_mip
+from engine.model import Objective, ProjectStatus
 from engine.optimiser import Progress, solve
 from engine.result import BOUND_SOURCES, SolveStatus
 from workbook.book.sample import sample_portfolio
@@ -70,6 +71,31 @@ def test_highs_runs_first_where_its_model_holds_every_rule_and_its_plans_are_rep
     assert result.bound == pytest.approx(optimum.value)
     assert result.bound_source == "optimal"
     assert seen and seen[0].objective > waterline  # HiGHS's plans are progress too
+
+
+def test_the_mip_maximises_what_the_optimiser_maximises():
+    """A stoppable project in flight is worth its Remaining value, not its score (HiGHS once
+    counted the score, and its bound was on another objective)."""
+    base = generate_small_projects(12, seed=5)
+    first = base.projects[0]
+    flight = dataclasses.replace(
+        first,
+        status=ProjectStatus.IN_FLIGHT,
+        fixed_start=base.settings.plan_start - 1,
+        earliest_start=None,
+        latest_start=None,
+        can_stop=True,
+        remaining_value=500.0,
+    )
+    portfolio = dataclasses.replace(base, projects=(flight, *base.projects[1:]))
+    assert flight.stoppable
+    found = solve_mip(portfolio, time_limit=60, threads=1)
+    assert found.status is SolveStatus.OPTIMAL
+    assert found.value == pytest.approx(greedy_objective(portfolio, found.plan, Objective.VALUE))
+    assert flight.id in found.plan  # worth five times any other project
+    result = solve(_quiet(portfolio), time_limit=30, workers=1)
+    assert result.objective == pytest.approx(found.value)
+    assert result.bound >= found.value - 1e-6
 
 
 def test_cp_sat_alone_where_the_mip_lacks_a_rule_or_is_switched_off():
