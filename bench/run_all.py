@@ -17,7 +17,14 @@ import json
 import statistics
 from pathlib import Path
 
-from bench import run_engine, run_published, run_reproducible, run_stability, run_timeline
+from bench import (
+    run_engine,
+    run_published,
+    run_reproducible,
+    run_stability,
+    run_timeline,
+    run_workbooks,
+)
 
 RESULTS = Path("bench/results")
 ENGINE_ROWS = RESULTS / "engine.jsonl"
@@ -76,6 +83,12 @@ STEPS: dict[str, list[tuple[object, list[str]]]] = {
             ],
         )
     ],
+    "workbooks": [
+        (
+            run_workbooks.main,
+            ["--every", "24", "--limit", "10", "--out", str(RESULTS / "workbooks.jsonl")],
+        )
+    ],
 }
 KNAPSACK_SETS = ("5.100", "10.100", "5.250", "10.250")
 
@@ -86,7 +99,26 @@ def report(results: Path = RESULTS) -> str:
     lines += _generated_lines(results / ENGINE_ROWS.name, results / ENGINE_1000_ROWS.name)
     lines += _published_lines(results)
     lines += _stability_lines(results / STABILITY_ROWS.name)
+    lines += _workbook_lines(results / "workbooks.jsonl")
     return "\n".join(lines)
+
+
+def _workbook_lines(path: Path) -> list[str]:
+    """J30 through plain-sheet books: read back equal, both plans checked, same makespan."""
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    if not rows:
+        return []
+    whole = [r for r in rows if not run_workbooks.failures(r) and r["same_makespan"]]
+    return [
+        _line(
+            "J30 through workbooks (pmo optimise on plain sheets) = engine: read back equal, "
+            "both plans checked, same makespan",
+            f"{len(whole)}/{len(rows)} instances",
+            len(whole) == len(rows),
+        )
+    ]
 
 
 def _stability_lines(path: Path) -> list[str]:
