@@ -14,6 +14,7 @@ The headers come from `workbook.book.schema`, the one source of truth for them.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from enum import Enum
 from pathlib import Path
@@ -180,13 +181,17 @@ def differences(expected: Portfolio, found: Portfolio, most: int = 20) -> list[s
 
 
 def _listed(what: str, expected: Sequence[object], found: Sequence[object]) -> list[str]:
-    lines = [
-        f"{what} {i + 1}: {a!r} != {b!r}"
-        for i, (a, b) in enumerate(zip(expected, found, strict=False))
-        if a != b
-    ]
-    if len(expected) != len(found):
-        lines.append(f"{what}s: {len(expected)} != {len(found)}")
+    """Records that differ place by place; when the counts differ, the count and the records
+    only one side has (a deleted row shifts every place after it)."""
+    if len(expected) == len(found):
+        return [
+            f"{what} {i + 1}: {a!r} != {b!r}"
+            for i, (a, b) in enumerate(zip(expected, found, strict=True))
+            if a != b
+        ]
+    lines = [f"{what}s: {len(expected)} != {len(found)}"]
+    lines += [f"{what} missing: {r!r}" for r in (Counter(expected) - Counter(found)).elements()]
+    lines += [f"{what} extra: {r!r}" for r in (Counter(found) - Counter(expected)).elements()]
     return lines
 
 
