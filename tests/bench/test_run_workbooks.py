@@ -89,3 +89,13 @@ def test_pmo_optimise_on_a_plain_book_plans_what_the_engine_plans(tmp_path, caps
         types = package.read("[Content_Types].xml").decode()
     assert "macroEnabled" not in types and "spreadsheetml.sheet.main+xml" in types
     assert "previous version kept as j3013_5.bak.xlsx" in capsys.readouterr().out
+
+
+def test_a_plain_xlsx_book_stays_xlsx_through_scenario_save_and_restore(tmp_path):
+    book = write_plain_book(_converted("j301_1"), tmp_path / "j301_1.xlsx")
+    assert main(["scenario", "save", str(book), "base", "--time-limit", "1"]) == 0
+    assert main(["scenario", "restore", str(book), "base"]) == 0
+    with zipfile.ZipFile(book) as package:
+        types = package.read("[Content_Types].xml").decode()
+    assert "macroEnabled" not in types and "spreadsheetml.sheet.main+xml" in types
+    assert read_workbook(book).portfolio == _converted("j301_1")
