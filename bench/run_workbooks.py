@@ -80,6 +80,7 @@ def run_one(name: str, limit: float, folder: Path) -> dict:
     settings = dataclasses.replace(converted.settings, time_limit=limit)
     portfolio = dataclasses.replace(converted, settings=settings)
     book = write_plain_book(portfolio, folder / f"{name}.xlsx")
+    book_kb = round(book.stat().st_size / 1024, 1)  # as the user's book is, before the run
     read = read_workbook(book)
     read_differences = differences(portfolio, read.portfolio)
 
@@ -101,7 +102,8 @@ def run_one(name: str, limit: float, folder: Path) -> dict:
         "instance": name,
         "activities": len(portfolio.projects),
         "months": portfolio.settings.horizon,
-        "book_kb": round(book.stat().st_size / 1024, 1),
+        "book_kb": book_kb,
+        "written_kb": round(book.stat().st_size / 1024, 1),  # with the plan written back
         "read_equal": not read_differences,
         "read_differences": read_differences[:5],
         "read_errors": len(read.errors),
