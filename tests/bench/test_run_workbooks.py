@@ -11,7 +11,16 @@ import zipfile
 import openpyxl
 import pytest
 
-from bench.instances import TEST_DATA, makespan, rcpsp_to_portfolio, read_psplib
+from bench.instances import (
+    TEST_DATA,
+    knapsack_to_portfolio,
+    makespan,
+    rcmpsp_to_portfolio,
+    rcpsp_to_portfolio,
+    read_mknap,
+    read_mplib,
+    read_psplib,
+)
 from bench.plain_book import as_kept, differences, write_plain_book
 from bench.run_workbooks import json_result, starts_of
 from engine.checker import check_plan
@@ -41,6 +50,19 @@ def test_a_plain_book_reads_back_the_converted_portfolio(tmp_path, name):
     assert read.errors == []
     assert differences(portfolio, read.portfolio) == []
     assert read.portfolio == portfolio
+
+
+def test_criteria_scores_and_many_activities_read_back_too(tmp_path):
+    """The other converters' portfolios: a knapsack's criterion and scores; an MPLIB1
+    portfolio's 1,488 activities over 376 months."""
+    knapsack = as_kept(knapsack_to_portfolio(read_mknap(TEST_DATA / "mknap" / "mknap1.txt")[2]))
+    mplib = as_kept(
+        rcmpsp_to_portfolio(read_mplib(TEST_DATA / "mplib1" / "instances" / "MPLIB1_Set3_0.txt"))
+    )
+    assert knapsack.criteria and len(mplib.projects) == 1488
+    for name, portfolio in (("knapsack", knapsack), ("mplib", mplib)):
+        read = read_workbook(write_plain_book(portfolio, tmp_path / f"{name}.xlsx"))
+        assert read.errors == [] and read.portfolio == portfolio, name
 
 
 def test_the_comparison_names_what_the_book_changed(tmp_path):
