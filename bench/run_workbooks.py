@@ -13,6 +13,8 @@ no Excel Tables). Then, per instance:
 * the real command `pmo optimise BOOK --time-limit L --json OUT.json` (a child process,
   the book's own Settings otherwise: seed 0, Reproducible No, 2 workers);
 * `engine.optimiser.solve` on the converted Portfolio, with the same settings;
+  (`--reproducible`: Settings "Reproducible" = Yes in the book and for the engine, so the
+  two must give the very same plan; `--seed`: the Random seed of both)
 * both plans checked by `engine.checker.check_plan` (every project planned, as `finish`
   requires), their makespans against each other and the published optimum; the book read
   again after the run must still equal the converted Portfolio (inputs untouched).
@@ -73,11 +75,15 @@ def starts_of(result: Result) -> dict[str, int]:
     return {o.project_id: o.start for o in result.selected if o.start is not None}
 
 
-def run_one(name: str, limit: float, folder: Path) -> dict:
+def run_one(
+    name: str, limit: float, folder: Path, reproducible: bool = False, seed: int = 0
+) -> dict:
     """One instance through the book and through the engine; the row of figures."""
     converted = as_kept(rcpsp_to_portfolio(load("psplib", name)))
     # the limit in the book too: the command's --time-limit then changes nothing it says
-    settings = dataclasses.replace(converted.settings, time_limit=limit)
+    settings = dataclasses.replace(
+        converted.settings, time_limit=limit, reproducible=reproducible, random_seed=seed
+    )
     portfolio = dataclasses.replace(converted, settings=settings)
     book = write_plain_book(portfolio, folder / f"{name}.xlsx")
     book_kb = round(book.stat().st_size / 1024, 1)  # as the user's book is, before the run
@@ -100,6 +106,8 @@ def run_one(name: str, limit: float, folder: Path) -> dict:
     known = best_known("psplib", name).value
     row: dict = {
         "instance": name,
+        "reproducible": reproducible,
+        "seed": seed,
         "activities": len(portfolio.projects),
         "months": portfolio.settings.horizon,
         "book_kb": book_kb,
@@ -198,6 +206,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--folder", type=Path, default=Path(tempfile.gettempdir()) / "pmo-bench-workbooks"
     )
+    parser.add_argument(
+        "--reproducible",
+        action="store_true",
+        help='Settings "Reproducible" = Yes in the book and for the engine: the same plan due',
+    )
+    parser.add_argument("--seed", type=int, default=0, help='Settings "Random seed"')
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     names = [n for n in instance_names("psplib") if n.startswith("j30")][:: args.every]
@@ -208,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     rows, broken = [], []
     with args.out.open("w") as sink:
         for name in names:
-            row = run_one(name, args.limit, args.folder)
+            row = run_one(name, args.limit, args.folder, args.reproducible, args.seed)
             rows.append(row)
             sink.write(json.dumps(row) + "\n")
             sink.flush()
