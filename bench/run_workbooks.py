@@ -158,27 +158,33 @@ def failures(row: dict) -> list[str]:
     return found
 
 
+# (header, right-aligned, the cell of a row)
+COLUMNS = (
+    ("instance", False, lambda r: r["instance"]),
+    ("months", True, lambda r: r["months"]),
+    ("book (KB)", True, lambda r: f"{r['book_kb']:.0f}"),
+    ("read = converted", False, lambda r: "yes" if r["read_equal"] else "**no**"),
+    ("pmo: makespan, status", False, lambda r: f"{r['cli_makespan']}, {r['cli_status']}"),
+    ("engine: makespan, status", False, lambda r: f"{r['engine_makespan']}, {r['engine_status']}"),
+    ("optimum", True, lambda r: f"{r['best_known']:g}"),
+    ("pmo wall (s)", True, lambda r: f"{r['cli_wall_s']:.1f}"),
+    ("engine (s)", True, lambda r: f"{r['engine_s']:.2f}"),
+)
+
+
 def summarise(rows: list[dict]) -> str:
-    """A Markdown table: per instance, then the totals."""
-    lines = [
-        "| instance | months | book (KB) | read = converted | pmo: makespan, status | "
-        "engine: makespan, status | optimum | pmo wall (s) | engine (s) |",
-        "|---|---:|---:|---|---|---|---:|---:|---:|",
+    """A Markdown table: per instance, then the totals and the median wall of a run."""
+    table = [
+        [header for header, _, _ in COLUMNS],
+        ["---:" if right else "---" for _, right, _ in COLUMNS],
+        *([str(cell(r)) for _, _, cell in COLUMNS] for r in rows),
     ]
-    for r in rows:
-        lines.append(
-            f"| {r['instance']} | {r['months']} | {r['book_kb']:.0f} | "
-            f"{'yes' if r['read_equal'] else '**no**'} | {r['cli_makespan']}, "
-            f"{r['cli_status']} | {r['engine_makespan']}, {r['engine_status']} | "
-            f"{r['best_known']:g} | {r['cli_wall_s']:.1f} | {r['engine_s']:.2f} |"
-        )
-    n = len(rows)
-    lines.append("")
-    lines.append(totals(rows))
-    if n:
+    text = [f"| {' | '.join(line)} |" for line in table]
+    text += ["", totals(rows)]
+    if rows:
         median = statistics.median(r["cli_wall_s"] for r in rows)
-        lines.append(f"median wall of a `pmo optimise` run (start to exit): {median:.1f} s")
-    return "\n".join(lines)
+        text.append(f"median wall of a `pmo optimise` run (start to exit): {median:.1f} s")
+    return "\n".join(text)
 
 
 def totals(rows: list[dict]) -> str:
