@@ -19,7 +19,14 @@ import statistics
 from collections.abc import Iterable
 from pathlib import Path
 
-from bench import run_published, run_regimes, run_reproducible, run_stability, run_timeline
+from bench import (
+    run_published,
+    run_regimes,
+    run_reproducible,
+    run_stability,
+    run_timeline,
+    run_workbooks,
+)
 
 RESULTS = Path("bench/results")
 REGIMES_ROWS = RESULTS / "regimes.jsonl"
@@ -67,6 +74,19 @@ STEPS: dict[str, list[tuple[object, list[str]]]] = {
             ],
         )
     ],
+    "workbooks": [
+        (
+            run_workbooks.main,
+            ["--every", "24", "--limit", "10", "--out", str(RESULTS / "workbooks.jsonl")],
+        ),
+        (
+            run_workbooks.main,
+            [
+                *("--every", "24", "--limit", "10", "--reproducible"),
+                *("--out", str(RESULTS / "workbooks-reproducible.jsonl")),
+            ],
+        ),
+    ],
 }
 KNAPSACK_SETS = ("5.100", "10.100", "5.250", "10.250")
 
@@ -77,7 +97,33 @@ def report(results: Path = RESULTS) -> str:
     lines += _regime_lines(results / REGIMES_ROWS.name)
     lines += _published_lines(results)
     lines += _stability_lines(results / STABILITY_ROWS.name)
+    lines += _workbook_lines(results)
     return "\n".join(lines)
+
+
+def _workbook_lines(results: Path) -> list[str]:
+    """J30 through plain-sheet books: read back equal, both plans checked, and the same
+    makespan (Reproducible No: clock-stopped searches may differ) or the same plan (Yes)."""
+    lines = []
+    for name, same, what in (
+        ("workbooks.jsonl", "same_makespan", "same makespan"),
+        ("workbooks-reproducible.jsonl", "same_plan", "Reproducible: the same plan"),
+    ):
+        path = results / name
+        if not path.exists():
+            continue
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        whole = [r for r in rows if not run_workbooks.failures(r) and r.get(same)]
+        if rows:
+            lines.append(
+                _line(
+                    "J30 through workbooks (pmo optimise on plain sheets) = engine: read back "
+                    f"equal, both plans checked, {what}",
+                    f"{len(whole)}/{len(rows)} instances",
+                    len(whole) == len(rows),
+                )
+            )
+    return lines
 
 
 def _stability_lines(path: Path) -> list[str]:

@@ -73,3 +73,40 @@ def test_targets_are_met_only_by_the_measured_figures(tmp_path):
     assert "(1 without a plan)" in table and _verdict(table, "MPLIB1") == "**no**"
     assert _verdict(table, "mknap1") == "yes"
     assert "J30" not in table  # nothing measured, nothing claimed
+
+
+def _workbook_row(name: str, **changes) -> dict:
+    row = {
+        "instance": name,
+        "read_equal": True,
+        "read_differences": [],
+        "read_errors": 0,
+        "inputs_kept": True,
+        "cli_exit": 0,
+        "cli_broken": [],
+        "engine_broken": [],
+        "same_makespan": True,
+        "same_plan": True,
+    }
+    return {**row, **changes}
+
+
+def test_the_workbook_lines_need_every_instance(tmp_path):
+    clock = [_workbook_row("a"), _workbook_row("b", same_makespan=False, same_plan=False)]
+    steady = [_workbook_row("a"), _workbook_row("b", cli_broken=["A2: starts too early"])]
+    (tmp_path / "workbooks.jsonl").write_text("".join(json.dumps(r) + "\n" for r in clock))
+    table = report(tmp_path)
+    assert "Reproducible" not in table  # not run, not claimed
+    line = next(x for x in table.splitlines() if "same makespan" in x)
+    assert "| 1/2 instances | **no** |" in line
+    (tmp_path / "workbooks-reproducible.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in steady)
+    )
+    line = next(x for x in report(tmp_path).splitlines() if "the same plan" in x)
+    assert "| 1/2 instances | **no** |" in line  # a broken plan counts against it
+    steady[1] = _workbook_row("b")
+    (tmp_path / "workbooks-reproducible.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in steady)
+    )
+    line = next(x for x in report(tmp_path).splitlines() if "the same plan" in x)
+    assert "| 2/2 instances | yes |" in line

@@ -23,7 +23,7 @@ from workbook.book.scenarios import Scenario, SheetInputs, cell_value, input_cel
 from workbook.files.atomic import FileStamp, check_writable, keep_backup, replacing
 from workbook.files.guard import check_workbook_file
 from workbook.files.macros.ribbon import ensure_ribbon_relationship
-from workbook.files.writer import WriteOutcome
+from workbook.files.writer import MACRO_SUFFIXES, WriteOutcome
 
 
 def restore_inputs(
@@ -40,7 +40,8 @@ def restore_inputs(
     strange = [name for name in scenario.inputs if name not in inputs]
     if strange:
         raise FileError(f"scenario {scenario.name!r} names sheets that are not inputs: {strange}")
-    book = openpyxl.load_workbook(path, keep_vba=True)
+    # keep_vba would mark an .xlsx macro-enabled, which Excel refuses (as in the writer)
+    book = openpyxl.load_workbook(path, keep_vba=path.suffix.lower() in MACRO_SUFFIXES)
     for name, data in scenario.inputs.items():
         _refill(book, name, data)
     with replacing(path, mode_from=path) as temp:

@@ -39,6 +39,7 @@ from workbook.files.layout import SheetState, plan_layout
 from workbook.files.macros.ribbon import ensure_ribbon_relationship
 
 FORMULA_LEAD = ("=", "+", "-", "@")
+MACRO_SUFFIXES = (".xlsm", ".xltm")  # packages that may hold a VBA project
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +122,16 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _open_for_writing(source: Path):
-    """The workbook with everything openpyxl keeps on saving (the VBA project, drawings).
+    """The workbook with everything openpyxl keeps on saving (an .xlsm's VBA project and
+    form buttons; an .xlsx stays an .xlsx).
 
     Reading for that follows links the input reader never needs (a button's drawing), so a
     package damaged there is found only now: a file error, not a crash."""
     check_workbook_file(source)
+    # keep_vba also marks the package macro-enabled, which Excel refuses in an .xlsx file
+    macros = source.suffix.lower() in MACRO_SUFFIXES
     try:
-        return openpyxl.load_workbook(source, keep_vba=True)
+        return openpyxl.load_workbook(source, keep_vba=macros)
     except Exception as error:
         raise FileError(
             f"{source.name}: cannot be opened for writing ({type(error).__name__}: {error}); "
