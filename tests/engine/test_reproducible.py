@@ -11,7 +11,10 @@ import subprocess
 import sys
 from dataclasses import replace
 
+from ortools.sat.python import cp_model
+
 from engine.checker import check_plan
+from engine.determinism import limit_by_work, stopped_by_clock
 from engine.model import Portfolio
 from engine.optimiser import solve
 from engine.result import Result
@@ -48,3 +51,21 @@ def test_the_same_plan_on_an_idle_and_a_busy_machine():
     assert quiet.objective == busy.objective
     assert _reasons(quiet) == _reasons(busy)  # the solved reasons count work done too
     assert not any("safety stop" in note for note in quiet.notes + busy.notes)
+
+
+def test_a_clock_stop_is_noted_even_past_the_work_limit():
+    """CP-SAT counts work between batches: a batch can run past the work limit and then be
+    cut by the clock; that stop depends on the machine, so it must be noted."""
+    model = cp_model.CpModel()
+    x = [model.new_int_var(0, 50, f"x{i}") for i in range(60)]
+    model.add_all_different(x)
+    model.maximize(sum((i % 7 + 1) * v for i, v in enumerate(x)))
+    solver = cp_model.CpSolver()
+    limit_by_work(solver, 0.0)  # no work allowed, so the count is past the limit ...
+    solver.parameters.max_time_in_seconds = 0.0  # ... when the safety stop cuts in
+    solver.solve(model)
+    assert stopped_by_clock(solver)
+    relaxed = cp_model.CpSolver()
+    limit_by_work(relaxed, 0.001)  # stopped by work long before the clock's 20 s
+    relaxed.solve(model)
+    assert not stopped_by_clock(relaxed)
