@@ -72,6 +72,7 @@ PROBE_SHARE = 0.3  # `finish` without a full waterline: time to find a schedule 
 HIGHS_SHARE = 0.6  # `value`: of the time left, for HiGHS on the time-indexed MIP first
 HIGHS_MIN_SECONDS = 0.5  # ... not worth starting HiGHS for less
 HIGHS_PATIENCE = 0.15  # of the limit: HiGHS gives up if it found nothing better by then
+HIGHS_PATIENCE_SECONDS = 5.0  # ... and at most this long (CP-SAT's first plans come early)
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +312,7 @@ def _highs_first(run: _Run, progress: ProgressCallback | None) -> None:
         initial=run.known if run.known is not None else run.waterline if run.waterline_ok else None,
         build_in_limit=True,
         on_plan=report,
-        patience=HIGHS_PATIENCE * run.limit,
+        patience=min(HIGHS_PATIENCE * run.limit, HIGHS_PATIENCE_SECONDS),
     )
     run.strategy = "highs+cp-sat"
     if found.plan:
