@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from engine.managers import ManagerPool
-from engine.model import Portfolio, Project, ProjectStatus
+from engine.model import Demand, Portfolio, Project, ProjectStatus
 from engine.months import month_runs_text, month_text, year_of
 from engine.units import FTE_UNITS, MONEY_UNITS
 
@@ -25,12 +25,33 @@ def money_units(amount: float) -> int:
     return round(amount * MONEY_UNITS)
 
 
+# the demand rows of each project, for the last few demand tuples seen (keyed by identity;
+# the tuple is held, so its id is not reused while it is here): a scan of every row per
+# project made the waterline and the reasons quadratic in the portfolio's size
+_BY_PROJECT: dict[int, tuple[tuple[Demand, ...], dict[str, list[Demand]]]] = {}
+_BY_PROJECT_KEPT = 8
+
+
+def _demands_of(portfolio: Portfolio, project_id: str) -> list[Demand]:
+    """The portfolio's demand rows of one project, in input order."""
+    demands = portfolio.demands
+    held = _BY_PROJECT.get(id(demands))
+    if held is None or held[0] is not demands:
+        index: dict[str, list[Demand]] = defaultdict(list)
+        for demand in demands:
+            index[demand.project_id].append(demand)
+        if len(_BY_PROJECT) >= _BY_PROJECT_KEPT:
+            _BY_PROJECT.pop(next(iter(_BY_PROJECT)))
+        held = _BY_PROJECT[id(demands)] = (demands, dict(index))
+    return held[1].get(project_id, [])
+
+
 def demand_profile(portfolio: Portfolio, project: Project) -> dict[str, list[int]]:
     """FTE units per role for each month of the project's life (offset 0 = first month)."""
     profile: dict[str, list[int]] = {}
     duration = project.duration
-    for demand in portfolio.demands:
-        if demand.project_id != project.id or duration <= 0:
+    for demand in _demands_of(portfolio, project.id):
+        if duration <= 0:
             continue
         row = profile.setdefault(demand.role, [0] * duration)
         first = (demand.from_month or 1) - 1

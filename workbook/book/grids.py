@@ -475,6 +475,7 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
         "bound": _number(result.bound),
         "gap": _number(result.gap),
         "wall_time_s": round(result.wall_time, 3),
+        "phases_s": {name: round(seconds, 3) for name, seconds in result.phases},
         "notes": list(result.notes),
         "baseline": None
         if result.baseline_size is None
