@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from engine.balance import broken_rules, shares
-from engine.feasibility import Ledger, allowed_starts, year_costs, year_costs_left
+from engine.feasibility import Ledger, allowed_starts, year_costs_left
 from engine.hiring import Units, hire_cost_by_year, hired_fte_units
 from engine.insertion import least_extra
 from engine.managers import assign_managers
@@ -842,14 +842,14 @@ def _short(
     """What is missing when the projects start where given: FTE units per (role, month)
     and cents per year, against what the ledger has left."""
     plan_start = portfolio.settings.plan_start
+    if len(placed) == 1:  # most calls: one project, nothing to add up
+        return _short_alone(ledger, plan_start, *placed[0])
     need: dict[tuple[str, int], int] = defaultdict(int)
     cost: dict[int, int] = defaultdict(int)
     for project, start in placed:
-        for role, row in ledger.profile(project).items():
-            for k, units in enumerate(row):
-                if units > 0:
-                    need[role, start + k] += units
-        for year, cents in year_costs(portfolio, project, start).items():
+        for cell, units in ledger.needs(project, start):
+            need[cell] += units
+        for year, cents in ledger.costs(project, start).items():
             cost[year] += cents
     fte = {}
     for (role, month), units in need.items():
@@ -862,6 +862,27 @@ def _short(
     money = {
         year: cents - ledger.budget[year]
         for year, cents in cost.items()
+        if cents > ledger.budget[year]
+    }
+    return fte, money
+
+
+def _short_alone(
+    ledger: Ledger, plan_start: int, project: Project, start: int
+) -> tuple[dict[tuple[str, int], int], dict[int, int]]:
+    """`_short` of one project: what it lacks at this start."""
+    fte = {}
+    for role, row in ledger.profile(project).items():
+        remaining = ledger.capacity.get(role)
+        if remaining is None:
+            continue
+        offset = start - plan_start
+        for k, units in enumerate(row):
+            if units > 0 and 0 <= offset + k < len(remaining) and units > remaining[offset + k]:
+                fte[role, start + k] = units - remaining[offset + k]
+    money = {
+        year: cents - ledger.budget[year]
+        for year, cents in ledger.costs(project, start).items()
         if cents > ledger.budget[year]
     }
     return fte, money

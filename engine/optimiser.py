@@ -580,7 +580,7 @@ def _reasons_cut_short(reasons: Mapping[str, Reason], asked: float, given: float
     """A note when some solved reasons (what a project would displace, the least extra
     capacity) did not fit in what was left of the time limit; none when all did."""
     cut = sum(1 for r in reasons.values() if NOT_COMPUTED in (r.displacement_note, r.extra_note))
-    if not cut:
+    if not cut or asked <= 0:  # none asked for (Reasons time 0): nothing was cut
         return []
     room = (
         f'only {given:.1f} s of the {asked:.1f} s of Settings "Reasons time" were left '

@@ -15,10 +15,10 @@ so where the search stops never depends on the machine when the plan must repeat
 
 from __future__ import annotations
 
-# the basic reasons, shortfall and utilisation took about 1.1 ms a project at 2,000 and
-# 5,000 projects (docs/benchmarks.md, "Scale and the time limit"); a little more is held back
-REPORT_SECONDS_PER_PROJECT = 0.0015
-REPORT_SHARE = 0.25  # of the limit, at most, held back for the report
+# the basic reasons, shortfall and utilisation took 1-3 ms a project at 2,000 projects on
+# two busy cores (docs/benchmarks.md, "Scale and the time limit")
+REPORT_SECONDS_PER_PROJECT = 0.002
+REPORT_SHARE = 0.3  # of the limit, at most, held back for the report
 RESERVE_SHARE = 0.5  # of the limit, at most, held back for the report and solved reasons
 TIE_BREAK_SHARE = 0.25  # of the limit, at most, for moving projects earlier
 MIN_SEARCH = 0.01  # seconds: a search always starts (CP-SAT may return a plan at once)
