@@ -17,7 +17,14 @@ import json
 import statistics
 from pathlib import Path
 
-from bench import run_engine, run_published, run_reproducible, run_stability, run_timeline
+from bench import (
+    run_engine,
+    run_published,
+    run_reproducible,
+    run_scale,
+    run_stability,
+    run_timeline,
+)
 
 RESULTS = Path("bench/results")
 ENGINE_ROWS = RESULTS / "engine.jsonl"
@@ -73,6 +80,15 @@ STEPS: dict[str, list[tuple[object, list[str]]]] = {
             [
                 *("--sizes", "100", "200", "--seeds", "1", "2", "3"),
                 *("--limit", "10", "--out", str(RESULTS / "reproducible.jsonl")),
+            ],
+        )
+    ],
+    "scale": [
+        (
+            run_scale.main,
+            [
+                *("--sizes", "2000", "5000", "--seeds", "1"),
+                *("--limit", "20", "--out", str(RESULTS / "scale.jsonl")),
             ],
         )
     ],
