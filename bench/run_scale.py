@@ -174,6 +174,14 @@ def summarise(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _record(out: Path, row: dict) -> dict:
+    """Append the row to the raw results (one JSON line) and show it."""
+    with out.open("a") as sink:
+        sink.write(json.dumps(row) + "\n")
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run every size and seed and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -183,19 +191,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results/scale.jsonl"))
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    rows = []
-    with args.out.open("a") as sink:
-        for n in args.sizes:
-            for seed in args.seeds:
-                row = run(n, seed, args.limit)
-                rows.append(row)
-                sink.write(json.dumps(row) + "\n")
-                sink.flush()
-                print(json.dumps(row), flush=True)
+    rows = [_record(args.out, run(n, seed, args.limit)) for n in args.sizes for seed in args.seeds]
     print(summarise(rows))
-    walls = [r["command"].get("command_wall_s", 0) - r["limit"] for r in rows]
-    if walls:
-        print(f"\ncommand wall beyond the limit: median {statistics.median(walls):.1f} s")
+    beyond = [r["command"].get("command_wall_s", 0) - r["limit"] for r in rows]
+    print(f"\ncommand wall beyond the limit: median {statistics.median(beyond):.1f} s")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Solved, not guessed: what a deferred project would displace, and the least extra capacity
 that would let it in; for a selected one, what leaving it out would cost.
 
-Within one time budget (Settings "Reasons time", by default a tenth of the time limit),
-deferred projects first, highest score first, then the projects selected on their merit:
+Within one time budget (Settings "Reasons time", by default a tenth of the time limit, at
+most what is left of the limit when the plan is made: engine.time_split), deferred projects
+first, highest score first, then the projects selected on their merit:
 
 - the least extra FTE per role and month (then money per year) that lets a project held
   back by capacity in, with nobody dropped or moved: a small model over its group only
