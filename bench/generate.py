@@ -87,6 +87,7 @@ def generate_portfolio(
     exclude_share: float = 0.03,
     group_share: float = 0.05,
     budget_share: float = 0.70,
+    optional_predecessors: int = 0,
 ) -> Portfolio:
     """A random portfolio that validates without errors; the same arguments give the same one.
 
@@ -94,6 +95,11 @@ def generate_portfolio(
     capacity, and each calendar year's budget is `budget_share` of the year's share of the
     total cost. Shares are fractions of `n_projects` (rounded; at least one in-flight and one
     mandatory project when there are 20 or more projects).
+
+    `optional_predecessors`: that many mandatory projects each get an optional FS (or, every
+    other one, Requires) predecessor, placed before it on the witness plan, so a plan that runs
+    the mandatory projects must pull in projects nobody declared mandatory. The predecessors
+    get no window, group or other link, so the witness plan keeps every rule.
     """
     if n_projects < 1 or n_roles < 1 or horizon < 2 or over_demand <= 0:
         raise ValueError("need n_projects >= 1, n_roles >= 1, horizon >= 2, over_demand > 0")
@@ -116,12 +122,15 @@ def generate_portfolio(
     projects = [draft.project for draft in drafts]
     base = Portfolio(settings, projects, demands, capacity, (), CRITERIA, budget)
 
-    must_run = _place_must_run(rng, base, n_projects, in_flight_share, mandatory_share)
+    must_run, needed = _place_must_run(
+        rng, base, n_projects, in_flight_share, mandatory_share, optional_predecessors
+    )
+    held = {*must_run, *(link.predecessor for link in needed)}  # on the witness plan
     projects = [must_run.get(p.id, p) for p in projects]
-    projects = _add_windows(rng, projects, must_run, plan_start, horizon, window_share)
-    optional = [i for i, p in enumerate(projects) if p.id not in must_run]
+    projects = _add_windows(rng, projects, held, plan_start, horizon, window_share)
+    optional = [i for i, p in enumerate(projects) if p.id not in held]
     projects = _add_groups(rng, projects, optional, group_share)
-    links = _links(rng, projects, optional, dependency_share, exclude_share)
+    links = needed + _links(rng, projects, optional, dependency_share, exclude_share)
     return Portfolio(settings, projects, demands, capacity, links, CRITERIA, budget)
 
 
@@ -192,9 +201,15 @@ def _count(share: float, n: int, minimum_at: int = 20) -> int:
 
 
 def _place_must_run(
-    rng: random.Random, portfolio: Portfolio, n: int, in_flight_share: float, mandatory_share: float
-) -> dict[str, Project]:
-    """Turn some projects into in-flight or mandatory ones that fit together on one plan.
+    rng: random.Random,
+    portfolio: Portfolio,
+    n: int,
+    in_flight_share: float,
+    mandatory_share: float,
+    optional_predecessors: int = 0,
+) -> tuple[dict[str, Project], list[Dependency]]:
+    """Turn some projects into in-flight or mandatory ones that fit together on one plan,
+    the first `optional_predecessors` mandatory ones each after an optional predecessor.
 
     Candidates are tried in random order against a ledger of what the earlier ones took; a
     candidate that fits nowhere stays an ordinary proposal.
@@ -202,8 +217,11 @@ def _place_must_run(
     ledger = Ledger(portfolio)
     plan_start = portfolio.settings.plan_start
     chosen: dict[str, Project] = {}
+    needed: list[Dependency] = []
     order = list(portfolio.projects)
     rng.shuffle(order)
+    spare = order[len(order) // 2 :]  # predecessors come from the other half of the order
+    order = order[: len(order) // 2] if optional_predecessors else order
     wanted_flight, wanted_mandatory = _count(in_flight_share, n), _count(mandatory_share, n)
     for project in order:
         if wanted_flight:
@@ -216,6 +234,13 @@ def _place_must_run(
             candidate = replace(project, status=ProjectStatus.APPROVED, mandatory=True)
         else:
             break
+        if candidate.mandatory and len(needed) < optional_predecessors:
+            link = _with_predecessor(rng, portfolio, ledger, candidate, spare, len(needed))
+            if link is not None:
+                needed.append(link)
+                chosen[project.id] = candidate
+                wanted_mandatory -= 1
+            continue
         start = next(
             (s for s in allowed_starts(portfolio, candidate) if ledger.fits(candidate, s)), None
         )
@@ -227,13 +252,47 @@ def _place_must_run(
             wanted_flight -= 1
         else:
             wanted_mandatory -= 1
-    return chosen
+    return chosen, needed
+
+
+def _with_predecessor(
+    rng: random.Random,
+    portfolio: Portfolio,
+    ledger: Ledger,
+    mandatory: Project,
+    spare: list[Project],
+    index: int,
+) -> Dependency | None:
+    """Place an optional predecessor from `spare` and then `mandatory` after it on the
+    ledger; the link (FS, or Requires every other time), or None when no pair fits."""
+    kind = DependencyType.FS if index % 2 == 0 else DependencyType.REQUIRES
+    for before in list(spare[:50]):
+        first = next((s for s in allowed_starts(portfolio, before) if ledger.fits(before, s)), None)
+        if first is None:
+            continue
+        after = first + before.duration if kind is DependencyType.FS else first
+        start = next(
+            (
+                s
+                for s in allowed_starts(portfolio, mandatory)
+                if s >= after and ledger.fits(mandatory, s)
+            ),
+            None,
+        )
+        if start is None:
+            continue
+        ledger.commit(before, first)
+        ledger.commit(mandatory, start)
+        spare.remove(before)
+        return Dependency(before.id, mandatory.id, kind, 0)
+    rng.shuffle(spare)
+    return None
 
 
 def _add_windows(
     rng: random.Random,
     projects: list[Project],
-    must_run: dict[str, Project],
+    held: set[str],
     plan_start: int,
     horizon: int,
     share: float,
@@ -241,7 +300,7 @@ def _add_windows(
     """Earliest and/or latest start on about `share` of the optional projects."""
     out = []
     for project in projects:
-        if project.id in must_run or rng.random() >= share:
+        if project.id in held or rng.random() >= share:
             out.append(project)
             continue
         last = plan_start + horizon - project.duration  # latest start that still finishes

@@ -23,6 +23,7 @@ from bench import (
     run_published,
     run_regimes,
     run_reproducible,
+    run_scale,
     run_stability,
     run_timeline,
     run_workbooks,
@@ -86,6 +87,15 @@ STEPS: dict[str, list[tuple[object, list[str]]]] = {
                 *("--out", str(RESULTS / "workbooks-reproducible.jsonl")),
             ],
         ),
+    ],
+    "scale": [
+        (
+            run_scale.main,
+            [
+                *("--sizes", "2000", "5000", "--seeds", "1"),
+                *("--limit", "20", "--out", str(RESULTS / "scale.jsonl")),
+            ],
+        )
     ],
 }
 KNAPSACK_SETS = ("5.100", "10.100", "5.250", "10.250")

@@ -1,8 +1,9 @@
 """Solved, not guessed: what a deferred project would displace, and the least extra capacity
 that would let it in; for a selected one, what leaving it out would cost.
 
-Within one time budget (Settings "Reasons time", by default a tenth of the time limit),
-deferred projects first, highest score first, then the projects selected on their merit:
+Within one time budget (Settings "Reasons time", by default a tenth of the time limit, at
+most what is left of the limit when the plan is made: engine.time_split), deferred projects
+first, highest score first, then the projects selected on their merit:
 
 - the least extra FTE per role and month (then money per year) that lets a project held
   back by capacity in, with nobody dropped or moved: a small model over its group only
@@ -55,6 +56,7 @@ EXTRA_SECONDS = 2.0  # at most, per least-extra model
 STEADY_POINTS = "0.001"  # stability of the re-solves: a change must gain something
 MIN_SLICE = 0.05  # seconds: less than this left, and no least-extra model is started
 RESOLVE_SLICE = 0.3  # seconds at least per re-solve: the highest scores get them first
+RESOLVE_SECONDS_PER_PROJECT = 0.001  # ... and at least this per project of the portfolio
 
 # deferrals the plan could change: capacity, timing it causes, rivals it holds
 DISPLACEABLE = frozenset(
@@ -109,7 +111,7 @@ def add_counterfactuals(
         if out[pid].kind is ReasonKind.CAPACITY:
             out[pid] = _with_extra(portfolio, starts, ledger, out[pid], pid, clock, seed)
         remaining = clock.left()
-        if remaining < RESOLVE_SLICE:
+        if remaining < resolve_slice(len(portfolio.projects)):
             out[pid] = dataclasses.replace(out[pid], displacement_note=NOT_COMPUTED)
             continue
         share = min(remaining, max(remaining / (len(todo) - index), RESOLVE_SLICE))
@@ -123,6 +125,13 @@ def add_counterfactuals(
         pid: r.with_text(reason_text(portfolio, pid, r)) if r is not reasons[pid] else r
         for pid, r in out.items()
     }
+
+
+def resolve_slice(n_projects: int) -> float:
+    """Seconds that must be left to start a re-solve: building its two models of the whole
+    portfolio takes time that grows with it (about half a millisecond a project each, on
+    the bench machine), and a re-solve begun without it would end past the budget."""
+    return max(RESOLVE_SLICE, RESOLVE_SECONDS_PER_PROJECT * n_projects)
 
 
 def _displaceable(reason: Reason) -> bool:

@@ -26,9 +26,10 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 from engine.balance import broken_rules, shares
-from engine.feasibility import Ledger, allowed_starts, year_costs, year_costs_left
+from engine.feasibility import Ledger, allowed_starts, year_costs_left
 from engine.hiring import Units, hire_cost_by_year, hired_fte_units
 from engine.insertion import least_extra
 from engine.managers import assign_managers
@@ -223,6 +224,7 @@ class _Explainer:
         self.by_id = {p.id: p for p in reversed(portfolio.projects)}  # the first of a repeated ID
         self.position = {p.id: i for i, p in reversed(list(enumerate(portfolio.projects)))}
         self.ledger = plan_ledger(portfolio, self.starts, hires, managers)
+        self._alone: _Shorts = {}  # `_short_alone` against `self.ledger`, which never changes
         self.rematch = _Rematch(portfolio, self.starts)
         self.scores = scores(portfolio)
         self.ranks = ranks(self.scores)
@@ -617,7 +619,12 @@ class _Explainer:
             return self._capacity_by_model(group)
         projects = {m: self.by_id[m] for m in group.members}
         shorts = [
-            _short(self.ledger, self.portfolio, tuple((projects[m], s) for m, s in combo))
+            _short(
+                self.ledger,
+                self.portfolio,
+                tuple((projects[m], s) for m, s in combo),
+                self._alone,
+            )
             for combo in combos
         ]
         first = min((s for combo in combos for m, s in combo if m == project), default=own[0])
@@ -836,21 +843,40 @@ def _shown(group: _Group) -> tuple[str, ...]:
     return group.shown if len(group.members) > 1 else ()
 
 
+_Short = tuple[dict[tuple[str, int], int], dict[int, int]]
+_Shorts = dict[tuple[str, int], _Short]
+
+
 def _short(
-    ledger: Ledger, portfolio: Portfolio, placed: tuple[tuple[Project, int], ...]
-) -> tuple[dict[tuple[str, int], int], dict[int, int]]:
+    ledger: Ledger,
+    portfolio: Portfolio,
+    placed: tuple[tuple[Project, int], ...],
+    alone: _Shorts | None = None,
+) -> _Short:
     """What is missing when the projects start where given: FTE units per (role, month)
-    and cents per year, against what the ledger has left."""
+    and cents per year, against what the ledger has left. `alone`: each project's own
+    shortfall per start against this very ledger, kept between calls (read only)."""
     plan_start = portfolio.settings.plan_start
-    need: dict[tuple[str, int], int] = defaultdict(int)
+    if len(placed) == 1:  # most calls: one project, nothing to add up
+        return _short_alone(ledger, plan_start, *placed[0], alone)
     cost: dict[int, int] = defaultdict(int)
     for project, start in placed:
-        for role, row in ledger.profile(project).items():
-            for k, units in enumerate(row):
-                if units > 0:
-                    need[role, start + k] += units
-        for year, cents in year_costs(portfolio, project, start).items():
+        for year, cents in ledger.costs(project, start).items():
             cost[year] += cents
+    money = {
+        year: cents - ledger.budget[year]
+        for year, cents in cost.items()
+        if cents > ledger.budget[year]
+    }
+    if _apart(placed):  # no month has two of them: each one's shortfall is the group's
+        fte = {}
+        for project, start in placed:
+            fte.update(_short_alone(ledger, plan_start, project, start, alone)[0])
+        return fte, money
+    need: dict[tuple[str, int], int] = defaultdict(int)
+    for project, start in placed:
+        for cell, units in ledger.needs(project, start):
+            need[cell] += units
     fte = {}
     for (role, month), units in need.items():
         remaining = ledger.capacity.get(role)
@@ -859,11 +885,38 @@ def _short(
             continue
         if units > remaining[offset]:
             fte[role, month] = units - remaining[offset]
+    return fte, money
+
+
+def _apart(placed: tuple[tuple[Project, int], ...]) -> bool:
+    """Whether no two of the projects run in the same month at these starts."""
+    spans = sorted((start, start + max(project.duration, 1)) for project, start in placed)
+    return all(end <= after for (_s, end), (after, _e) in pairwise(spans))
+
+
+def _short_alone(
+    ledger: Ledger, plan_start: int, project: Project, start: int, alone: _Shorts | None = None
+) -> _Short:
+    """`_short` of one project: what it lacks at this start (kept in `alone` if given)."""
+    key = (project.id, start)
+    if alone is not None and key in alone:
+        return alone[key]
+    fte = {}
+    for role, row in ledger.profile(project).items():
+        remaining = ledger.capacity.get(role)
+        if remaining is None:
+            continue
+        offset = start - plan_start
+        for k, units in enumerate(row):
+            if units > 0 and 0 <= offset + k < len(remaining) and units > remaining[offset + k]:
+                fte[role, start + k] = units - remaining[offset + k]
     money = {
         year: cents - ledger.budget[year]
-        for year, cents in cost.items()
+        for year, cents in ledger.costs(project, start).items()
         if cents > ledger.budget[year]
     }
+    if alone is not None:
+        alone[key] = (fte, money)
     return fte, money
 
 

@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from engine.managers import ManagerPool
-from engine.model import Portfolio, Project, ProjectStatus
+from engine.model import Demand, Portfolio, Project, ProjectStatus
 from engine.months import month_runs_text, month_text, year_of
 from engine.units import FTE_UNITS, MONEY_UNITS
 
@@ -25,12 +25,33 @@ def money_units(amount: float) -> int:
     return round(amount * MONEY_UNITS)
 
 
+# the demand rows of each project, for the last few demand tuples seen (keyed by identity;
+# the tuple is held, so its id is not reused while it is here): a scan of every row per
+# project made the waterline and the reasons quadratic in the portfolio's size
+_BY_PROJECT: dict[int, tuple[tuple[Demand, ...], dict[str, list[Demand]]]] = {}
+_BY_PROJECT_KEPT = 8
+
+
+def _demands_of(portfolio: Portfolio, project_id: str) -> list[Demand]:
+    """The portfolio's demand rows of one project, in input order."""
+    demands = portfolio.demands
+    held = _BY_PROJECT.get(id(demands))
+    if held is None or held[0] is not demands:
+        index: dict[str, list[Demand]] = defaultdict(list)
+        for demand in demands:
+            index[demand.project_id].append(demand)
+        if len(_BY_PROJECT) >= _BY_PROJECT_KEPT:
+            _BY_PROJECT.pop(next(iter(_BY_PROJECT)))
+        held = _BY_PROJECT[id(demands)] = (demands, dict(index))
+    return held[1].get(project_id, [])
+
+
 def demand_profile(portfolio: Portfolio, project: Project) -> dict[str, list[int]]:
     """FTE units per role for each month of the project's life (offset 0 = first month)."""
     profile: dict[str, list[int]] = {}
     duration = project.duration
-    for demand in portfolio.demands:
-        if demand.project_id != project.id or duration <= 0:
+    for demand in _demands_of(portfolio, project.id):
+        if duration <= 0:
             continue
         row = profile.setdefault(demand.role, [0] * duration)
         first = (demand.from_month or 1) - 1
@@ -127,6 +148,8 @@ class Ledger:
         self.budget = {year: money_units(v) for year, v in self.portfolio.budget.items()}
         self.managers = ManagerPool(self.portfolio) if self.portfolio.assigns_managers else None
         self._profiles: dict[str, dict[str, list[int]]] = {}
+        self._costs: dict[tuple[str, int], dict[int, int]] = {}
+        self._needs: dict[tuple[str, int], list[tuple[tuple[str, int], int]]] = {}
 
     def add_hires(self, added_fte: dict[str, list[int]], cost_by_year: dict[int, int]) -> None:
         """Capacity that hires add (FTE units per role and horizon month), and the budget they
@@ -148,6 +171,8 @@ class Ledger:
         twin.budget = dict(self.budget)
         twin.managers = self.managers.copy() if self.managers is not None else None
         twin._profiles = self._profiles
+        twin._costs = self._costs
+        twin._needs = self._needs
         return twin
 
     def profile(self, project: Project) -> dict[str, list[int]]:
@@ -155,6 +180,25 @@ class Ledger:
         if project.id not in self._profiles:
             self._profiles[project.id] = demand_profile(self.portfolio, project)
         return self._profiles[project.id]
+
+    def costs(self, project: Project, start: int) -> dict[int, int]:
+        """`year_costs` of the project at this start, cached (do not change the result)."""
+        key = (project.id, start)
+        if key not in self._costs:
+            self._costs[key] = year_costs(self.portfolio, project, start)
+        return self._costs[key]
+
+    def needs(self, project: Project, start: int) -> list[tuple[tuple[str, int], int]]:
+        """((role, calendar month), FTE units) the project takes at this start, cached."""
+        key = (project.id, start)
+        if key not in self._needs:
+            self._needs[key] = [
+                ((role, start + k), units)
+                for role, row in self.profile(project).items()
+                for k, units in enumerate(row)
+                if units > 0
+            ]
+        return self._needs[key]
 
     def shortfalls(self, project: Project, start: int) -> list[Shortfall]:
         """Every role-month whose remaining capacity is short of the project at this start."""
@@ -174,7 +218,7 @@ class Ledger:
         """Years whose remaining budget the project would exceed at this start, and by how much."""
         return {
             year: cents - self.budget[year]
-            for year, cents in year_costs(self.portfolio, project, start).items()
+            for year, cents in self.costs(project, start).items()
             if cents > self.budget[year]
         }
 
@@ -211,7 +255,7 @@ class Ledger:
                 offset = start + k - plan_start
                 if remaining is not None and 0 <= offset < len(remaining):
                     remaining[offset] -= sign * need
-        for year, cents in year_costs(self.portfolio, project, start).items():
+        for year, cents in self.costs(project, start).items():
             self.budget[year] -= sign * cents
 
 

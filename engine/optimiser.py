@@ -22,7 +22,7 @@ import dataclasses
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -48,7 +48,7 @@ from engine.managers import ASSIGN_SECONDS, assign_managers
 from engine.mip import holds_every_rule, solve_mip
 from engine.model import DependencyType, Objective, Portfolio
 from engine.plan import outcomes, priority_order, scores, utilisation
-from engine.reasons import Reason
+from engine.reasons import NOT_COMPUTED, Reason
 from engine.result import Hint, Result, SolveStatus, relative_gap
 from engine.stability import (
     Baseline,
@@ -57,11 +57,17 @@ from engine.stability import (
     plan_changes,
     stability_weight,
 )
+from engine.time_split import (
+    TIE_BREAK_SHARE,
+    after_plan_reserve,
+    reasons_seconds,
+    search_seconds,
+    tie_break_seconds,
+)
 from engine.units import EPS, SCORE_UNITS
 from engine.validation import Problem, errors, validate
 from engine.wording import label
 
-TIE_BREAK_SHARE = 0.25  # of the time limit, at most, for moving projects earlier
 DIAGNOSIS_SECONDS = 10.0
 LP_SHARE = 0.2  # of the time limit, at most, for the LP relaxation of an LP warm start
 SMALL_SCHEDULE = 40  # projects: up to this many, a slow `finish` solve gets heavier reasoning
@@ -117,10 +123,13 @@ def solve(
     if errors(run.problems):
         return _invalid_input(run)
     _set_alternatives_aside(run)
-    _waterline(run)
-    _known_plans(run, hints)
-    _highs_first(run, progress)
-    built = PortfolioModel(run.portfolio, run.objective, run.options, run.steady)
+    with run.phase("waterline"):
+        _waterline(run)
+        _known_plans(run, hints)
+    with run.phase("highs"):
+        _highs_first(run, progress)
+    with run.phase("build"):
+        built = PortfolioModel(run.portfolio, run.objective, run.options, run.steady)
     if run.objective is Objective.FINISH and not run.waterline_ok:
         found = _probe_full_schedule(run, built, progress)
         if found is None:
@@ -134,7 +143,8 @@ def solve(
         return _model_refused(run, built.model.validate())
     _take_plan(run, built, solver)
     if run.found and tie_break:
-        _tie_break(run, built)
+        with run.phase("tie-break"):
+            _tie_break(run, built)
     if not run.found:
         return _no_solution(run)
     return _planned(run)
@@ -176,6 +186,8 @@ class _Run:
     overflow: tuple[str, ...] = ()  # `finish`: projects left out so the rest fits the horizon
     baseline: Baseline | None = None  # the plan last written: changes are counted from it
     steady: Baseline | None = None  # the same, when the objective keeps it steady
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step (Result.phases)
+    reserve: float = 0.0  # seconds of the limit the searches leave for what follows the plan
 
     @classmethod
     def start(
@@ -190,21 +202,34 @@ class _Run:
         """The request with the portfolio's settings filled in, and the input's problems."""
         began = time.perf_counter()
         settings = portfolio.settings
+        limit = float(time_limit if time_limit is not None else settings.time_limit)
+        wanted = Objective(objective) if objective else settings.objective
+        reasons = reasons_budget(portfolio, limit) if wanted is Objective.VALUE else 0.0
         return cls(
             portfolio,
             Objective(objective) if objective else settings.objective,
             options or ModelOptions(),
-            float(time_limit if time_limit is not None else settings.time_limit),
+            limit,
             seed if seed is not None else settings.random_seed,
             workers if workers is not None else settings.workers,
             began,
             tuple(validate(portfolio)),
             reproducible=settings.reproducible,
+            reserve=after_plan_reserve(limit, len(portfolio.projects), reasons),
         )
 
     def elapsed(self) -> float:
         """Seconds since the solve began."""
         return time.perf_counter() - self.began
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Count the seconds of a step of the solve under `name` (Result.phases)."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - began
 
     def left(self) -> float:
         """Seconds of the limit left: on the clock, or (reproducible) by work done."""
@@ -294,7 +319,7 @@ def _highs_first(run: _Run, progress: ProgressCallback | None) -> None:
         or not holds_every_rule(run.portfolio)
     ):
         return
-    seconds = HIGHS_SHARE * run.left()
+    seconds = HIGHS_SHARE * (run.left() - run.reserve)
     if seconds < HIGHS_MIN_SECONDS:
         return
     floor = run.known_value if run.known_value is not None else run.waterline_value
@@ -326,14 +351,16 @@ def _search(
 ) -> cp_model.CpSolver:
     """Warm-start the model and search it with (a share of) the time left; the solver holds
     the answer."""
-    start = _warm_start(run)
-    built.hint(start, run.known_hires if start == run.known else None)
-    run.status, solver = _solve_in_stages(
-        run,
-        built,
-        max(share * run.left(), 0.01),
-        _Listener(run.objective, run.began, progress, built.value_units),
-    )
+    with run.phase("warm start"):
+        start = _warm_start(run)
+        built.hint(start, run.known_hires if start == run.known else None)
+    with run.phase("search"):
+        run.status, solver = _solve_in_stages(
+            run,
+            built,
+            search_seconds(run.left(), run.reserve, share),
+            _Listener(run.objective, run.began, progress, built.value_units),
+        )
     return solver
 
 
@@ -353,7 +380,7 @@ def _probe_full_schedule(
         status, more = _solve_in_stages(
             run,
             built,
-            max(run.left(), 0.01),
+            search_seconds(run.left(), run.reserve),
             _Listener(run.objective, run.began, progress, built.value_units),
         )
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -387,7 +414,7 @@ def _finish_what_fits(run: _Run, progress: ProgressCallback | None) -> Result:
     value = _value_units(run, run.starts)
     run.objective = Objective.FINISH
     run.raw_bound, run.proven, run.waterline_value = None, False, None
-    remaining = run.left()
+    remaining = max(run.left() - run.reserve, 0.0)
     if remaining >= 0.05:
         built.finish_after_value(value)
         built.hint(run.starts, run.hires)
@@ -436,7 +463,7 @@ def _tie_break(run: _Run, built: PortfolioModel) -> None:
     The model is reused, not rebuilt: `tie_break` replaces its objective and `hint` its
     hints, which gives the very model a fresh build would (the tests compare the two).
     """
-    remaining = min(run.left(), TIE_BREAK_SHARE * run.limit)
+    remaining = tie_break_seconds(run.left(), run.reserve, run.limit)
     if remaining < 0.05:
         return
     best = _objective_units(run, run.starts)
@@ -520,7 +547,8 @@ def _planned(run: _Run) -> Result:
         offset = penalty_of(run.portfolio, run.steady, starts) / SCORE_UNITS
     bound, source = _bound(scheduled, run, value, offset)
     portfolio = run.given or run.portfolio
-    managers = _staffing(run)
+    with run.phase("assign"):
+        managers = _staffing(run)
     approved = {
         pid: (
             "the rules leave no choice"
@@ -530,26 +558,31 @@ def _planned(run: _Run) -> Result:
         for pid in kept_approved(portfolio, run.baseline)
         if pid not in starts
     }
-    reasons = explain_plan(
-        portfolio,
-        starts,
-        set_aside=run.aside,
-        approved=approved,
-        hires=run.hires,
-        managers=managers,
-    )
-    if run.objective is Objective.VALUE:
-        reasons = add_counterfactuals(
+    with run.phase("explain"):
+        reasons = explain_plan(
             portfolio,
             starts,
-            reasons,
-            budget=reasons_budget(portfolio, run.limit),
-            seed=run.seed,
+            set_aside=run.aside,
+            approved=approved,
             hires=run.hires,
             managers=managers,
-            reproducible=run.reproducible,
         )
     notes: list[str] = []
+    if run.objective is Objective.VALUE:
+        asked = reasons_budget(portfolio, run.limit)
+        given = reasons_seconds(asked, run.left())
+        with run.phase("reasons"):
+            reasons = add_counterfactuals(
+                portfolio,
+                starts,
+                reasons,
+                budget=given,
+                seed=run.seed,
+                hires=run.hires,
+                managers=managers,
+                reproducible=run.reproducible,
+            )
+        notes += _reasons_cut_short(reasons, asked, given)
     if run.clock_stopped:
         notes.append(
             "Reproducible: a search ran into its safety stop on the clock (a very slow or busy "
@@ -595,7 +628,27 @@ def _planned(run: _Run) -> Result:
         changes=plan_changes(portfolio, run.baseline, starts),
         baseline_size=len(run.baseline.starts) if run.baseline else None,
         stability_points=stability_weight(portfolio) if run.baseline else 0.0,
+        phases=tuple(run.phases.items()),
     )
+
+
+def _reasons_cut_short(reasons: Mapping[str, Reason], asked: float, given: float) -> list[str]:
+    """A note when some solved reasons (what a project would displace, the least extra
+    capacity) did not fit in what was left of the time limit; none when all did."""
+    cut = sum(1 for r in reasons.values() if NOT_COMPUTED in (r.displacement_note, r.extra_note))
+    if not cut or asked <= 0:  # none asked for (Reasons time 0): nothing was cut
+        return []
+    room = (
+        f'only {given:.1f} s of the {asked:.1f} s of Settings "Reasons time" were left '
+        "within the time limit"
+        if given < asked
+        else f'the {asked:.1f} s of Settings "Reasons time" were not enough'
+    )
+    return [
+        f'Reasons cut short: {room}, so {cut} project(s) say "{NOT_COMPUTED}" for what '
+        "they would displace or the least extra capacity they need; raise the time limit or "
+        '"Reasons time" to have them all.'
+    ]
 
 
 def hire_cost(portfolio: Portfolio, hires: Mapping[tuple[int, int], int]) -> int:

@@ -139,6 +139,7 @@ class Result:
     changes: tuple[Change, ...] = ()  # what changed since the baseline, and why
     baseline_size: int | None = None  # projects in the baseline plan; None: no baseline
     stability_points: float = 0.0  # points the objective gave up per change of the baseline
+    phases: tuple[tuple[str, float], ...] = ()  # seconds per step of the solve, in order
 
     @property
     def selected(self) -> tuple[ProjectOutcome, ...]:

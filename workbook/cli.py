@@ -662,7 +662,14 @@ def _write_csv(report: service.Report, folder: Path) -> None:
 
 def _write_json(report: service.Report, path: Path) -> None:
     assert report.result is not None
-    text = json.dumps(result_json(report.portfolio, report.result), indent=2) + "\n"
+    data = result_json(report.portfolio, report.result)
+    # the workbook is written before this file: each step's seconds are known
+    data["steps_s"] = {
+        "read": round(report.read_s, 3),
+        "solve": round(report.solve_s, 3),
+        "write": round(report.write_s, 3),
+    }
+    text = json.dumps(data, indent=2) + "\n"
     with replacing(path) as temp:
         temp.write_text(text, encoding="utf-8")
 

@@ -9,12 +9,16 @@ that ended in 1991 showed as Selected; an Earliest start before the plan start w
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import openpyxl
 
+from bench.generate import generate_portfolio
+from engine.optimiser import solve
 from engine.validation import Severity
 from tests.workbook._books import copy_book, edit
+from workbook.book.grids import run_messages
 from workbook.cli import main
 from workbook.files.macros.ribbon import ensure_ribbon_relationship
 from workbook.files.reader import read_workbook
@@ -140,3 +144,14 @@ def test_an_earliest_start_before_the_plan_start_is_a_note_not_an_error(tmp_path
         )
     ]
     assert main(["optimise", str(book), "--time-limit", "2"]) == 0
+
+
+def test_reasons_cut_short_by_the_time_limit_are_said_on_messages():
+    # a Reasons time of 5 s within a 0.2 s limit: no re-solve can start (engine.time_split)
+    portfolio = generate_portfolio(80, horizon=24, seed=3)
+    settings = dataclasses.replace(portfolio.settings, workers=1, explain_time=5.0)
+    portfolio = dataclasses.replace(portfolio, settings=settings)
+    result = solve(portfolio, time_limit=0.2)
+    cut = [m for m in run_messages(portfolio, result) if "Reasons cut short" in m.message]
+    assert len(cut) == 1 and cut[0].severity is Severity.INFO
+    assert "raise the time limit" in cut[0].message

@@ -109,6 +109,7 @@ def test_outputs_agree_with_the_json(optimised):
         "bound",
         "gap",
         "wall_time_s",
+        "phases_s",
         "notes",
         "baseline",
         "changes",
@@ -117,7 +118,13 @@ def test_outputs_agree_with_the_json(optimised):
         "hiring",
         "shortfall",
         "balance",
+        "steps_s",
     }
+    # the engine's steps and the command's: seconds each, the search among them
+    assert "search" in result["phases_s"]
+    assert all(seconds >= 0 for seconds in result["phases_s"].values())
+    assert set(result["steps_s"]) == {"read", "solve", "write"}
+    assert result["steps_s"]["write"] > 0 and result["steps_s"]["read"] > 0
     values = openpyxl.load_workbook(book)
     rows = {r[1]: r for r in values["Portfolio"].iter_rows(min_row=4, values_only=True) if r[1]}
     assert len(rows) == len(result["projects"])

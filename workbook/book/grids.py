@@ -491,6 +491,7 @@ def result_json(portfolio: Portfolio, result: Result) -> dict:
         "gap": _number(result.gap),
         "bound_source": result.bound_source,
         "wall_time_s": round(result.wall_time, 3),
+        "phases_s": {name: round(seconds, 3) for name, seconds in result.phases},
         "notes": list(result.notes),
         "baseline": None
         if result.baseline_size is None

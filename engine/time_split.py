@@ -1,0 +1,52 @@
+"""How one time limit is shared among the steps of a solve: pure arithmetic, tested as such.
+
+The whole run keeps to the limit: the waterline, the warm start and the model build come
+first and count against it; the search then gets what is left less a reserve for what must
+follow the plan: the reasons, shortfall and utilisation of every project (work that grows
+with the portfolio: `REPORT_SECONDS_PER_PROJECT`, measured in bench/run_scale.py) and the
+solved reasons' budget (Settings "Reasons time"). The tie-break takes what the search left
+of its share; the solved reasons take what is left of the limit, up to their budget, and
+those that do not fit say so (engine.counterfactual's `NOT_COMPUTED`, and a note).
+
+Every figure is seconds of the limit: on the clock, or under Settings "Reproducible" work
+done (engine.determinism); the reserve depends on the limit and the portfolio's size alone,
+so where the search stops never depends on the machine when the plan must repeat.
+"""
+
+from __future__ import annotations
+
+# the basic reasons, shortfall and utilisation took 1-3 ms a project at 2,000 projects on
+# two busy cores (docs/benchmarks.md, "Scale and the time limit")
+REPORT_SECONDS_PER_PROJECT = 0.002
+REPORT_SHARE = 0.3  # of the limit, at most, held back for the report
+RESERVE_SHARE = 0.5  # of the limit, at most, held back for the report and solved reasons
+TIE_BREAK_SHARE = 0.25  # of the limit, at most, for moving projects earlier
+MIN_SEARCH = 0.01  # seconds: a search always starts (CP-SAT may return a plan at once)
+
+
+def report_reserve(limit: float, n_projects: int) -> float:
+    """Seconds held back for the reasons, shortfall and utilisation of `n_projects`."""
+    return max(min(REPORT_SHARE * limit, REPORT_SECONDS_PER_PROJECT * n_projects), 0.0)
+
+
+def after_plan_reserve(limit: float, n_projects: int, reasons: float) -> float:
+    """Seconds the search leaves for what follows the plan: the report and `reasons`
+    seconds of solved reasons, together at most `RESERVE_SHARE` of the limit."""
+    wanted = report_reserve(limit, n_projects) + max(reasons, 0.0)
+    return max(min(RESERVE_SHARE * limit, wanted), 0.0)
+
+
+def search_seconds(left: float, reserve: float, share: float = 1.0) -> float:
+    """Seconds for a search: `share` of what is left of the limit beyond the reserve."""
+    return max(share * (left - reserve), MIN_SEARCH)
+
+
+def tie_break_seconds(left: float, reserve: float, limit: float) -> float:
+    """Seconds for the tie-break: what is left beyond the reserve, at most its share of
+    the limit (0: no tie-break)."""
+    return max(min(left - reserve, TIE_BREAK_SHARE * limit), 0.0)
+
+
+def reasons_seconds(asked: float, left: float) -> float:
+    """Seconds for the solved reasons: their budget, at most what is left of the limit."""
+    return max(min(asked, left), 0.0)
