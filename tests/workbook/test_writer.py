@@ -11,7 +11,7 @@ import pytest
 
 from engine.errors import FileError
 from engine.months import month_text, parse_month
-from engine.result import ProjectOutcome, Result, SolveStatus, UtilisationCell
+from engine.result import BOUND_SOURCES, ProjectOutcome, Result, SolveStatus, UtilisationCell
 from tests.workbook._books import copy_book, edit, sha
 from workbook.book import schema
 from workbook.book.grids import result_grids
@@ -108,6 +108,7 @@ def test_outputs_agree_with_the_json(optimised):
         "objective",
         "bound",
         "gap",
+        "bound_source",
         "wall_time_s",
         "phases_s",
         "notes",
@@ -120,6 +121,9 @@ def test_outputs_agree_with_the_json(optimised):
         "balance",
         "steps_s",
     }
+    # what proves the bound: the plan itself when proven, otherwise a solver (or the scores)
+    assert result["bound_source"] in BOUND_SOURCES
+    assert (result["bound_source"] == "optimal") == (result["status"] == "optimal")
     # the engine's steps and the command's: seconds each, the search among them
     assert "search" in result["phases_s"]
     assert all(seconds >= 0 for seconds in result["phases_s"].values())
