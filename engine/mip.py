@@ -37,6 +37,9 @@ from engine.feasibility import (
 from engine.model import DependencyType, Portfolio, Project
 from engine.plan import scores as value_of
 from engine.result import SolveStatus
+from engine.units import SCORE_UNITS
+
+HALF_A_POINT = 0.5 / SCORE_UNITS  # scores move in steps of 1 / SCORE_UNITS
 
 
 class MipResult(NamedTuple):
@@ -148,7 +151,7 @@ def _run(
     def improved(event: object) -> None:
         out = event.data_out  # type: ignore[attr-defined]
         value = float(out.objective_function_value)
-        if value > floor + 1e-9:
+        if value > floor + HALF_A_POINT:  # not float noise on the starting plan's value
             better.set()
         if on_plan is not None:
             with contextlib.suppress(Exception):  # a report must never break the search
