@@ -287,9 +287,9 @@ SETTINGS = (
         "explain_time",
         ColType.FLOAT,
         None,
-        "Seconds for solved reasons after the plan: for each deferred project, what it would "
-        "displace and the least extra capacity that lets it in. Blank: a tenth of the time "
-        "limit; 0: none.",
+        "Seconds for solved reasons, kept within the time limit: for each deferred project, "
+        "what it would displace and the least extra capacity that lets it in. Blank: a tenth "
+        "of the time limit; 0: none. Reasons that do not fit say so.",
     ),
     Setting(
         "Reproducible",
