@@ -14,6 +14,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import TextIO
 
 from bench.generate import generate_portfolio
 from engine.checker import check_plan, check_starts
@@ -21,6 +22,7 @@ from engine.cpsat_model import ModelOptions
 from engine.greedy import greedy
 from engine.optimiser import solve
 
+ENGINE_ROWS = "bench/results/engine.jsonl"
 CONFIGS = {
     "default": ModelOptions(),
     "cp-sat-only": ModelOptions(highs=False),
@@ -108,16 +110,34 @@ def summarise(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run the benchmark grid and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 500])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+def grid_parser(
+    description: str, sizes: list[int], seeds: list[int], out: str
+) -> argparse.ArgumentParser:
+    """The arguments of a grid of generated portfolios: sizes, seeds, limits, configs,
+    workers and the JSON-lines file the rows are appended to."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sizes", type=int, nargs="+", default=sizes)
+    parser.add_argument("--seeds", type=int, nargs="+", default=seeds)
     parser.add_argument("--limits", type=float, nargs="+", default=[10, 60])
     parser.add_argument("--configs", nargs="+", default=["default"], choices=sorted(CONFIGS))
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path(out))
+    return parser
+
+
+def record(row: dict, rows: list[dict], sink: TextIO) -> None:
+    """Keep a row, append it to the raw file at once (a long run keeps what it measured)
+    and show it."""
+    rows.append(row)
+    sink.write(json.dumps(row) + "\n")
+    sink.flush()
+    print(json.dumps(row), flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmark grid and print the table."""
+    parser = grid_parser(__doc__.splitlines()[0], [50, 200, 500], [1, 2, 3], ENGINE_ROWS)
     parser.add_argument("--mip", action="store_true", help="also run HiGHS on the same model")
-    parser.add_argument("--out", type=Path, default=Path("bench/results/engine.jsonl"))
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -126,11 +146,7 @@ def main(argv: list[str] | None = None) -> None:
             for limit in args.limits:
                 for config in args.configs:
                     for seed in args.seeds:
-                        row = run(size, seed, limit, config, args.workers, args.mip)
-                        rows.append(row)
-                        sink.write(json.dumps(row) + "\n")
-                        sink.flush()
-                        print(json.dumps(row), flush=True)
+                        record(run(size, seed, limit, config, args.workers, args.mip), rows, sink)
     print(summarise(rows))
 
 

@@ -15,15 +15,12 @@ medians over seeds and the worst seed's engine / HiGHS ratio.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
-import json
 import statistics
 import time
-from pathlib import Path
 
 from bench.generate import REGIMES
-from bench.run_engine import CONFIGS
+from bench.run_engine import CONFIGS, grid_parser, record
 from engine.checker import check_plan, check_starts
 from engine.greedy import greedy
 from engine.mip import solve_mip
@@ -142,14 +139,10 @@ def summarise(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the grid and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 500, 1000])
+    parser = grid_parser(
+        __doc__.splitlines()[0], [200, 500, 1000], [1, 2, 3, 4, 5], "bench/results/regimes.jsonl"
+    )
     parser.add_argument("--regimes", nargs="+", default=["big", "small"], choices=sorted(REGIMES))
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
-    parser.add_argument("--limits", type=float, nargs="+", default=[10, 60])
-    parser.add_argument("--configs", nargs="+", default=["default"], choices=sorted(CONFIGS))
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path("bench/results/regimes.jsonl"))
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -160,10 +153,7 @@ def main(argv: list[str] | None = None) -> None:
                     for config in args.configs:
                         for seed in args.seeds:
                             row = run(regime, size, seed, limit, config, args.workers)
-                            rows.append(row)
-                            sink.write(json.dumps(row) + "\n")
-                            sink.flush()
-                            print(json.dumps(row), flush=True)
+                            record(row, rows, sink)
     print(summarise(rows))
 
 
