@@ -168,11 +168,16 @@ def test_a_second_run_appends_to_the_run_log(run):
     assert report.ok
 
 
+def _set_setting(payload: dict, name: str, value: object) -> None:
+    settings = next(s for s in payload["sheets"] if s["name"] == "Settings")
+    row = next(r for r in settings["values"] if r[0] == name)
+    row[1] = value
+
+
 def test_main_is_reoptimise():
     payload = payload_from_file(SAMPLE)
-    settings = next(s for s in payload["sheets"] if s["name"] == "Settings")
-    row = next(r for r in settings["values"] if r[0] == "Time limit (s)")
-    row[1] = 1  # main() takes its time limit from the Settings sheet, like the button
+    _set_setting(payload, "Time limit (s)", 1)  # main() takes it from Settings, like the button
+    _set_setting(payload, "Reproducible", "Yes")  # a plan within 1 s on any machine and load
     book = open_book(payload)
     report = entry.main(book)
     assert report.result is not None and report.result.status in (
@@ -477,6 +482,7 @@ def test_only_udfs_imports_xlwings():
 
 def test_frontier_button_writes_the_frontier_sheet_as_the_file_writer_does(tmp_path):
     payload = payload_from_file(SAMPLE)
+    _set_setting(payload, "Reproducible", "Yes")  # 1-s points find plans on any machine and load
     book = open_book(payload)
     report = entry.frontier(book, scales=(1.2, 0.8), time_limit=1.0)
     assert report.ok and report.summary.startswith("Frontier: value ")
