@@ -207,7 +207,7 @@ class _Run:
         reasons = reasons_budget(portfolio, limit) if wanted is Objective.VALUE else 0.0
         return cls(
             portfolio,
-            Objective(objective) if objective else settings.objective,
+            wanted,
             options or ModelOptions(),
             limit,
             seed if seed is not None else settings.random_seed,
