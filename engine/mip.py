@@ -81,6 +81,8 @@ def solve_mip(
     build_in_limit: bool = False,
     on_plan: Callable[[float, float], None] | None = None,
     patience: float | None = None,
+    soft_limit: float | None = None,
+    tight_gap: float = 0.0,
 ) -> MipResult:
     """Maximise the total weighted score of a feasible selection and schedule with HiGHS.
 
@@ -90,8 +92,12 @@ def solve_mip(
     holds for HiGHS's search, or (`build_in_limit`) for building the model and the search.
     `initial`: a plan ({project ID: start month}) HiGHS begins from, if it keeps the MIP's rules.
     `on_plan(value, bound)` is called (from HiGHS's thread) for every better plan it finds.
-    `patience`: seconds after which HiGHS gives up if it has found nothing better than
+    `patience`: seconds of search (building the model does not count: at 1,000 projects
+    it takes a second) after which HiGHS gives up if it has found nothing better than
     `initial` (where the LP is weak it rarely does, and the time is better spent elsewhere).
+    `soft_limit`: seconds (counted like `time_limit`, and at most it) after which HiGHS stops
+    unless its own gap is at most `tight_gap` by then: a tight gap means a tight LP, where
+    HiGHS is the stronger solver and makes the most of the time up to `time_limit`.
     Ctrl-C stops HiGHS and raises KeyboardInterrupt.
     """
     began = time.perf_counter()
@@ -121,31 +127,56 @@ def solve_mip(
         _set_start(highs, model, initial)
         floor = sum(scores[pid] for pid in initial if pid in scores)
     if model.costs:
-        give_up = None if patience is None else began + patience
-        _run(highs, on_plan, floor, give_up)
+        searching = time.perf_counter()
+        give_up = None if patience is None else searching + patience
+        soft = None if soft_limit is None else began + soft_limit
+        _run(highs, on_plan, floor, _Stops(give_up, soft, tight_gap))
     status, plan = _read(highs, model)
     value = sum(scores[pid] for pid in plan) if status.has_plan else None
     bound = _bound(highs, status, value)
     return MipResult(value, bound, status, time.perf_counter() - began, plan)
 
 
+class _Stops(NamedTuple):
+    """When HiGHS stops before its time limit (perf_counter times; None: never)."""
+
+    give_up: float | None  # ... if it has found no plan above its start by then
+    soft: float | None  # ... unless its gap is at most `tight_gap` by then
+    tight_gap: float
+
+
+def _gap_of(out: object) -> float:
+    """HiGHS's relative gap from a callback's data (inf while it has no plan or bound)."""
+    primal = float(out.mip_primal_bound)  # type: ignore[attr-defined]
+    dual = float(out.mip_dual_bound)  # type: ignore[attr-defined]
+    if not (np.isfinite(primal) and np.isfinite(dual)) or primal <= 0:
+        return np.inf
+    return max(dual - primal, 0.0) / primal
+
+
 def _run(
     highs: highspy.Highs,
     on_plan: Callable[[float, float], None] | None,
     floor: float,
-    give_up: float | None,
+    stops: _Stops,
 ) -> None:
     """HiGHS's search in a thread of its own, so that Ctrl-C stops it within moments (then
-    KeyboardInterrupt is raised here); it also stops at `give_up` (perf_counter time) if no
-    plan above `floor` came by then. highspy's own threaded solve shares one lock among all
-    its instances, so it is not used."""
+    KeyboardInterrupt is raised here); it also stops as `stops` says, `floor` being the
+    value of its start. highspy's own threaded solve shares one lock among all its
+    instances, so it is not used."""
     stop = threading.Event()
     done = threading.Event()
     better = threading.Event()
 
     def interrupt(event: object) -> None:
-        stalled = give_up is not None and not better.is_set() and time.perf_counter() > give_up
-        if stop.is_set() or stalled:
+        now = time.perf_counter()
+        stalled = stops.give_up is not None and not better.is_set() and now > stops.give_up
+        loose = (
+            stops.soft is not None
+            and now > stops.soft
+            and not _gap_of(event.data_out) <= stops.tight_gap  # type: ignore[attr-defined]
+        )
+        if stop.is_set() or stalled or loose:
             event.interrupt()  # type: ignore[attr-defined]
 
     def improved(event: object) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import replace
 
 import pytest
 
-from bench.generate import generate_portfolio
+from bench.generate import generate_portfolio, generate_small_projects
 from bench.instances import (
     TEST_DATA,
     knapsack_to_portfolio,
@@ -150,3 +151,15 @@ def test_mip_schedules_j301_1_within_the_serial_horizon():
     assert len(result.plan) == 32
     assert _violations(portfolio, result.plan) == []
     assert 43 <= makespan(portfolio, result.plan) <= rcpsp_upper_bound(instance)
+
+
+def test_mip_keeps_searching_past_its_soft_limit_only_while_its_gap_is_tight():
+    """`soft_limit` stops HiGHS unless its gap is at most `tight_gap`: a gap no plan can
+    reach stops it at its first check, a gap every plan meets lets it prove the optimum.
+    The stop is checked in HiGHS's callbacks, so neither case depends on the clock."""
+    portfolio = generate_small_projects(60, seed=3)
+    kept_on = solve_mip(portfolio, time_limit=120, soft_limit=0.0, tight_gap=math.inf, threads=1)
+    stopped = solve_mip(portfolio, time_limit=120, soft_limit=0.0, tight_gap=-1.0, threads=1)
+    assert kept_on.status is SolveStatus.OPTIMAL
+    assert stopped.status is not SolveStatus.OPTIMAL
+    assert not stopped.plan or _violations(portfolio, stopped.plan) == []

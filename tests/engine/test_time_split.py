@@ -23,6 +23,7 @@ from engine.reasons import NOT_COMPUTED
 from engine.time_split import (
     MIN_SEARCH,
     REPORT_SECONDS_PER_PROJECT,
+    REPORT_SECONDS_PER_PROJECT_SQUARED,
     REPORT_SHARE,
     RESERVE_SHARE,
     TIE_BREAK_SHARE,
@@ -35,7 +36,11 @@ from engine.time_split import (
 
 
 def test_the_report_reserve_grows_with_the_portfolio_up_to_its_share_of_the_limit():
-    assert report_reserve(20, 1000) == pytest.approx(1000 * REPORT_SECONDS_PER_PROJECT)
+    assert report_reserve(20, 1000) == pytest.approx(
+        1000 * REPORT_SECONDS_PER_PROJECT + 1000**2 * REPORT_SECONDS_PER_PROJECT_SQUARED
+    )
+    # the explanations' work grows faster than the portfolio
+    assert report_reserve(60, 2000) > 2 * report_reserve(60, 1000)
     assert report_reserve(20, 100_000) == pytest.approx(REPORT_SHARE * 20)
     assert report_reserve(20, 0) == 0.0
     assert report_reserve(0, 1000) == 0.0
