@@ -48,7 +48,7 @@ STEPS: dict[str, list[tuple[object, list[str]]]] = {
     "timeline": [(run_timeline.main, ["--sizes", "50", "200", "500", "--limit", "60"])],
     "published": [
         (run_published.main, ["psplib", "--subset", "j30", "--limit", "10"]),
-        (run_published.main, ["psplib", "--subset", "j60", "--limit", "60", "--every", "24"]),
+        (run_published.main, ["psplib", "--subset", "j60", "--limit", "60", "--every", "4"]),
         (run_published.main, ["psplib", "--subset", "j120", "--limit", "60", "--every", "60"]),
         (run_published.main, ["mplib1", "--limit", "60", "--every", "6"]),
         *(

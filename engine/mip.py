@@ -92,11 +92,11 @@ def solve_mip(
     holds for HiGHS's search, or (`build_in_limit`) for building the model and the search.
     `initial`: a plan ({project ID: start month}) HiGHS begins from, if it keeps the MIP's rules.
     `on_plan(value, bound)` is called (from HiGHS's thread) for every better plan it finds.
-    `patience`: seconds of search (building the model does not count: at 1,000 projects
-    it takes a second) after which HiGHS gives up if it has found nothing better than
+    `patience`: seconds of search (after presolve, if presolve ends within them) after
+    which HiGHS gives up if it has found nothing better than
     `initial` (where the LP is weak it rarely does, and the time is better spent elsewhere).
     `soft_limit`: seconds (counted like `time_limit`, and at most it) after which HiGHS stops
-    unless its own gap is at most `tight_gap` by then: a tight gap means a tight LP, where
+    unless its own gap has come within `tight_gap`: a tight gap means a tight LP, where
     HiGHS is the stronger solver and makes the most of the time up to `time_limit`.
     Ctrl-C stops HiGHS and raises KeyboardInterrupt.
     """
@@ -119,8 +119,6 @@ def solve_mip(
     _groups(model, projects)
     _links(model, portfolio)
     limit = time_limit or portfolio.settings.time_limit
-    if build_in_limit:
-        limit = max(limit - (time.perf_counter() - began), 0.01)
     highs = _highs(model, limit, threads, gap, seed, log)
     floor = -np.inf
     if initial and model.costs:
@@ -128,9 +126,11 @@ def solve_mip(
         floor = sum(scores[pid] for pid in initial if pid in scores)
     if model.costs:
         searching = time.perf_counter()
-        give_up = None if patience is None else searching + patience
-        soft = None if soft_limit is None else began + soft_limit
-        _run(highs, on_plan, floor, _Stops(give_up, soft, tight_gap))
+        origin = began if build_in_limit else searching  # where the limits count from
+        hard = origin + limit
+        soft = min(origin + soft_limit, hard) if soft_limit is not None else hard
+        give_up = searching + patience if patience is not None else None
+        _run(highs, on_plan, floor, _Stops(searching, give_up, soft, hard, tight_gap))
     status, plan = _read(highs, model)
     value = sum(scores[pid] for pid in plan) if status.has_plan else None
     bound = _bound(highs, status, value)
@@ -138,10 +138,15 @@ def solve_mip(
 
 
 class _Stops(NamedTuple):
-    """When HiGHS stops before its time limit (perf_counter times; None: never)."""
+    """Where HiGHS stops (perf_counter times). Each is a HiGHS time limit, which HiGHS
+    honours wherever it is in its search (its interrupt callbacks can be minutes apart on a
+    weak LP); the callbacks only ever move the limit later."""
 
-    give_up: float | None  # ... if it has found no plan above its start by then
-    soft: float | None  # ... unless its gap is at most `tight_gap` by then
+    began: float  # the search's start
+    give_up: float | None  # if it has found no plan above its start by then (its patience
+    # starts again when presolve ends: presolving 1,000 projects takes a second)
+    soft: float  # unless its gap is at most `tight_gap` by then
+    hard: float  # in any case
     tight_gap: float
 
 
@@ -161,29 +166,43 @@ def _run(
     stops: _Stops,
 ) -> None:
     """HiGHS's search in a thread of its own, so that Ctrl-C stops it within moments (then
-    KeyboardInterrupt is raised here); it also stops as `stops` says, `floor` being the
-    value of its start. highspy's own threaded solve shares one lock among all its
-    instances, so it is not used."""
+    KeyboardInterrupt is raised here). It runs until `stops.give_up` (its patience counted
+    again from the end of presolve); a plan above `floor`
+    (the value of its start) moves the limit to `stops.soft`, a gap within
+    `stops.tight_gap` to `stops.hard`. highspy's own threaded solve shares one lock among
+    all its instances, so it is not used."""
     stop = threading.Event()
     done = threading.Event()
-    better = threading.Event()
+    until = [min(stops.give_up or stops.soft, stops.soft)]
+    presolved: list[bool] = []
+
+    def stop_at(when: float) -> None:
+        """Move HiGHS's time limit (seconds on its own clock) to perf_counter time `when`."""
+        until[0] = when
+        left = max(when - time.perf_counter(), 0.01)
+        highs.setOptionValue("time_limit", float(highs.getRunTime()) + left)
+
+    def later(out: object, better: bool) -> None:
+        if not presolved:  # the first callback comes after presolve: patience starts again
+            presolved.append(True)
+            if stops.give_up is not None and not better and until[0] < stops.soft:
+                patience = stops.give_up - stops.began
+                stop_at(min(max(until[0], time.perf_counter() + patience), stops.soft))
+        if better and until[0] < stops.soft:
+            stop_at(stops.soft)
+        if until[0] < stops.hard and _gap_of(out) <= stops.tight_gap:
+            stop_at(stops.hard)
 
     def interrupt(event: object) -> None:
-        now = time.perf_counter()
-        stalled = stops.give_up is not None and not better.is_set() and now > stops.give_up
-        loose = (
-            stops.soft is not None
-            and now > stops.soft
-            and not _gap_of(event.data_out) <= stops.tight_gap  # type: ignore[attr-defined]
-        )
-        if stop.is_set() or stalled or loose:
+        if stop.is_set():
             event.interrupt()  # type: ignore[attr-defined]
+        else:
+            later(event.data_out, better=False)  # type: ignore[attr-defined]
 
     def improved(event: object) -> None:
         out = event.data_out  # type: ignore[attr-defined]
         value = float(out.objective_function_value)
-        if value > floor + HALF_A_POINT:  # not float noise on the starting plan's value
-            better.set()
+        later(out, better=value > floor + HALF_A_POINT)  # not float noise on its start
         if on_plan is not None:
             with contextlib.suppress(Exception):  # a report must never break the search
                 on_plan(value, float(out.mip_dual_bound))
@@ -197,6 +216,7 @@ def _run(
     highs.cbMipInterrupt.subscribe(interrupt)
     highs.cbSimplexInterrupt.subscribe(interrupt)
     highs.cbMipImprovingSolution.subscribe(improved)
+    stop_at(until[0])
     threading.Thread(target=search, name="highs", daemon=True).start()
     try:
         while not done.wait(0.1):
