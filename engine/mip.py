@@ -129,8 +129,7 @@ def solve_mip(
         origin = began if build_in_limit else searching  # where the limits count from
         hard = origin + limit
         soft = min(origin + soft_limit, hard) if soft_limit is not None else hard
-        give_up = searching + patience if patience is not None else None
-        _run(highs, on_plan, floor, _Stops(searching, give_up, soft, hard, tight_gap))
+        _run(highs, on_plan, floor, _Stops(patience, soft, hard, tight_gap))
     status, plan = _read(highs, model)
     value = sum(scores[pid] for pid in plan) if status.has_plan else None
     bound = _bound(highs, status, value)
@@ -138,12 +137,11 @@ def solve_mip(
 
 
 class _Stops(NamedTuple):
-    """Where HiGHS stops (perf_counter times). Each is a HiGHS time limit, which HiGHS
-    honours wherever it is in its search (its interrupt callbacks can be minutes apart on a
-    weak LP); the callbacks only ever move the limit later."""
+    """Where HiGHS stops (`soft`, `hard`: perf_counter times). Each is a HiGHS time
+    limit, which HiGHS honours wherever it is in its search (its interrupt callbacks can be
+    minutes apart on a weak LP); the callbacks only ever move the limit later."""
 
-    began: float  # the search's start
-    give_up: float | None  # if it has found no plan above its start by then (its patience
+    patience: float | None  # seconds: if it has found no plan above its start by then (this
     # starts again when presolve ends: presolving 1,000 projects takes a second)
     soft: float  # unless its gap is at most `tight_gap` by then
     hard: float  # in any case
@@ -166,14 +164,15 @@ def _run(
     stops: _Stops,
 ) -> None:
     """HiGHS's search in a thread of its own, so that Ctrl-C stops it within moments (then
-    KeyboardInterrupt is raised here). It runs until `stops.give_up` (its patience counted
+    KeyboardInterrupt is raised here). It runs for `stops.patience` (counted
     again from the end of presolve); a plan above `floor`
     (the value of its start) moves the limit to `stops.soft`, a gap within
     `stops.tight_gap` to `stops.hard`. highspy's own threaded solve shares one lock among
     all its instances, so it is not used."""
     stop = threading.Event()
     done = threading.Event()
-    until = [min(stops.give_up or stops.soft, stops.soft)]
+    now = time.perf_counter()
+    until = [stops.soft if stops.patience is None else min(now + stops.patience, stops.soft)]
     presolved: list[bool] = []
 
     def stop_at(when: float) -> None:
@@ -185,9 +184,8 @@ def _run(
     def later(out: object, better: bool) -> None:
         if not presolved:  # the first callback comes after presolve: patience starts again
             presolved.append(True)
-            if stops.give_up is not None and not better and until[0] < stops.soft:
-                patience = stops.give_up - stops.began
-                stop_at(min(max(until[0], time.perf_counter() + patience), stops.soft))
+            if stops.patience is not None and not better and until[0] < stops.soft:
+                stop_at(min(max(until[0], time.perf_counter() + stops.patience), stops.soft))
         if better and until[0] < stops.soft:
             stop_at(stops.soft)
         if until[0] < stops.hard and _gap_of(out) <= stops.tight_gap:
