@@ -60,6 +60,7 @@ from engine.stability import (
 from engine.time_split import (
     TIE_BREAK_SHARE,
     after_plan_reserve,
+    highs_seconds,
     reasons_seconds,
     search_seconds,
     tie_break_seconds,
@@ -75,10 +76,8 @@ QUICK_SECONDS = 1.0  # ... after this first stage without it
 JUSTIFY_SHARE = 0.1  # of the time limit, at most, for the `finish` warm start's restarts
 ASSIGN_SHARE = 0.1  # of the time limit, at most, for matching managers to the plan (Assign)
 PROBE_SHARE = 0.3  # `finish` without a full waterline: time to find a schedule of everything
-HIGHS_SHARE = 0.6  # `value`: of the time left, for HiGHS on the time-indexed MIP first
-HIGHS_TIGHT_SHARE = 0.85  # ... or up to this much while its own gap is tight:
-HIGHS_TIGHT_GAP = 0.10  # ... at most this (many small projects: 1-8%; big ones: 11-50%)
-HIGHS_MIN_SECONDS = 0.5  # ... not worth starting HiGHS for less
+HIGHS_TIGHT_GAP = 0.10  # HiGHS's own gap counted tight (many small projects: 1-8%; big: 11-50%)
+HIGHS_MIN_SECONDS = 0.5  # not worth starting HiGHS for less
 HIGHS_PATIENCE = 0.15  # of the limit: HiGHS gives up if it found nothing better by then
 HIGHS_PATIENCE_SECONDS = 5.0  # ... and at most this long (CP-SAT's first plans come early)
 
@@ -308,7 +307,8 @@ def _highs_first(run: _Run, progress: ProgressCallback | None) -> None:
 
     Where the LP is tight (many small projects) HiGHS finds good plans and bounds that
     CP-SAT alone does not, and while its own gap is tight it keeps going up to
-    `HIGHS_TIGHT_SHARE` of the time; where it is weak, CP-SAT improves on HiGHS's plan or
+    a larger share of the time on larger portfolios (`engine.time_split.highs_seconds`);
+    where it is weak, CP-SAT improves on HiGHS's plan or
     the waterline with the rest of the time (docs/benchmarks.md). Only where the MIP holds
     every rule of the portfolio (`engine.mip.holds_every_rule`). Not under Settings
     "Reproducible": HiGHS stops by the clock alone. Not with a baseline to keep steady:
@@ -322,8 +322,7 @@ def _highs_first(run: _Run, progress: ProgressCallback | None) -> None:
         or not holds_every_rule(run.portfolio)
     ):
         return
-    seconds = HIGHS_SHARE * (run.left() - run.reserve)
-    longest = HIGHS_TIGHT_SHARE * (run.left() - run.reserve)
+    seconds, longest = highs_seconds(run.left(), run.reserve, len(run.portfolio.projects))
     if seconds < HIGHS_MIN_SECONDS:
         return
     floor = run.known_value if run.known_value is not None else run.waterline_value

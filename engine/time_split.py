@@ -24,6 +24,9 @@ REPORT_SECONDS_PER_PROJECT_SQUARED = 3.5e-7  # the worst of the measured runs
 REPORT_SHARE = 0.3  # of the limit, at most, held back for the report
 RESERVE_SHARE = 0.5  # of the limit, at most, held back for the report and solved reasons
 TIE_BREAK_SHARE = 0.25  # of the limit, at most, for moving projects earlier
+HIGHS_SHARE = 0.6  # `value`: of the time left beyond the reserve, for HiGHS first
+HIGHS_TIGHT_SHARE = 0.85  # ... or up to this much while its own gap is tight,
+HIGHS_TIGHT_MIN_PROJECTS = 200  # ... on portfolios this big (below, CP-SAT proves faster)
 MIN_SEARCH = 0.01  # seconds: a search always starts (CP-SAT may return a plan at once)
 
 
@@ -40,6 +43,20 @@ def after_plan_reserve(limit: float, n_projects: int, reasons: float) -> float:
     seconds of solved reasons, together at most `RESERVE_SHARE` of the limit."""
     wanted = report_reserve(limit, n_projects) + max(reasons, 0.0)
     return max(min(RESERVE_SHARE * limit, wanted), 0.0)
+
+
+def highs_seconds(left: float, reserve: float, n_projects: int) -> tuple[float, float]:
+    """Seconds for HiGHS before CP-SAT: its share of what is left beyond the reserve, and
+    how far that may stretch while HiGHS's own gap is tight.
+
+    Where the LP is tight on a large portfolio HiGHS is the stronger solver and keeps most
+    of the time; on a small one (a knapsack of 100 items, say) CP-SAT closes a tight gap
+    sooner than HiGHS does (docs/benchmarks.md, mknapcb), so there is no stretch.
+    """
+    room = max(left - reserve, 0.0)
+    share = HIGHS_SHARE * room
+    stretch = HIGHS_TIGHT_SHARE * room if n_projects >= HIGHS_TIGHT_MIN_PROJECTS else share
+    return share, stretch
 
 
 def search_seconds(left: float, reserve: float, share: float = 1.0) -> float:

@@ -21,6 +21,9 @@ from engine.model import Portfolio
 from engine.optimiser import solve
 from engine.reasons import NOT_COMPUTED
 from engine.time_split import (
+    HIGHS_SHARE,
+    HIGHS_TIGHT_MIN_PROJECTS,
+    HIGHS_TIGHT_SHARE,
     MIN_SEARCH,
     REPORT_SECONDS_PER_PROJECT,
     REPORT_SECONDS_PER_PROJECT_SQUARED,
@@ -28,11 +31,21 @@ from engine.time_split import (
     RESERVE_SHARE,
     TIE_BREAK_SHARE,
     after_plan_reserve,
+    highs_seconds,
     reasons_seconds,
     report_reserve,
     search_seconds,
     tie_break_seconds,
 )
+
+
+def test_highs_may_stretch_its_share_on_large_portfolios_only():
+    share, stretch = highs_seconds(12.0, 2.0, HIGHS_TIGHT_MIN_PROJECTS)
+    assert share == pytest.approx(HIGHS_SHARE * 10.0)
+    assert stretch == pytest.approx(HIGHS_TIGHT_SHARE * 10.0)
+    small = highs_seconds(12.0, 2.0, HIGHS_TIGHT_MIN_PROJECTS - 1)
+    assert small == (share, share)  # a small portfolio: CP-SAT gets the rest
+    assert highs_seconds(1.0, 2.0, 1000) == (0.0, 0.0)  # the reserve has taken it all
 
 
 def test_the_report_reserve_grows_with_the_portfolio_up_to_its_share_of_the_limit():
