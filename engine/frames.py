@@ -1,8 +1,8 @@
 """The portfolio and a solve's result as pandas DataFrames: one tidy frame per kind of thing.
 
 For analysts working in Python: `portfolio_frames(portfolio)` gives the inputs,
-`result_frames(portfolio, result)` the plan. `Portfolio.to_frames()` and
-`Result.to_frames(portfolio)` call these (pandas is imported only then: it is slow to load).
+`result_frames(portfolio, result)` the plan. Only this module imports pandas (it is slow to
+load), so `engine.model` and `engine.result` stay quick to import and never import it back.
 
 Conventions: one row per thing, snake_case column names, FTE and money as floats, calendar
 months as monthly `pandas.Period` values (`2027-03`; missing is NaT), months counted within a
@@ -13,15 +13,12 @@ rows. Nothing here checks the data; `engine.validation.validate` does.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from engine.model import Portfolio, Project
 from engine.months import month_text
-
-if TYPE_CHECKING:  # engine.model and engine.result import this module inside to_frames()
-    from engine.model import Portfolio, Project
-    from engine.result import ProjectOutcome, Result, UtilisationCell
+from engine.result import ProjectOutcome, Result, UtilisationCell
 
 MONTH = "period[M]"
 SELECTED = "Selected"  # the decisions as the Portfolio sheet writes them (engine.plan)

@@ -13,12 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from engine.gates import GateReview, latest_decisions
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 class ProjectStatus(StrEnum):
@@ -352,12 +348,6 @@ class Portfolio:
     def assigns_managers(self) -> bool:
         """Whether the plan must staff every selected project from People (Assign)."""
         return self.settings.project_managers is ManagerMode.ASSIGN
-
-    def to_frames(self) -> dict[str, pd.DataFrame]:
-        """The inputs as tidy pandas DataFrames (see `engine.frames.portfolio_frames`)."""
-        from engine.frames import portfolio_frames  # pandas loads slowly: only when asked
-
-        return portfolio_frames(self)
 
     @cached_property
     def _by_id(self) -> dict[str, Project]:

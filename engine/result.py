@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from engine.changes import Change
 from engine.problems import Problem
 from engine.reasons import Reason
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from engine.model import Portfolio
 
 
 class SolveStatus(StrEnum):
@@ -152,13 +146,6 @@ class Result:
             if outcome.project_id == project_id:
                 return outcome
         raise KeyError(project_id)
-
-    def to_frames(self, portfolio: Portfolio) -> dict[str, pd.DataFrame]:
-        """The plan as tidy pandas DataFrames (see `engine.frames.result_frames`); `portfolio`
-        is the one that was solved."""
-        from engine.frames import result_frames  # pandas loads slowly: only when asked
-
-        return result_frames(portfolio, self)
 
 
 # What proves a bound, as the Run log and the summary line say it

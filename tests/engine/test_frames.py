@@ -79,7 +79,7 @@ def solved(portfolio: Portfolio):
 
 
 def test_portfolio_frames_hold_every_input(portfolio: Portfolio) -> None:
-    frames = portfolio.to_frames()
+    frames = portfolio_frames(portfolio)
 
     assert list(frames) == [
         "settings",
@@ -118,7 +118,7 @@ def test_portfolio_frames_hold_every_input(portfolio: Portfolio) -> None:
 
 
 def test_empty_portfolio_keeps_the_columns() -> None:
-    frames = Portfolio(Settings(PLAN_START, 3)).to_frames()
+    frames = portfolio_frames(Portfolio(Settings(PLAN_START, 3)))
 
     assert len(frames["settings"]) == 1
     for name in ("projects", "scores", "demands", "capacity", "dependencies", "budget"):
@@ -128,7 +128,7 @@ def test_empty_portfolio_keeps_the_columns() -> None:
 
 
 def test_result_frames_agree_with_the_result(portfolio: Portfolio, solved) -> None:
-    frames = solved.to_frames(portfolio)
+    frames = result_frames(portfolio, solved)
 
     assert list(frames) == ["projects", "utilisation", "summary", "messages"]
     plan = frames["projects"].set_index("project_id")
@@ -152,7 +152,7 @@ def test_result_frames_agree_with_the_result(portfolio: Portfolio, solved) -> No
 
 
 def test_utilisation_sums_equal_the_demand_of_selected_projects(portfolio: Portfolio, solved):
-    utilisation = solved.to_frames(portfolio)["utilisation"]
+    utilisation = result_frames(portfolio, solved)["utilisation"]
     assert len(utilisation) == len(portfolio.roles) * portfolio.settings.horizon
 
     expected: dict[str, float] = {}
@@ -177,7 +177,7 @@ def test_utilisation_sums_equal_the_demand_of_selected_projects(portfolio: Portf
 
 
 def test_summary_is_one_row_of_the_numbers_that_prove_the_plan(portfolio: Portfolio, solved):
-    summary = solved.to_frames(portfolio)["summary"]
+    summary = result_frames(portfolio, solved)["summary"]
 
     assert len(summary) == 1
     row = summary.iloc[0]
@@ -223,14 +223,13 @@ def test_invalid_input_problems_become_messages() -> None:
     result = solve(portfolio)
     assert result.status is SolveStatus.INVALID_INPUT
 
-    messages = result.to_frames(portfolio)["messages"]
+    messages = result_frames(portfolio, result)["messages"]
     problems = messages[messages["kind"] == "problem"]
     assert len(problems) == len(result.problems)
     assert any('unknown project ID "Z"' in m for m in problems["message"])
 
 
 def test_frames_match_portfolio_frames_and_do_not_load_pandas_early(portfolio: Portfolio):
-    assert portfolio_frames(portfolio)["projects"].equals(portfolio.to_frames()["projects"])
     code = (
         "import sys, engine, engine.model, engine.result;"
         "print('pandas' in sys.modules); sys.exit(1 if 'pandas' in sys.modules else 0)"
