@@ -26,6 +26,7 @@ ENGINE_ROWS = "bench/results/engine.jsonl"
 CONFIGS = {
     "default": ModelOptions(),
     "cp-sat-only": ModelOptions(highs=False),
+    "highs-first": ModelOptions(highs=True),  # whatever the portfolio's size
     "no-cumulative": ModelOptions(cumulative=False),
     "fs-linear": ModelOptions(fs_time_indexed=True),
     "time-indexed": ModelOptions(time_indexed=True),

@@ -63,7 +63,9 @@ class ModelOptions:
     makespan_block: bool = True  # `finish`: every role is fully busy from the finish month on
     earliest_first: bool = True  # `finish`: also search by starting the earliest-startable first
     diagnosis: bool = False  # guard relaxable rules with assumption literals
-    highs: bool = True  # `value`: HiGHS on the time-indexed MIP first (engine.optimiser)
+    # `value`: HiGHS on the time-indexed MIP first (engine.optimiser); None: where it pays,
+    # on portfolios of HIGHS_MIN_PROJECTS or more
+    highs: bool | None = None
 
 
 # Start literals give a strong LP bound on small portfolios; past this many (project, start)

@@ -244,9 +244,10 @@ def _set_start(highs: highspy.Highs, model: _Model, start: Mapping[str, int]) ->
 
 def holds_every_rule(portfolio: Portfolio) -> bool:
     """Whether the MIP has every rule of `portfolio`, so that its plans keep them all and its
-    dual bound bounds every plan: no balance rules and no managers (it has neither), no
-    hiring options (hires add capacity it does not see)."""
-    return not (portfolio.hiring or portfolio.balance or portfolio.managers)
+    dual bound bounds every plan: no balance rules and no managers to assign (it has
+    neither; under "Check" the plan ignores managers), no hiring options (hires add capacity
+    it does not see)."""
+    return not (portfolio.hiring or portfolio.balance or portfolio.assigns_managers)
 
 
 def _selection(model: _Model, projects: list[Project]) -> None:

@@ -78,6 +78,8 @@ ASSIGN_SHARE = 0.1  # of the time limit, at most, for matching managers to the p
 PROBE_SHARE = 0.3  # `finish` without a full waterline: time to find a schedule of everything
 HIGHS_TIGHT_GAP = 0.10  # HiGHS's own gap counted tight (many small projects: 1-8%; big: 11-50%)
 HIGHS_MIN_SECONDS = 0.5  # not worth starting HiGHS for less
+HIGHS_MIN_PROJECTS = 150  # ... nor on fewer projects (but a pure selection): CP-SAT alone
+# proves those sooner
 HIGHS_PATIENCE = 0.15  # of the limit: HiGHS gives up if it found nothing better by then
 HIGHS_PATIENCE_SECONDS = 5.0  # ... and at most this long (CP-SAT's first plans come early)
 
@@ -306,17 +308,18 @@ def _highs_first(run: _Run, progress: ProgressCallback | None) -> None:
     against every rule) joins the hints CP-SAT starts from, its dual bound is kept if valid.
 
     Where the LP is tight (many small projects) HiGHS finds good plans and bounds that
-    CP-SAT alone does not, and while its own gap is tight it keeps going up to
-    a larger share of the time on larger portfolios (`engine.time_split.highs_seconds`);
-    where it is weak, CP-SAT improves on HiGHS's plan or
-    the waterline with the rest of the time (docs/benchmarks.md). Only where the MIP holds
+    CP-SAT alone does not, and while its own gap is tight it keeps going up to a larger
+    share of the time on larger portfolios (`engine.time_split.highs_seconds`); where it is
+    weak, CP-SAT improves on HiGHS's plan or the waterline with the rest of the time
+    (docs/benchmarks.md). Only on portfolios of `HIGHS_MIN_PROJECTS` or more (unless
+    ModelOptions.highs says otherwise), and only where the MIP holds
     every rule of the portfolio (`engine.mip.holds_every_rule`). Not under Settings
     "Reproducible": HiGHS stops by the clock alone. Not with a baseline to keep steady:
     the MIP knows no stability penalty.
     """
     if (
         run.objective is not Objective.VALUE
-        or not run.options.highs
+        or not _highs_pays(run)
         or run.reproducible
         or run.steady is not None
         or not holds_every_rule(run.portfolio)
@@ -349,6 +352,22 @@ def _highs_first(run: _Run, progress: ProgressCallback | None) -> None:
         _known_plans(run, [found.plan])
     if found.bound is not None:
         run.highs_bound = found.bound
+
+
+def _highs_pays(run: _Run) -> bool:
+    """ModelOptions.highs, or by default whether the portfolio is big enough, or a pure
+    selection (every start fixed: the MIP is then the multidimensional knapsack itself).
+
+    On 40-100 projects with start windows HiGHS first took longer than CP-SAT alone to the
+    proof (or never proved what CP-SAT alone did), for no better plan; on knapsacks of 100
+    items it found better plans (docs/benchmarks.md, "The button" and mknapcb).
+    """
+    if run.options.highs is not None:
+        return run.options.highs
+    portfolio = run.portfolio
+    if len(portfolio.projects) >= HIGHS_MIN_PROJECTS:
+        return True
+    return all(len(allowed_starts(portfolio, p)) <= 1 for p in portfolio.projects)
 
 
 def _search(

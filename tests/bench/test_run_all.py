@@ -110,3 +110,38 @@ def test_the_workbook_lines_need_every_instance(tmp_path):
     )
     line = next(x for x in report(tmp_path).splitlines() if "the same plan" in x)
     assert "| 2/2 instances | yes |" in line
+
+
+def _button_row(kind: str, size: int, proven: bool, plan_time: float, config="default") -> dict:
+    return {
+        "kind": kind,
+        "size": size,
+        "seed": 1,
+        "limit": 20,
+        "config": config,
+        "proven": proven,
+        "plan_time": plan_time,
+    }
+
+
+def test_the_button_lines_need_every_run_proven_within_3_s(tmp_path):
+    rows = [
+        _button_row("sample", 45, True, 2.5),
+        _button_row("sample", 45, True, 2.9),
+        _button_row("big", 40, True, 1.0),
+        _button_row("small", 60, True, 2.0),
+        _button_row("big", 100, False, 20.0),  # above 60 projects: not counted
+        _button_row("big", 40, False, 20.0, config="highs-first"),  # not the product
+    ]
+    path = tmp_path / "button.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = report(tmp_path)
+    assert _verdict(table, "the sample proven optimal") == "yes"
+    assert _verdict(table, "generated portfolios of up to 60 projects") == "yes"
+    rows[1] = _button_row("sample", 45, True, 3.5)  # proven, but not within 3 s
+    rows[2] = _button_row("big", 40, False, 2.0)  # quick, but not proven
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = report(tmp_path)
+    assert _verdict(table, "the sample proven optimal") == "**no**"
+    line = next(x for x in table.splitlines() if "up to 60 projects" in x)
+    assert "| 1/2 runs" in line and line.endswith("| **no** |")

@@ -1,9 +1,11 @@
 """HiGHS first, then CP-SAT: the plan keeps every rule, the bound holds, each is said.
 
 `engine.optimiser` runs HiGHS on the time-indexed MIP before CP-SAT where that MIP holds
-every rule of the portfolio. The reported bound must never be below the true optimum (found
-here by HiGHS alone, proven), whichever solver gave it; portfolios with rules the MIP lacks
-are left to CP-SAT alone.
+every rule of the portfolio, and the portfolio is big enough for it to pay. The reported
+bound must never be below the true optimum (found here by HiGHS alone, proven), whichever
+solver gave it; portfolios with rules the MIP lacks, and small ones unless asked, are left
+to CP-SAT alone. The small portfolios here ask for HiGHS (ModelOptions) to keep the tests
+quick.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from hypothesis import strategies as st
 from bench.generate import generate_small_projects
 from engine.checker import check_plan
 from engine.cpsat_model import ModelOptions
+from engine.feasibility import allowed_starts
 from engine.greedy import greedy, greedy_objective
 from engine.mip import holds_every_rule, solve_mip
-from engine.model import Objective, ProjectStatus
-from engine.optimiser import Progress, solve
+from engine.model import ManagerMode, Objective, ProjectStatus
+from engine.optimiser import HIGHS_MIN_PROJECTS, Progress, solve
 from engine.result import BOUND_SOURCES, SolveStatus
 from workbook.book.sample import sample_portfolio
 
@@ -35,6 +38,9 @@ def _quiet(portfolio):
     """No solved reasons: these tests are about the plan and its bound."""
     settings_ = dataclasses.replace(portfolio.settings, explain_time=0.0)
     return dataclasses.replace(portfolio, settings=settings_)
+
+
+HIGHS = ModelOptions(highs=True)  # HiGHS first whatever the size
 
 
 def _optimum(portfolio) -> float:
@@ -48,7 +54,7 @@ def _optimum(portfolio) -> float:
 @given(n=st.integers(15, 45), seed=st.integers(0, 10_000), limit=st.sampled_from([0.6, 2.0]))
 def test_the_bound_is_never_below_the_optimum_and_the_plan_keeps_every_rule(n, seed, limit):
     portfolio = _quiet(generate_small_projects(n, seed=seed))
-    result = solve(portfolio, time_limit=limit, workers=1)
+    result = solve(portfolio, time_limit=limit, workers=1, options=HIGHS)
     assert check_plan(portfolio, result) == []
     optimum = _optimum(portfolio)
     assert result.objective <= optimum + 1e-6
@@ -64,7 +70,7 @@ def test_highs_runs_first_where_its_model_holds_every_rule_and_its_plans_are_rep
     optimum = solve_mip(portfolio, time_limit=120, threads=1)
     assert optimum.status is SolveStatus.OPTIMAL and optimum.value > waterline  # the premise
     seen: list[Progress] = []
-    result = solve(portfolio, time_limit=60, workers=1, progress=seen.append)
+    result = solve(portfolio, time_limit=60, workers=1, progress=seen.append, options=HIGHS)
     assert result.strategy == "highs+cp-sat"
     assert result.status is SolveStatus.OPTIMAL  # 40 small projects: proven long before 60 s
     assert result.objective == pytest.approx(optimum.value)
@@ -93,7 +99,7 @@ def test_the_mip_maximises_what_the_optimiser_maximises():
     assert found.status is SolveStatus.OPTIMAL
     assert found.value == pytest.approx(greedy_objective(portfolio, found.plan, Objective.VALUE))
     assert flight.id in found.plan  # worth five times any other project
-    result = solve(_quiet(portfolio), time_limit=30, workers=1)
+    result = solve(_quiet(portfolio), time_limit=30, workers=1, options=HIGHS)
     assert result.objective == pytest.approx(found.value)
     assert result.bound >= found.value - 1e-6
 
@@ -101,14 +107,45 @@ def test_the_mip_maximises_what_the_optimiser_maximises():
 def test_cp_sat_alone_where_the_mip_lacks_a_rule_or_is_switched_off():
     sample = _quiet(sample_portfolio())  # hiring, balance rules and managers
     assert not holds_every_rule(sample)
-    assert solve(sample, time_limit=2, workers=1).strategy == "cp-sat"
+    assert solve(sample, time_limit=2, workers=1, options=HIGHS).strategy == "cp-sat"
     small = _quiet(generate_small_projects(20, seed=2))
     assert holds_every_rule(small)
+    people = dataclasses.replace(small, managers=sample.managers)  # "Check": plan ignores them
+    assert people.managers and not people.assigns_managers and holds_every_rule(people)
+    assigned = dataclasses.replace(
+        people, settings=dataclasses.replace(people.settings, project_managers=ManagerMode.ASSIGN)
+    )
+    assert not holds_every_rule(assigned)
+    assert solve(small, time_limit=2, workers=1, options=HIGHS).strategy == "highs+cp-sat"
     off = solve(small, time_limit=2, workers=1, options=ModelOptions(highs=False))
     assert off.strategy == "cp-sat"
     same = dataclasses.replace(small.settings, reproducible=True)  # HiGHS stops by the clock
-    reproducible = solve(dataclasses.replace(small, settings=same), time_limit=2, workers=1)
-    assert reproducible.strategy == "cp-sat"
+    reproducible = dataclasses.replace(small, settings=same)
+    assert solve(reproducible, time_limit=2, workers=1, options=HIGHS).strategy == "cp-sat"
+
+
+def test_by_default_highs_first_only_on_portfolios_big_enough_for_it_to_pay():
+    below = _quiet(generate_small_projects(HIGHS_MIN_PROJECTS - 1, seed=3))
+    assert holds_every_rule(below)
+    assert solve(below, time_limit=2, workers=1).strategy == "cp-sat"
+    enough = _quiet(generate_small_projects(HIGHS_MIN_PROJECTS, seed=3))
+    assert holds_every_rule(enough)
+    assert solve(enough, time_limit=2, workers=1).strategy == "highs+cp-sat"
+
+
+def test_by_default_highs_first_on_a_pure_selection_whatever_its_size():
+    """Every start fixed: the MIP is the multidimensional knapsack itself."""
+    base = _quiet(generate_small_projects(30, seed=4))
+    fixed = []
+    for project in base.projects:
+        first = allowed_starts(base, project)[0]
+        fixed.append(dataclasses.replace(project, earliest_start=first, latest_start=first))
+    selection = dataclasses.replace(base, projects=tuple(fixed))
+    assert all(len(allowed_starts(selection, p)) == 1 for p in selection.projects)
+    result = solve(selection, time_limit=2, workers=1)
+    assert result.strategy == "highs+cp-sat"
+    assert check_plan(selection, result) == []
+    assert solve(base, time_limit=2, workers=1).strategy == "cp-sat"  # the same, with windows
 
 
 def test_highs_prints_nothing_on_standard_output():
@@ -116,7 +153,8 @@ def test_highs_prints_nothing_on_standard_output():
     code = (
         "from bench.generate import generate_small_projects as g;"
         "from engine.optimiser import solve;"
-        "r = solve(g(12, seed=1), time_limit=2, workers=1);"
+        "from engine.cpsat_model import ModelOptions as O;"
+        "r = solve(g(12, seed=1), time_limit=2, workers=1, options=O(highs=True));"
         "import sys; sys.stderr.write(r.strategy)"
     )
     done = subprocess.run(
