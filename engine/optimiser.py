@@ -45,7 +45,7 @@ from engine.greedy import greedy_objective, greedy_starts, shortest_schedule
 from engine.hiring import hire_runs, hired_fte_units, units_from_runs
 from engine.lp_start import lp_guided_starts
 from engine.managers import ASSIGN_SECONDS, assign_managers
-from engine.mip import holds_every_rule, solve_mip
+from engine.mip import capacity_nonzeros, holds_every_rule, solve_mip
 from engine.model import DependencyType, Objective, Portfolio
 from engine.plan import outcomes, priority_order, scores, utilisation
 from engine.reasons import NOT_COMPUTED, Reason
@@ -60,6 +60,7 @@ from engine.stability import (
 from engine.time_split import (
     TIE_BREAK_SHARE,
     after_plan_reserve,
+    highs_fits,
     highs_seconds,
     reasons_seconds,
     search_seconds,
@@ -312,7 +313,9 @@ def _highs_first(run: _Run, progress: ProgressCallback | None) -> None:
     share of the time on larger portfolios (`engine.time_split.highs_seconds`); where it is
     weak, CP-SAT improves on HiGHS's plan or the waterline with the rest of the time
     (docs/benchmarks.md). Only on portfolios of `HIGHS_MIN_PROJECTS` or more (unless
-    ModelOptions.highs says otherwise), and only where the MIP holds
+    ModelOptions.highs says otherwise), only where its MIP is small enough for the limit
+    (`engine.time_split.highs_fits`: at 2,000 big projects and 20 s its build and presolve
+    took 6.5 s and left CP-SAT too little), and only where the MIP holds
     every rule of the portfolio (`engine.mip.holds_every_rule`). Not under Settings
     "Reproducible": HiGHS stops by the clock alone. Not with a baseline to keep steady:
     the MIP knows no stability penalty.
@@ -323,6 +326,7 @@ def _highs_first(run: _Run, progress: ProgressCallback | None) -> None:
         or run.reproducible
         or run.steady is not None
         or not holds_every_rule(run.portfolio)
+        or not highs_fits(capacity_nonzeros(run.portfolio), run.limit)
     ):
         return
     seconds, longest = highs_seconds(run.left(), run.reserve, len(run.portfolio.projects))

@@ -27,6 +27,10 @@ TIE_BREAK_SHARE = 0.25  # of the limit, at most, for moving projects earlier
 HIGHS_SHARE = 0.6  # `value`: of the time left beyond the reserve, for HiGHS first
 HIGHS_TIGHT_SHARE = 0.85  # ... or up to this much while its own gap is tight,
 HIGHS_TIGHT_MIN_PROJECTS = 200  # ... on portfolios this big (below, CP-SAT proves faster)
+# HiGHS presolves ~0.3 million nonzeros a second here and checks no clock meanwhile (1.6
+# million, 2,000 big projects x 60 months: 4.8 s, and 1.7 s to build): beyond this many a
+# second of the limit, its build and presolve alone would take a quarter of the time
+HIGHS_NONZEROS_PER_SECOND = 50_000
 MIN_SEARCH = 0.01  # seconds: a search always starts (CP-SAT may return a plan at once)
 
 
@@ -57,6 +61,12 @@ def highs_seconds(left: float, reserve: float, n_projects: int) -> tuple[float, 
     share = HIGHS_SHARE * room
     stretch = HIGHS_TIGHT_SHARE * room if n_projects >= HIGHS_TIGHT_MIN_PROJECTS else share
     return share, stretch
+
+
+def highs_fits(nonzeros: int, limit: float) -> bool:
+    """Whether a MIP of `nonzeros` is small enough for HiGHS to be worth starting within
+    `limit` seconds (docs/benchmarks.md, "Scale and the time limit")."""
+    return nonzeros <= HIGHS_NONZEROS_PER_SECOND * limit
 
 
 def search_seconds(left: float, reserve: float, share: float = 1.0) -> float:

@@ -18,7 +18,15 @@ from bench.instances import (
     rcpsp_upper_bound,
     read_mknap,
 )
-from engine.mip import solve_mip
+from engine.feasibility import allowed_starts
+from engine.mip import (
+    _capacity,
+    _Model,
+    _patience_again,
+    _Stops,
+    capacity_nonzeros,
+    solve_mip,
+)
 from engine.model import Demand, DependencyType
 from engine.months import year_of
 from engine.result import SolveStatus
@@ -163,3 +171,28 @@ def test_mip_keeps_searching_past_its_soft_limit_only_while_its_gap_is_tight():
     assert kept_on.status is SolveStatus.OPTIMAL
     assert stopped.status is not SolveStatus.OPTIMAL
     assert not stopped.plan or _violations(portfolio, stopped.plan) == []
+
+
+def test_patience_counts_again_from_presolve_only_if_presolve_ended_within_it():
+    stops = _Stops(patience=3.0, soft=60.0, hard=85.0, tight_gap=0.1)
+    # the search began at 0: due to stop at 3; presolve ends at 1.1 -> patience from there
+    assert _patience_again(1.1, 3.0, stops) == pytest.approx(4.1)
+    # presolve outlasted the patience (ended at 4.8): no new patience, HiGHS stops now
+    assert _patience_again(4.8, 3.0, stops) is None
+    # never beyond the soft limit, and nothing to move once it is there
+    assert _patience_again(58.0, 59.0, stops) == pytest.approx(60.0)
+    assert _patience_again(1.0, 60.0, stops) is None
+    assert _patience_again(1.0, 3.0, stops._replace(patience=None)) is None
+
+
+def test_the_mip_size_estimate_holds_every_capacity_nonzero():
+    portfolio = generate_small_projects(30, seed=6)
+    projects = [p for p in portfolio.projects if not p.out_of_play]
+    model = _Model()
+    for project in projects:
+        starts = allowed_starts(portfolio, project)
+        model.starts[project.id] = [(s, len(model.costs) + k) for k, s in enumerate(starts)]
+        model.costs.extend([0.0] * len(starts))
+    _capacity(model, portfolio, projects)
+    built = sum(len(terms) for terms, _, _ in model.rows)
+    assert 0 < built <= capacity_nonzeros(portfolio)

@@ -21,6 +21,7 @@ from engine.model import Portfolio
 from engine.optimiser import solve
 from engine.reasons import NOT_COMPUTED
 from engine.time_split import (
+    HIGHS_NONZEROS_PER_SECOND,
     HIGHS_SHARE,
     HIGHS_TIGHT_MIN_PROJECTS,
     HIGHS_TIGHT_SHARE,
@@ -31,6 +32,7 @@ from engine.time_split import (
     RESERVE_SHARE,
     TIE_BREAK_SHARE,
     after_plan_reserve,
+    highs_fits,
     highs_seconds,
     reasons_seconds,
     report_reserve,
@@ -46,6 +48,12 @@ def test_highs_may_stretch_its_share_on_large_portfolios_only():
     small = highs_seconds(12.0, 2.0, HIGHS_TIGHT_MIN_PROJECTS - 1)
     assert small == (share, share)  # a small portfolio: CP-SAT gets the rest
     assert highs_seconds(1.0, 2.0, 1000) == (0.0, 0.0)  # the reserve has taken it all
+
+
+def test_highs_is_started_only_on_a_mip_small_enough_for_the_limit():
+    assert highs_fits(HIGHS_NONZEROS_PER_SECOND * 20, 20.0)
+    assert not highs_fits(HIGHS_NONZEROS_PER_SECOND * 20 + 1, 20.0)
+    assert highs_fits(HIGHS_NONZEROS_PER_SECOND * 20 + 1, 60.0)  # more time, a bigger MIP
 
 
 def test_the_report_reserve_grows_with_the_portfolio_up_to_its_share_of_the_limit():
