@@ -142,7 +142,7 @@ class _Stops(NamedTuple):
     minutes apart on a weak LP); the callbacks only ever move the limit later."""
 
     patience: float | None  # seconds: if it has found no plan above its start by then (this
-    # starts again when presolve ends within it: presolving 1,000 projects takes a second)
+    # starts again when presolve ends: presolving 1,000 projects takes a second)
     soft: float  # unless its gap is at most `tight_gap` by then
     hard: float  # in any case
     tight_gap: float
@@ -152,11 +152,14 @@ def _patience_again(now: float, until: float, stops: _Stops) -> float | None:
     """When presolve ends at `now` with HiGHS due to stop at `until`: the later stop that
     counts its patience again from `now`, or None to keep `until`.
 
-    Only when presolve ended within the patience: HiGHS checks no clock while it presolves,
-    and a presolve that outlasted it (5 s for 2,000 big projects, against 3 s) has had its
-    time; counted again, HiGHS held 8-10 s of a 20-s run and found nothing.
+    Also when presolve outlasted the patience (HiGHS checks no clock while it presolves): at
+    1,000 small projects and 10 s the first callback comes just after a 1.5-s patience and
+    HiGHS's first better plan soon after it; without the second patience the engine fell
+    from 0.984 to 0.956 of HiGHS alone (docs/benchmarks.md §1). Where a MIP's build and
+    presolve alone would take much of the limit, HiGHS is not started at all
+    (`engine.time_split.highs_fits`).
     """
-    if stops.patience is None or until >= stops.soft or now >= until:
+    if stops.patience is None or until >= stops.soft:
         return None
     return min(max(until, now + stops.patience), stops.soft)
 
@@ -178,7 +181,7 @@ def _run(
 ) -> None:
     """HiGHS's search in a thread of its own, so that Ctrl-C stops it within moments (then
     KeyboardInterrupt is raised here). It runs for `stops.patience` (counted
-    again from the end of presolve, if presolve ends within it); a plan above `floor`
+    again from the end of presolve); a plan above `floor`
     (the value of its start) moves the limit to `stops.soft`, a gap within
     `stops.tight_gap` to `stops.hard`. highspy's own threaded solve shares one lock among
     all its instances, so it is not used."""

@@ -173,12 +173,12 @@ def test_mip_keeps_searching_past_its_soft_limit_only_while_its_gap_is_tight():
     assert not stopped.plan or _violations(portfolio, stopped.plan) == []
 
 
-def test_patience_counts_again_from_presolve_only_if_presolve_ended_within_it():
+def test_patience_counts_again_from_the_end_of_presolve():
     stops = _Stops(patience=3.0, soft=60.0, hard=85.0, tight_gap=0.1)
     # the search began at 0: due to stop at 3; presolve ends at 1.1 -> patience from there
     assert _patience_again(1.1, 3.0, stops) == pytest.approx(4.1)
-    # presolve outlasted the patience (ended at 4.8): no new patience, HiGHS stops now
-    assert _patience_again(4.8, 3.0, stops) is None
+    # presolve outlasted the patience (ended at 4.8): a patience of its own all the same
+    assert _patience_again(4.8, 3.0, stops) == pytest.approx(7.8)
     # never beyond the soft limit, and nothing to move once it is there
     assert _patience_again(58.0, 59.0, stops) == pytest.approx(60.0)
     assert _patience_again(1.0, 60.0, stops) is None
