@@ -64,7 +64,7 @@ class ModelOptions:
     earliest_first: bool = True  # `finish`: also search by starting the earliest-startable first
     diagnosis: bool = False  # guard relaxable rules with assumption literals
     # `value`: HiGHS on the time-indexed MIP first (engine.optimiser); None: where it pays,
-    # on portfolios of HIGHS_MIN_PROJECTS or more
+    # on portfolios of HIGHS_MIN_PROJECTS or more or a pure selection (engine.optimiser)
     highs: bool | None = None
 
 

@@ -155,7 +155,7 @@ def _patience_again(now: float, until: float, stops: _Stops) -> float | None:
     Also when presolve outlasted the patience (HiGHS checks no clock while it presolves): at
     1,000 small projects and 10 s the first callback comes just after a 1.5-s patience and
     HiGHS's first better plan soon after it; without the second patience the engine fell
-    from 0.984 to 0.956 of HiGHS alone (docs/benchmarks.md §1). Where a MIP's build and
+    from 0.984 to 0.956 of HiGHS alone (docs/benchmarks.md §10). Where a MIP's build and
     presolve alone would take much of the limit, HiGHS is not started at all
     (`engine.time_split.highs_fits`).
     """
