@@ -134,7 +134,7 @@ def _workbook_lines(results: Path) -> list[str]:
         path = results / name
         if not path.exists():
             continue
-        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        rows = _jsonl(path)
         whole = [r for r in rows if not run_workbooks.failures(r) and r.get(same)]
         if rows:
             lines.append(
@@ -152,7 +152,7 @@ def _stability_lines(path: Path) -> list[str]:
     """+0.5 FTE in one role-month at Stability Normal: at most 2 changes, at most 1% given up."""
     if not path.exists():
         return []
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = _jsonl(path)
     fte = [r for r in rows if r["edit"] == "fte"]
     if not fte:
         return []
@@ -177,7 +177,7 @@ def _regime_lines(path: Path) -> list[str]:
     """Both regimes against HiGHS and the waterline (bench/run_regimes.py)."""
     if not path.exists():
         return ["| generated portfolios (both regimes) | not run | - |"]
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = _jsonl(path)
     rows = [r for r in rows if r.get("config", "default") == "default"]
     lines = []
     for limit in (60, 10):
@@ -235,7 +235,7 @@ def _button_lines(path: Path) -> list[str]:
     with the tie-break within 3 s (bench/run_button.py), the engine as shipped."""
     if not path.exists():
         return []
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = _jsonl(path)
     rows = [r for r in rows if r["config"] == "default"]
     lines = []
     for what, group in (
@@ -247,7 +247,7 @@ def _button_lines(path: Path) -> list[str]:
     ):
         if not group:
             continue
-        quick = [r for r in group if r["proven"] and r["plan_time"] <= run_button.BUTTON_SECONDS]
+        quick = [r for r in group if run_button.proven_quickly(r)]
         median = statistics.median(r["plan_time"] for r in group)
         lines.append(
             _line(
@@ -321,6 +321,11 @@ def _published_lines(results: Path) -> list[str]:
             )
         )
     return lines
+
+
+def _jsonl(path: Path) -> list[dict]:
+    """The rows of a JSON-lines result file."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def _rows(path: Path) -> list[dict]:

@@ -43,6 +43,10 @@ def _quiet(portfolio):
 HIGHS = ModelOptions(highs=True)  # HiGHS first whatever the size
 
 
+# Where HiGHS must run, the limit leaves it well over HIGHS_MIN_SECONDS however slow the
+# machine is before it starts (these small portfolios are proven long before the limit).
+
+
 def _optimum(portfolio) -> float:
     proven = solve_mip(portfolio, time_limit=120, threads=1)
     assume(proven.status is SolveStatus.OPTIMAL)
@@ -116,7 +120,7 @@ def test_cp_sat_alone_where_the_mip_lacks_a_rule_or_is_switched_off():
         people, settings=dataclasses.replace(people.settings, project_managers=ManagerMode.ASSIGN)
     )
     assert not holds_every_rule(assigned)
-    assert solve(small, time_limit=2, workers=1, options=HIGHS).strategy == "highs+cp-sat"
+    assert solve(small, time_limit=10, workers=1, options=HIGHS).strategy == "highs+cp-sat"
     off = solve(small, time_limit=2, workers=1, options=ModelOptions(highs=False))
     assert off.strategy == "cp-sat"
     same = dataclasses.replace(small.settings, reproducible=True)  # HiGHS stops by the clock
@@ -130,7 +134,7 @@ def test_by_default_highs_first_only_on_portfolios_big_enough_for_it_to_pay():
     assert solve(below, time_limit=2, workers=1).strategy == "cp-sat"
     enough = _quiet(generate_small_projects(HIGHS_MIN_PROJECTS, seed=3))
     assert holds_every_rule(enough)
-    assert solve(enough, time_limit=2, workers=1).strategy == "highs+cp-sat"
+    assert solve(enough, time_limit=10, workers=1).strategy == "highs+cp-sat"
 
 
 def test_by_default_highs_first_on_a_pure_selection_whatever_its_size():
@@ -142,7 +146,7 @@ def test_by_default_highs_first_on_a_pure_selection_whatever_its_size():
         fixed.append(dataclasses.replace(project, earliest_start=first, latest_start=first))
     selection = dataclasses.replace(base, projects=tuple(fixed))
     assert all(len(allowed_starts(selection, p)) == 1 for p in selection.projects)
-    result = solve(selection, time_limit=2, workers=1)
+    result = solve(selection, time_limit=10, workers=1)
     assert result.strategy == "highs+cp-sat"
     assert check_plan(selection, result) == []
     assert solve(base, time_limit=2, workers=1).strategy == "cp-sat"  # the same, with windows
@@ -154,7 +158,7 @@ def test_highs_prints_nothing_on_standard_output():
         "from bench.generate import generate_small_projects as g;"
         "from engine.optimiser import solve;"
         "from engine.cpsat_model import ModelOptions as O;"
-        "r = solve(g(12, seed=1), time_limit=2, workers=1, options=O(highs=True));"
+        "r = solve(g(12, seed=1), time_limit=10, workers=1, options=O(highs=True));"
         "import sys; sys.stderr.write(r.strategy)"
     )
     done = subprocess.run(
