@@ -22,8 +22,10 @@ from pathlib import Path
 from bench import (
     run_button,
     run_published,
+    run_regime_levers,
     run_regimes,
     run_reproducible,
+    run_sample_levers,
     run_scale,
     run_stability,
     run_timeline,
@@ -55,6 +57,37 @@ STEPS: dict[str, list[tuple[object, list[str]]]] = {
                 *("--limit", "20", "--out", str(BUTTON_ROWS)),
             ],
         )
+    ],
+    "levers": [
+        (
+            run_regime_levers.main,
+            [
+                *("--sizes", "200", "500", "1000", "--seeds", "1", "2", "3"),
+                *("--highs", "10", "--seconds", "10"),
+                *("--out", str(RESULTS / "regime-levers.jsonl")),
+            ],
+        ),
+        (
+            run_sample_levers.main,
+            [
+                *("--seeds", "1", "2", "--limit", "30"),
+                *("--out", str(RESULTS / "sample-levers.jsonl")),
+            ],
+        ),
+        *(
+            (
+                run_regimes.main,
+                [
+                    *("--regimes", "big", "--sizes", *sizes, "--seeds", *seeds),
+                    *("--limits", limit, "--configs", "default", "neighbourhoods"),
+                    *("--out", str(RESULTS / "neighbourhoods.jsonl")),
+                ],
+            )
+            for sizes, seeds, limit in (
+                (("200", "500", "1000"), ("1", "2", "3", "4", "5"), "10"),
+                (("500", "1000"), ("1", "2", "3"), "60"),
+            )
+        ),
     ],
     "timeline": [(run_timeline.main, ["--sizes", "50", "200", "500", "--limit", "60"])],
     "published": [
@@ -108,6 +141,15 @@ STEPS: dict[str, list[tuple[object, list[str]]]] = {
             ],
         )
     ],
+}
+# the steps whose benchmarks append rows to these files
+APPENDING = {
+    "regimes": (REGIMES_ROWS,),
+    "button": (BUTTON_ROWS,),
+    "levers": tuple(
+        RESULTS / name
+        for name in ("regime-levers.jsonl", "sample-levers.jsonl", "neighbourhoods.jsonl")
+    ),
 }
 KNAPSACK_SETS = ("5.100", "10.100", "5.250", "10.250")
 
@@ -360,9 +402,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report", action="store_true", help="run nothing, report only")
     args = parser.parse_args(argv)
     if not args.report:
-        for step, rows in (("regimes", REGIMES_ROWS), ("button", BUTTON_ROWS)):
-            if step in args.only:  # these steps append; a fresh run starts a fresh file
-                rows.unlink(missing_ok=True)
+        for step, files in APPENDING.items():
+            if step in args.only:  # these steps append; a fresh run starts fresh files
+                for rows in files:
+                    rows.unlink(missing_ok=True)
         for name in args.only:
             for step, step_args in STEPS[name]:
                 print(f"== {name}: {' '.join(step_args)}", flush=True)

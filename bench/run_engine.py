@@ -27,6 +27,7 @@ CONFIGS = {
     "default": ModelOptions(),
     "cp-sat-only": ModelOptions(highs=False),
     "highs-first": ModelOptions(highs=True),  # whatever the portfolio's size
+    "neighbourhoods": ModelOptions(neighbourhoods=True),  # 1 full search, the rest LNS
     "no-cumulative": ModelOptions(cumulative=False),
     "fs-linear": ModelOptions(fs_time_indexed=True),
     "time-indexed": ModelOptions(time_indexed=True),

@@ -66,6 +66,9 @@ class ModelOptions:
     # `value`: HiGHS on the time-indexed MIP first (engine.optimiser); None: where it pays,
     # on portfolios of HIGHS_MIN_PROJECTS or more or a pure selection (engine.optimiser)
     highs: bool | None = None
+    # CP-SAT with one full-problem search and one thread more than the workers on
+    # neighbourhoods of the best plan (engine.optimiser._solver); a lever that did not pay
+    neighbourhoods: bool = False
 
 
 # Start literals give a strong LP bound on small portfolios; past this many (project, start)
