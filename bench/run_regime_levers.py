@@ -8,7 +8,8 @@ after `--highs` seconds, 2 threads) and the same `--seconds` of CP-SAT on 2 work
 difference in value is the lever's alone:
 
 - "as shipped": the model as the engine builds it (intervals and cumulatives; the
-  time-indexed layer only up to `TIME_INDEXED_LIMIT` start literals, which these sizes pass);
+  time-indexed layer only up to `TIME_INDEXED_LIMIT` start literals, which most of these
+  portfolios pass: not 200 small projects, nor 500 on two seeds of three);
 - "time-indexed kept": the time-indexed layer (start literals, capacity rows) kept at any
   size, for its LP;
 - "linearization 0" / "linearization 2" / "LNS workers only": CP-SAT parameters that might
@@ -17,7 +18,12 @@ difference in value is the lever's alone:
   drawn, the projects that may start in it are freed (up to a cap that grows while the
   sub-searches prove, shrinks while they do not), every other project keeps its place
   (or stays out), and a sub-search of at most `SUB_SECONDS` from the best plan keeps what
-  improves.
+  improves;
+- "3 threads: 1 full, 2 LNS": one full-problem subsolver (the bound) and two threads of
+  neighbourhood search on the two cores (what `ModelOptions.neighbourhoods` does in the
+  engine, where it was measured and left off: docs/benchmarks.md, "Levers on the regimes");
+- "then LNS only" / "LNS only, then as shipped": as shipped and LNS only one after the other
+  (as shipped gets `STAGE_SHARE` of the time, 40%), to keep CP-SAT's bound with LNS's plans.
 
 Every plan is re-checked by the independent checker. Rows go to
 bench/results/regime-levers.jsonl (or --out); the table gives medians over seeds of each
