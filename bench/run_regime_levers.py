@@ -38,6 +38,7 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal, NamedTuple
 
 from ortools.sat.python import cp_model
 
@@ -50,23 +51,29 @@ from engine.mip import solve_mip
 from engine.model import Objective, Portfolio
 from engine.units import SCORE_UNITS
 
-# lever -> (formulation options, CP-SAT parameters, our window LNS or not); "then LNS only":
-# CP-SAT as shipped for STAGE_SHARE of the time (its root LP gives the bound), then both
-# workers on neighbourhood search from its plan
-LEVERS: dict[str, tuple[ModelOptions, dict[str, object], bool]] = {
-    "as shipped": (ModelOptions(), {}, False),
-    "time-indexed kept": (ModelOptions(time_indexed=True), {}, False),
-    "linearization 0": (ModelOptions(), {"linearization_level": 0}, False),
-    "linearization 2": (ModelOptions(), {"linearization_level": 2}, False),
-    "LNS workers only": (ModelOptions(), {"use_lns_only": True}, False),
-    "3 threads: 1 full, 2 LNS": (
-        ModelOptions(),
-        {"num_workers": 3, "num_full_subsolvers": 1},
-        False,
-    ),
-    "window LNS": (ModelOptions(), {}, True),
-    "then LNS only": (ModelOptions(), {"use_lns_only": True}, False),
-    "LNS only, then as shipped": (ModelOptions(), {"use_lns_only": True}, False),
+
+class Lever(NamedTuple):
+    """A model's options, CP-SAT parameters, and how the search runs: one search with the
+    parameters; our window LNS; or two searches, as shipped for STAGE_SHARE of the time (its
+    root LP gives the bound) then with the parameters ("shipped first"), or the other way
+    round ("parameters first")."""
+
+    options: ModelOptions
+    params: dict[str, object]
+    how: Literal["search", "window LNS", "shipped first", "parameters first"] = "search"
+
+
+LNS_ONLY: dict[str, object] = {"use_lns_only": True}
+LEVERS: dict[str, Lever] = {
+    "as shipped": Lever(ModelOptions(), {}),
+    "time-indexed kept": Lever(ModelOptions(time_indexed=True), {}),
+    "linearization 0": Lever(ModelOptions(), {"linearization_level": 0}),
+    "linearization 2": Lever(ModelOptions(), {"linearization_level": 2}),
+    "LNS workers only": Lever(ModelOptions(), LNS_ONLY),
+    "3 threads: 1 full, 2 LNS": Lever(ModelOptions(), {"num_workers": 3, "num_full_subsolvers": 1}),
+    "window LNS": Lever(ModelOptions(), {}, "window LNS"),
+    "then LNS only": Lever(ModelOptions(), LNS_ONLY, "shipped first"),
+    "LNS only, then as shipped": Lever(ModelOptions(), LNS_ONLY, "parameters first"),
 }
 STAGE_SHARE = 0.4
 SUB_SECONDS = 1.0  # one window's sub-search
@@ -79,7 +86,8 @@ def value_of(portfolio: Portfolio, plan: dict[str, int]) -> float:
     return greedy_objective(portfolio, plan, Objective.VALUE)
 
 
-def _solver(seconds: float, seed: int, params: dict[str, object]) -> cp_model.CpSolver:
+def cp_sat_solver(seconds: float, seed: int, params: dict[str, object]) -> cp_model.CpSolver:
+    """A CP-SAT solver on 2 workers for `seconds`, with `params` set over the defaults."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.01)
     solver.parameters.num_workers = 2
@@ -94,7 +102,7 @@ def plain_search(
 ) -> tuple[dict[str, int], float | None]:
     """CP-SAT from `start` for `seconds`: (its best plan, its bound in score units)."""
     built.hint(start)
-    solver = _solver(seconds, seed, params)
+    solver = cp_sat_solver(seconds, seed, params)
     status = solver.solve(built.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return start, None
@@ -133,13 +141,14 @@ def window_lns(
             _fix(sub, v.selected, int(chosen))
             if chosen:
                 _fix(sub, v.start, plan[pid] - first)
-        solver = _solver(min(SUB_SECONDS, left), seed + tried, {})
+        solver = cp_sat_solver(min(SUB_SECONDS, left), seed + tried, {})
         status = solver.solve(sub)
         tried += 1
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             candidate = built.plan(solver)
-            if value(candidate) > best + 1e-9:
-                plan, best, improved = candidate, value(candidate), improved + 1
+            worth = value(candidate)
+            if worth > best + 1e-9:
+                plan, best, improved = candidate, worth, improved + 1
         grow = status == cp_model.OPTIMAL
         cap = min(MAX_CAP, int(cap * 1.5)) if grow else max(MIN_CAP, int(cap / 1.5))
     return plan, tried, improved
@@ -162,23 +171,23 @@ def run(
     start_value = value_of(portfolio, start)
     rows = []
     for lever in levers:
-        options, params, lns = LEVERS[lever]
+        options, params, how = LEVERS[lever]
         began = time.perf_counter()
         built = PortfolioModel(portfolio, Objective.VALUE, options)
         build = time.perf_counter() - began
         left = seconds - build
         extra: dict[str, object] = {}
-        if lns:
+        if how == "window LNS":
             plan, tried, improved = window_lns(
                 built, start, left, seed, lambda p: value_of(portfolio, p)
             )
             bound = None
             extra = {"windows": tried, "improving_windows": improved}
-        elif lever == "then LNS only":
+        elif how == "shipped first":
             first, bound = plain_search(built, start, STAGE_SHARE * left, seed, {})
             left = seconds - (time.perf_counter() - began)
             plan, _ = plain_search(built, first, left, seed, params)
-        elif lever == "LNS only, then as shipped":
+        elif how == "parameters first":
             first, _ = plain_search(built, start, (1 - STAGE_SHARE) * left, seed, params)
             left = seconds - (time.perf_counter() - began)
             plan, bound = plain_search(built, first, left, seed, {})

@@ -19,9 +19,8 @@ import statistics
 import time
 from pathlib import Path
 
-from ortools.sat.python import cp_model
-
 from bench.run_engine import record
+from bench.run_regime_levers import cp_sat_solver
 from engine.cpsat_model import ModelOptions, PortfolioModel
 from engine.greedy import greedy_starts
 from engine.mip import solve_mip
@@ -56,12 +55,7 @@ def cp_sat(portfolio: Portfolio, options: ModelOptions, params: dict, seed: int,
     """(status name, seconds) of one CP-SAT search of the portfolio's `value` model."""
     built = PortfolioModel(portfolio, Objective.VALUE, options)
     built.hint(greedy_starts(portfolio, Objective.VALUE)[0])
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = limit
-    solver.parameters.num_workers = 2
-    solver.parameters.random_seed = seed
-    for name, value in params.items():
-        setattr(solver.parameters, name, value)
+    solver = cp_sat_solver(limit, seed, params)
     began = time.perf_counter()
     status = solver.solve(built.model)
     return solver.status_name(status), time.perf_counter() - began

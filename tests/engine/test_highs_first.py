@@ -40,11 +40,10 @@ def _quiet(portfolio):
     return dataclasses.replace(portfolio, settings=settings_)
 
 
-HIGHS = ModelOptions(highs=True)  # HiGHS first whatever the size
-
-
-# Where HiGHS must run, the limit leaves it well over HIGHS_MIN_SECONDS however slow the
-# machine is before it starts (these small portfolios are proven long before the limit).
+# HiGHS first whatever the size. Where HiGHS must run, the limit leaves it well over
+# HIGHS_MIN_SECONDS however slow the machine is before it starts (these small portfolios
+# are proven long before the limit).
+HIGHS = ModelOptions(highs=True)
 
 
 def _optimum(portfolio) -> float:

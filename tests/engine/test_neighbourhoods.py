@@ -1,6 +1,6 @@
-"""Neighbourhood search after HiGHS where the LP is weak: one full-problem search keeps
-proving the bound, the other threads improve the plan; the plan keeps every rule and the
-bound stays a bound."""
+"""ModelOptions(neighbourhoods=True), a lever measured and left off: one full-problem search
+keeps proving the bound, the other threads improve the plan; the plan keeps every rule and
+the bound stays a bound."""
 
 from __future__ import annotations
 
